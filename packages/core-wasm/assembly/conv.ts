@@ -1,0 +1,138 @@
+// 2-D convolution (NHWC, kernel [kh, kw, cin, cout]) as im2col + one matrix multiply, and
+// valid-padding max / average pooling.
+
+import { at, get, set } from './vector';
+
+/**
+ * col[(b·OH + oy)·OW + ox, (ky·KW + kx)·C + c] = x[b, oy·sh + ky − pt, ox·sw + kx − pl, c],
+ * zero outside the image.
+ */
+export function im2col(
+  x: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+  sh: i32, sw: i32, pt: i32, pl: i32, OH: i32, OW: i32, col: usize,
+): void {
+  const K = KH * KW * C;
+  const rowBytes = <usize>C * sizeof<Real>();
+  let r = 0;
+  for (let b = 0; b < B; b++) {
+    const xb = at(x, b * H * W * C);
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        let dst = at(col, r * K);
+        for (let ky = 0; ky < KH; ky++) {
+          const iy = oy * sh + ky - pt;
+          for (let kx = 0; kx < KW; kx++) {
+            const ix = ox * sw + kx - pl;
+            if (iy < 0 || iy >= H || ix < 0 || ix >= W) memory.fill(dst, 0, rowBytes);
+            else memory.copy(dst, at(xb, (iy * W + ix) * C), rowBytes);
+            dst += rowBytes;
+          }
+        }
+        r++;
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx (zeroed here) += scatter of dcol. */
+export function col2im(
+  dcol: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32,
+  sh: i32, sw: i32, pt: i32, pl: i32, OH: i32, OW: i32, dx: usize,
+): void {
+  memory.fill(dx, 0, <usize>(B * H * W * C) * sizeof<Real>());
+  const K = KH * KW * C;
+  let r = 0;
+  for (let b = 0; b < B; b++) {
+    const xb = at(dx, b * H * W * C);
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        let k = r * K;
+        for (let ky = 0; ky < KH; ky++) {
+          const iy = oy * sh + ky - pt;
+          for (let kx = 0; kx < KW; kx++) {
+            const ix = ox * sw + kx - pl;
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
+              const base = (iy * W + ix) * C;
+              for (let c = 0; c < C; c++) set(xb, base + c, get(xb, base + c) + get(dcol, k + c));
+            }
+            k += C;
+          }
+        }
+        r++;
+      }
+    }
+  }
+}
+
+/** Max pooling; argmax[o] records the winning input index within the sample. */
+export function maxPool(
+  x: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, sh: i32, sw: i32,
+  OH: i32, OW: i32, y: usize, argmax: usize,
+): void {
+  for (let b = 0; b < B; b++) {
+    const xb = at(x, b * H * W * C);
+    const ob = b * OH * OW * C;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        for (let c = 0; c < C; c++) {
+          let best = (oy * sh * W + ox * sw) * C + c;
+          let bv = get(xb, best);
+          for (let ky = 0; ky < KH; ky++) {
+            for (let kx = 0; kx < KW; kx++) {
+              const idx = ((oy * sh + ky) * W + ox * sw + kx) * C + c;
+              const v = get(xb, idx);
+              if (v > bv) { bv = v; best = idx; }
+            }
+          }
+          const o = ob + (oy * OW + ox) * C + c;
+          set(y, o, bv);
+          store<i32>(argmax + (<usize>o << 2), best);
+        }
+      }
+    }
+  }
+}
+
+export function maxPoolBackward(
+  dy: usize, B: i32, inSize: i32, outSize: i32, argmax: usize, dx: usize,
+): void {
+  memory.fill(dx, 0, <usize>(B * inSize) * sizeof<Real>());
+  for (let b = 0; b < B; b++) {
+    const xb = at(dx, b * inSize);
+    for (let j = 0; j < outSize; j++) {
+      const o = b * outSize + j;
+      const idx = load<i32>(argmax + (<usize>o << 2));
+      set(xb, idx, get(xb, idx) + get(dy, o));
+    }
+  }
+}
+
+/** Average pooling; `backward` selects the adjoint (dy → dx) instead of the forward map. */
+export function avgPool(
+  x: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, sh: i32, sw: i32,
+  OH: i32, OW: i32, y: usize, backward: bool,
+): void {
+  const inv = <Real>1 / <Real>(KH * KW);
+  if (backward) memory.fill(x, 0, <usize>(B * H * W * C) * sizeof<Real>());
+  for (let b = 0; b < B; b++) {
+    const xb = at(x, b * H * W * C);
+    const ob = b * OH * OW * C;
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        for (let c = 0; c < C; c++) {
+          const o = ob + (oy * OW + ox) * C + c;
+          let s: Real = 0;
+          const g = backward ? get(y, o) * inv : <Real>0;
+          for (let ky = 0; ky < KH; ky++) {
+            for (let kx = 0; kx < KW; kx++) {
+              const idx = ((oy * sh + ky) * W + ox * sw + kx) * C + c;
+              if (backward) set(xb, idx, get(xb, idx) + g);
+              else s += get(xb, idx);
+            }
+          }
+          if (!backward) set(y, o, s * inv);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// The module's exports. Memory is managed from JavaScript: `allocate` hands out 16-byte
+// aligned blocks that live as long as the instance (one instance per network).
+
+import { get } from './vector';
+export { configure, setData, evaluate, hvp, infer } from './network';
+export { gemm, lincomb } from './blas';
+import { correctCount } from './network';
+
+/** Bytes per scalar in this build: 4 (f32) or 8 (f64). */
+export const REAL_BYTES: i32 = sizeof<Real>();
+
+export function allocate(bytes: usize): usize {
+  return heap.alloc(bytes);
+}
+
+export function lastCorrect(): f64 {
+  return correctCount;
+}
+
+/** Index of the first NaN or ±Infinity among n scalars, or −1. */
+export function firstNonFinite(ptr: usize, n: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    if (!isFinite(get(ptr, i))) return i;
+  }
+  return -1;
+}

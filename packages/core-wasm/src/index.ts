@@ -1,0 +1,27 @@
+export type * from './spec.js';
+export {
+  compileNetwork,
+  type CompiledNetwork,
+  type CompiledLayer,
+  type TensorInfo,
+} from './compile.js';
+export { PacgenError } from './errors.js';
+export {
+  engineModule,
+  engineUrl,
+  instantiateEngine,
+  type EngineExports,
+  type Precision,
+} from './module.js';
+export {
+  Network,
+  applyOutputActivation,
+  defaultHvpStep,
+  type EvalResult,
+  type HvpOptions,
+  type NetworkOptions,
+  type PassOptions,
+  type RealArray,
+  type Samples,
+} from './network.js';
+export { Random } from './random.js';

@@ -1,0 +1,88 @@
+// Loads and compiles the WebAssembly engine once per precision, in Node and in browsers.
+
+export type Precision = 'f32' | 'f64';
+
+/** The raw exports of engine-*.wasm (pointers are byte offsets into `memory`). */
+export interface EngineExports {
+  memory: WebAssembly.Memory;
+  REAL_BYTES: WebAssembly.Global;
+  allocate(bytes: number): number;
+  configure(...args: number[]): void;
+  setData(x: number, y: number, n: number): void;
+  evaluate(
+    params: number,
+    grad: number,
+    idx: number,
+    start: number,
+    count: number,
+    scale: number,
+    train: number,
+    seed: number,
+  ): number;
+  hvp(
+    params: number,
+    v: number,
+    t: number,
+    out: number,
+    richardson: number,
+    idx: number,
+    start: number,
+    count: number,
+    scale: number,
+  ): void;
+  infer(params: number, x: number, count: number, out: number): void;
+  gemm(...args: number[]): void;
+  lincomb(out: number, a: number, x: number, b: number, y: number, n: number): void;
+  lastCorrect(): number;
+  firstNonFinite(ptr: number, n: number): number;
+}
+
+const cache = new Map<Precision, Promise<WebAssembly.Module>>();
+
+/** URL of the compiled engine for a precision (works from src/ and dist/). */
+export function engineUrl(precision: Precision): URL {
+  return new URL(`../build/engine-${precision}.wasm`, import.meta.url);
+}
+
+async function compile(precision: Precision): Promise<WebAssembly.Module> {
+  const url = engineUrl(precision);
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(url);
+    } catch {
+      throw new Error(
+        `engine binary missing at ${url.pathname}: build it with 'npm run build -w @pacgen/core-wasm'`,
+      );
+    }
+    return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  }
+  return WebAssembly.compileStreaming(fetch(url));
+}
+
+/** The compiled module for a precision (compiled on first use, then shared). */
+export function engineModule(precision: Precision): Promise<WebAssembly.Module> {
+  if (precision !== 'f32' && precision !== 'f64') {
+    throw new Error(`precision must be 'f32' or 'f64', got '${String(precision)}'`);
+  }
+  let m = cache.get(precision);
+  if (!m) {
+    m = compile(precision);
+    cache.set(precision, m);
+  }
+  return m;
+}
+
+/** A fresh instance (own memory) of the engine. */
+export async function instantiateEngine(precision: Precision): Promise<EngineExports> {
+  const module = await engineModule(precision);
+  const instance = await WebAssembly.instantiate(module, {
+    env: {
+      abort() {
+        throw new Error('engine aborted');
+      },
+    },
+  });
+  return instance.exports as unknown as EngineExports;
+}

@@ -1,0 +1,2 @@
+export type { Objective, ParameterTensor, HvpRequest } from './objective.js';
+export { networkObjective, type NetworkObjectiveOptions } from './objective/network.js';

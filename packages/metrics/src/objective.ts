@@ -1,0 +1,37 @@
+// The one interface every estimator works on: a mean loss over a fixed data set, as a function
+// of a flat parameter vector. Implemented over the core-wasm engine (objective/network.ts) and,
+// later, TensorFlow.js models. Methods are async so GPU and multi-threaded backends fit.
+
+/** A named block of the parameter vector (a layer's kernel or bias). */
+export interface ParameterTensor {
+  name: string;
+  shape: number[];
+  /** First index in the flat parameter vector. */
+  offset: number;
+  size: number;
+}
+
+export interface HvpRequest {
+  /** Difference step t along v; the backend's default when omitted. */
+  step?: number;
+  /** Richardson extrapolation: 4 gradients instead of 2. */
+  richardson?: boolean;
+}
+
+export interface Objective {
+  /** m: number of parameters. */
+  readonly numParams: number;
+  readonly tensors: readonly ParameterTensor[];
+  /** n: number of samples the mean is taken over. */
+  readonly numSamples: number;
+  /** Arithmetic of the backend; finite-difference steps depend on it. */
+  readonly precision: 'f32' | 'f64';
+  /** The point being scored (a copy). */
+  params(): Float64Array;
+  /** Mean loss L̂(w) (deterministic: dropout off). Cost: 1 forward pass. */
+  loss(w: ArrayLike<number>): Promise<number>;
+  /** ∇L̂(w). Cost: 1 gradient evaluation. */
+  gradient(w: ArrayLike<number>): Promise<{ loss: number; grad: Float64Array }>;
+  /** ∇²L̂(w)·v by finite differences of gradients. Cost: 2 gradient evaluations (4 with Richardson). */
+  hvp(w: ArrayLike<number>, v: ArrayLike<number>, request?: HvpRequest): Promise<Float64Array>;
+}

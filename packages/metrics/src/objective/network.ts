@@ -1,0 +1,46 @@
+import { Network, PacgenError, type Samples } from '@pacgen/core-wasm';
+import type { HvpRequest, Objective } from '../objective.js';
+
+export interface NetworkObjectiveOptions {
+  /** The samples the mean loss is taken over (default: all the data set on the network). */
+  samples?: Samples;
+  /** Parameters to score (default: the network's current parameters, copied now). */
+  params?: ArrayLike<number>;
+}
+
+/** The mean training loss of a core-wasm Network as an Objective. */
+export function networkObjective(net: Network, options: NetworkObjectiveOptions = {}): Objective {
+  if (net.numSamples === 0) throw new PacgenError('the network has no data: call setData first');
+  const w0 = Float64Array.from(options.params ?? net.params);
+  if (w0.length !== net.numParams) {
+    throw new PacgenError(`params have length ${w0.length}, the network has ${net.numParams}`);
+  }
+  const samples = options.samples;
+  const numSamples =
+    samples === undefined
+      ? net.numSamples
+      : Array.isArray(samples) || samples instanceof Int32Array
+        ? samples.length
+        : (samples.count ?? net.numSamples - (samples.start ?? 0));
+  const load = (w: ArrayLike<number>) => net.setParams(w);
+  return {
+    numParams: net.numParams,
+    tensors: net.tensors,
+    numSamples,
+    precision: net.precision,
+    params: () => Float64Array.from(w0),
+    async loss(w) {
+      load(w);
+      return net.evaluate({ samples }).loss;
+    },
+    async gradient(w) {
+      load(w);
+      const r = net.gradient({ samples });
+      return { loss: r.loss, grad: Float64Array.from(r.grad) };
+    },
+    async hvp(w, v, request: HvpRequest = {}) {
+      load(w);
+      return Float64Array.from(net.hvp(v, { samples, ...request }));
+    },
+  };
+}
