@@ -220,10 +220,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
         const [sh, sw] = pair(l.strides ?? (isConv ? 1 : [KH, KW])).map((s) =>
           positiveInt(s, `${where}: strides`),
         );
-        let pt = 0,
-          pl = 0,
-          OH: number,
-          OW: number;
+        let pt: number, pl: number, OH: number, OW: number;
         const padding = isConv ? (l.padding ?? 'valid') : 'valid';
         if (padding === 'same') {
           OH = Math.ceil(H / sh);
