@@ -4,9 +4,13 @@
 
 import { LANES, SHIFT, at, get, set, vadd, vfma, vmul, vsplat, vzero } from './vector';
 
+/** Depth of the k-panels: keeps the A and B panels of one pass in cache for long K. */
+const KC: i32 = 256;
+
 /**
  * C (M×N, row stride ldc) = [C +] A·B, where A(i,k) is at A + (i*ars + k*acs) scalars and
- * B is K×N row-major with row stride ldb. Register-blocked 4 rows × 2 vectors.
+ * B is K×N row-major with row stride ldb. Register-blocked 4 rows × 2 vectors, in k-panels.
+ * May read (never write) up to one vector past the end of a row of B: allocations are padded.
  */
 export function gemm(
   M: i32, N: i32, K: i32,
@@ -15,35 +19,52 @@ export function gemm(
   C: usize, ldc: i32,
   accumulate: bool,
 ): void {
+  if (K == 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) fill(at(C, i * ldc), 0, N);
+    return;
+  }
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    gemmPanel(M, N, kc, at(A, k0 * acs), ars, acs, at(B, k0 * ldb), ldb, C, ldc, accumulate || k0 > 0);
+  }
+}
+
+function gemmPanel(
+  M: i32, N: i32, K: i32,
+  A: usize, ars: i32, acs: i32,
+  B: usize, ldb: i32,
+  C: usize, ldc: i32,
+  accumulate: bool,
+): void {
   const L = LANES;
   const W2 = 2 * L;
+  const stepA = <usize>acs << SHIFT;
+  const rowA = <usize>ars << SHIFT;
+  const stepB = <usize>ldb << SHIFT;
+  const rowC = <usize>ldc << SHIFT;
   let j0 = 0;
   for (; j0 + W2 <= N; j0 += W2) {
     let i0 = 0;
     for (; i0 + 4 <= M; i0 += 4) {
       let c00 = vzero(), c01 = vzero(), c10 = vzero(), c11 = vzero();
       let c20 = vzero(), c21 = vzero(), c30 = vzero(), c31 = vzero();
-      let pa0 = at(A, i0 * ars);
-      const stepA = <usize>acs << SHIFT;
-      const rowA = <usize>ars << SHIFT;
+      let pa = at(A, i0 * ars);
       let pb = at(B, j0);
-      const stepB = <usize>ldb << SHIFT;
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(pb);
         const b1 = v128.load(pb + 16);
-        const a0 = vsplat(load<Real>(pa0));
-        const a1 = vsplat(load<Real>(pa0 + rowA));
-        const a2 = vsplat(load<Real>(pa0 + 2 * rowA));
-        const a3 = vsplat(load<Real>(pa0 + 3 * rowA));
+        const a0 = vsplat(load<Real>(pa));
+        const a1 = vsplat(load<Real>(pa + rowA));
+        const a2 = vsplat(load<Real>(pa + 2 * rowA));
+        const a3 = vsplat(load<Real>(pa + 3 * rowA));
         c00 = vfma(c00, a0, b0); c01 = vfma(c01, a0, b1);
         c10 = vfma(c10, a1, b0); c11 = vfma(c11, a1, b1);
         c20 = vfma(c20, a2, b0); c21 = vfma(c21, a2, b1);
         c30 = vfma(c30, a3, b0); c31 = vfma(c31, a3, b1);
-        pa0 += stepA;
+        pa += stepA;
         pb += stepB;
       }
       const p0 = at(C, i0 * ldc + j0);
-      const rowC = <usize>ldc << SHIFT;
       storeRow2(p0, c00, c01, accumulate);
       storeRow2(p0 + rowC, c10, c11, accumulate);
       storeRow2(p0 + 2 * rowC, c20, c21, accumulate);
@@ -51,32 +72,68 @@ export function gemm(
     }
     for (; i0 < M; i0++) {
       let c0 = vzero(), c1 = vzero();
+      let pa = at(A, i0 * ars);
+      let pb = at(B, j0);
       for (let k = 0; k < K; k++) {
-        const a = vsplat(get(A, i0 * ars + k * acs));
-        const pb = at(B, k * ldb + j0);
+        const a = vsplat(load<Real>(pa));
         c0 = vfma(c0, a, v128.load(pb));
         c1 = vfma(c1, a, v128.load(pb + 16));
+        pa += stepA;
+        pb += stepB;
       }
       storeRow2(at(C, i0 * ldc + j0), c0, c1, accumulate);
     }
   }
-  for (; j0 + L <= N; j0 += L) {
-    for (let i = 0; i < M; i++) {
-      let c0 = vzero();
+  // Remaining columns, one vector at a time; the last one may be partial (lanes masked on store).
+  for (; j0 < N; j0 += L) {
+    const lanes = min(L, N - j0);
+    let i0 = 0;
+    for (; i0 + 4 <= M; i0 += 4) {
+      let c0 = vzero(), c1 = vzero(), c2 = vzero(), c3 = vzero();
+      let pa = at(A, i0 * ars);
+      let pb = at(B, j0);
       for (let k = 0; k < K; k++) {
-        c0 = vfma(c0, vsplat(get(A, i * ars + k * acs)), v128.load(at(B, k * ldb + j0)));
+        const b = v128.load(pb);
+        c0 = vfma(c0, vsplat(load<Real>(pa)), b);
+        c1 = vfma(c1, vsplat(load<Real>(pa + rowA)), b);
+        c2 = vfma(c2, vsplat(load<Real>(pa + 2 * rowA)), b);
+        c3 = vfma(c3, vsplat(load<Real>(pa + 3 * rowA)), b);
+        pa += stepA;
+        pb += stepB;
       }
-      const p = at(C, i * ldc + j0);
-      v128.store(p, accumulate ? vadd(v128.load(p), c0) : c0);
+      const p0 = at(C, i0 * ldc + j0);
+      storeLanes(p0, c0, lanes, accumulate);
+      storeLanes(p0 + rowC, c1, lanes, accumulate);
+      storeLanes(p0 + 2 * rowC, c2, lanes, accumulate);
+      storeLanes(p0 + 3 * rowC, c3, lanes, accumulate);
+    }
+    for (; i0 < M; i0++) {
+      let c0 = vzero();
+      let pa = at(A, i0 * ars);
+      let pb = at(B, j0);
+      for (let k = 0; k < K; k++) {
+        c0 = vfma(c0, vsplat(load<Real>(pa)), v128.load(pb));
+        pa += stepA;
+        pb += stepB;
+      }
+      storeLanes(at(C, i0 * ldc + j0), c0, lanes, accumulate);
     }
   }
-  for (; j0 < N; j0++) {
-    for (let i = 0; i < M; i++) {
-      let s: Real = 0;
-      for (let k = 0; k < K; k++) s += get(A, i * ars + k * acs) * get(B, k * ldb + j0);
-      const p = at(C, i * ldc + j0);
-      store<Real>(p, accumulate ? load<Real>(p) + s : s);
-    }
+}
+
+/** Stores the first `lanes` lanes of c at p (all of them with a plain vector store). */
+@inline function storeLanes(p: usize, c: v128, lanes: i32, accumulate: bool): void {
+  if (lanes == LANES) {
+    v128.store(p, accumulate ? vadd(v128.load(p), c) : c);
+    return;
+  }
+  // Spill to a small stack buffer, then copy the valid lanes.
+  const tmp = memory.data(16, 16);
+  v128.store(tmp, c);
+  for (let l = 0; l < lanes; l++) {
+    const q = p + (<usize>l << SHIFT);
+    const v = load<Real>(tmp + (<usize>l << SHIFT));
+    store<Real>(q, accumulate ? load<Real>(q) + v : v);
   }
 }
 

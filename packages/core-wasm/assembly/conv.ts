@@ -1,7 +1,7 @@
 // 2-D convolution (NHWC, kernel [kh, kw, cin, cout]) as im2col + one matrix multiply, and
 // valid-padding max / average pooling.
 
-import { at, get, set } from './vector';
+import { LANES, SHIFT, at, get, set } from './vector';
 
 /**
  * col[(b·OH + oy)·OW + ox, (ky·KW + kx)·C + c] = x[b, oy·sh + ky − pt, ox·sw + kx − pl, c],
@@ -12,26 +12,43 @@ export function im2col(
   sh: i32, sw: i32, pt: i32, pl: i32, OH: i32, OW: i32, col: usize,
 ): void {
   const K = KH * KW * C;
-  const rowBytes = <usize>C * sizeof<Real>();
+  const runBytes = <usize>(KW * C) << SHIFT;
   let r = 0;
   for (let b = 0; b < B; b++) {
     const xb = at(x, b * H * W * C);
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
         let dst = at(col, r * K);
+        const ix0 = ox * sw - pl;
+        // Valid kx range [k0, k1): inside it, one kernel row is one contiguous run of the input.
+        const k0 = max(0, -ix0);
+        const k1 = min(KW, W - ix0);
         for (let ky = 0; ky < KH; ky++) {
           const iy = oy * sh + ky - pt;
-          for (let kx = 0; kx < KW; kx++) {
-            const ix = ox * sw + kx - pl;
-            if (iy < 0 || iy >= H || ix < 0 || ix >= W) memory.fill(dst, 0, rowBytes);
-            else memory.copy(dst, at(xb, (iy * W + ix) * C), rowBytes);
-            dst += rowBytes;
+          if (iy < 0 || iy >= H || k0 >= k1) {
+            zeroReals(dst, KW * C);
+          } else {
+            if (k0 > 0) zeroReals(dst, k0 * C);
+            copyReals(at(dst, k0 * C), at(xb, (iy * W + ix0 + k0) * C), (k1 - k0) * C);
+            if (k1 < KW) zeroReals(at(dst, k1 * C), (KW - k1) * C);
           }
+          dst += runBytes;
         }
         r++;
       }
     }
   }
+}
+
+/** n scalars from src to dst (non-overlapping), by vectors: short runs make memory.copy's call cost dominate. */
+@inline function copyReals(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + LANES <= n; i += LANES) v128.store(at(dst, i), v128.load(at(src, i)));
+  for (; i < n; i++) set(dst, i, get(src, i));
+}
+
+@inline function zeroReals(dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) set(dst, i, 0);
 }
 
 /** The adjoint of im2col: dx (zeroed here) += scatter of dcol. */

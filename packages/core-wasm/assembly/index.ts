@@ -9,8 +9,9 @@ import { correctCount } from './network';
 /** Bytes per scalar in this build: 4 (f32) or 8 (f64). */
 export const REAL_BYTES: i32 = sizeof<Real>();
 
+/** A 16-byte aligned block, padded by one vector so kernels may over-read a row's tail. */
 export function allocate(bytes: usize): usize {
-  return heap.alloc(bytes);
+  return heap.alloc(bytes + 16);
 }
 
 export function lastCorrect(): f64 {

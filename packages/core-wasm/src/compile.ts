@@ -71,7 +71,7 @@ export interface CompiledNetwork {
   outputShape: number[];
   outputSize: number;
   loss: Loss;
-  /** A trailing softmax/sigmoid fused into the loss, applied by `predict` only. */
+  /** The softmax/sigmoid fused into the loss (a trailing one in the spec is stripped). */
   outputActivation: 'softmax' | 'sigmoid' | null;
   /** Largest per-sample activation width, for the backward ping-pong buffers. */
   maxWidth: number;
@@ -122,13 +122,16 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
   }
   let layers = expand(spec.layers);
   // A trailing softmax (with cross-entropy) or sigmoid (with BCE) is fused into the loss.
-  let outputActivation: CompiledNetwork['outputActivation'] = null;
+  // The network's outputs are then logits either way; `predict` applies the activation.
+  const outputActivation: CompiledNetwork['outputActivation'] =
+    spec.loss === 'softmax-cross-entropy'
+      ? 'softmax'
+      : spec.loss === 'sigmoid-bce'
+        ? 'sigmoid'
+        : null;
   const last = layers[layers.length - 1];
-  if (last.type === 'activation') {
-    if (last.activation === 'softmax' && spec.loss === 'softmax-cross-entropy')
-      outputActivation = 'softmax';
-    if (last.activation === 'sigmoid' && spec.loss === 'sigmoid-bce') outputActivation = 'sigmoid';
-    if (outputActivation) layers = layers.slice(0, -1);
+  if (last.type === 'activation' && outputActivation && last.activation === outputActivation) {
+    layers = layers.slice(0, -1);
   }
   if (layers.length === 0)
     throw new PacgenError('network has no layer besides its output activation');
