@@ -17,6 +17,7 @@ export {
   Network,
   applyOutputActivation,
   defaultHvpStep,
+  hvpStep,
   type EvalResult,
   type HvpOptions,
   type NetworkOptions,
@@ -25,3 +26,4 @@ export {
   type Samples,
 } from './network.js';
 export { Random } from './random.js';
+export { ParallelNetwork, type ParallelNetworkOptions } from './parallel/parallel-network.js';

@@ -29,7 +29,7 @@ export interface EvalResult {
 
 export interface HvpOptions {
   samples?: Samples;
-  /** Difference step t along v (default: `defaultHvpStep(precision)` · max(1, ‖w‖∞)/‖v‖∞). */
+  /** Difference step t along v (default: `defaultHvpStep(precision)` / ‖v‖∞). */
   step?: number;
   /** Richardson extrapolation: 4 gradients instead of 2, error O(t⁴). */
   richardson?: boolean;
@@ -46,7 +46,14 @@ export interface NetworkOptions {
  * truncation (∝ t²) against rounding (∝ ε/t). See docs/method.md for the error study.
  */
 export function defaultHvpStep(precision: Precision): number {
-  return precision === 'f64' ? 1e-5 : 1e-2;
+  return precision === 'f64' ? 1e-6 : 1e-3;
+}
+
+/** The HVP step t for direction v: moves the largest coordinate of w by `defaultHvpStep`. */
+export function hvpStep(precision: Precision, v: ArrayLike<number>): number {
+  let vmax = 0;
+  for (let i = 0; i < v.length; i++) vmax = Math.max(vmax, Math.abs(v[i]));
+  return vmax === 0 ? 1 : defaultHvpStep(precision) / vmax;
 }
 
 const REC_BYTES = 128;
@@ -204,9 +211,12 @@ export class Network {
         `parameter vector has length ${values.length}, the network has ${this.numParams} parameters`,
       );
     }
+    // Checked before writing, so a rejected vector never replaces the current parameters.
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) throw this.nonFinite('parameters', i);
+    }
     const p = this.params;
     if (values !== p) p.set(values);
-    this.checkFinite(this.ptr.params, this.numParams, 'parameters');
   }
 
   /** Glorot-uniform kernels and zero biases (uniform(−1, 1) for shared tensors), seeded. */
@@ -329,12 +339,14 @@ export class Network {
 
   private checkFinite(ptr: number, n: number, what: string): void {
     const bad = this.ex.firstNonFinite(ptr, n);
-    if (bad >= 0) {
-      const t = this.tensors.find((x) => bad >= x.offset && bad < x.offset + x.size);
-      throw new PacgenError(
-        `${what} contain a non-finite value at index ${bad}${t ? ` (tensor '${t.name}')` : ''}`,
-      );
-    }
+    if (bad >= 0) throw this.nonFinite(what, bad);
+  }
+
+  private nonFinite(what: string, index: number): PacgenError {
+    const t = this.tensors.find((x) => index >= x.offset && index < x.offset + x.size);
+    return new PacgenError(
+      `${what} contain a non-finite value at index ${index}${t ? ` (tensor '${t.name}')` : ''}`,
+    );
   }
 
   private pass(gradPtr: number, opts: PassOptions): EvalResult {
@@ -385,7 +397,7 @@ export class Network {
     vView.set(v);
     this.checkFinite(this.ptr.v, this.numParams, 'direction');
     const { idx, start, count } = this.select(opts.samples);
-    const step = opts.step ?? this.defaultStep(vView);
+    const step = opts.step ?? hvpStep(this.precision, vView);
     if (!(step > 0) || !Number.isFinite(step))
       throw new PacgenError(`HVP step must be > 0, got ${step}`);
     this.ex.hvp(
@@ -400,14 +412,6 @@ export class Network {
       1 / count,
     );
     return this.view(this.ptr.out, this.numParams);
-  }
-
-  /** Step t so that t·v moves the largest coordinate by a relative `defaultHvpStep`. */
-  private defaultStep(v: RealArray): number {
-    let vmax = 0;
-    for (let i = 0; i < v.length; i++) vmax = Math.max(vmax, Math.abs(v[i]));
-    if (vmax === 0) return 1;
-    return defaultHvpStep(this.precision) / vmax;
   }
 
   /**

@@ -1,0 +1,252 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Network,
+  defaultHvpStep,
+  PacgenError,
+  ParallelNetwork,
+  Random,
+  type NetworkSpec,
+  type Samples,
+} from '../src/index.js';
+
+const mlp: NetworkSpec = {
+  inputShape: [5],
+  layers: [
+    { type: 'dense', units: 8, activation: 'tanh' },
+    { type: 'dropout', rate: 0.3 },
+    { type: 'dense', units: 6, activation: 'relu' },
+    { type: 'dense', units: 3 },
+  ],
+  loss: 'softmax-cross-entropy',
+};
+
+const cnn: NetworkSpec = {
+  inputShape: [6, 6, 2],
+  layers: [
+    { type: 'conv2d', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'maxpool2d', poolSize: 2 },
+    { type: 'dropout', rate: 0.25 },
+    { type: 'conv2d', filters: 4, kernelSize: 2, activation: 'tanh' },
+    { type: 'flatten' },
+    { type: 'dense', units: 3 },
+  ],
+  loss: 'softmax-cross-entropy',
+};
+
+const N = 23; // odd, so parts are uneven
+const open: ParallelNetwork[] = [];
+afterAll(() => Promise.all(open.map((p) => p.terminate())));
+
+/** A seeded data set fitting the spec (labels for softmax cross-entropy). */
+function dataFor(net: Network, n: number, seed: number): { x: number[]; y: number[] } {
+  const rng = new Random(seed);
+  const c = net.compiled;
+  return {
+    x: Array.from({ length: n * c.inputSize }, () => rng.normal()),
+    y: Array.from({ length: n }, () => rng.int(c.outputSize)),
+  };
+}
+
+/** A Network and a ParallelNetwork with the same (f64) params and data. */
+async function pair(spec: NetworkSpec, threads: number, seed = 1) {
+  const opts = { precision: 'f64', maxBatch: 4 } as const;
+  const net = await Network.create(spec, opts);
+  const par = await ParallelNetwork.create(spec, { ...opts, threads });
+  open.push(par);
+  net.initParams(seed);
+  par.setParams(net.params);
+  const { x, y } = dataFor(net, N, seed + 100);
+  net.setData(x, y);
+  await par.setData(x, y);
+  return { net, par };
+}
+
+/** max |a − b| / max |b|. */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < b.length; i++) {
+    num = Math.max(num, Math.abs(a[i] - b[i]));
+    den = Math.max(den, Math.abs(b[i]));
+  }
+  return num / den;
+}
+
+const close = (a: number, b: number) =>
+  expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-12 * Math.abs(b));
+
+const selections: [string, Samples | undefined][] = [
+  ['all samples', undefined],
+  ['a range', { start: 3, count: 13 }],
+  ['an index list', [22, 0, 5, 5, 17, 3, 9, 11, 2]],
+  ['an Int32Array index list', Int32Array.from([1, 4, 8, 15, 16, 20, 21])],
+];
+
+for (const [label, spec] of [
+  ['MLP', mlp],
+  ['CNN', cnn],
+] as const) {
+  describe(`ParallelNetwork(threads=2) equals Network: ${label} with dropout, f64`, () => {
+    let ready: ReturnType<typeof pair>;
+    beforeAll(() => {
+      ready = pair(spec, 2);
+    });
+
+    for (const [what, samples] of selections) {
+      it(`evaluate, gradient and hvp over ${what}`, async () => {
+        const { net, par } = await ready;
+        const e = net.evaluate({ samples });
+        const pe = await par.evaluate({ samples });
+        close(pe.loss, e.loss);
+        close(pe.accuracy, e.accuracy);
+        expect(pe.count).toBe(e.count);
+
+        const g = net.gradient({ samples });
+        const pg = await par.gradient({ samples });
+        close(pg.loss, g.loss);
+        close(pg.accuracy, g.accuracy);
+        expect(pg.count).toBe(g.count);
+        expect(pg.grad).toBeInstanceOf(Float64Array);
+        expect(relErr(pg.grad, g.grad)).toBeLessThan(1e-12);
+
+        // Each part's gradients differ from one thread's in the last bits (summation order),
+        // and the central difference divides that by 2t: agreement is ~ε/t (≈ 5e-17/t seen).
+        // So 1e-12 at t = 1e-2, and 1e-15/t at the default t (v is ±1, so t is the default
+        // relative step): the size of Network's own rounding error there.
+        const v = new Random(7).rademacher(new Float64Array(net.numParams));
+        for (const richardson of [false, true]) {
+          const o = { samples, richardson, step: 1e-2 };
+          expect(relErr(await par.hvp(v, o), net.hvp(v, o))).toBeLessThan(1e-12);
+          const d = { samples, richardson };
+          const t = defaultHvpStep('f64');
+          expect(relErr(await par.hvp(v, d), net.hvp(v, d))).toBeLessThan(1e-15 / t);
+        }
+      });
+    }
+
+    it('training-mode dropout gradients match (masks are per sample, not per split)', async () => {
+      const { net, par } = await ready;
+      for (const samples of [undefined, { start: 2, count: 19 }, [9, 1, 14, 3, 22, 0]]) {
+        const o = { samples, training: true, seed: 42 };
+        const g = net.gradient(o);
+        const pg = await par.gradient(o);
+        close(pg.loss, g.loss);
+        expect(relErr(pg.grad, g.grad)).toBeLessThan(1e-12);
+      }
+      // Dropout really is on: another seed, or evaluation mode, gives a different gradient.
+      const train = Float64Array.from((await par.gradient({ training: true, seed: 42 })).grad);
+      const other = (await par.gradient({ training: true, seed: 43 })).grad;
+      const evalMode = (await par.gradient()).grad;
+      expect(relErr(other, train)).toBeGreaterThan(1e-3);
+      expect(relErr(evalMode, train)).toBeGreaterThan(1e-3);
+    });
+
+    it('follows parameter changes', async () => {
+      const { net, par } = await ready;
+      const w = par.initParams(5);
+      net.setParams(w);
+      expect(relErr(par.params(), net.params)).toBe(0);
+      expect(relErr((await par.gradient()).grad, net.gradient().grad)).toBeLessThan(1e-12);
+      net.initParams(1);
+      par.setParams(net.params);
+      expect(relErr((await par.gradient()).grad, net.gradient().grad)).toBeLessThan(1e-12);
+    });
+  });
+}
+
+describe('ParallelNetwork', () => {
+  it('threads=1 runs without workers and matches Network', async () => {
+    const { net, par } = await pair(mlp, 1);
+    expect(par.threads).toBe(1);
+    const g = net.gradient({ training: true, seed: 3 });
+    const pg = await par.gradient({ training: true, seed: 3 });
+    close(pg.loss, g.loss);
+    expect(relErr(pg.grad, g.grad)).toBeLessThan(1e-12);
+    await par.terminate();
+  });
+
+  it('more threads than samples or cores (threads=3, uneven parts)', async () => {
+    const { net, par } = await pair(cnn, 3);
+    for (const samples of [undefined, [4, 7], [6], { start: 20, count: 3 }]) {
+      const g = net.gradient({ samples });
+      const pg = await par.gradient({ samples });
+      close(pg.loss, g.loss);
+      expect(relErr(pg.grad, g.grad)).toBeLessThan(1e-12);
+    }
+    await par.terminate();
+  });
+
+  it('defaults to the available cores and reports its shape', async () => {
+    const par = await ParallelNetwork.create(mlp);
+    open.push(par);
+    expect(par.threads).toBeGreaterThanOrEqual(1);
+    expect(par.precision).toBe('f32');
+    expect(par.numParams).toBe(5 * 8 + 8 + 8 * 6 + 6 + 6 * 3 + 3);
+    expect(par.tensors.map((t) => t.name)).toHaveLength(6);
+    expect(par.numSamples).toBe(0);
+    await expect(par.gradient()).rejects.toThrow('no data: call setData(x, y) first');
+    await par.terminate();
+  });
+
+  it("a worker's error reaches the caller with its message", async () => {
+    const { net, par } = await pair(mlp, 2);
+    // Index values are checked by the thread that gets them: 99 lands in the worker's half.
+    const bad = [0, 1, 2, 3, 4, 5, 99, 6];
+    expect(() => net.gradient({ samples: bad })).toThrow(
+      'sample index 99 is outside the data set of 23 samples',
+    );
+    const err = await par.gradient({ samples: bad }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PacgenError);
+    expect((err as Error).message).toBe('sample index 99 is outside the data set of 23 samples');
+    await expect(par.hvp(new Float64Array(par.numParams), { samples: bad })).rejects.toThrow(
+      'sample index 99 is outside',
+    );
+    // The earliest bad index wins, as in Network (here -1 in the calling thread's half).
+    await expect(par.evaluate({ samples: [0, -1, 2, 99] })).rejects.toThrow(
+      'sample index -1 is outside the data set of 23 samples',
+    );
+    // Still usable afterwards.
+    expect(relErr((await par.gradient()).grad, net.gradient().grad)).toBeLessThan(1e-12);
+    await par.terminate();
+  });
+
+  it('rejects bad input with the messages Network gives', async () => {
+    const { par } = await pair(mlp, 2);
+    await expect(par.setData([0, 0, 0, 0, 0], [7])).rejects.toThrow(
+      'label 7 of sample 0 is outside the 3 classes [0, 2]',
+    );
+    await expect(par.evaluate({ samples: { start: 20, count: 5 } })).rejects.toThrow(
+      'sample range start=20 count=5 does not fit the data set of 23 samples',
+    );
+    await expect(par.gradient({ samples: [] })).rejects.toThrow('sample index list is empty');
+    await expect(par.hvp([1, 2, 3])).rejects.toThrow('direction has length 3');
+    const v = new Float64Array(par.numParams);
+    v[4] = NaN;
+    await expect(par.hvp(v)).rejects.toThrow('direction contain a non-finite value at index 4');
+    expect(() => par.setParams([1])).toThrow('parameter vector has length 1');
+    await expect(ParallelNetwork.create(mlp, { threads: 0 })).rejects.toThrow(
+      'threads must be a positive integer',
+    );
+    await par.terminate();
+  });
+
+  it('terminate() ends the workers; later calls reject', async () => {
+    // Worker threads are OS threads of this process: count them where Linux shows them.
+    const threads = () =>
+      existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : NaN;
+    const before = threads();
+    const { par } = await pair(mlp, 3);
+    const during = threads();
+    const pending = par.gradient().catch((e: unknown) => e);
+    await par.terminate();
+    expect(await pending).toEqual(new PacgenError('ParallelNetwork has been terminated'));
+    await expect(par.gradient()).rejects.toThrow('ParallelNetwork has been terminated');
+    await par.terminate(); // idempotent
+    if (!Number.isNaN(before)) {
+      expect(during - before).toBeGreaterThanOrEqual(2);
+      expect(threads()).toBeLessThanOrEqual(before);
+    }
+  });
+});
