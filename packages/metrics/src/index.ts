@@ -1,2 +1,223 @@
 export type { Objective, ParameterTensor, HvpRequest } from './objective.js';
 export { networkObjective, type NetworkObjectiveOptions } from './objective/network.js';
+export {
+  hessianDiagonal,
+  EXACT_DIAGONAL_LIMIT,
+  type DiagonalOptions,
+  type DiagonalResult,
+} from './hessian/diagonal.js';
+export { summarizeByTensor, summarizeVector, type VectorSummary } from './hessian/summary.js';
+export {
+  hessianLipschitz,
+  type LipschitzOptions,
+  type LipschitzResult,
+} from './hessian/lipschitz.js';
+export {
+  HessianOperator,
+  hessianAt,
+  type EstimatorOptions,
+  type ProgressCallback,
+} from './hessian/operator.js';
+export { topEigenvalues, type EigenOptions, type EigenResult } from './spectrum/eigen.js';
+export { hessianTrace, type TraceOptions, type TraceResult } from './spectrum/trace.js';
+export {
+  spectralDensity,
+  type DensityOptions,
+  type DensityResult,
+  type SpectralMoment,
+} from './spectrum/density.js';
+
+// PACGen: Ψ, Ψ*, the optimal perturbation and the PAC-Bayes bound (METHOD.md §2–3).
+export {
+  pacgenFromCurvature,
+  type PacgenCurvatureInput,
+  type PacgenCurvatureResult,
+  type PacgenTensorBreakdown,
+} from './pacgen/from-curvature.js';
+export {
+  pacgen,
+  type PacgenOptions,
+  type PacgenProgress,
+  type PacgenReport,
+} from './pacgen/report.js';
+export {
+  monteCarloPerturbedLoss,
+  type MonteCarloOptions,
+  type MonteCarloResult,
+} from './pacgen/monte-carlo.js';
+export { effectiveCurvature, neighbourhoodRadius, priorRadius } from './pacgen/neighbourhood.js';
+export {
+  erf,
+  noiseModel,
+  truncatedNormalMoments,
+  TRUNCATION,
+  type NoiseKind,
+  type NoiseModel,
+} from './pacgen/noise.js';
+export {
+  etaForComplexity,
+  optimalPerturbation,
+  sigmaForEta,
+  type OptimalPerturbation,
+  type OptimalPerturbationInput,
+} from './pacgen/optimal-perturbation.js';
+export { pacBayesBound, type BoundInput, type BoundTerms } from './pacgen/bound.js';
+export { curvatureBranch, psiTerms } from './pacgen/psi.js';
+export type {
+  GradientOracle,
+  GradientSample,
+  GradientTransformation,
+  Optimizer,
+  Schedule,
+  ScalarOrSchedule,
+  StepContext,
+  StepResult,
+  TransformResult,
+  Vector,
+} from './optim/types.js';
+export { isOptimizer } from './optim/types.js';
+export {
+  addDecayedWeights,
+  applyUpdates,
+  chain,
+  clipByGlobalNorm,
+  identity,
+  scale,
+  scaleByAdam,
+  scaleByLearningRate,
+  traceMomentum,
+  type AdamScaleOptions,
+  type AdamState,
+  type CountState,
+  type TraceState,
+} from './optim/transform.js';
+export {
+  constantSchedule,
+  cosineDecaySchedule,
+  exponentialDecaySchedule,
+  joinSchedules,
+  linearSchedule,
+  piecewiseConstantSchedule,
+  stepSchedule,
+  warmupCosineSchedule,
+  withWarmup,
+} from './optim/schedules.js';
+export { adam, adamw, sgd, type AdamOptions, type SgdOptions } from './optim/aliases.js';
+export { fromTransformation } from './optim/optimizer.js';
+export { asam, sam, type AsamOptions, type SamOptions, type SamState } from './optim/sam.js';
+export {
+  perturbedOpt,
+  perturbationWidths,
+  sigmaStatistics,
+  type BoundScale,
+  type CurvatureEstimator,
+  type NoCurvature,
+  type PerturbedOptimizer,
+  type PerturbedOptions,
+  type PerturbedState,
+  type ProbeCurvature,
+  type SecantCurvature,
+  type SigmaStats,
+} from './optim/perturbed.js';
+export { oracleHvp, oracleObjective } from './optim/oracle-objective.js';
+export { mixSeed } from './optim/seeds.js';
+export {
+  train,
+  type EpochEvent,
+  type EpochRecord,
+  type PsiRecord,
+  type StepEvent,
+  type StopReason,
+  type TrainOptions,
+  type TrainResult,
+} from './train/train.js';
+export { memoryCheckpointStore, type CheckpointStore } from './train/checkpoint.js';
+export { decodeState, encodeState, parseState, stringifyState } from './train/serialize.js';
+
+// Data sets: browser-safe parsers and synthetic sets, and the Node file readers (data/node.ts
+// imports node: modules lazily, inside its functions).
+export type { Dataset, DataSplit } from './data/dataset.js';
+export {
+  CIFAR100_STATS,
+  CIFAR10_STATS,
+  MNIST_STATS,
+  resolveNormalization,
+  selectSubset,
+  type ChannelStats,
+  type Normalization,
+} from './data/transform.js';
+export {
+  idxDataset,
+  isGzip,
+  readIdx,
+  readIdxHeader,
+  writeIdx,
+  type IdxArray,
+  type IdxDatasetOptions,
+  type IdxDtype,
+} from './data/idx.js';
+export {
+  cifarDataset,
+  cifarRecordBytes,
+  type CifarOptions,
+  type CifarVariant,
+} from './data/cifar.js';
+export {
+  TOY_MIXTURE,
+  cifarLike,
+  mixtureDensity,
+  mixtureMedianDensity,
+  sampleMixture,
+  toyGaussianMixture,
+  type CifarLikeOptions,
+  type GaussianMixture,
+  type ToyData,
+  type ToyOptions,
+} from './data/synthetic.js';
+export {
+  loadCifar10,
+  loadCifar100,
+  loadIdxDataset,
+  loadMnist,
+  mnistDataDir,
+  readIdxFile,
+  type CifarLoadOptions,
+  type MnistOptions,
+} from './data/node.js';
+
+// Models: presets, TF.js Layers and PyTorch/safetensors formats (files via models/node.ts).
+export {
+  PRESET_NAMES,
+  cifarCnn,
+  mlp,
+  mnistCnn,
+  presetByName,
+  toyNet,
+  type CifarCnnOptions,
+  type MlpOptions,
+  type MnistCnnOptions,
+  type PresetName,
+  type PresetOptions,
+  type ToyNetOptions,
+} from './models/presets.js';
+export { splitByTensors, type LoadedModel, type NamedTensor } from './models/model.js';
+export {
+  TFJS_SHARD_NAME,
+  fromTfjs,
+  parseTfjsModelJson,
+  tfjsWeightPaths,
+  toTfjs,
+  type TfjsModelJson,
+  type TfjsWeightGroup,
+  type TfjsWeightSpec,
+} from './models/tfjs.js';
+export { readSafetensors, writeSafetensors, type SafeTensor } from './models/safetensors.js';
+export { chwToHwc, torchToModel, type TorchArchitecture, type TorchLayer } from './models/torch.js';
+export {
+  loadTfjsModel,
+  loadTorchModel,
+  readSafetensorsFile,
+  saveTfjsModel,
+  writeFileAtomic,
+  writeSafetensorsFile,
+} from './models/node.js';

@@ -1,0 +1,95 @@
+// What the model readers return, and helpers they share. Browser-safe.
+
+import {
+  PacgenError,
+  compileNetwork,
+  type CompiledNetwork,
+  type NetworkSpec,
+  type TensorInfo,
+} from '@pacgen/core-wasm';
+
+/** A network spec with its parameter vector (laid out as compileNetwork(spec).tensors). */
+export interface LoadedModel {
+  spec: NetworkSpec;
+  params: Float64Array;
+}
+
+/** A named tensor for the writers (row-major). */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array | Float64Array;
+}
+
+/** Compiles a spec and checks a parameter vector against it. */
+export function compileWithParams(
+  spec: NetworkSpec,
+  params: ArrayLike<number>,
+): { compiled: CompiledNetwork; weights: Float64Array } {
+  const compiled = compileNetwork(spec);
+  if (params.length !== compiled.numParams) {
+    throw new PacgenError(
+      `parameter vector has length ${params.length}, the network has ${compiled.numParams} parameters`,
+    );
+  }
+  // With shared parameters the layers see weight j = params[map[j]].
+  const weights = new Float64Array(compiled.numWeights);
+  if (compiled.map) compiled.map.forEach((p, j) => (weights[j] = params[p]));
+  else for (let j = 0; j < weights.length; j++) weights[j] = params[j];
+  return { compiled, weights };
+}
+
+/**
+ * Splits a flat per-parameter vector (parameters, a Hessian diagonal, …) into the network's
+ * named tensors, e.g. for `writeSafetensors`.
+ */
+export function splitByTensors(
+  tensors: TensorInfo[],
+  vector: Float32Array | Float64Array,
+): NamedTensor[] {
+  const total = tensors.reduce((a, t) => a + t.size, 0);
+  if (vector.length !== total) {
+    throw new PacgenError(`vector has length ${vector.length}, the tensors hold ${total} values`);
+  }
+  return tensors.map((t) => ({
+    name: t.name,
+    shape: [...t.shape],
+    data: vector.slice(t.offset, t.offset + t.size),
+  }));
+}
+
+/**
+ * Checks that a path from a manifest stays inside the model's folder: relative, no '..'
+ * segment, no scheme or drive letter (also after percent-decoding). Returns it normalised
+ * with '/' separators.
+ */
+export function checkRelativePath(p: unknown, file: string): string {
+  if (typeof p !== 'string' || p.length === 0) {
+    throw new PacgenError(`${file}: weight path ${JSON.stringify(p)} is not a file name`);
+  }
+  let decoded = p;
+  try {
+    decoded = decodeURIComponent(p);
+  } catch {
+    // Not percent-encoded: check the raw string.
+  }
+  for (const s of new Set([p, decoded])) {
+    const segments = s.split(/[\\/]/);
+    if (
+      s.includes('\0') ||
+      /^[\\/]/.test(s) ||
+      /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(s) ||
+      segments.includes('..')
+    ) {
+      throw new PacgenError(
+        `${file}: weight path '${p}' escapes the model's folder (only relative paths inside it are allowed)`,
+      );
+    }
+  }
+  return p
+    .split(/[\\/]/)
+    .filter((s) => s !== '' && s !== '.')
+    .join('/');
+}
+
+export const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);

@@ -1,0 +1,228 @@
+// The PACGen orchestrator: curvature estimates from an Objective, then Ψ, Ψ*, σ* and the bound.
+
+import { PacgenError } from '@pacgen/core-wasm';
+import type { Objective } from '../objective.js';
+import { EXACT_DIAGONAL_LIMIT, hessianDiagonal } from '../hessian/diagonal.js';
+import { hessianLipschitz } from '../hessian/lipschitz.js';
+import { summarizeByTensor, summarizeVector, type VectorSummary } from '../hessian/summary.js';
+import { pacgenFromCurvature, type PacgenCurvatureResult } from './from-curvature.js';
+import { monteCarloPerturbedLoss } from './monte-carlo.js';
+import { noiseModel, type NoiseKind } from './noise.js';
+import { sumRange } from './psi.js';
+import {
+  requireConfidence,
+  requireNonNegative,
+  requirePositive,
+  requireSampleCount,
+} from './validate.js';
+
+/** Which stage a progress report is about, with (units done, units planned). */
+export type PacgenProgress = (
+  stage: 'diagonal' | 'rho' | 'monte-carlo',
+  done: number,
+  total: number,
+) => void;
+
+export interface PacgenOptions {
+  /** Relative neighbourhood size γ (default 0.1). */
+  gamma?: number;
+  /** Absolute neighbourhood size ε (parameter units, default 0.1). */
+  epsilon?: number;
+  /** PAC-Bayes confidence δ (default 0.05). */
+  delta?: number;
+  /** Posterior family of the bound and the Monte Carlo check (default 'uniform'). */
+  noise?: NoiseKind;
+  /** The point to score (default `obj.params()`). */
+  params?: ArrayLike<number>;
+  /** Hessian diagonal estimator. */
+  diagonal?: {
+    /**
+     * Default: 'exact' (2m + 1 gradients) up to EXACT_DIAGONAL_LIMIT parameters, 'hutchinson'
+     * above.
+     */
+    method?: 'exact' | 'hutchinson';
+    /** Hutchinson probes K (default 100). */
+    probes?: number;
+    /** HVP step (default: the objective's). */
+    step?: number;
+    richardson?: boolean;
+    /** Allow the exact diagonal above its parameter limit. */
+    force?: boolean;
+  };
+  /** ρ given (loss units per parameter unit³), or the estimator's settings (default {probes: 8}). */
+  rho?: number | { probes?: number; refine?: number; step?: number; richardson?: boolean };
+  /** Loss evaluations of the Monte Carlo check of E_u[L̂(w+u)] at σ* (default: no check). */
+  monteCarlo?: number;
+  /** Seed of every random probe and perturbation (default 0). */
+  seed?: number;
+  onProgress?: PacgenProgress;
+}
+
+export interface PacgenReport extends PacgenCurvatureResult {
+  /** L̂(w) (loss units). */
+  trainLoss: number;
+  numParams: number;
+  numSamples: number;
+  precision: 'f32' | 'f64';
+  diagonal: {
+    method: 'exact' | 'hutchinson';
+    probes: number;
+    /** Statistics of h over all coordinates. */
+    summary: VectorSummary;
+    /** Statistics of h per parameter tensor. */
+    perTensor: VectorSummary[];
+    /** Statistics of the per-coordinate standard error of h (Hutchinson only). */
+    stdErr: VectorSummary | null;
+    /** Gradient evaluations. */
+    cost: number;
+  };
+  rho: {
+    /** ρ used (loss units per parameter unit³); when estimated, a lower estimate. */
+    value: number;
+    estimated: boolean;
+    probes: number;
+    refine: number;
+    /** Finite-difference noise level of ρ̂ (same units); ρ̂ within a few times it is 0. */
+    noise: number | null;
+    /** Gradient evaluations. */
+    cost: number;
+  };
+  /** The Monte Carlo check at σ*, when asked. */
+  monteCarlo?: {
+    /** Estimate of E_u[L̂(w+u)] (loss units) and its standard error. */
+    mean: number;
+    stdErr: number;
+    samples: number;
+    /** Second-order prediction L̂(w) + ½·v·Σ h_i σ*_i² (loss units), what `mean` checks. */
+    predicted: number;
+    /** L̂(w) + the bound's curvature term (with the ρ allowance): ≥ predicted. */
+    boundCurvature: number;
+  };
+  /** Total spent: gradient evaluations (HVPs count 2) and loss-only forward passes. */
+  cost: { gradientEvaluations: number; lossEvaluations: number };
+}
+
+/**
+ * PACGen report for an objective at its point: the Hessian diagonal (exact or Hutchinson), ρ
+ * (given or estimated), Ψ, Ψ*, σ*, per-tensor breakdown, the PAC-Bayes bound (which assumes a
+ * loss in [0, 1]; for cross-entropy it is a score, not a guarantee) and optionally a Monte Carlo
+ * check of the expansion. Throws PacgenError on invalid settings before spending any gradient.
+ *
+ * Cost (gradient evaluations): 1 loss evaluation for L̂(w); diagonal 2m + 1 (exact) or 2K + 1
+ * (Hutchinson), doubled HVPs with Richardson; ρ estimated 2·(2·probes·(1 + refine) + 1) + 1;
+ * Monte Carlo `monteCarlo` loss evaluations.
+ */
+export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promise<PacgenReport> {
+  const gamma = options.gamma ?? 0.1;
+  const epsilon = options.epsilon ?? 0.1;
+  const delta = options.delta ?? 0.05;
+  const noise = options.noise ?? 'uniform';
+  const seed = options.seed ?? 0;
+  requirePositive('gamma', gamma);
+  requirePositive('epsilon', epsilon);
+  requireConfidence(delta);
+  requireSampleCount(obj.numSamples);
+  noiseModel(noise);
+  if (typeof options.rho === 'number') requireNonNegative('rho', options.rho);
+  const mc = options.monteCarlo;
+  if (mc !== undefined && !(Number.isInteger(mc) && mc >= 4 && mc % 2 === 0)) {
+    throw new PacgenError(`monteCarlo must be an even integer >= 4 (loss evaluations), got ${mc}`);
+  }
+  const w = Float64Array.from(options.params ?? obj.params());
+  if (w.length !== obj.numParams) {
+    throw new PacgenError(`params have length ${w.length}, the objective has ${obj.numParams}`);
+  }
+  const progress = options.onProgress;
+
+  const trainLoss = await obj.loss(w);
+  if (!Number.isFinite(trainLoss)) {
+    throw new PacgenError(`the training loss at w is not finite (${trainLoss})`);
+  }
+  const d = options.diagonal ?? {};
+  const diag = await hessianDiagonal(obj, w, {
+    method: d.method ?? (obj.numParams <= EXACT_DIAGONAL_LIMIT ? 'exact' : 'hutchinson'),
+    probes: d.probes,
+    step: d.step,
+    richardson: d.richardson,
+    force: d.force,
+    seed,
+    onProgress: progress && ((done, total) => progress('diagonal', done, total)),
+  });
+
+  let rho: PacgenReport['rho'];
+  if (typeof options.rho === 'number') {
+    rho = { value: options.rho, estimated: false, probes: 0, refine: 0, noise: null, cost: 0 };
+  } else {
+    const r = options.rho ?? {};
+    const est = await hessianLipschitz(obj, w, {
+      gamma,
+      epsilon,
+      probes: r.probes,
+      refine: r.refine,
+      step: r.step,
+      richardson: r.richardson,
+      // A different stream from the diagonal's probes.
+      seed: seed + 1,
+      onProgress: progress && ((done, total) => progress('rho', done, total)),
+    });
+    rho = {
+      value: est.rho,
+      estimated: true,
+      probes: est.probes,
+      refine: est.refine,
+      noise: est.noise,
+      cost: est.cost,
+    };
+  }
+
+  const core = pacgenFromCurvature({
+    w,
+    h: diag.diagonal,
+    rho: rho.value,
+    n: obj.numSamples,
+    gamma,
+    epsilon,
+    delta,
+    noise,
+    trainLoss,
+    tensors: obj.tensors,
+  });
+
+  const report: PacgenReport = {
+    ...core,
+    trainLoss,
+    numParams: obj.numParams,
+    numSamples: obj.numSamples,
+    precision: obj.precision,
+    diagonal: {
+      method: diag.method,
+      probes: diag.probes,
+      summary: summarizeVector(diag.diagonal),
+      perTensor: summarizeByTensor(diag.diagonal, obj.tensors),
+      stdErr: diag.stdErr && summarizeVector(diag.stdErr),
+      cost: diag.cost,
+    },
+    rho,
+    cost: { gradientEvaluations: diag.cost + rho.cost, lossEvaluations: 1 },
+  };
+
+  if (mc !== undefined) {
+    const est = await monteCarloPerturbedLoss(obj, w, core.sigmaStar, {
+      samples: mc,
+      seed: seed + 2,
+      noise,
+    });
+    progress?.('monte-carlo', mc, mc);
+    const v = noiseModel(noise).varianceFactor;
+    const quad = Float64Array.from(diag.diagonal, (h, i) => h * core.sigmaStar[i] ** 2);
+    report.monteCarlo = {
+      mean: est.mean,
+      stdErr: est.stdErr,
+      samples: mc,
+      predicted: trainLoss + 0.5 * v * sumRange(quad),
+      boundCurvature: trainLoss + core.bound.curvatureTerm,
+    };
+    report.cost.lossEvaluations += est.cost.lossEvaluations;
+  }
+  return report;
+}
