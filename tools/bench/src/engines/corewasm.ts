@@ -1,0 +1,103 @@
+// core-wasm rows: the single-threaded `Network`, and (when @pacgen/core-wasm exports it) the
+// data-parallel `ParallelNetwork`.
+
+import * as core from '@pacgen/core-wasm';
+import {
+  Network,
+  type HvpOptions,
+  type NetworkOptions,
+  type NetworkSpec,
+  type PassOptions,
+} from '@pacgen/core-wasm';
+import type { CaseData } from '../cases.js';
+import type { Engine, Runner } from './engine.js';
+
+/** The engine's single-threaded Network, f32. */
+export const coreWasm: Engine = {
+  name: 'core-wasm',
+  async prepare(data: CaseData): Promise<Runner> {
+    const net = await Network.create(data.bench.spec, {
+      precision: 'f32',
+      maxBatch: data.bench.batch,
+    });
+    net.setParams(data.params);
+    net.setData(data.x, data.y);
+    let seed = 0;
+    const hvpOpts = { step: data.step };
+    return {
+      threads: 1,
+      step: () =>
+        data.bench.kind === 'hvp'
+          ? net.hvp(data.v, hvpOpts)
+          : net.gradient({ training: data.bench.trainingDropout, seed: ++seed }),
+      result: () =>
+        Float32Array.from(
+          data.bench.kind === 'hvp' ? net.hvp(data.v, hvpOpts) : net.gradient().grad,
+        ),
+      dispose: () => undefined,
+    };
+  },
+};
+
+// ---- HOOK: data-parallel core-wasm (ParallelNetwork) ----
+// ParallelNetwork is being written alongside this bench. Its announced API is typed here and
+// looked up at run time, so the 2-thread rows appear as soon as @pacgen/core-wasm exports it,
+// with no change to this package. Once it is exported, these local types can be replaced by
+// the package's own.
+
+interface ParallelNetworkLike {
+  setData(x: ArrayLike<number>, y: ArrayLike<number>): Promise<void>;
+  setParams(w: ArrayLike<number>): void | Promise<void>;
+  gradient(opts?: PassOptions): Promise<{ grad: ArrayLike<number> } | ArrayLike<number>>;
+  hvp(v: ArrayLike<number>, opts?: HvpOptions): Promise<ArrayLike<number>>;
+  terminate(): void | Promise<void>;
+}
+
+interface ParallelNetworkClass {
+  create(
+    spec: NetworkSpec,
+    options: NetworkOptions & { threads: number },
+  ): Promise<ParallelNetworkLike>;
+}
+
+/** The ParallelNetwork class when @pacgen/core-wasm exports one, else undefined. */
+export function parallelNetworkClass(): ParallelNetworkClass | undefined {
+  const exported = (core as unknown as Record<string, unknown>)['ParallelNetwork'];
+  return typeof exported === 'function' ? (exported as unknown as ParallelNetworkClass) : undefined;
+}
+
+/** core-wasm's data-parallel network with `threads` workers (requires ParallelNetwork). */
+export function coreWasmParallel(threads: number): Engine {
+  return {
+    name: 'core-wasm',
+    async prepare(data: CaseData): Promise<Runner | string> {
+      const PN = parallelNetworkClass();
+      if (!PN) return '@pacgen/core-wasm does not export ParallelNetwork yet';
+      const net = await PN.create(data.bench.spec, {
+        precision: 'f32',
+        maxBatch: data.bench.batch,
+        threads,
+      });
+      await net.setData(data.x, data.y);
+      await net.setParams(data.params);
+      let seed = 0;
+      const hvpOpts = { step: data.step };
+      const gradOf = (r: { grad: ArrayLike<number> } | ArrayLike<number>) =>
+        'grad' in r ? r.grad : r;
+      return {
+        threads,
+        step: () =>
+          data.bench.kind === 'hvp'
+            ? net.hvp(data.v, hvpOpts)
+            : net.gradient({ training: data.bench.trainingDropout, seed: ++seed }),
+        result: async () =>
+          Float32Array.from(
+            data.bench.kind === 'hvp'
+              ? await net.hvp(data.v, hvpOpts)
+              : gradOf(await net.gradient()),
+          ),
+        dispose: () => net.terminate(),
+      };
+    },
+  };
+}

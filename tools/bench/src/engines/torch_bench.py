@@ -1,0 +1,258 @@
+"""PyTorch (CPU) side of the pacgen bench.
+
+Spawned by src/engines/torch.ts with the path of a manifest (JSON) that names the cases, their
+network spec, the parameter layout and binary files (f32 / i32) holding the very weights, batch
+and HVP direction that the JavaScript engines use, plus core-wasm's result for the agreement
+check. Prints one JSON object on stdout; everything else goes to stderr.
+
+The model is built the way a PyTorch user writes it (NCHW, nn.Linear/nn.Conv2d weight layouts,
+F.cross_entropy, torch.autograd.grad); the engine's NHWC weights are converted once at load,
+and gradients are converted back only for the agreement check.
+"""
+
+import json
+import statistics
+import sys
+import time
+
+
+def fail(message):
+    print(json.dumps({"unavailable": message}))
+    sys.exit(0)
+
+
+try:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+except ImportError as e:  # the bench turns this into a skip note
+    fail(f"{e}")
+
+
+def measure(fn, timing):
+    """The rule of src/timing.ts: warm-up (at most a quarter of the budget), then timed
+    iterations until the count, or the budget once min_iterations are done, or 3x the budget."""
+    budget = timing["budget_ms"]
+    warm_start = time.perf_counter()
+    for _ in range(timing["warmup"]):
+        fn()
+        if (time.perf_counter() - warm_start) * 1e3 > budget / 4:
+            break
+    times = []
+    start = time.perf_counter()
+    while len(times) < max(1, timing["iterations"]):
+        t0 = time.perf_counter()
+        fn()
+        t = (time.perf_counter() - t0) * 1e3
+        times.append(t)
+        spent = (time.perf_counter() - start) * 1e3
+        if len(times) >= timing["min_iterations"] and spent > budget:
+            break
+        if spent + t > 3 * budget:
+            break
+    return statistics.median(times), len(times)
+
+
+def pair(v):
+    return tuple(v) if isinstance(v, list) else (v, v)
+
+
+class Model:
+    """The spec's network over a list of leaf tensors in PyTorch layouts."""
+
+    def __init__(self, spec, tensors, flat):
+        self.ops = []  # (kind, args, weight index, bias index)
+        self.to_torch = []  # per engine tensor: engine array -> torch tensor
+        self.to_engine = []  # per engine tensor: torch gradient -> engine-layout array
+        index = {t["name"]: i for i, t in enumerate(tensors)}
+        shape = list(spec["inputShape"])  # per sample, NHWC as the engine sees it
+        flattened_from = None  # [H, W, C] when the last flatten was of an image
+        for i, layer in enumerate(spec["layers"]):
+            kind = layer["type"]
+            name = layer.get("name", f"{kind}_{i}")
+            if kind in ("dense", "conv2d"):
+                if layer.get("tie") is not None or layer.get("useBias") is False:
+                    raise ValueError(f"layer {name}: tie/useBias=false not supported")
+                k, b = index[f"{name}/kernel"], index[f"{name}/bias"]
+                if kind == "dense":
+                    (n_in,), units = shape, layer["units"]
+                    if flattened_from is not None:
+                        # Engine rows are (h, w, c); torch flattens NCHW as (c, h, w).
+                        h, w, c = flattened_from
+                        self._convert(
+                            k,
+                            lambda a, h=h, w=w, c=c, o=units: a.reshape(h, w, c, o)
+                            .permute(3, 2, 0, 1)
+                            .reshape(o, c * h * w),
+                            lambda g, h=h, w=w, c=c, o=units: g.reshape(o, c, h, w)
+                            .permute(2, 3, 1, 0)
+                            .reshape(h * w * c, o),
+                        )
+                    else:
+                        self._convert(k, lambda a: a.t(), lambda g: g.t())
+                    self.ops.append(("dense", None, k, b))
+                    shape = [units]
+                else:
+                    H, W, C = shape
+                    kh, kw = pair(layer["kernelSize"])
+                    sh, sw = pair(layer.get("strides", 1))
+                    padding = layer.get("padding", "valid")
+                    if padding != "valid":
+                        raise ValueError(f"layer {name}: only 'valid' padding is supported")
+                    self._convert(k, lambda a: a.permute(3, 2, 0, 1), lambda g: g.permute(2, 3, 1, 0))
+                    self.ops.append(("conv2d", (sh, sw), k, b))
+                    shape = [(H - kh) // sh + 1, (W - kw) // sw + 1, layer["filters"]]
+                self._convert(b, lambda a: a, lambda g: g)
+                act = layer.get("activation", "linear")
+                if act != "linear":
+                    self.ops.append(("activation", act, None, None))
+                flattened_from = None
+            elif kind == "maxpool2d":
+                H, W, C = shape
+                size = pair(layer["poolSize"])
+                strides = pair(layer.get("strides", layer["poolSize"]))
+                self.ops.append(("maxpool2d", (size, strides), None, None))
+                shape = [(H - size[0]) // strides[0] + 1, (W - size[1]) // strides[1] + 1, C]
+            elif kind == "flatten":
+                flattened_from = shape if len(shape) == 3 else None
+                self.ops.append(("flatten", None, None, None))
+                shape = [int(np.prod(shape))]
+            elif kind == "dropout":
+                self.ops.append(("dropout", layer["rate"], None, None))
+            elif kind == "activation":
+                self.ops.append(("activation", layer["activation"], None, None))
+            else:
+                raise ValueError(f"layer type {kind} not supported")
+        self.params = []
+        for i, t in enumerate(tensors):
+            a = torch.from_numpy(flat[t["offset"] : t["offset"] + t["size"]].copy()).reshape(t["shape"])
+            self.params.append(self.to_torch[i](a).contiguous())
+
+    def _convert(self, i, forward, back):
+        while len(self.to_torch) <= i:
+            self.to_torch.append(None)
+            self.to_engine.append(None)
+        self.to_torch[i], self.to_engine[i] = forward, back
+
+    def forward(self, ws, x, training):
+        h = x
+        for kind, arg, k, b in self.ops:
+            if kind == "dense":
+                h = F.linear(h, ws[k], ws[b])
+            elif kind == "conv2d":
+                h = F.conv2d(h, ws[k], ws[b], stride=arg)
+            elif kind == "maxpool2d":
+                h = F.max_pool2d(h, arg[0], arg[1])
+            elif kind == "flatten":
+                h = h.flatten(1)
+            elif kind == "dropout":
+                h = F.dropout(h, arg, training)
+            elif arg == "relu":  # kind == "activation" from here on
+                h = F.relu(h)
+            elif arg == "sigmoid":
+                h = torch.sigmoid(h)
+            elif arg == "tanh":
+                h = torch.tanh(h)
+            else:
+                raise ValueError(f"activation {arg} not supported")
+        return h
+
+    def grad(self, ws, x, y, training):
+        loss = F.cross_entropy(self.forward(ws, x, training), y)  # mean over the batch
+        return torch.autograd.grad(loss, ws)
+
+    def to_flat(self, parts, tensors, n):
+        out = np.zeros(n, dtype=np.float32)
+        for i, (p, t) in enumerate(zip(parts, tensors)):
+            out[t["offset"] : t["offset"] + t["size"]] = self.to_engine[i](p.detach()).reshape(-1).numpy()
+        return out
+
+
+def run_case(case, timing):
+    files = case["files"]
+    flat = np.fromfile(files["params"], dtype=np.float32)
+    v_flat = np.fromfile(files["v"], dtype=np.float32)
+    model = Model(case["spec"], case["tensors"], flat)
+    vs = Model(case["spec"], case["tensors"], v_flat).params
+    ws = [p.clone().requires_grad_() for p in model.params]
+    x = torch.from_numpy(np.fromfile(files["x"], dtype=np.float32)).reshape([case["batch"], *case["inputShape"]])
+    if x.dim() == 4:
+        x = x.permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, once
+    y = torch.from_numpy(np.fromfile(files["y"], dtype=np.int32).astype(np.int64))
+    t = case["step"]
+
+    def hvp():
+        # The natural way: two autograd gradients at perturbed copies of the weights.
+        with torch.no_grad():
+            plus = [(w + t * v).requires_grad_() for w, v in zip(ws, vs)]
+            minus = [(w - t * v).requires_grad_() for w, v in zip(ws, vs)]
+        gp = model.grad(plus, x, y, False)
+        gm = model.grad(minus, x, y, False)
+        return [(a - b) / (2 * t) for a, b in zip(gp, gm)]
+
+    if case["kind"] == "hvp":
+        step = hvp
+    else:
+        step = lambda: model.grad(ws, x, y, case["trainingDropout"])
+    median_ms, iterations = measure(step, timing)
+
+    result = hvp() if case["kind"] == "hvp" else model.grad(ws, x, y, False)
+    mine = model.to_flat(result, case["tensors"], flat.size)
+    ref = np.fromfile(files["reference"], dtype=np.float32)
+    rel = float(np.linalg.norm(mine.astype(np.float64) - ref) / max(np.linalg.norm(ref.astype(np.float64)), 1e-30))
+    return {"case": case["name"], "median_ms": median_ms, "iterations": iterations, "rel_err": rel}
+
+
+def run_gemm(g, timing):
+    M, N, K = g["M"], g["N"], g["K"]
+    gen = torch.Generator().manual_seed(1)
+    a = torch.rand(K, M, generator=gen).t() if g["transposeA"] else torch.rand(M, K, generator=gen)
+    b = torch.rand(K, N, generator=gen)
+    out = torch.empty(M, N)
+    median_ms, iterations = measure(lambda: torch.mm(a, b, out=out), timing)
+    return {"name": g["name"], "median_ms": median_ms, "iterations": iterations}
+
+
+def blas_library():
+    """Which BLAS this torch really calls for its dense matmuls. Debian's torch links the
+    generic libblas.so.3, which the alternatives system points at the reference BLAS unless an
+    optimized one (OpenBLAS, BLIS, MKL) is installed."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = sorted({line.split()[-1] for line in f if "blas" in line.lower() or "mkl" in line.lower()})
+    except OSError:
+        return "unknown"
+    if "BLAS_INFO=mkl" in torch.__config__.show() or any("mkl" in l.lower() for l in libs):
+        return "MKL"  # pip wheels link it statically
+    for name in ("openblas", "blis", "atlas"):
+        hit = [l for l in libs if name in l.lower()]
+        if hit:
+            return f"{name.upper() if name != 'openblas' else 'OpenBLAS'} ({hit[0]})"
+    hit = [l for l in libs if "/blas/" in l]
+    if hit:
+        return f"reference BLAS ({hit[0]}): slow; apt-get install libopenblas0-openmp"
+    return ", ".join(libs) or "unknown"
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        manifest = json.load(f)
+    torch.set_num_threads(manifest["threads"])
+    timing = manifest["timing"]
+    cases = [run_case(c, timing) for c in manifest["cases"]]
+    gemm = [run_gemm(g, manifest["gemmTiming"]) for g in manifest["gemm"]]
+    print(
+        json.dumps(
+            {
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "blas": blas_library(),
+                "cases": cases,
+                "gemm": gemm,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+// Runs the selected cases on every engine, in this process (and PyTorch in a child), and
+// collects timings, agreement errors and notes. Formatting lives in report.ts.
+
+import { CASES, makeCaseData, type CaseData, type CaseName } from './cases.js';
+import type { BenchOptions } from './args.js';
+import type { Engine } from './engines/engine.js';
+import { coreWasm, coreWasmParallel, parallelNetworkClass } from './engines/corewasm.js';
+import {
+  TFJS_WASM_THREADS_NOTE,
+  tfjsEngine,
+  tfjsMatMul,
+  type TfjsBackend,
+} from './engines/tfjs.js';
+import { runTorch, type TorchOutcome } from './engines/torch.js';
+import { GEMM_SHAPES, coreWasmGemm } from './gemm.js';
+import { parallelCapacity, type ParallelCapacity } from './machine.js';
+import { measure, type TimingOptions } from './timing.js';
+
+/** One timed (or skipped) row. */
+export interface Row {
+  case: string;
+  engine: string;
+  /** null when the row was skipped before the engine said. */
+  threads: number | null;
+  /** null when skipped (see note). */
+  median_ms: number | null;
+  iterations: number;
+  note?: string;
+}
+
+/** How far an engine's dropout-off result is from core-wasm's. */
+export interface Agreement {
+  case: CaseName;
+  engine: string;
+  threads: number;
+  /** ‖engine − core-wasm‖₂ / ‖core-wasm‖₂ (gradient, or HVP for 'hvp' cases). */
+  rel_err: number;
+}
+
+export interface BenchResult {
+  rows: Row[];
+  gemmRows: Row[];
+  agreement: Agreement[];
+  notes: string[];
+  torchVersion: string | null;
+  /** The BLAS library under PyTorch's dense layers. */
+  torchBlas: string | null;
+  /** How much two threads really get on this machine, before and after the run. */
+  capacity: ParallelCapacity[];
+}
+
+export type Log = (message: string) => void;
+
+/** ‖a − b‖₂ / ‖b‖₂, accumulated in f64. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
+}
+
+/**
+ * Times one case on each engine and checks each engine's dropout-off result against the first
+ * engine's (core-wasm, the reference, returned for the PyTorch child).
+ */
+export async function benchCase(
+  data: CaseData,
+  engines: readonly Engine[],
+  timing: TimingOptions,
+  log: Log = () => undefined,
+): Promise<{ rows: Row[]; agreement: Agreement[]; reference: Float32Array }> {
+  const rows: Row[] = [];
+  const agreement: Agreement[] = [];
+  let reference: Float32Array | null = null;
+  for (const engine of engines) {
+    const name = data.bench.name;
+    const runner = await engine.prepare(data);
+    if (typeof runner === 'string') {
+      log(`  ${name} / ${engine.name}: skipped (${runner})`);
+      rows.push({
+        case: name,
+        engine: engine.name,
+        threads: null,
+        median_ms: null,
+        iterations: 0,
+        note: runner,
+      });
+      continue;
+    }
+    try {
+      const result = await runner.result();
+      if (!reference) reference = result;
+      else {
+        const rel_err = relativeError(result, reference);
+        agreement.push({ case: name, engine: engine.name, threads: runner.threads, rel_err });
+      }
+      const t = await measure(() => runner.step(), timing);
+      log(
+        `  ${name} / ${engine.name} (${runner.threads}t): ${t.median_ms.toFixed(3)} ms (median of ${t.iterations})`,
+      );
+      rows.push({ case: name, engine: engine.name, threads: runner.threads, ...t });
+    } finally {
+      await runner.dispose();
+    }
+  }
+  if (!reference) throw new Error(`no engine ran ${data.bench.name}`);
+  return { rows, agreement, reference };
+}
+
+/** The in-process engines, core-wasm first (it is the reference). */
+export function engines(opts: Pick<BenchOptions, 'parallelThreads'>): Engine[] {
+  const list: Engine[] = [coreWasm];
+  if (parallelNetworkClass()) list.push(coreWasmParallel(opts.parallelThreads));
+  list.push(tfjsEngine('wasm'), tfjsEngine('cpu'));
+  return list;
+}
+
+/** Everything `npm run bench` measures, as data. */
+export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResult> {
+  log('probing what 2 threads get on this machine');
+  const result: BenchResult = {
+    capacity: [await parallelCapacity(2)],
+    rows: [],
+    gemmRows: [],
+    agreement: [],
+    notes: [],
+    torchVersion: null,
+    torchBlas: null,
+  };
+  const selected = CASES.filter((c) => opts.selections.includes(c.name)).map((c) =>
+    opts.batch === null ? c : { ...c, batch: opts.batch },
+  );
+  const withGemm = opts.selections.includes('gemm');
+  const list = engines(opts);
+  result.notes.push(
+    parallelNetworkClass()
+      ? `core-wasm ${opts.parallelThreads}-thread rows: ParallelNetwork (data-parallel over the batch)`
+      : 'core-wasm multi-thread rows: not run, @pacgen/core-wasm does not export ParallelNetwork yet ' +
+          '(hook in src/engines/corewasm.ts picks it up automatically once it does)',
+  );
+  result.notes.push(TFJS_WASM_THREADS_NOTE);
+
+  const data: CaseData[] = [];
+  const references = new Map<CaseName, Float32Array>();
+  for (const c of selected) {
+    log(`${c.name}: ${c.description}, batch ${c.batch}`);
+    const d = await makeCaseData(c);
+    data.push(d);
+    const r = await benchCase(d, list, opts.timing, log);
+    result.rows.push(...r.rows);
+    result.agreement.push(...r.agreement);
+    references.set(c.name, r.reference);
+  }
+
+  if (withGemm) {
+    for (const s of GEMM_SHAPES) {
+      const key = `gemm-${s.name}`;
+      const core = await coreWasmGemm(s);
+      const t = await measure(core.step, opts.gemmTiming);
+      result.gemmRows.push({ case: key, engine: 'core-wasm', threads: core.threads, ...t });
+      for (const backend of ['wasm', 'cpu'] as TfjsBackend[]) {
+        const mm = await tfjsMatMul(backend, s.M, s.N, s.K, s.transposeA);
+        try {
+          const tt = await measure(mm.step, opts.gemmTiming);
+          result.gemmRows.push({
+            case: key,
+            engine: `tfjs-${backend}`,
+            threads: mm.threads,
+            ...tt,
+          });
+        } finally {
+          mm.dispose();
+        }
+      }
+      log(`  ${key}: done`);
+    }
+  }
+
+  if (opts.torch && (data.length > 0 || withGemm)) {
+    log(`PyTorch via ${opts.python}, threads ${opts.torchThreads.join(', ')}`);
+    const torch: TorchOutcome = await runTorch(data, references, withGemm ? GEMM_SHAPES : [], {
+      python: opts.python,
+      threads: opts.torchThreads,
+      timing: opts.timing,
+      gemmTiming: opts.gemmTiming,
+    });
+    if (torch.ok) {
+      result.torchVersion = torch.version;
+      result.torchBlas = torch.blas;
+      for (const c of torch.cases) {
+        const { rel_err, ...row } = c;
+        result.rows.push({ ...row, engine: 'pytorch' });
+        result.agreement.push({ case: c.case, engine: 'pytorch', threads: c.threads, rel_err });
+      }
+      for (const g of torch.gemm) {
+        const { name, ...row } = g;
+        result.gemmRows.push({ ...row, case: `gemm-${name}`, engine: 'pytorch' });
+      }
+    } else {
+      log(`PyTorch rows skipped: ${torch.note}`);
+      result.notes.push(`PyTorch rows skipped: ${torch.note}`);
+    }
+  } else if (!opts.torch) result.notes.push('PyTorch rows skipped (--no-torch)');
+
+  // Shared or throttled vCPUs vary during a run: probe again to show how much.
+  result.capacity.push(await parallelCapacity(2));
+
+  // Keep the tables grouped by case in CASES order, engines in the order they ran.
+  const order = (r: { case: string }) => selected.findIndex((c) => c.name === r.case);
+  result.rows.sort((a, b) => order(a) - order(b));
+  result.agreement.sort((a, b) => order(a) - order(b));
+  const gemmOrder = (r: Row) => GEMM_SHAPES.findIndex((s) => `gemm-${s.name}` === r.case);
+  result.gemmRows.sort((a, b) => gemmOrder(a) - gemmOrder(b));
+  return result;
+}
