@@ -1,9 +1,7 @@
-import { mkdtemp, rm, writeFile, mkdir, unlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { PacgenError } from '@pacgen/core-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CIFAR10_STATS,
   loadCifar10,
@@ -16,26 +14,9 @@ import {
   writeIdx,
   type DataSplit,
 } from '../src/index.js';
+import { fails, useTempDir } from './file-helpers.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pacgen-data-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-/** Asserts one PacgenError whose message matches every pattern. */
-async function fails(p: Promise<unknown> | (() => unknown), ...patterns: RegExp[]) {
-  let err: unknown;
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(PacgenError);
-  for (const re of patterns) expect((err as Error).message).toMatch(re);
-}
+const tempDir = useTempDir('pacgen-data-');
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
@@ -138,17 +119,19 @@ describe('IDX files', () => {
     const imgBytes = cat(idxHeader(0x08, [5, 4, 3]), images);
     const lblBytes = cat(idxHeader(0x08, [5]), labels);
     expect(writeIdx({ dtype: 'uint8', shape: [5, 4, 3], data: images })).toEqual(imgBytes);
-    await writeFile(join(dir, 'img.idx'), imgBytes);
-    await writeFile(join(dir, 'lbl.idx.gz'), gzipSync(lblBytes));
-    await writeFile(join(dir, 'img.idx.gz'), gzipSync(imgBytes));
+    await writeFile(join(tempDir(), 'img.idx'), imgBytes);
+    await writeFile(join(tempDir(), 'lbl.idx.gz'), gzipSync(lblBytes));
+    await writeFile(join(tempDir(), 'img.idx.gz'), gzipSync(imgBytes));
     for (const img of ['img.idx', 'img.idx.gz']) {
-      const d = await loadIdxDataset(join(dir, img), join(dir, 'lbl.idx.gz'), { numClasses: 10 });
+      const d = await loadIdxDataset(join(tempDir(), img), join(tempDir(), 'lbl.idx.gz'), {
+        numClasses: 10,
+      });
       expect(d.n).toBe(5);
       expect(d.inputShape).toEqual([4, 3, 1]);
       expect(Array.from(d.y)).toEqual([3, 0, 9, 3, 1]);
       expect(Array.from(d.x)).toEqual(Array.from(images, (v) => Math.fround(v / 255)));
     }
-    const sub = await loadIdxDataset(join(dir, 'img.idx'), join(dir, 'lbl.idx.gz'), {
+    const sub = await loadIdxDataset(join(tempDir(), 'img.idx'), join(tempDir(), 'lbl.idx.gz'), {
       subset: 2,
       seed: 4,
     });
@@ -177,7 +160,7 @@ describe('IDX files', () => {
 
   it('malformed files: one clear error naming the file', async () => {
     const good = cat(idxHeader(0x08, [5, 4, 3]), images);
-    const p = join(dir, 'bad.idx');
+    const p = join(tempDir(), 'bad.idx');
     await writeFile(p, good.subarray(0, good.length - 7));
     await fails(
       readIdxFile(p),
@@ -207,26 +190,26 @@ describe('IDX files', () => {
     await writeFile(p, gzipSync(cat(good, Uint8Array.of(9))));
     await fails(readIdxFile(p), /bad\.idx: malformed: more data than its header implies/);
     await fails(
-      readIdxFile(join(dir, 'nope.idx')),
+      readIdxFile(join(tempDir(), 'nope.idx')),
       /nope\.idx: cannot read the IDX file: no such file/,
     );
   });
 
   it('images and labels disagree: counts, dtype, class range', async () => {
-    await writeFile(join(dir, 'i.idx'), cat(idxHeader(0x08, [5, 4, 3]), images));
-    await writeFile(join(dir, 'l4.idx'), cat(idxHeader(0x08, [4]), labels.subarray(0, 4)));
-    await writeFile(join(dir, 'lf.idx'), cat(idxHeader(0x0d, [5]), new Uint8Array(20)));
-    await writeFile(join(dir, 'l.idx'), cat(idxHeader(0x08, [5]), labels));
+    await writeFile(join(tempDir(), 'i.idx'), cat(idxHeader(0x08, [5, 4, 3]), images));
+    await writeFile(join(tempDir(), 'l4.idx'), cat(idxHeader(0x08, [4]), labels.subarray(0, 4)));
+    await writeFile(join(tempDir(), 'lf.idx'), cat(idxHeader(0x0d, [5]), new Uint8Array(20)));
+    await writeFile(join(tempDir(), 'l.idx'), cat(idxHeader(0x08, [5]), labels));
     await fails(
-      loadIdxDataset(join(dir, 'i.idx'), join(dir, 'l4.idx')),
+      loadIdxDataset(join(tempDir(), 'i.idx'), join(tempDir(), 'l4.idx')),
       /i\.idx has 5 images but .*l4\.idx has 4 labels/,
     );
     await fails(
-      loadIdxDataset(join(dir, 'i.idx'), join(dir, 'lf.idx')),
+      loadIdxDataset(join(tempDir(), 'i.idx'), join(tempDir(), 'lf.idx')),
       /lf\.idx: labels must be integers/,
     );
     await fails(
-      loadIdxDataset(join(dir, 'i.idx'), join(dir, 'l.idx'), { numClasses: 5 }),
+      loadIdxDataset(join(tempDir(), 'i.idx'), join(tempDir(), 'l.idx'), { numClasses: 5 }),
       /l\.idx: label 9 of sample 2 is outside the 5 classes \[0, 4\]/,
     );
   });
@@ -242,7 +225,7 @@ function cifarRecord(labelBytes: number[], seed: number): Uint8Array {
 
 describe('CIFAR binaries', () => {
   it('CIFAR-10: reads a fake batch set back exactly (CHW → HWC), standard normalisation', async () => {
-    const root = join(dir, 'c10');
+    const root = join(tempDir(), 'c10');
     const bin = join(root, 'cifar-10-batches-bin');
     await mkdir(bin, { recursive: true });
     const names = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`).concat('test_batch.bin');
@@ -286,7 +269,7 @@ describe('CIFAR binaries', () => {
   });
 
   it('CIFAR-100: fine and coarse labels', async () => {
-    const root = join(dir, 'c100');
+    const root = join(tempDir(), 'c100');
     await mkdir(root, { recursive: true });
     await writeFile(
       join(root, 'train.bin'),
@@ -305,12 +288,12 @@ describe('CIFAR binaries', () => {
   });
 
   it('missing files, wrong sizes, labels out of range, not a folder', async () => {
-    const root = join(dir, 'c10bad');
+    const root = join(tempDir(), 'c10bad');
     await mkdir(root, { recursive: true });
     const names = [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`);
     await Promise.all(names.map((n) => writeFile(join(root, n), cifarRecord([1], 0))));
     await fails(loadCifar10(root), /c10bad: CIFAR-10 files missing: test_batch\.bin/);
-    await fails(loadCifar10(join(dir, 'empty-nothing')), /not a directory/);
+    await fails(loadCifar10(join(tempDir(), 'empty-nothing')), /not a directory/);
     await fails(loadCifar100(root), /no CIFAR-100 files found: expected train\.bin, test\.bin/);
     await writeFile(join(root, 'test_batch.bin'), cifarRecord([1], 0).subarray(0, 3000));
     await fails(

@@ -3,12 +3,13 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Network, PacgenError, Random, type NetworkSpec } from '@pacgen/core-wasm';
+import { Network, Random, type NetworkSpec } from '@pacgen/core-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTfjsModel, saveTfjsModel, toyNet, type LoadedModel } from '../src/index.js';
+import { fails } from './file-helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -18,15 +19,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function fails(p: Promise<unknown>, ...patterns: RegExp[]) {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PacgenError);
-  for (const re of patterns) expect((err as Error).message).toMatch(re);
-}
 
 const random = (n: number, seed: number, scale = 0.5) => {
   const r = new Random(seed);

@@ -1,11 +1,10 @@
 // PyTorch weights as safetensors: the file is built here by hand, and the expected outputs
 // are computed here in PyTorch's NCHW semantics, independently of the converter.
 
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Network, PacgenError, Random, compileNetwork } from '@pacgen/core-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Network, Random, compileNetwork } from '@pacgen/core-wasm';
+import { describe, expect, it } from 'vitest';
 import {
   chwToHwc,
   loadTorchModel,
@@ -17,25 +16,9 @@ import {
   writeSafetensorsFile,
   type TorchArchitecture,
 } from '../src/index.js';
+import { fails, useTempDir } from './file-helpers.js';
 
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'pacgen-torch-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function fails(p: Promise<unknown> | (() => unknown), ...patterns: RegExp[]) {
-  let err: unknown;
-  try {
-    await (typeof p === 'function' ? p() : p);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(PacgenError);
-  for (const re of patterns) expect((err as Error).message).toMatch(re);
-}
+const tempDir = useTempDir('pacgen-torch-');
 
 type T = { shape: number[]; data: Float64Array };
 
@@ -155,9 +138,9 @@ describe('PyTorch nn.Sequential from safetensors', () => {
   };
 
   it('conv → flatten → linear: our predictions equal PyTorch semantics to 1e-6 (f64)', async () => {
-    const file = join(dir, 'net.safetensors');
+    const file = join(tempDir(), 'net.safetensors');
     await writeFile(file, safetensorsBytes(weights));
-    await writeFile(join(dir, 'net.json'), JSON.stringify(arch));
+    await writeFile(join(tempDir(), 'net.json'), JSON.stringify(arch));
     const model = await loadTorchModel(file);
     expect(model.spec.inputShape).toEqual([6, 8, 2]);
     expect(model.spec.loss).toBe('softmax-cross-entropy');
@@ -265,12 +248,12 @@ describe('PyTorch nn.Sequential from safetensors', () => {
       /a\.json: .*add a flatten layer/,
     );
     await fails(
-      loadTorchModel(join(dir, 'none.safetensors')),
+      loadTorchModel(join(tempDir(), 'none.safetensors')),
       /none\.safetensors: cannot read the safetensors file: no such file/,
     );
-    await writeFile(join(dir, 'lonely.safetensors'), bytes);
+    await writeFile(join(tempDir(), 'lonely.safetensors'), bytes);
     await fails(
-      loadTorchModel(join(dir, 'lonely.safetensors')),
+      loadTorchModel(join(tempDir(), 'lonely.safetensors')),
       /lonely\.json: cannot read the layer list JSON: no such file/,
     );
   });
@@ -334,9 +317,9 @@ describe('PyTorch nn.Sequential from safetensors', () => {
     ]);
     expect(Array.from(back.tensors[0].data)).toEqual(Array.from(tensors[0].data));
     expect(Array.from(back.tensors[1].data)).toEqual(Array.from(tensors[1].data));
-    const file = join(dir, 'out', 'diag.safetensors');
+    const file = join(tempDir(), 'out', 'diag.safetensors');
     await writeSafetensorsFile(file, tensors);
-    expect(await readdir(join(dir, 'out'))).toEqual(['diag.safetensors']);
+    expect(await readdir(join(tempDir(), 'out'))).toEqual(['diag.safetensors']);
     expect((await readSafetensorsFile(file)).tensors[1].data[0]).toBe(Math.PI);
     expect(new Uint8Array(await readFile(file))).toEqual(writeSafetensors(tensors));
     expect(() => writeSafetensors([{ name: 'x', shape: [2], data: new Float32Array(3) }])).toThrow(

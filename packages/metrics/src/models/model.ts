@@ -21,6 +21,15 @@ export interface NamedTensor {
   data: Float32Array | Float64Array;
 }
 
+/** Compiles a spec read from `file`, prefixing any spec error with the file's name. */
+export function compileFromFile(spec: NetworkSpec, file: string): CompiledNetwork {
+  try {
+    return compileNetwork(spec);
+  } catch (e) {
+    throw e instanceof PacgenError ? new PacgenError(`${file}: ${e.message}`) : e;
+  }
+}
+
 /** Compiles a spec and checks a parameter vector against it. */
 export function compileWithParams(
   spec: NetworkSpec,

@@ -4,13 +4,18 @@
 
 import {
   PacgenError,
-  compileNetwork,
   type Activation,
   type LayerSpec,
   type Loss,
   type NetworkSpec,
 } from '@pacgen/core-wasm';
-import { checkRelativePath, compileWithParams, prod, type LoadedModel } from './model.js';
+import {
+  checkRelativePath,
+  compileFromFile,
+  compileWithParams,
+  prod,
+  type LoadedModel,
+} from './model.js';
 
 /** The weight file `toTfjs` writes. */
 export const TFJS_SHARD_NAME = 'group1-shard1of1.bin';
@@ -537,12 +542,7 @@ export function fromTfjs(
         ? 'sigmoid-bce'
         : 'mse');
   const spec: NetworkSpec = { inputShape, layers, loss };
-  let compiled;
-  try {
-    compiled = compileNetwork(spec);
-  } catch (e) {
-    throw e instanceof PacgenError ? new PacgenError(`${file}: ${e.message}`) : e;
-  }
+  const compiled = compileFromFile(spec, file);
 
   const weights = readWeights(model, shards, file);
   const params = new Float64Array(compiled.numParams);

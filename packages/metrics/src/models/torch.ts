@@ -3,12 +3,11 @@
 
 import {
   PacgenError,
-  compileNetwork,
   type LayerSpec,
   type Loss,
   type NetworkSpec,
 } from '@pacgen/core-wasm';
-import type { LoadedModel } from './model.js';
+import { compileFromFile, type LoadedModel } from './model.js';
 import type { SafeTensor } from './safetensors.js';
 
 /**
@@ -186,12 +185,7 @@ export function torchToModel(
           ? 'softmax-cross-entropy'
           : 'mse');
   const spec: NetworkSpec = { inputShape, layers, loss };
-  let compiled;
-  try {
-    compiled = compileNetwork(spec);
-  } catch (e) {
-    throw e instanceof PacgenError ? new PacgenError(`${archFile}: ${e.message}`) : e;
-  }
+  const compiled = compileFromFile(spec, archFile);
 
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const used = new Set<string>();
