@@ -221,3 +221,45 @@ export {
   writeFileAtomic,
   writeSafetensorsFile,
 } from './models/node.js';
+
+// Loss landscapes: 1-D and 2-D slices along filter-normalised or Hessian-eigenvector directions.
+export {
+  checkDirection,
+  eigenDirections,
+  filterNormRatios,
+  randomDirection,
+  type BiasRule,
+  type DirectionNormalization,
+  type EigenDirections,
+  type RandomDirectionOptions,
+} from './landscape/directions.js';
+export {
+  axisValues,
+  slice1d,
+  slice2d,
+  type PointFunction,
+  type Slice1d,
+  type Slice2d,
+  type SliceAxis,
+  type SliceProgress,
+} from './landscape/slice.js';
+export {
+  lossLandscape,
+  type LandscapeOptions,
+  type LandscapeResult,
+} from './landscape/landscape.js';
+
+// The paper's toy experiment (METHOD.md §6).
+export {
+  boundaryComplexity,
+  eigen2,
+  exactHessian2,
+  lipschitzOnBox2,
+  toyExperiment,
+  type BoundaryComplexity,
+  type Sym2,
+  type ToyExperimentOptions,
+  type ToyExperimentResult,
+  type ToyMinimum,
+  type ToyPrediction,
+} from './experiments/toy.js';

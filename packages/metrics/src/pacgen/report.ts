@@ -67,6 +67,8 @@ export interface PacgenReport extends PacgenCurvatureResult {
   diagonal: {
     method: 'exact' | 'hutchinson';
     probes: number;
+    /** h itself (loss units per parameter unit²), per coordinate, e.g. for export. */
+    values: Float64Array;
     /** Statistics of h over all coordinates. */
     summary: VectorSummary;
     /** Statistics of h per parameter tensor. */
@@ -197,6 +199,7 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
     diagonal: {
       method: diag.method,
       probes: diag.probes,
+      values: diag.diagonal,
       summary: summarizeVector(diag.diagonal),
       perTensor: summarizeByTensor(diag.diagonal, obj.tensors),
       stdErr: diag.stdErr && summarizeVector(diag.stdErr),
