@@ -1,12 +1,7 @@
 // PyTorch nn.Sequential weights (a state_dict saved as safetensors) plus a small JSON that
 // lists the layers, converted to our NHWC layout. Browser-safe.
 
-import {
-  PacgenError,
-  type LayerSpec,
-  type Loss,
-  type NetworkSpec,
-} from '@pacgen/core-wasm';
+import { PacgenError, type LayerSpec, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
 import { compileFromFile, type LoadedModel } from './model.js';
 import type { SafeTensor } from './safetensors.js';
 
