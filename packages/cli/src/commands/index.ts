@@ -1,0 +1,17 @@
+// The command list, in the order `pacgen --help` shows it.
+
+import type { CommandModule } from 'yargs';
+import bench from './bench.js';
+import demo from './demo.js';
+import landscape from './landscape.js';
+import score from './score.js';
+import spectrum from './spectrum.js';
+import sweep from './sweep.js';
+import toy from './toy.js';
+import train from './train.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCommand = CommandModule<any, any>;
+
+/** Every command of the binary. */
+export const COMMANDS: AnyCommand[] = [demo, train, score, spectrum, landscape, toy, sweep, bench];

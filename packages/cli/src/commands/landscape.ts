@@ -1,0 +1,262 @@
+// `pacgen landscape MODEL`: the training loss (and optionally Ψ) on a line or a plane through
+// the model's parameters, along random filter-normalised directions (Li et al. 2018) or the top
+// Hessian eigenvectors, as figures (SVG and PNG), CSV/JSON data and an HTML report.
+
+import { resolve } from 'node:path';
+import { lossLandscape, type LandscapeResult } from '@pacgen/metrics';
+import type { Argv, CommandModule } from 'yargs';
+import { createContext, type GlobalArgs } from '../context.js';
+import { asUsage, UsageError } from '../errors.js';
+import { duration, fmt, int, keyValues } from '../format.js';
+import { dataOptions, estimatorOptions, intArg, runOptions } from '../options.js';
+import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
+import { figureFiles } from '../plot/index.js';
+import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
+import { networkFor, sampleSubset, scoringObjective } from '../scoring.js';
+import {
+  landscapeCsv,
+  landscapeData,
+  landscapeFigures,
+  landscapeHtml,
+} from '../landscape-report.js';
+import { pacgenOptions, type EstimatorArgs } from './score.js';
+import { parseRange } from './toy.js';
+
+interface LandscapeArgs extends GlobalArgs, EstimatorArgs {
+  model: string;
+  arch?: string;
+  data: string;
+  'train-size'?: number;
+  normalize: 'none' | 'standard';
+  samples: number;
+  dims: 1 | 2;
+  directions: 'random' | 'eigen';
+  steps?: number;
+  range: [number, number];
+  normalization: 'filter' | 'layer' | 'none';
+  biases: 'zero' | 'copy';
+  psi: boolean;
+  out: string;
+  force: boolean;
+  png: boolean;
+  precision: 'f32' | 'f64';
+}
+
+const STAGES = { directions: 'eigenvectors', loss: 'loss grid', psi: 'Ψ grid' };
+
+/** The estimator flags without the Monte Carlo check (not used per grid point). */
+function psiFlags() {
+  const { 'monte-carlo': _unused, ...rest } = estimatorOptions();
+  return rest;
+}
+
+const command: CommandModule<GlobalArgs, LandscapeArgs> = {
+  command: 'landscape <model>',
+  describe: 'loss (and Ψ) on 1-D or 2-D slices along random or Hessian-eigenvector directions',
+  builder: (y) =>
+    y
+      .positional('model', {
+        type: 'string',
+        demandOption: true,
+        describe: 'a TF.js model.json (or its folder), a .safetensors file, or a preset name',
+      })
+      .options({
+        ...dataOptions('mnist'),
+        samples: {
+          type: 'number',
+          default: 1000,
+          describe: 'training samples the loss is taken over (a fixed seeded subset)',
+          coerce: intArg('samples', 1),
+        },
+        arch: { type: 'string', describe: 'layer-list JSON of a .safetensors model' },
+        dims: {
+          type: 'number',
+          choices: [1, 2],
+          default: 2,
+          describe: 'a line (1) or a plane (2)',
+        },
+        directions: {
+          choices: ['random', 'eigen'] as const,
+          default: 'random',
+          describe:
+            'random filter-normalised directions, or the top Hessian eigenvectors (unit length)',
+        },
+        steps: {
+          type: 'number',
+          describe: 'grid points per axis (default 51 for 1-D, 21 for 2-D)',
+          coerce: intArg('steps', 2, 1001),
+        },
+        range: {
+          type: 'string',
+          default: '1',
+          describe: 'coefficient range: R for [-R, R], or LO,HI (--range=-0.5,1 when LO < 0)',
+          coerce: parseRange,
+        },
+        normalization: {
+          choices: ['filter', 'layer', 'none'] as const,
+          default: 'filter',
+          describe:
+            'random directions: scale per filter (Li et al.), per tensor, or to unit length',
+        },
+        biases: {
+          choices: ['zero', 'copy'] as const,
+          default: 'zero',
+          describe: "random directions: biases left out ('zero') or set to the biases ('copy')",
+        },
+        psi: {
+          type: 'boolean',
+          default: false,
+          describe:
+            'also compute Ψ at every grid point (a full PACGen score each: small models only)',
+        },
+        ...psiFlags(),
+        out: { type: 'string', default: 'pacgen-landscape', describe: 'output folder' },
+        force: { type: 'boolean', default: false, describe: 'replace an existing output folder' },
+        png: { type: 'boolean', default: true, describe: 'also write PNGs (--no-png: SVG only)' },
+        ...runOptions('f64'),
+      })
+      .example(
+        '$0 landscape pacgen-demo/adam/model.json --data mnist',
+        '2-D slice, random directions',
+      )
+      .example(
+        '$0 landscape model.json --dims 1 --directions eigen --range 0.5 --json',
+        'loss along the top eigenvector',
+      ) as unknown as Argv<LandscapeArgs>,
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    const t0 = Date.now();
+    await checkOutputTarget(resolve(argv.out), argv.force);
+    const data = await resolveData(argv.data, {
+      trainSize: argv['train-size'],
+      testSize: 0,
+      seed: argv.seed,
+      normalization: argv.normalize,
+    });
+    const model = await resolveModel(argv.model, { data: data.train, arch: argv.arch });
+    checkCompatible(model, data);
+    if (!model.params) {
+      ctx.warn(`${argv.model} is a preset: its untrained initialisation (seed ${argv.seed})`);
+    }
+    const subset = sampleSubset(data.train, argv.samples, argv.seed);
+    const net = await networkFor(model.spec, model.params, subset, {
+      precision: argv.precision,
+      seed: argv.seed,
+    });
+    if (argv.directions === 'eigen' && argv.dims > net.numParams) {
+      throw new UsageError(`--dims ${argv.dims} needs at least ${argv.dims} parameters`);
+    }
+    const obj = scoringObjective(net);
+    const steps = argv.steps ?? (argv.dims === 1 ? 51 : 21);
+    ctx.log(
+      `landscape of ${model.source} (${int(net.numParams)} parameters) on ${int(subset.n)} samples of ${data.source}: ${argv.dims}-D, ${argv.directions} directions, ${steps} steps per axis over [${argv.range.join(', ')}]`,
+    );
+
+    let stage = '';
+    let bar = ctx.progress.bar('', 0);
+    bar.stop();
+    let r: LandscapeResult;
+    try {
+      r = await asUsage(() =>
+        lossLandscape(obj, {
+          dims: argv.dims,
+          directions: argv.directions,
+          steps,
+          range: argv.range,
+          normalization: argv.normalization,
+          biases: argv.biases,
+          seed: argv.seed,
+          eigen: { step: argv.step },
+          psi: argv.psi ? pacgenOptions(argv) : false,
+          onProgress: (s, done, total) => {
+            if (s !== stage) {
+              bar.stop();
+              stage = s;
+              bar = ctx.progress.bar(STAGES[s], total, s === 'directions' ? 'HVPs' : 'points');
+            }
+            bar.update(done, total);
+          },
+        }),
+      );
+    } finally {
+      bar.stop();
+    }
+
+    const title = `Landscape of ${model.source}`;
+    const svgs = await landscapeFigures(r, title);
+    const files: Record<string, string | Uint8Array> = {};
+    for (const [name, svg] of Object.entries(svgs)) {
+      Object.assign(files, figureFiles(`figures/${name}`, svg, { png: argv.png }));
+    }
+    const notes = [
+      `${r.dims}-D slice through the model's parameters w of ${int(net.numParams)} parameters, loss over ${int(subset.n)} training samples of ${data.source} (${argv.precision}).`,
+      r.kind === 'random'
+        ? `Random Gaussian directions (seed ${argv.seed}), normalised '${argv.normalization}' against w (Li et al. 2018); biases '${argv.biases}'. A coefficient of 1 moves every filter by its own norm.`
+        : 'The top Hessian eigenvectors (Lanczos on finite-difference Hessian-vector products), unit length: a coefficient is a distance in parameter units.',
+    ];
+    if (r.psi)
+      notes.push(
+        'Ψ at every grid point from a full PACGen score (exact or Hutchinson diagonal, ρ̂ estimated).',
+      );
+    const seconds = (Date.now() - t0) / 1000;
+    const summary = {
+      out: resolve(argv.out),
+      model: model.source,
+      data: data.source,
+      numParams: net.numParams,
+      numSamples: subset.n,
+      precision: argv.precision,
+      dims: r.dims,
+      directions: r.kind,
+      steps,
+      range: argv.range,
+      normalization: r.kind === 'random' ? argv.normalization : null,
+      biases: r.kind === 'random' ? argv.biases : null,
+      eigenvalues: r.eigenvalues ?? null,
+      directionNorms: r.directionNorms,
+      centerNorm: r.centerNorm,
+      centerLoss: r.centerLoss,
+      lossRange: landscapeData(r).lossRange,
+      psi: Boolean(r.psi),
+      cost: r.cost,
+      files: [
+        'landscape.json',
+        'landscape.csv',
+        'summary.json',
+        'report.html',
+        ...Object.keys(files),
+      ].sort(),
+      seconds,
+    };
+    files['landscape.json'] = toJsonText(landscapeData(r));
+    files['landscape.csv'] = landscapeCsv(r);
+    files['summary.json'] = toJsonText(summary);
+    files['report.html'] = landscapeHtml(
+      r,
+      svgs,
+      title,
+      `pacgen landscape ${argv.model} --data ${argv.data}`,
+      notes,
+    );
+    await withStagedDir(argv.out, { overwrite: argv.force }, (dir) => writeFiles(dir, files));
+
+    ctx.result(summary);
+    const lines: [string, string][] = [
+      ['centre loss', fmt(r.centerLoss, 6)],
+      ['loss range', `${fmt(summary.lossRange[0], 6)} … ${fmt(summary.lossRange[1], 6)}`],
+      ['‖w‖₂', fmt(r.centerNorm)],
+      ['‖d‖₂', r.directionNorms.map((v) => fmt(v)).join(', ')],
+    ];
+    if (r.eigenvalues) lines.push(['eigenvalues', r.eigenvalues.map((v) => fmt(v, 6)).join(', ')]);
+    lines.push([
+      'cost',
+      `${int(r.cost.lossEvaluations)} forward passes, ${int(r.cost.gradientEvaluations)} gradient evaluations, ${duration(seconds)}`,
+    ]);
+    ctx.print(keyValues(lines));
+    ctx.print(
+      `\nwrote ${argv.out}/ (report.html, landscape.json, landscape.csv, ${Object.keys(svgs).length} figures)`,
+    );
+  },
+};
+
+export default command;

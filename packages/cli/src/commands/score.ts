@@ -1,0 +1,253 @@
+// `pacgen score MODEL`: the PACGen report of a trained model on a fixed subset of its training
+// data: Ψ, Ψ*, their ingredients, σ*, the bound and a per-layer table; optionally the
+// per-parameter Hessian diagonal and σ* as safetensors.
+
+import { join } from 'node:path';
+import { splitByTensors, writeSafetensorsFile, type PacgenOptions } from '@pacgen/metrics';
+import type { Argv, CommandModule } from 'yargs';
+import { createContext, type Context, type GlobalArgs } from '../context.js';
+import { duration, fmt, int, keyValues, pct, table } from '../format.js';
+import { dataOptions, estimatorOptions, intArg, runOptions } from '../options.js';
+import { checkOutputTarget, withStagedDir } from '../output.js';
+import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
+import {
+  BOUND_CAUTION,
+  networkFor,
+  runPacgen,
+  sampleSubset,
+  scoreDocument,
+  scoringObjective,
+  type ScoreDocument,
+} from '../scoring.js';
+
+/** Flags of the estimators, as parsed (shared with `demo`). */
+export interface EstimatorArgs {
+  diagonal: 'auto' | 'exact' | 'hutchinson';
+  probes: number;
+  'rho-probes': number;
+  rho?: number;
+  gamma: number;
+  epsilon: number;
+  delta: number;
+  step?: number;
+  'monte-carlo'?: number;
+  seed: number;
+}
+
+interface ScoreArgs extends GlobalArgs, EstimatorArgs {
+  model: string;
+  arch?: string;
+  data: string;
+  'train-size'?: number;
+  normalize: 'none' | 'standard';
+  samples: number;
+  precision: 'f32' | 'f64';
+  export?: string;
+  force: boolean;
+}
+
+/** The `pacgen` options from the estimator flags. */
+export function pacgenOptions(a: EstimatorArgs): PacgenOptions {
+  return {
+    gamma: a.gamma,
+    epsilon: a.epsilon,
+    delta: a.delta,
+    seed: a.seed,
+    diagonal: {
+      method: a.diagonal === 'auto' ? undefined : a.diagonal,
+      probes: a.probes,
+      step: a.step,
+    },
+    rho: a.rho ?? { probes: a['rho-probes'], step: a.step },
+    monteCarlo: a['monte-carlo'],
+  };
+}
+
+/** The human-readable report of one score document. */
+export function formatScore(doc: ScoreDocument): string {
+  const d = doc.diagonal;
+  const ing = doc.ingredients;
+  const rho = doc.rho.estimated
+    ? `${fmt(doc.rho.value)} (estimated from ${doc.rho.probes} displacements: a lower estimate; finite-difference noise ${fmt(doc.rho.noise)})`
+    : `${fmt(doc.rho.value)} (given)`;
+  const se = d.stdErr ? `, standard error mean ${fmt(d.stdErr.mean)}` : '';
+  const lines = keyValues([
+    [
+      'Ψ',
+      `${fmt(doc.psi, 6)} nats (${fmt(doc.perParameter.psi)} per parameter; curvature enters ${pct(doc.curvatureFraction)} of coordinates)`,
+    ],
+    [
+      'Ψ*',
+      `${fmt(doc.psiStar, 6)} nats (${fmt(doc.perParameter.psiStar)} per parameter; curvature enters ${pct(doc.curvatureFractionStar)})`,
+    ],
+    ['training loss', `${fmt(doc.trainLoss)} on ${int(doc.numSamples)} samples (${doc.precision})`],
+    [
+      'Hessian diagonal',
+      `${d.method}${d.method === 'hutchinson' ? `, ${d.probes} probes` : ''}: mean ${fmt(d.summary.mean)}, min ${fmt(d.summary.min)}, max ${fmt(d.summary.max)}, ${pct(d.summary.negativeFraction)} negative${se}`,
+    ],
+    ['ρ', rho],
+    [
+      'neighbourhood',
+      `γ = ${ing.gamma}, ε = ${ing.epsilon}: κ mean ${fmt(ing.kappa.mean)}, τ mean ${fmt(ing.tau.mean)}; a clamped to 0 for ${pct(ing.clampedFraction)}`,
+    ],
+    [
+      'σ*',
+      `min ${fmt(doc.sigmaStar.min)}, mean ${fmt(doc.sigmaStar.mean)}, max ${fmt(doc.sigmaStar.max)}; ${pct(doc.sigmaStar.fractionAtCap)} at the cap κ; η = ${fmt(doc.eta)}`,
+    ],
+    [
+      'bound',
+      `${fmt(doc.bound.total)} = L̂ ${fmt(doc.bound.trainLoss)} + curvature ${fmt(doc.bound.curvatureTerm)} + complexity ${fmt(doc.bound.complexityTerm)} (δ = ${ing.delta}, KL ${fmt(doc.bound.klTerm)})`,
+    ],
+  ]);
+  const mc = doc.monteCarlo
+    ? `\nMonte Carlo check at σ*: E[L̂(w+u)] = ${fmt(doc.monteCarlo.mean)} ± ${fmt(doc.monteCarlo.stdErr)} (${doc.monteCarlo.samples} samples); second-order prediction ${fmt(doc.monteCarlo.predicted)}, bound's curvature allowance ${fmt(doc.monteCarlo.boundCurvature)}`
+    : '';
+  const layers = table(
+    [
+      [
+        'layer',
+        'shape',
+        'size',
+        'Ψ',
+        'Ψ/param',
+        'Ψ*',
+        'Ψ*/param',
+        'curv.',
+        'curv.*',
+        'mean h',
+        'mean σ*',
+      ],
+      ...doc.layers.map((l) => [
+        l.name,
+        `[${l.shape.join(',')}]`,
+        int(l.size),
+        fmt(l.psi, 5),
+        fmt(l.psiPerParameter),
+        fmt(l.psiStar, 5),
+        fmt(l.psiStarPerParameter),
+        pct(l.curvatureFraction),
+        pct(l.curvatureFractionStar),
+        fmt(l.h.mean),
+        fmt(l.sigmaStar.mean),
+      ]),
+    ],
+    { alignLeft: [1] },
+  );
+  return `${lines}\n  caution: ${BOUND_CAUTION}${mc}\n\n${layers}`;
+}
+
+/** Loads, scores, and returns the document and what `--export` needs. */
+async function score(argv: ScoreArgs, ctx: Context) {
+  const t0 = Date.now();
+  const data = await resolveData(argv.data, {
+    trainSize: argv['train-size'],
+    testSize: 0,
+    seed: argv.seed,
+    normalization: argv.normalize,
+  });
+  const model = await resolveModel(argv.model, {
+    data: data.train,
+    arch: argv.arch,
+  });
+  checkCompatible(model, data);
+  if (!model.params) {
+    ctx.warn(`${argv.model} is a preset: scoring its untrained initialisation (seed ${argv.seed})`);
+  }
+  const subset = sampleSubset(data.train, argv.samples, argv.seed);
+  const net = await networkFor(model.spec, model.params, subset, {
+    precision: argv.precision,
+    seed: argv.seed,
+  });
+  ctx.log(
+    `scoring ${model.source} (${int(net.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${argv.precision}`,
+  );
+  const report = await runPacgen(scoringObjective(net), pacgenOptions(argv), ctx);
+  const doc = scoreDocument(report, net.tensors);
+  return { doc, report, net, seconds: (Date.now() - t0) / 1000, model, data };
+}
+
+const command: CommandModule<GlobalArgs, ScoreArgs> = {
+  command: 'score <model>',
+  describe: 'PACGen score Ψ, Ψ*, σ* and the PAC-Bayes bound of a trained model',
+  builder: (y) =>
+    y
+      .positional('model', {
+        type: 'string',
+        demandOption: true,
+        describe: 'a TF.js model.json (or its folder), a .safetensors file, or a preset name',
+      })
+      .options({
+        ...dataOptions('mnist', false),
+        samples: {
+          type: 'number',
+          default: 1000,
+          describe: 'training samples the loss is taken over (a fixed seeded subset)',
+          coerce: intArg('samples', 2),
+        },
+        arch: {
+          type: 'string',
+          describe: 'layer-list JSON of a .safetensors model (default: beside it, .json)',
+        },
+        ...estimatorOptions(),
+        ...runOptions('f64'),
+        export: {
+          type: 'string',
+          describe:
+            'write the per-parameter Hessian diagonal and σ* into this folder as safetensors',
+        },
+        force: { type: 'boolean', default: false, describe: 'replace an existing --export folder' },
+      })
+      .example(
+        '$0 score pacgen-demo/adam --train-size 10000 --diagonal hutchinson --probes 16 --rho-probes 4',
+        "the demo's Adam model, scored as the demo scored it",
+      )
+      .example(
+        '$0 score model.json --samples 2000 --diagonal hutchinson --probes 50 --json',
+        'one JSON document on stdout',
+      )
+      .example('$0 score net.safetensors --arch net.json --rho 0', 'a PyTorch model, ρ given')
+      .example(
+        '$0 score model.json --export curvature/',
+        'also write h and σ* per parameter',
+      ) as unknown as Argv<ScoreArgs>,
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    if (argv.export) await checkOutputTarget(argv.export, argv.force);
+    const { doc, report, net, seconds, model, data } = await score(argv, ctx);
+    if (argv.export) {
+      await withStagedDir(argv.export, { overwrite: argv.force }, async (dir) => {
+        const tensors = net.tensors;
+        const h = splitByTensors(tensors, report.diagonal.values);
+        const sigma = splitByTensors(tensors, report.sigmaStar);
+        const meta = {
+          format: 'pacgen-curvature/1',
+          model: model.source,
+          data: data.source,
+          samples: String(doc.numSamples),
+          precision: doc.precision,
+          diagonal: `${doc.diagonal.method}${doc.diagonal.method === 'hutchinson' ? `:${doc.diagonal.probes}` : ''}`,
+          rho: String(doc.rho.value),
+          gamma: String(doc.ingredients.gamma),
+          epsilon: String(doc.ingredients.epsilon),
+          delta: String(doc.ingredients.delta),
+        };
+        await writeSafetensorsFile(
+          join(dir, 'curvature.safetensors'),
+          [
+            ...h.map((t) => ({ ...t, name: `${t.name}.hessian_diagonal` })),
+            ...sigma.map((t) => ({ ...t, name: `${t.name}.sigma_star` })),
+          ],
+          meta,
+        );
+      });
+      ctx.log(`wrote ${join(argv.export, 'curvature.safetensors')}`);
+    }
+    ctx.result({ model: model.source, data: data.source, ...doc, seconds });
+    ctx.print(formatScore(doc));
+    ctx.print(
+      `\n${int(doc.cost.gradientEvaluations)} gradient evaluations on ${int(doc.numSamples)} samples, ${duration(seconds)}`,
+    );
+  },
+};
+
+export default command;

@@ -1,0 +1,283 @@
+// `pacgen spectrum MODEL`: the Hessian's top eigenvalues (Lanczos or power iteration), its trace
+// (Hutchinson or Hutch++) and its spectral density (stochastic Lanczos quadrature), with a plot.
+
+import { extname } from 'node:path';
+import {
+  hessianTrace,
+  spectralDensity,
+  topEigenvalues,
+  writeFileAtomic,
+  type DensityResult,
+  type EigenResult,
+  type TraceResult,
+} from '@pacgen/metrics';
+import type { Argv, CommandModule } from 'yargs';
+import { createContext, type Context, type GlobalArgs } from '../context.js';
+import { asUsage, UsageError } from '../errors.js';
+import { duration, fmt, int, keyValues, table } from '../format.js';
+import { dataOptions, intArg, numArg, runOptions } from '../options.js';
+import { densityChart, svgOrPng } from '../report-plots.js';
+import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
+import { networkFor, sampleSubset, scoringObjective } from '../scoring.js';
+
+interface SpectrumArgs extends GlobalArgs {
+  model: string;
+  arch?: string;
+  data: string;
+  'train-size'?: number;
+  normalize: 'none' | 'standard';
+  samples: number;
+  k: number;
+  method: 'lanczos' | 'power';
+  iterations?: number;
+  trace: boolean;
+  'trace-method': 'hutchinson' | 'hutch++';
+  'trace-probes': number;
+  density: boolean;
+  runs: number;
+  'lanczos-steps': number;
+  grid: number;
+  step?: number;
+  plot?: string;
+  seed: number;
+  precision: 'f32' | 'f64';
+}
+
+/** Runs one estimator with a progress bar counting its Hessian-vector products. */
+async function withBar<T>(
+  ctx: Context,
+  label: string,
+  run: (onProgress: (done: number, total: number) => void) => Promise<T>,
+): Promise<T> {
+  const bar = ctx.progress.bar(label, 1, 'HVPs');
+  try {
+    return await asUsage(() => run((done, total) => bar.update(done, total)));
+  } finally {
+    bar.stop();
+  }
+}
+
+const command: CommandModule<GlobalArgs, SpectrumArgs> = {
+  command: 'spectrum <model>',
+  describe: 'Hessian spectrum: top eigenvalues, trace and spectral density (with a plot)',
+  builder: (y) =>
+    y
+      .positional('model', {
+        type: 'string',
+        demandOption: true,
+        describe: 'a TF.js model.json (or its folder), a .safetensors file, or a preset name',
+      })
+      .options({
+        ...dataOptions('mnist', false),
+        samples: {
+          type: 'number',
+          default: 1000,
+          describe: 'training samples the loss is taken over (a fixed seeded subset)',
+          coerce: intArg('samples', 1),
+        },
+        arch: { type: 'string', describe: 'layer-list JSON of a .safetensors model' },
+        k: {
+          type: 'number',
+          default: 5,
+          describe: 'top eigenvalues to compute',
+          coerce: intArg('k', 1),
+        },
+        method: {
+          choices: ['lanczos', 'power'] as const,
+          default: 'lanczos',
+          describe: 'eigenvalue method',
+        },
+        iterations: {
+          type: 'number',
+          describe: 'most HVPs of the eigenvalue method (lanczos: in all; power: per eigenvalue)',
+          coerce: intArg('iterations', 1),
+        },
+        trace: {
+          type: 'boolean',
+          default: true,
+          describe: 'estimate the trace (--no-trace to skip)',
+        },
+        'trace-method': {
+          choices: ['hutchinson', 'hutch++'] as const,
+          default: 'hutch++',
+          describe: 'trace estimator',
+        },
+        'trace-probes': {
+          type: 'number',
+          default: 30,
+          describe: 'HVPs of the trace estimate (≥ 3 for hutch++)',
+          coerce: intArg('trace-probes', 1),
+        },
+        density: {
+          type: 'boolean',
+          default: true,
+          describe: 'estimate the spectral density (--no-density to skip)',
+        },
+        runs: {
+          type: 'number',
+          default: 4,
+          describe: 'stochastic Lanczos quadrature runs',
+          coerce: intArg('runs', 1),
+        },
+        'lanczos-steps': {
+          type: 'number',
+          default: 40,
+          describe: 'Lanczos steps per density run',
+          coerce: intArg('lanczos-steps', 1),
+        },
+        grid: {
+          type: 'number',
+          default: 400,
+          describe: 'density grid points',
+          coerce: intArg('grid', 2),
+        },
+        step: {
+          type: 'number',
+          describe: 'finite-difference step (largest coordinate move)',
+          coerce: numArg('step', { gt: 0 }),
+        },
+        plot: { type: 'string', describe: 'write the density plot here (.svg or .png)' },
+        ...runOptions('f64'),
+      })
+      .check((a) => {
+        if (a.plot !== undefined && !['.svg', '.png'].includes(extname(a.plot).toLowerCase())) {
+          throw new UsageError(`--plot must end in .svg or .png, got ${a.plot}`);
+        }
+        if (a.plot !== undefined && a.density === false) {
+          throw new UsageError('--plot needs the density (drop --no-density)');
+        }
+        if (a['trace-method'] === 'hutch++' && a['trace-probes'] < 3) {
+          throw new UsageError('--trace-probes must be ≥ 3 for hutch++');
+        }
+        return true;
+      })
+      .example('$0 spectrum pacgen-demo/adam --k 10', 'top 10 eigenvalues, trace, density')
+      .example('$0 spectrum model.json --plot density.png --runs 8', 'density plot as PNG')
+      .example(
+        '$0 spectrum model.json --no-density --trace-method hutchinson --json',
+        'JSON only',
+      ) as unknown as Argv<SpectrumArgs>,
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    const t0 = Date.now();
+    const data = await resolveData(argv.data, {
+      trainSize: argv['train-size'],
+      testSize: 0,
+      seed: argv.seed,
+      normalization: argv.normalize,
+    });
+    const model = await resolveModel(argv.model, { data: data.train, arch: argv.arch });
+    checkCompatible(model, data);
+    if (!model.params)
+      ctx.warn(`${argv.model} is a preset: its untrained initialisation (seed ${argv.seed})`);
+    const subset = sampleSubset(data.train, argv.samples, argv.seed);
+    const net = await networkFor(model.spec, model.params, subset, {
+      precision: argv.precision,
+      seed: argv.seed,
+    });
+    if (argv.k > net.numParams) {
+      throw new UsageError(`--k ${argv.k} exceeds the ${net.numParams} parameters`);
+    }
+    const obj = scoringObjective(net);
+    const w = obj.params();
+    const common = { seed: argv.seed, step: argv.step };
+    ctx.log(
+      `spectrum of ${model.source} (${int(net.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${argv.precision}`,
+    );
+
+    const eig: EigenResult = await withBar(ctx, 'eigenvalues', (onProgress) =>
+      topEigenvalues(obj, w, {
+        ...common,
+        k: argv.k,
+        method: argv.method,
+        iterations: argv.iterations,
+        onProgress,
+      }),
+    );
+    const trace: TraceResult | null = argv.trace
+      ? await withBar(ctx, 'trace', (onProgress) =>
+          hessianTrace(obj, w, {
+            ...common,
+            method: argv['trace-method'],
+            probes: argv['trace-probes'],
+            onProgress,
+          }),
+        )
+      : null;
+    const density: DensityResult | null = argv.density
+      ? await withBar(ctx, 'density', (onProgress) =>
+          spectralDensity(obj, w, {
+            ...common,
+            runs: argv.runs,
+            steps: argv['lanczos-steps'],
+            grid: argv.grid,
+            onProgress,
+          }),
+        )
+      : null;
+    if (argv.plot && density) {
+      const svg = await densityChart(density, `Hessian spectral density: ${model.source}`);
+      await writeFileAtomic(argv.plot, svgOrPng(svg, argv.plot));
+      ctx.log(`wrote ${argv.plot}`);
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const cost = eig.cost + (trace?.cost ?? 0) + (density?.cost ?? 0);
+
+    ctx.result({
+      model: model.source,
+      data: data.source,
+      numParams: net.numParams,
+      numSamples: subset.n,
+      precision: argv.precision,
+      eigenvalues: {
+        values: eig.values,
+        residuals: eig.residuals,
+        converged: eig.converged,
+        method: eig.method,
+        iterations: eig.iterations,
+        cost: eig.cost,
+      },
+      trace,
+      density: density && {
+        grid: density.grid,
+        density: density.density,
+        sigma: density.sigma,
+        moments: density.moments,
+        runs: density.runs,
+        steps: density.steps,
+        cost: density.cost,
+      },
+      plot: argv.plot ?? null,
+      cost: { gradientEvaluations: cost },
+      seconds,
+    });
+    ctx.print(
+      table([
+        ['#', 'eigenvalue', 'residual'],
+        ...eig.values.map((v, i) => [String(i + 1), fmt(v, 6), fmt(eig.residuals[i], 2)]),
+      ]),
+    );
+    const lines: [string, string][] = [
+      [
+        'eigenvalues',
+        `${eig.method}, ${eig.iterations} HVPs, ${eig.converged ? 'converged' : 'NOT converged (raise --iterations)'}`,
+      ],
+    ];
+    if (trace)
+      lines.push([
+        'trace',
+        `${fmt(trace.trace, 6)} ± ${fmt(trace.stdErr, 2)} (${trace.method}, ${trace.probes} HVPs)`,
+      ]);
+    if (density) {
+      const m = density.moments;
+      lines.push([
+        'density',
+        `${density.runs} runs × ${density.steps} Lanczos steps; mean eigenvalue ${fmt(m[0]?.value)}, mean square ${fmt(m[1]?.value)}`,
+      ]);
+    }
+    lines.push(['cost', `${int(cost)} gradient evaluations, ${duration(seconds)}`]);
+    ctx.print(`\n${keyValues(lines)}`);
+  },
+};
+
+export default command;

@@ -1,0 +1,272 @@
+// `pacgen train`: trains a preset or a loaded model on a data set with any optimizer, and writes
+// the model (TF.js Layers format), the run log and the learning curves into --out, atomically.
+// The checkpoint of an unfinished run lives in OUT.partial/ so `--resume` can continue it.
+
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { toTfjs, writeFileAtomic, type CheckpointStore, type TrainResult } from '@pacgen/metrics';
+import type { Argv, CommandModule } from 'yargs';
+import { createContext, type GlobalArgs } from '../context.js';
+import { CliError } from '../errors.js';
+import { duration, fmt, int, pct, table } from '../format.js';
+import { onInterrupt } from '../interrupt.js';
+import { dataOptions, intArg, numArg, runOptions } from '../options.js';
+import { buildOptimizer, optimizerOptions, type OptimizerArgs } from '../optimizers.js';
+import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
+import { curvesChart } from '../report-plots.js';
+import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
+import { DivergedError, runTraining } from '../training.js';
+
+interface TrainArgs extends GlobalArgs, OptimizerArgs {
+  data: string;
+  'train-size'?: number;
+  'test-size'?: number;
+  normalize: 'none' | 'standard';
+  model: string;
+  arch?: string;
+  epochs: number;
+  'batch-size': number;
+  'target-loss'?: number;
+  'eval-every': number;
+  seed: number;
+  precision: 'f32' | 'f64';
+  out: string;
+  resume: boolean;
+  force: boolean;
+}
+
+/** The checkpoint of `out`: read from OUT.partial/ (unfinished) or OUT/ (finished), written to OUT.partial/. */
+function checkpointStore(out: string): CheckpointStore & { partialDir: string } {
+  const partialDir = `${resolve(out)}.partial`;
+  const read = (p: string) =>
+    readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return null;
+      throw new CliError(`${p}: cannot read the checkpoint: ${e.message}`);
+    });
+  return {
+    partialDir,
+    async load() {
+      return (
+        (await read(join(partialDir, 'checkpoint.json'))) ??
+        (await read(join(out, 'checkpoint.json')))
+      );
+    },
+    async save(text) {
+      await writeFileAtomic(join(partialDir, 'checkpoint.json'), text);
+    },
+  };
+}
+
+/** The run log written as run.json. */
+function runLog(argv: TrainArgs, r: TrainResult, extra: Record<string, unknown>) {
+  const last = r.history.at(-1) ?? null;
+  return {
+    format: 'pacgen-train-run/1',
+    ...extra,
+    settings: {
+      data: argv.data,
+      trainSize: argv['train-size'] ?? null,
+      testSize: argv['test-size'] ?? null,
+      normalize: argv.normalize,
+      model: argv.model,
+      optimizer: argv.optimizer,
+      inner: argv.inner,
+      lr: argv.lr ?? null,
+      schedule: argv.schedule,
+      momentum: argv.momentum,
+      weightDecay: argv['weight-decay'] ?? null,
+      samRho: argv['sam-rho'] ?? null,
+      noiseScale: argv['noise-scale'],
+      curvature: argv.curvature,
+      epochs: argv.epochs,
+      batchSize: argv['batch-size'],
+      targetLoss: argv['target-loss'] ?? null,
+      seed: argv.seed,
+      precision: argv.precision,
+    },
+    epochs: r.epochs,
+    steps: r.steps,
+    gradientEvaluations: r.gradientEvaluations,
+    stopReason: r.stopReason,
+    resumedFrom: r.resumedFrom,
+    seconds: r.seconds,
+    final: last && {
+      trainLoss: last.trainLoss,
+      trainAccuracy: last.trainAccuracy,
+      testLoss: last.testLoss,
+      testAccuracy: last.testAccuracy,
+      gap: last.gap,
+    },
+    history: r.history,
+  };
+}
+
+const command: CommandModule<GlobalArgs, TrainArgs> = {
+  command: 'train',
+  describe: 'train a network and save it (TF.js Layers format) with its run log and curves',
+  builder: (y) =>
+    y
+      .options({
+        ...dataOptions('mnist'),
+        model: {
+          type: 'string',
+          default: 'mlp',
+          describe:
+            'preset (mlp, mlp:W1,W2, mnist-cnn, cifar-cnn, toy) or a model file to start from',
+        },
+        arch: { type: 'string', describe: 'layer-list JSON of a .safetensors --model' },
+        ...optimizerOptions(),
+        epochs: {
+          type: 'number',
+          default: 5,
+          describe: 'epochs (an upper limit with --target-loss)',
+          coerce: intArg('epochs', 0),
+        },
+        'batch-size': {
+          type: 'number',
+          default: 64,
+          describe: 'samples per step',
+          coerce: intArg('batch-size', 1),
+        },
+        'target-loss': {
+          type: 'number',
+          describe: 'stop after the first epoch whose training loss is at most this',
+          coerce: numArg('target-loss', { ge: 0 }),
+        },
+        'eval-every': {
+          type: 'number',
+          default: 1,
+          describe: 'evaluate train and test loss every k epochs (0: at the end only)',
+          coerce: intArg('eval-every', 0),
+        },
+        ...runOptions('f32'),
+        out: { type: 'string', default: 'pacgen-run', describe: 'output folder' },
+        resume: {
+          type: 'boolean',
+          default: false,
+          describe:
+            'continue an interrupted run (OUT.partial/) or extend a finished one to more --epochs',
+        },
+        force: { type: 'boolean', default: false, describe: 'replace an existing --out folder' },
+      })
+      .example(
+        '$0 train --data mnist --train-size 10000 --model mnist-cnn --epochs 2 --out cnn',
+        'Adam on 10k MNIST images',
+      )
+      .example(
+        '$0 train --optimizer perturbed --inner adam --noise-scale bound --out cnn-pert',
+        'perturbedOPT with σ from the PAC-Bayes bound',
+      )
+      .example(
+        '$0 train --optimizer sgd --lr 0.1 --momentum 0.9 --schedule cosine',
+        'SGD with momentum',
+      )
+      .example('$0 train --out cnn --epochs 4 --resume', 'continue (or extend) the run in cnn/')
+      .example(
+        '$0 train --data toy --model toy --optimizer sgd --lr 1 --epochs 200 --batch-size 100',
+        "the paper's toy problem",
+      ) as unknown as Argv<TrainArgs>,
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    // Before any work: the output must be writable (a --resume may replace its own run).
+    await checkOutputTarget(argv.out, argv.force || argv.resume);
+    const data = await resolveData(argv.data, {
+      trainSize: argv['train-size'],
+      testSize: argv['test-size'],
+      seed: argv.seed,
+      normalization: argv.normalize,
+    });
+    const model = await resolveModel(argv.model, { data: data.train, arch: argv.arch });
+    checkCompatible(model, data);
+    if (argv['batch-size'] > data.train.n) {
+      throw new CliError(
+        `--batch-size ${argv['batch-size']} exceeds the ${data.train.n} training samples`,
+        {
+          exitCode: 2,
+          hint: 'lower --batch-size or raise --train-size',
+        },
+      );
+    }
+    const stepsPerEpoch = Math.ceil(data.train.n / argv['batch-size']);
+    const optimizer = await buildOptimizer(argv, stepsPerEpoch * argv.epochs, argv.seed);
+    const store = checkpointStore(argv.out);
+    // A checkpoint left by an interruption or a failure lets --resume continue the run.
+    const partialCheckpoint = join(store.partialDir, 'checkpoint.json');
+    const resumeHint = () => {
+      if (existsSync(partialCheckpoint)) {
+        process.stderr.write(
+          `pacgen: the checkpoint is kept in ${store.partialDir}; rerun with --resume to continue\n`,
+        );
+      }
+    };
+    const unhook = onInterrupt(resumeHint);
+    ctx.log(
+      `training ${model.source} on ${data.source} (${int(data.train.n)} train${data.test ? `, ${int(data.test.n)} test` : ''} samples) with ${argv.optimizer}, ${argv.epochs} epochs of ${stepsPerEpoch} steps`,
+    );
+    let result: TrainResult;
+    try {
+      result = await runTraining(
+        {
+          label: argv.optimizer,
+          spec: model.spec,
+          params: model.params,
+          data,
+          optimizer,
+          batchSize: argv['batch-size'],
+          epochs: argv.epochs,
+          seed: argv.seed,
+          precision: argv.precision,
+          targetLoss: argv['target-loss'],
+          evalEvery: argv['eval-every'],
+          checkpoint: store,
+          resume: argv.resume,
+        },
+        ctx,
+      );
+    } catch (e) {
+      // Resuming a diverged run would diverge again: drop its checkpoint.
+      if (e instanceof DivergedError) await rm(store.partialDir, { recursive: true, force: true });
+      else resumeHint();
+      throw e;
+    } finally {
+      unhook();
+    }
+    const log = runLog(argv, result, {
+      model: { source: model.source, numParams: result.network.numParams },
+      data: { source: data.source, train: data.train.n, test: data.test?.n ?? 0 },
+    });
+    const checkpoint = await store.load();
+    await withStagedDir(argv.out, { overwrite: true }, async (dir) => {
+      const { modelJson, weightData } = toTfjs(model.spec, result.params);
+      await writeFiles(dir, {
+        'model.json': JSON.stringify(modelJson),
+        'group1-shard1of1.bin': weightData,
+        'run.json': toJsonText(log),
+        'curves.svg': await curvesChart([{ label: argv.optimizer, history: result.history }]),
+        ...(checkpoint ? { 'checkpoint.json': checkpoint } : {}),
+      });
+    });
+    await rm(store.partialDir, { recursive: true, force: true });
+
+    ctx.result({ out: resolve(argv.out), ...log });
+    const rows = result.history
+      .filter((r) => r.trainLoss !== null)
+      .map((r) => [
+        String(r.epoch),
+        fmt(r.trainLoss),
+        pct(r.trainAccuracy),
+        fmt(r.testLoss),
+        pct(r.testAccuracy),
+        fmt(r.gap),
+      ]);
+    ctx.print(
+      table([['epoch', 'train loss', 'train acc', 'test loss', 'test acc', 'gap'], ...rows]),
+    );
+    ctx.print(
+      `\n${result.epochs} epochs (${result.stopReason}), ${int(result.steps)} steps, ${duration(result.seconds)}; wrote ${argv.out}/ (model.json, run.json, curves.svg)`,
+    );
+  },
+};
+
+export default command;

@@ -1,0 +1,153 @@
+// Option groups shared by several commands, and the validators that turn impossible values
+// (negative epochs, zero probes, γ ≤ 0) into usage errors before any work is done.
+
+import type { Argv, Options } from 'yargs';
+import { UsageError } from './errors.js';
+import { DATA_FORMS } from './resolve.js';
+
+/** A coerce function for an integer flag in [min, max]. */
+export function intArg(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (v: unknown): number => {
+    const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
+      const range =
+        max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`;
+      throw new UsageError(`--${flag} must be ${range}, got ${String(v)}`);
+    }
+    return x;
+  };
+}
+
+/** A coerce function for a finite number flag with optional bounds (strict unless `…Eq`). */
+export function numArg(
+  flag: string,
+  bounds: { gt?: number; ge?: number; lt?: number; le?: number } = {},
+) {
+  return (v: unknown): number => {
+    const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+    const fail = (what: string) => new UsageError(`--${flag} must be ${what}, got ${String(v)}`);
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw fail('a finite number');
+    if (bounds.gt !== undefined && !(x > bounds.gt)) throw fail(`> ${bounds.gt}`);
+    if (bounds.ge !== undefined && !(x >= bounds.ge)) throw fail(`≥ ${bounds.ge}`);
+    if (bounds.lt !== undefined && !(x < bounds.lt)) throw fail(`< ${bounds.lt}`);
+    if (bounds.le !== undefined && !(x <= bounds.le)) throw fail(`≤ ${bounds.le}`);
+    return x;
+  };
+}
+
+/**
+ * Options of the data set to load (`--data`, subset sizes, normalisation); `withTest: false`
+ * for commands that use only training samples.
+ */
+export function dataOptions(defaultData?: string, withTest = true): Record<string, Options> {
+  const options: Record<string, Options> = {
+    data: {
+      type: 'string',
+      describe: `data set: ${DATA_FORMS.join(' | ')}`,
+      default: defaultData,
+      demandOption: defaultData === undefined,
+    },
+    'train-size': {
+      type: 'number',
+      describe: 'keep a seeded random subset of this many training samples',
+      coerce: intArg('train-size', 1),
+    },
+    'test-size': {
+      type: 'number',
+      describe: 'keep a seeded random subset of this many test samples (0: no test set)',
+      coerce: intArg('test-size', 0),
+    },
+    normalize: {
+      choices: ['none', 'standard'] as const,
+      default: 'none',
+      describe: "pixel scaling: 'none' (v/255) or 'standard' (the data set's mean/std)",
+    },
+  };
+  if (!withTest) delete options['test-size'];
+  return options;
+}
+
+/** Options of the PACGen estimators, shared by `score` and `demo`. */
+export function estimatorOptions(): Record<string, Options> {
+  return {
+    diagonal: {
+      choices: ['auto', 'exact', 'hutchinson'] as const,
+      default: 'auto',
+      describe:
+        'Hessian diagonal: exact (2m+1 gradients) or Hutchinson; auto: exact up to 20,000 parameters',
+    },
+    probes: {
+      type: 'number',
+      default: 100,
+      describe: 'Hutchinson probes for the diagonal (2 gradients each)',
+      coerce: intArg('probes', 1),
+    },
+    'rho-probes': {
+      type: 'number',
+      default: 8,
+      describe: 'random displacements of the ρ (Hessian Lipschitz) estimate',
+      coerce: intArg('rho-probes', 1),
+    },
+    rho: {
+      type: 'number',
+      describe: 'use this ρ instead of estimating it (loss per parameter unit³, ≥ 0)',
+      coerce: numArg('rho', { ge: 0 }),
+    },
+    gamma: {
+      type: 'number',
+      default: 0.1,
+      describe: 'relative neighbourhood size γ (κ_i = γ|w_i| + ε), > 0',
+      coerce: numArg('gamma', { gt: 0 }),
+    },
+    epsilon: {
+      type: 'number',
+      default: 0.1,
+      describe: 'absolute neighbourhood size ε (parameter units), > 0',
+      coerce: numArg('epsilon', { gt: 0 }),
+    },
+    delta: {
+      type: 'number',
+      default: 0.05,
+      describe: 'PAC-Bayes confidence δ, in (0, 1)',
+      coerce: numArg('delta', { gt: 0, lt: 1 }),
+    },
+    step: {
+      type: 'number',
+      describe:
+        'finite-difference step (largest coordinate move; default 1e-6 in f64, 1e-3 in f32)',
+      coerce: numArg('step', { gt: 0 }),
+    },
+    'monte-carlo': {
+      type: 'number',
+      describe: 'check the expansion with N loss evaluations at σ* (even, ≥ 4)',
+      coerce: (v: unknown) => {
+        const n = intArg('monte-carlo', 4)(v);
+        if (n % 2 !== 0) throw new UsageError(`--monte-carlo must be even, got ${n}`);
+        return n;
+      },
+    },
+  };
+}
+
+/** Options every command takes: `--seed` and `--precision`. */
+export function runOptions(defaultPrecision: 'f32' | 'f64'): Record<string, Options> {
+  return {
+    seed: {
+      type: 'number',
+      default: 0,
+      describe: 'seed of every random choice (subsets, initialisation, probes)',
+      coerce: intArg('seed', 0, 2 ** 31 - 1),
+    },
+    precision: {
+      choices: ['f32', 'f64'] as const,
+      default: defaultPrecision,
+      describe: 'engine arithmetic (f64 is advisable for curvature of ReLU networks)',
+    },
+  };
+}
+
+/** Adds examples to a command's help (`$0` is the program name). */
+export function withExamples<T>(y: Argv<T>, examples: [string, string][]): Argv<T> {
+  for (const [cmd, what] of examples) y.example(cmd, what);
+  return y;
+}

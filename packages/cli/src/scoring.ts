@@ -1,0 +1,228 @@
+// Scoring a model with PACGen from the command line: a fixed, seeded subset of training samples
+// on an engine of the chosen precision, the estimators' progress on stderr, and the report as
+// a JSON document without its per-parameter arrays.
+
+import { Network, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
+import {
+  pacgen,
+  selectSubset,
+  summarizeVector,
+  networkObjective,
+  type Dataset,
+  type Objective,
+  type PacgenOptions,
+  type PacgenReport,
+} from '@pacgen/metrics';
+import type { Context } from './context.js';
+import { asUsage, CliError } from './errors.js';
+import { breathe } from './interrupt.js';
+import { SILENT_BAR } from './progress.js';
+
+/** The first `count` samples of a seeded random subset of `data` (all of it when undefined). */
+export function sampleSubset(data: Dataset, count: number | undefined, seed: number): Dataset {
+  if (count === undefined || count >= data.n) return data;
+  const idx = selectSubset(data.n, count, seed, `${data.name} scoring subset`);
+  if (!idx) return data;
+  const size = data.x.length / data.n;
+  const tSize = data.y.length / data.n;
+  const x = new Float32Array(count * size);
+  const y =
+    data.y instanceof Int32Array ? new Int32Array(count * tSize) : new Float32Array(count * tSize);
+  idx.forEach((s, i) => {
+    x.set(data.x.subarray(s * size, (s + 1) * size), i * size);
+    y.set(data.y.subarray(s * tSize, (s + 1) * tSize), i * tSize);
+  });
+  return { ...data, name: `${data.name}[${count}]`, x, y, n: count };
+}
+
+/**
+ * An engine network holding `data`, at `params` (or initialised with `seed` when null).
+ * Cost: copies the data once into engine memory.
+ */
+export async function networkFor(
+  spec: NetworkSpec,
+  params: ArrayLike<number> | null,
+  data: Dataset,
+  options: { precision: Precision; seed?: number; maxBatch?: number },
+): Promise<Network> {
+  const net = await Network.create(spec, {
+    precision: options.precision,
+    maxBatch: options.maxBatch ?? 256,
+  });
+  if (params) net.setParams(params);
+  else net.initParams(options.seed ?? 0);
+  net.setData(data.x, data.y);
+  return net;
+}
+
+/** Wraps an objective so each evaluation first lets the event loop run (Ctrl-C, redraws). */
+export function responsive(obj: Objective): Objective {
+  return {
+    numParams: obj.numParams,
+    tensors: obj.tensors,
+    numSamples: obj.numSamples,
+    precision: obj.precision,
+    params: () => obj.params(),
+    loss: async (w) => (await breathe(), obj.loss(w)),
+    gradient: async (w) => (await breathe(), obj.gradient(w)),
+    hvp: async (w, v, r) => (await breathe(), obj.hvp(w, v, r)),
+  };
+}
+
+/** The objective of `net`'s mean loss at its current parameters, responsive to signals. */
+export function scoringObjective(net: Network): Objective {
+  return responsive(networkObjective(net));
+}
+
+const STAGE_LABEL = {
+  diagonal: 'Hessian diagonal',
+  rho: 'ρ estimate',
+  'monte-carlo': 'Monte Carlo',
+};
+
+/**
+ * Runs `pacgen` with progress bars per stage. Invalid estimator settings are usage errors
+ * (the library checks them before spending a gradient); a non-finite loss is a failure.
+ */
+export async function runPacgen(
+  obj: Objective,
+  options: PacgenOptions,
+  ctx: Context,
+): Promise<PacgenReport> {
+  let stage = '';
+  let bar = SILENT_BAR;
+  const onProgress: PacgenOptions['onProgress'] = (s, done, total) => {
+    if (s !== stage) {
+      bar.stop();
+      stage = s;
+      bar = ctx.progress.bar(STAGE_LABEL[s], total, s === 'monte-carlo' ? 'evals' : 'HVPs');
+    }
+    bar.update(done, total);
+  };
+  try {
+    return await asUsage(() => pacgen(obj, { ...options, onProgress }));
+  } catch (e) {
+    if (e instanceof CliError && /not finite/.test(e.message)) {
+      throw new CliError(e.message, { hint: 'the model diverged or does not fit this data' });
+    }
+    throw e;
+  } finally {
+    bar.stop();
+  }
+}
+
+/** The caution printed and stored with every bound on a cross-entropy-like loss. */
+export const BOUND_CAUTION =
+  'the bound assumes a loss in [0, 1]: for cross-entropy it is a score on the loss scale, not a guarantee';
+
+/** Per-tensor row of the JSON document and the text table. */
+export interface LayerScore {
+  name: string;
+  shape: number[];
+  size: number;
+  psi: number;
+  psiStar: number;
+  psiPerParameter: number;
+  psiStarPerParameter: number;
+  curvatureFraction: number;
+  curvatureFractionStar: number;
+  h: Range;
+  sigmaStar: Range;
+}
+
+/** Minimum, mean and maximum. */
+export interface Range {
+  min: number;
+  mean: number;
+  max: number;
+}
+
+/** What `pacgen score --json` prints (and `demo` stores per model). */
+export interface ScoreDocument {
+  /** Literal Ψ_{γ,ε} and Ψ* at σ* (nats). */
+  psi: number;
+  psiStar: number;
+  perParameter: { psi: number; psiStar: number };
+  curvatureFraction: number;
+  curvatureFractionStar: number;
+  trainLoss: number;
+  numParams: number;
+  numSamples: number;
+  precision: 'f32' | 'f64';
+  rho: PacgenReport['rho'];
+  eta: number;
+  localMinima: number;
+  sigmaStar: Range & { fractionAtCap: number };
+  bound: PacgenReport['bound'] & { caution: string };
+  diagonal: {
+    method: 'exact' | 'hutchinson';
+    probes: number;
+    summary: PacgenReport['diagonal']['summary'];
+    stdErr: PacgenReport['diagonal']['stdErr'];
+    cost: number;
+  };
+  ingredients: PacgenReport['ingredients'];
+  monteCarlo: NonNullable<PacgenReport['monteCarlo']> | null;
+  layers: LayerScore[];
+  cost: PacgenReport['cost'];
+}
+
+/**
+ * The report as one JSON-ready document: Ψ and Ψ*, their ingredients, σ* statistics, the bound
+ * with its caution, the diagonal's method and summary, per-layer rows and the cost. The
+ * per-parameter arrays (h, σ*) are left out; `--export` writes them.
+ */
+export function scoreDocument(
+  r: PacgenReport,
+  tensors: readonly { name: string; shape: number[]; offset: number; size: number }[],
+): ScoreDocument {
+  const sigma = summarizeVector(r.sigmaStar);
+  const layers: LayerScore[] = (r.perTensor ?? []).map((t, i) => {
+    const s = summarizeVector(r.sigmaStar, t.name, t.offset, t.size);
+    return {
+      name: t.name,
+      shape: [...(tensors[i]?.shape ?? [t.size])],
+      size: t.size,
+      psi: t.psi,
+      psiStar: t.psiStar,
+      psiPerParameter: t.perParameter.psi,
+      psiStarPerParameter: t.perParameter.psiStar,
+      curvatureFraction: t.curvatureFraction,
+      curvatureFractionStar: t.curvatureFractionStar,
+      h: t.h,
+      sigmaStar: { min: s.min, mean: s.mean, max: s.max },
+    };
+  });
+  return {
+    psi: r.psi,
+    psiStar: r.psiStar,
+    perParameter: r.perParameter,
+    curvatureFraction: r.curvatureFraction,
+    curvatureFractionStar: r.curvatureFractionStar,
+    trainLoss: r.trainLoss,
+    numParams: r.numParams,
+    numSamples: r.numSamples,
+    precision: r.precision,
+    rho: r.rho,
+    eta: r.eta,
+    localMinima: r.localMinima,
+    sigmaStar: {
+      min: sigma.min,
+      mean: sigma.mean,
+      max: sigma.max,
+      fractionAtCap: 1 - r.curvatureFractionStar,
+    },
+    bound: { ...r.bound, caution: BOUND_CAUTION },
+    diagonal: {
+      method: r.diagonal.method,
+      probes: r.diagonal.probes,
+      summary: r.diagonal.summary,
+      stdErr: r.diagonal.stdErr,
+      cost: r.diagonal.cost,
+    },
+    ingredients: r.ingredients,
+    monteCarlo: r.monteCarlo ?? null,
+    layers,
+    cost: r.cost,
+  };
+}

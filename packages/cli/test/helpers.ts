@@ -1,0 +1,74 @@
+// Drives the built binary as a user would: `node dist/main.js ARGS` in a folder of its own.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built entry point (the test target depends on the build). */
+export const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pacgen ARGS` in `cwd`; resolves with the exit code and both streams. */
+export function pacgen(args: string[], cwd: string, timeoutMs = 110_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'pacgen-cli-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Entries of a folder (no hidden temporaries may be left behind either). */
+export function entries(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+/** The error line the CLI prints: `pacgen: <message>` first, then a hint, no stack. */
+export function expectOneLineError(r: Run): string {
+  const lines = r.stderr.trim().split('\n');
+  const line = lines.find((l) => l.startsWith('pacgen: '));
+  if (!line) throw new Error(`no 'pacgen:' line in stderr:\n${r.stderr}`);
+  if (/\n\s+at /.test(r.stderr)) throw new Error(`stack trace in stderr:\n${r.stderr}`);
+  return line;
+}
+
+/**
+ * `base` with the flags that `extra` sets removed, then `extra` (flags in both lists are
+ * `--name value` pairs): a test never repeats a flag.
+ */
+export function override(base: string[], extra: string[]): string[] {
+  const set = new Set(extra.filter((a) => a.startsWith('--')));
+  const out: string[] = [];
+  for (let i = 0; i < base.length; i++) {
+    if (set.has(base[i])) {
+      if (i + 1 < base.length && !base[i + 1].startsWith('--')) i++;
+      continue;
+    }
+    out.push(base[i]);
+  }
+  return [...out, ...extra];
+}
