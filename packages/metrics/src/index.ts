@@ -263,3 +263,56 @@ export {
   type ToyMinimum,
   type ToyPrediction,
 } from './experiments/toy.js';
+
+// Generalization measures, rank agreement with the gap, and the sweeps of METHOD.md §6.
+export {
+  erfc,
+  granulatedTau,
+  inversionCdf,
+  kendallTau,
+  type GranulatedAxis,
+  type GranulatedPoint,
+  type GranulatedResult,
+  type KendallResult,
+} from './experiments/kendall.js';
+export {
+  magnitudeFlatness,
+  perturbedDeviation,
+  samSharpness,
+  type FlatnessOptions,
+  type FlatnessResult,
+  type MeasureCost,
+  type SharpnessOptions,
+  type SharpnessResult,
+} from './experiments/sharpness.js';
+export {
+  MEASURE_INFO,
+  MEASURE_NAMES,
+  generalizationMeasures,
+  weightNorms,
+  type MeasureName,
+  type MeasureOptions,
+  type MeasureReport,
+  type MeasureValue,
+} from './experiments/measures.js';
+export {
+  DEFAULT_SWEEP_BUDGET,
+  SWEEP_OPTIMIZERS,
+  runName,
+  runSweep,
+  sweepCorrelations,
+  sweepOptimizer,
+  sweepPoints,
+  type MeasureCorrelation,
+  type SweepBudget,
+  type SweepCorrelations,
+  type SweepCurves,
+  type SweepGrid,
+  type SweepOptimizer,
+  type SweepOptions,
+  type SweepPoint,
+  type SweepProgress,
+  type SweepResult,
+  type SweepRunResult,
+  type SweepSettings,
+} from './experiments/sweep.js';

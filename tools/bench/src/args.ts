@@ -2,11 +2,18 @@
 
 import { CASES, type CaseName } from './cases.js';
 import { DEFAULT_PYTHON } from './engines/torch.js';
+import { PSI_DEFAULT, PSI_FULL, PSI_QUICK, type PsiSettings } from './psi.js';
 import type { TimingOptions } from './timing.js';
+import { TRAIN_CASES, TRAIN_DEFAULT, type TrainCaseName } from './training.js';
 
-export type Selection = CaseName | 'gemm';
+export type Selection = CaseName | 'gemm' | 'pacgen-mlp' | TrainCaseName;
 
-export const ALL_SELECTIONS: readonly Selection[] = [...CASES.map((c) => c.name), 'gemm'];
+export const ALL_SELECTIONS: readonly Selection[] = [
+  ...CASES.map((c) => c.name),
+  'gemm',
+  'pacgen-mlp',
+  ...TRAIN_CASES.map((c) => c.name),
+];
 
 export interface BenchOptions {
   json: boolean;
@@ -16,12 +23,22 @@ export interface BenchOptions {
   timing: TimingOptions;
   /** Timing of each GEMM shape. */
   gemmTiming: TimingOptions;
+  /** Timing of the train-* cases, in blocks of BLOCK_STEPS steps (rounds over the optimizers). */
+  trainTiming: TimingOptions;
+  /** The pacgen-mlp setting. */
+  psi: PsiSettings;
+  /** MNIST images of the train-* cases. */
+  trainImages: number;
+  full: boolean;
   torch: boolean;
   python: string;
   torchThreads: number[];
   /** Workers of the data-parallel core-wasm rows (when ParallelNetwork exists). */
   parallelThreads: number;
-  /** Overrides every case's batch size (the goals are stated for 128; smaller for tests). */
+  /**
+   * Overrides every case's batch size (the goals are stated for 128, and 64 for train-*; smaller
+   * for tests).
+   */
   batch: number | null;
   help: boolean;
 }
@@ -29,15 +46,22 @@ export interface BenchOptions {
 export const USAGE = `usage: node tools/bench/dist/main.js [options]   (or: npm run bench -- [options])
 
   --json                 print only [{ case, engine, median_ms, threads }] on stdout
-  --quick                fewer iterations (a smoke run)
+  --quick                fewer iterations, and pacgen-mlp at ${PSI_QUICK.probes} probes over ${PSI_QUICK.images} images (a smoke run)
+  --full                 pacgen-mlp at the issue's setting, ${PSI_FULL.probes} probes over ${PSI_FULL.images} images
+                         (default ${PSI_DEFAULT.probes} probes over ${PSI_DEFAULT.images}; --full takes about 8× as long)
   --cases a,b            run only these (${ALL_SELECTIONS.join(', ')})
-  --warmup N             warm-up iterations per row
-  --iterations N         timed iterations per row (stops early after its time budget)
+  --warmup N             warm-up iterations per row (train-*: blocks of 10 steps per optimizer)
+  --iterations N         timed iterations per row, stopping early after its time budget
+                         (train-*: rounds of one block per optimizer)
   --no-torch             skip the PyTorch rows
   --python PATH          interpreter with torch (default $PACGEN_PYTHON or ${DEFAULT_PYTHON})
   --torch-threads 1,2    PyTorch thread counts, one run each
   --threads N            workers of the data-parallel core-wasm rows (default 2)
-  --batch N              batch size of every case instead of 128 (for smoke tests)
+  --batch N              batch size of every case instead of 128 (64 for train-*; for smoke tests)
+  --psi-probes N         Hutchinson probes of pacgen-mlp
+  --psi-images N         MNIST training images of pacgen-mlp
+  --rho-probes N         displacements of pacgen-mlp's ρ estimate (default ${PSI_FULL.rhoProbes})
+  --train-images N       MNIST training images of the train-* cases (default ${TRAIN_DEFAULT.images})
   --help`;
 
 /** A bad command line: reported as its message and the usage, without a stack. */
@@ -66,6 +90,10 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     selections: [...ALL_SELECTIONS],
     timing: { warmup: 5, iterations: 50, budgetMs: 6000, minIterations: 5 },
     gemmTiming: { warmup: 3, iterations: 30, budgetMs: 2000, minIterations: 3 },
+    trainTiming: { warmup: 1, iterations: 10, budgetMs: 20000, minIterations: 3 },
+    psi: { ...PSI_DEFAULT },
+    trainImages: TRAIN_DEFAULT.images,
+    full: false,
     torch: true,
     python: env.PACGEN_PYTHON || DEFAULT_PYTHON,
     torchThreads: [1, 2],
@@ -75,6 +103,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
   };
   let warmup: number | undefined;
   let iterations: number | undefined;
+  const psi: Partial<PsiSettings> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -95,13 +124,21 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     else if (a === '--torch-threads') o.torchThreads = list(a, next()).map((s) => positive(a, s));
     else if (a === '--threads') o.parallelThreads = Math.max(1, positive(a, next()));
     else if (a === '--batch') o.batch = Math.max(1, positive(a, next()));
+    else if (a === '--full') o.full = true;
+    else if (a === '--psi-probes') psi.probes = Math.max(1, positive(a, next()));
+    else if (a === '--psi-images') psi.images = Math.max(2, positive(a, next()));
+    else if (a === '--rho-probes') psi.rhoProbes = Math.max(1, positive(a, next()));
+    else if (a === '--train-images') o.trainImages = Math.max(1, positive(a, next()));
     else throw new UsageError(`unknown option '${a}'`);
   }
+  if (o.full && o.quick) throw new UsageError('--full and --quick contradict each other');
   if (o.quick) {
     o.timing = { warmup: 2, iterations: 10, budgetMs: 1500, minIterations: 3 };
     o.gemmTiming = { warmup: 1, iterations: 10, budgetMs: 500, minIterations: 2 };
+    o.trainTiming = { warmup: 1, iterations: 3, budgetMs: 5000, minIterations: 2 };
   }
-  for (const t of [o.timing, o.gemmTiming]) {
+  o.psi = { ...(o.full ? PSI_FULL : o.quick ? PSI_QUICK : PSI_DEFAULT), ...psi };
+  for (const t of [o.timing, o.gemmTiming, o.trainTiming]) {
     if (warmup !== undefined) t.warmup = warmup;
     if (iterations !== undefined) {
       t.iterations = iterations;

@@ -5,9 +5,10 @@ import { cpus } from 'node:os';
 import type { BenchOptions } from './args.js';
 import { CASES } from './cases.js';
 import { GEMM_SHAPES, gflops } from './gemm.js';
-import { evaluateGoals } from './goals.js';
-import type { BenchResult, Row } from './run.js';
+import { evaluateGoals, perturbedGoal } from './goals.js';
+import { extraRows, type BenchResult, type Row } from './run.js';
 import { formatMs, formatRatio, formatTable } from './table.js';
+import { BLOCK_STEPS, TRAIN_CASES } from './training.js';
 
 /** One row of --json output. */
 export interface JsonRow {
@@ -17,9 +18,12 @@ export interface JsonRow {
   threads: number;
 }
 
-/** The measured rows (cases, then GEMM shapes) in the --json shape; skipped rows are left out. */
+/**
+ * The measured rows (cases, GEMM shapes, pacgen-mlp, train-*) in the --json shape; skipped rows
+ * are left out. pacgen-mlp's median_ms is the time of its one report; train-*'s, of one step.
+ */
 export function jsonRows(result: BenchResult): JsonRow[] {
-  return [...result.rows, ...result.gemmRows]
+  return [...result.rows, ...result.gemmRows, ...extraRows(result)]
     .filter((r) => r.median_ms !== null && r.threads !== null)
     .map((r) => ({
       case: r.case,
@@ -100,8 +104,128 @@ function gemmTable(result: BenchResult): string {
   ].join('\n');
 }
 
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+function psiSection(result: BenchResult): string {
+  const psi = result.psi!;
+  const s = psi.settings;
+  const core = psi.rows.find((r) => r.engine === 'core-wasm' && r.threads === 1);
+  const right = (n: number) => ['left', ...Array(n - 1).fill('right')] as ('left' | 'right')[];
+  const timeHeader = [
+    'engine',
+    'threads',
+    'time s',
+    'gradient evals',
+    'HVPs',
+    'HVPs/s',
+    'core-wasm speed-up',
+    'Ψ (nats)',
+    'Ψ* (nats)',
+    'ρ',
+  ];
+  const timeRows = psi.rows.map((r) => [
+    r.engine,
+    String(r.threads),
+    (r.ms / 1000).toFixed(1),
+    String(r.gradientEvaluations),
+    String(r.hvps),
+    r.hvpsPerSecond.toFixed(2),
+    core ? formatRatio(r.ms / core.ms) : '',
+    r.psi.toPrecision(9),
+    r.psiStar.toPrecision(9),
+    r.rho.toPrecision(4),
+  ]);
+  const agreeHeader = ['engine', 'threads', 'Ψ', 'Ψ*', 'ρ', 'Hessian diagonal (‖Δh‖/‖h‖)'];
+  const agreeRows = psi.rows
+    .filter((r) => r !== core)
+    .map((r) => [
+      r.engine,
+      String(r.threads),
+      r.psiRelDiff.toExponential(2),
+      r.psiStarRelDiff.toExponential(2),
+      r.rhoRelDiff.toExponential(2),
+      r.diagonalRelErr.toExponential(2),
+    ]);
+  const setting =
+    psi.label === 'full'
+      ? "the issue's setting"
+      : psi.label === 'quick'
+        ? "--quick: a reduced setting, not the issue's 100 probes over 10,000 images"
+        : "a reduced setting that keeps `npm run bench` short, not the issue's 100 probes over 10,000 images: see --full";
+  const lines = [
+    `PACGen Ψ (pacgen-mlp): MLP 784-128-64-10 (mlp preset, 109,386 parameters, f32), the same seeded Glorot weights in every engine, ` +
+      `mean loss over ${thousands(s.images)} MNIST training images in chunks of ${s.chunk}.`,
+    `pacgen(obj, { diagonal: { method: 'hutchinson', probes: ${s.probes} }, rho: { probes: ${s.rhoProbes} }, seed: ${s.seed} }) ` +
+      `on each engine's Objective (${setting}).`,
+    'core-wasm: networkObjective(Network); its threads > 1 row: an Objective over ParallelNetwork; tfjs-wasm: tf.grads over ' +
+      'tf.Variables, HVPs by the same central differences and step rule (hvpStep).',
+    "The engines ran interleaved, one objective call each in turn; time: the sum of the engine's own turns. gradient evals: " +
+      "the report's cost (an HVP counts 2; plus 1 loss-only pass). HVPs/s: 1000 / median ms of one HVP.",
+    formatTable(timeHeader, timeRows, right(timeHeader.length)),
+    '',
+    'Agreement with core-wasm (1 thread): relative differences',
+    formatTable(agreeHeader, agreeRows, right(agreeHeader.length)),
+  ];
+  if (core && core.curvatureFraction === 0) {
+    lines.push(
+      `  At these (untrained) weights the curvature enters no term of Ψ (√a_i ≤ 1/κ_i everywhere), so Ψ = Σ ln(τ_i/κ_i) ` +
+        `depends on w alone and agrees by construction; Ψ* (curvature in ${(100 * core.curvatureFractionStar).toFixed(1)}% of ` +
+        `its terms), ρ and the diagonal show how closely the engines' estimates agree.`,
+    );
+  }
+  if (core && core.rhoNoise !== null && core.rho < 10 * core.rhoNoise) {
+    lines.push(
+      `  ρ̂ = ${core.rho.toPrecision(3)} is within 10× its f32 finite-difference noise (${core.rhoNoise.toPrecision(3)}): ` +
+        'the engines agree on it because they do the same f32 arithmetic, not because it is accurate.',
+    );
+  }
+  return lines.join('\n');
+}
+
+function trainingSection(result: BenchResult): string {
+  const t = result.training!;
+  const rows = t.rows.map((r) => [
+    r.case,
+    formatMs(r.stepMs),
+    r.samplesPerSecond.toFixed(0),
+    r.gradientsPerStep.toFixed(2),
+    r.ratioToAdam === null ? '' : formatRatio(r.ratioToAdam),
+    String(r.blocks),
+    r.lastLoss.toFixed(3),
+  ]);
+  const header = [
+    'case',
+    'ms/step',
+    'samples/s',
+    'gradients/step',
+    '× train-adam',
+    'blocks',
+    'last block loss',
+  ];
+  const legend = t.rows.map(
+    (r) => `  ${r.case}: ${TRAIN_CASES.find((c) => c.name === r.case)?.description ?? r.optimizer}`,
+  );
+  const g = perturbedGoal(t);
+  const goalLine =
+    g.met === null
+      ? 'perturbedOPT (secant) ≤ 1.2× plain: not measured (needs train-adam and train-perturbed-secant)'
+      : `perturbedOPT (secant) ≤ 1.2× plain: measured ${g.measured.split(' ')[0]} ${g.met ? 'MET' : 'NOT MET'}`;
+  return [
+    `Training throughput (train-*): mnist-cnn preset (21,840 parameters, dropout 0.5 in training mode), core-wasm f32, 1 thread, ` +
+      `batch ${t.settings.batch} from ${thousands(t.settings.images)} MNIST training images.`,
+    `Each step is train()'s (seeded shuffled minibatches, one dropout seed per step, every gradient through the optimizer's ` +
+      `oracle, w ← w + updates), driven through Optimizer.step(params, state, gradAt) so that steps alone are timed (no evaluation).`,
+    `ms/step: median over blocks of ${BLOCK_STEPS} steps (the probe interval, so 'probes' blocks include their probe step), ` +
+      `the optimizers interleaved block by block. samples/s = batch / ms/step. gradients/step: minibatch gradient evaluations. ` +
+      `Last block loss: mean minibatch loss of the last block where each step took its first gradient (w + u for perturbedOPT).`,
+    formatTable(header, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right']),
+    ...legend,
+    goalLine,
+  ].join('\n');
+}
+
 function goalsTable(result: BenchResult): string {
-  const rows = evaluateGoals(result.rows).map((g) => [
+  const rows = evaluateGoals(result.rows, result).map((g) => [
     g.goal,
     g.measured,
     g.met === null ? 'n/a' : g.met ? 'MET' : 'NOT MET',
@@ -140,7 +264,9 @@ export function renderReport(result: BenchResult, opts: BenchOptions): string {
     );
   }
   if (result.gemmRows.length > 0) sections.push(`Matrix multiply (f32)\n${gemmTable(result)}`);
-  if (result.rows.length > 0)
+  if (result.psi) sections.push(psiSection(result));
+  if (result.training) sections.push(trainingSection(result));
+  if (result.rows.length > 0 || result.psi || result.training)
     sections.push(`Goals (reported, not asserted)\n${goalsTable(result)}`);
   sections.push(`Notes\n${result.notes.map((n) => `- ${n}`).join('\n')}`);
   return sections.join('\n\n');

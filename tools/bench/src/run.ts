@@ -14,7 +14,15 @@ import {
 import { runTorch, type TorchOutcome } from './engines/torch.js';
 import { GEMM_SHAPES, coreWasmGemm } from './gemm.js';
 import { parallelCapacity, type ParallelCapacity } from './machine.js';
+import { runPsi, type PsiResult } from './psi.js';
 import { measure, type TimingOptions } from './timing.js';
+import {
+  BLOCK_STEPS,
+  TRAIN_CASES,
+  TRAIN_DEFAULT,
+  runTraining,
+  type TrainResult,
+} from './training.js';
 
 /** One timed (or skipped) row. */
 export interface Row {
@@ -47,6 +55,10 @@ export interface BenchResult {
   torchBlas: string | null;
   /** How much two threads really get on this machine, before and after the run. */
   capacity: ParallelCapacity[];
+  /** pacgen-mlp, when selected. */
+  psi: PsiResult | null;
+  /** The train-* cases, when any is selected. */
+  training: TrainResult | null;
 }
 
 export type Log = (message: string) => void;
@@ -130,6 +142,8 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     notes: [],
     torchVersion: null,
     torchBlas: null,
+    psi: null,
+    training: null,
   };
   const selected = CASES.filter((c) => opts.selections.includes(c.name)).map((c) =>
     opts.batch === null ? c : { ...c, batch: opts.batch },
@@ -206,6 +220,23 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     }
   } else if (!opts.torch) result.notes.push('PyTorch rows skipped (--no-torch)');
 
+  if (opts.selections.includes('pacgen-mlp')) {
+    const s = opts.psi;
+    log(
+      `pacgen-mlp: Ψ (Hutchinson, ${s.probes} probes) and ρ (${s.rhoProbes} probes), MLP 784-128-64-10 over ${s.images} MNIST images`,
+    );
+    result.psi = await runPsi(s, opts.parallelThreads, log);
+  }
+
+  const trainCases = TRAIN_CASES.filter((c) => opts.selections.includes(c.name));
+  if (trainCases.length > 0) {
+    const settings = { ...TRAIN_DEFAULT, images: opts.trainImages, batch: opts.batch ?? 64 };
+    log(
+      `train-*: mnist-cnn on ${settings.images} MNIST images, batch ${settings.batch}, blocks of ${BLOCK_STEPS} steps`,
+    );
+    result.training = await runTraining(trainCases, settings, opts.trainTiming, log);
+  }
+
   // Shared or throttled vCPUs vary during a run: probe again to show how much.
   result.capacity.push(await parallelCapacity(2));
 
@@ -216,4 +247,28 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   const gemmOrder = (r: Row) => GEMM_SHAPES.findIndex((s) => `gemm-${s.name}` === r.case);
   result.gemmRows.sort((a, b) => gemmOrder(a) - gemmOrder(b));
   return result;
+}
+
+/** The pacgen-mlp and train-* results as rows (their time: a whole report; a median step). */
+export function extraRows(result: Pick<BenchResult, 'psi' | 'training'>): Row[] {
+  const rows: Row[] = [];
+  for (const r of result.psi?.rows ?? []) {
+    rows.push({
+      case: 'pacgen-mlp',
+      engine: r.engine,
+      threads: r.threads,
+      median_ms: r.ms,
+      iterations: 1,
+    });
+  }
+  for (const r of result.training?.rows ?? []) {
+    rows.push({
+      case: r.case,
+      engine: 'core-wasm',
+      threads: 1,
+      median_ms: r.stepMs,
+      iterations: r.blocks,
+    });
+  }
+  return rows;
 }

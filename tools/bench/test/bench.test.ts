@@ -1,5 +1,6 @@
-// The bench at its smallest settings: the CLI's --json contract, and that core-wasm and
-// tfjs-cpu compute the same gradients (so the timings compare the same computation).
+// The bench at its smallest settings: the CLI's --json contract, that core-wasm and tfjs-cpu
+// compute the same gradients (so the timings compare the same computation), that the PACGen
+// report comes out the same on every engine's objective, and the training-throughput cases.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,12 @@ import { evaluateGoals } from '../src/goals.js';
 import type { JsonRow } from '../src/report.js';
 import { benchCase, relativeError, type Row } from '../src/run.js';
 import { measure, median } from '../src/timing.js';
+import { Network } from '@pacgen/core-wasm';
+import { mlp, networkObjective } from '@pacgen/metrics';
+import { interleave } from '../src/lockstep.js';
+import { tfjsObjective } from '../src/objectives.js';
+import { PSI_DEFAULT, PSI_FULL, PSI_QUICK, runPsi, type PsiResult } from '../src/psi.js';
+import { TRAIN_CASES, runTraining, type TrainResult } from '../src/training.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tiny = { warmup: 0, iterations: 1, budgetMs: 0, minIterations: 1 };
@@ -52,6 +59,15 @@ describe('npm run bench -- --json', () => {
       '1',
       '--torch-threads',
       '1',
+      // pacgen-mlp and train-* at their smallest.
+      '--psi-probes',
+      '1',
+      '--psi-images',
+      '64',
+      '--rho-probes',
+      '1',
+      '--train-images',
+      '16',
     ]);
     const rows = JSON.parse(out) as JsonRow[];
     for (const r of rows) {
@@ -73,6 +89,13 @@ describe('npm run bench -- --json', () => {
         expect(has(`gemm-${s.name}`, e)).toBe(true);
       }
     }
+    const psi = rows.filter((r) => r.case === 'pacgen-mlp');
+    expect(psi.map((r) => `${r.engine}/${r.threads}`)).toEqual([
+      'core-wasm/1',
+      'core-wasm/2',
+      'tfjs-wasm/1',
+    ]);
+    for (const c of TRAIN_CASES) expect(has(c.name, 'core-wasm')).toBe(true);
   });
 });
 
@@ -86,6 +109,103 @@ describe('agreement', () => {
     expect(r.agreement[0].engine).toBe('tfjs-cpu');
     expect(r.agreement[0].rel_err).toBeLessThan(1e-3);
     expect(r.rows.map((row) => row.median_ms! > 0)).toEqual([true, true]);
+  });
+});
+
+describe('pacgen-mlp', () => {
+  it('the TensorFlow.js objective computes core-wasm’s loss, gradient and HVPs', async () => {
+    const spec = mlp({ hidden: [16, 8], inputShape: [12] });
+    const n = 40;
+    const x = Float32Array.from({ length: n * 12 }, (_, i) => Math.sin(i) * 0.5 + 0.5);
+    const y = Int32Array.from({ length: n }, (_, i) => (i * 7) % 10);
+    const net = await Network.create(spec, { precision: 'f32', maxBatch: 16 });
+    const w = Float64Array.from(net.initParams(3));
+    net.setData(x, y);
+    const core = networkObjective(net);
+    // Chunks of 16 as the engine's maxBatch: 3 passes, the last one short.
+    const tfjs = await tfjsObjective(spec, w, x, y, { backend: 'cpu', chunk: 16 });
+    try {
+      expect(tfjs.numParams).toBe(core.numParams);
+      expect(Math.abs((await tfjs.loss(w)) - (await core.loss(w)))).toBeLessThan(1e-5);
+      const [gc, gt] = [await core.gradient(w), await tfjs.gradient(w)];
+      expect(Math.abs(gt.loss - gc.loss)).toBeLessThan(1e-5);
+      expect(relativeError(gt.grad, gc.grad)).toBeLessThan(1e-5);
+      const v = Float64Array.from({ length: w.length }, (_, i) => (i % 3 === 0 ? 1 : -1));
+      for (const request of [{}, { step: 2e-3 }, { richardson: true }]) {
+        const [hc, ht] = [await core.hvp(w, v, request), await tfjs.hvp(w, v, request)];
+        expect(relativeError(ht, hc)).toBeLessThan(1e-3);
+      }
+    } finally {
+      tfjs.dispose();
+    }
+  });
+
+  it('every engine gets the same Ψ, Ψ*, ρ and diagonal', async () => {
+    // Chunks of 64 over 256 images: 4 passes per gradient in every engine.
+    const r = await runPsi({ probes: 2, images: 256, rhoProbes: 2, chunk: 64, seed: 1 }, 2);
+    expect(r.label).toBe('custom');
+    expect(r.rows.map((row) => `${row.engine}/${row.threads}`)).toEqual([
+      'core-wasm/1',
+      'core-wasm/2',
+      'tfjs-wasm/1',
+    ]);
+    for (const row of r.rows) {
+      // 1 loss pass; diagonal 1 + 2·2 (check, 2 HVPs); ρ 1 + 2·(2·2 + 1) (check, 5 HVPs).
+      expect(row.gradientEvaluations).toBe(16);
+      expect(row.hvps).toBe(7);
+      expect(row.ms).toBeGreaterThan(0);
+      expect(row.hvpsPerSecond).toBeGreaterThan(0);
+      // The engines do the same f32 arithmetic up to summation order: measured ~1e-7 for Ψ*
+      // and ρ and ~3e-6 for the diagonal; Ψ agrees exactly at untrained weights (no term of it
+      // depends on the curvature there). 1e-3 leaves room for other summation orders.
+      expect(row.psiRelDiff).toBeLessThan(1e-3);
+      expect(row.psiStarRelDiff).toBeLessThan(1e-3);
+      expect(row.rhoRelDiff).toBeLessThan(1e-3);
+      expect(row.diagonalRelErr).toBeLessThan(1e-3);
+    }
+  });
+
+  it('interleaves tasks one step at a time and charges each its own turns', async () => {
+    const order: string[] = [];
+    const task = (name: string, steps: number) => async (turn: () => Promise<void>) => {
+      for (let i = 0; i < steps; i++) {
+        await turn();
+        order.push(name);
+        const t0 = performance.now();
+        while (performance.now() - t0 < 2);
+      }
+      return name;
+    };
+    const { results, busyMs } = await interleave([task('a', 3), task('b', 1), task('c', 2)]);
+    expect(results).toEqual(['a', 'b', 'c']);
+    expect(order.join('')).toBe('abcaca');
+    expect(busyMs[0]).toBeGreaterThanOrEqual(6);
+    expect(busyMs[1]).toBeGreaterThanOrEqual(2);
+    expect(busyMs[1]).toBeLessThan(busyMs[0]);
+  });
+});
+
+describe('train-*', () => {
+  it('times every optimizer and counts its gradients', async () => {
+    const r = await runTraining(TRAIN_CASES, { images: 32, batch: 8, seed: 1 }, tiny);
+    expect(r.rows.map((row) => row.case)).toEqual(TRAIN_CASES.map((c) => c.name));
+    const per = Object.fromEntries(r.rows.map((row) => [row.case, row.gradientsPerStep]));
+    // One block of 10 steps: 'probes' spends 2 probes × 2 gradients at step 0.
+    expect(per).toEqual({
+      'train-adam': 1,
+      'train-sgd': 1,
+      'train-sam': 2,
+      'train-asam': 2,
+      'train-perturbed-secant': 1,
+      'train-perturbed-probes': 1.4,
+    });
+    for (const row of r.rows) {
+      expect(row.blocks).toBe(1);
+      expect(row.stepMs).toBeGreaterThan(0);
+      expect(row.samplesPerSecond).toBeCloseTo((8 * 1000) / row.stepMs);
+      expect(Number.isFinite(row.lastLoss)).toBe(true);
+    }
+    expect(r.rows[0].ratioToAdam).toBe(1);
   });
 });
 
@@ -108,6 +228,13 @@ describe('pieces', () => {
     expect(o.timing.iterations).toBe(3);
     expect(() => parseArgs(['--cases', 'nope'])).toThrow(/unknown case/);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown option/);
+    expect(parseArgs([]).psi).toEqual(PSI_DEFAULT);
+    expect(parseArgs(['--quick']).psi).toEqual(PSI_QUICK);
+    expect(parseArgs(['--full']).psi).toEqual(PSI_FULL);
+    const p = parseArgs(['--cases', 'pacgen-mlp,train-adam', '--psi-probes', '3']);
+    expect(p.selections).toEqual(['pacgen-mlp', 'train-adam']);
+    expect(p.psi).toEqual({ ...PSI_DEFAULT, probes: 3 });
+    expect(() => parseArgs(['--full', '--quick'])).toThrow(/contradict/);
   });
 
   it('evaluates the goals from rows', () => {
@@ -125,7 +252,26 @@ describe('pieces', () => {
       row('cnn-grad', 'tfjs-cpu', 50),
       row('mlp-grad', 'pytorch', 0.4),
     ]);
-    expect(goals.map((g) => g.met)).toEqual([true, false, false, false]);
+    expect(goals.map((g) => g.met)).toEqual([true, false, false, false, null, null]);
     expect(goals[2].measured).toMatch(/2\.50×/);
+
+    const psiRow = (engine: string, ms: number) =>
+      ({ engine, threads: 1, ms }) as PsiResult['rows'][number];
+    const psi: PsiResult = {
+      settings: PSI_FULL,
+      label: 'full',
+      rows: [psiRow('core-wasm', 10), psiRow('tfjs-wasm', 60)],
+    };
+    const trainRow = (c: string, ratioToAdam: number) =>
+      ({ case: c, ratioToAdam }) as TrainResult['rows'][number];
+    const training = {
+      settings: { images: 64, batch: 8, seed: 1 },
+      rows: [trainRow('train-adam', 1), trainRow('train-perturbed-secant', 1.25)],
+    } as TrainResult;
+    const [psiGoal, perturbedGoal] = evaluateGoals([], { psi, training }).slice(4);
+    expect(psiGoal.met).toBe(true);
+    expect(psiGoal.measured).toMatch(/6\.00× \(100 probes, 10,000 images; the issue's setting\)/);
+    expect(perturbedGoal.met).toBe(false);
+    expect(perturbedGoal.measured).toMatch(/1\.25×/);
   });
 });

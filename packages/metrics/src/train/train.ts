@@ -130,6 +130,12 @@ export interface TrainOptions {
   psiEvery?: number;
   /** Estimator options of the Ψ report (seed defaults to the run's). */
   psi?: Omit<PacgenOptions, 'params'>;
+  /**
+   * Training-set indices (in [0, n)) the Ψ report's curvature is estimated on, to make it cheap
+   * (default: all n). The objective still counts n samples, so Ψ* and the bound use the training
+   * set's size; its gradients cost |psiSamples| samples each.
+   */
+  psiSamples?: ArrayLike<number>;
   onProgress?: {
     step?: (e: StepEvent) => void | Promise<void>;
     epoch?: (e: EpochEvent) => void | Promise<void>;
@@ -289,9 +295,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     net.setParams(w);
     return net.evaluate({ samples: { start, count } });
   };
+  const psiSubset = options.psiSamples && checkIndices(options.psiSamples, n);
   const psiAt = async (): Promise<PsiRecord> => {
-    const obj = networkObjective(net, { samples: { start: 0, count: n }, params: w });
-    const r = await pacgen(obj, { ...options.psi, seed: options.psi?.seed ?? seed });
+    const obj = networkObjective(net, {
+      samples: psiSubset ?? { start: 0, count: n },
+      params: w,
+    });
+    const scored = psiSubset ? { ...obj, numSamples: n } : obj;
+    const r = await pacgen(scored, { ...options.psi, seed: options.psi?.seed ?? seed });
     return {
       psi: r.psi,
       psiStar: r.psiStar,
@@ -440,6 +451,18 @@ function checkEvery(name: string, k: number): number {
   if (!Number.isInteger(k) || k < 0)
     throw new PacgenError(`${name} must be an integer ≥ 0, got ${k}`);
   return k;
+}
+
+/** A copy of training-set indices, each an integer in [0, n). */
+function checkIndices(idx: ArrayLike<number>, n: number): Int32Array {
+  if (idx.length < 1) throw new PacgenError('psiSamples is empty');
+  for (let i = 0; i < idx.length; i++) {
+    const v = idx[i];
+    if (!Number.isInteger(v) || v < 0 || v >= n) {
+      throw new PacgenError(`psiSamples[${i}] = ${v} is not a training-sample index in [0, ${n})`);
+    }
+  }
+  return Int32Array.from(idx);
 }
 
 function allFinite(x: Float64Array, max: number): boolean {
