@@ -1,0 +1,340 @@
+// Generalization measures of a trained network on its training data (through an Objective), each
+// with the gradient and forward evaluations it spent: Ψ and Ψ* (PACGen), weight norms (the
+// baseline any measure must beat, METHOD.md §6), the Hessian trace and top eigenvalue, SAM
+// sharpness and the magnitude-aware PAC-Bayes flatness of Jiang et al. 2019. For every measure a
+// larger value predicts a larger generalization gap.
+
+import { PacgenError } from '@pacgen/core-wasm';
+import type { Objective, ParameterTensor } from '../objective.js';
+import { checkPoint } from '../hessian/checks.js';
+import { pacgen, type PacgenOptions } from '../pacgen/report.js';
+import { topEigenvalues } from '../spectrum/eigen.js';
+import { hessianTrace } from '../spectrum/trace.js';
+import {
+  magnitudeFlatness,
+  samSharpness,
+  type FlatnessOptions,
+  type MeasureCost,
+  type SharpnessOptions,
+} from './sharpness.js';
+
+/** The measures `generalizationMeasures` computes, in report order. */
+export const MEASURE_NAMES = [
+  'psi',
+  'psiStar',
+  'weightNorm',
+  'logProductNorm',
+  'hessianTrace',
+  'topEigenvalue',
+  'sharpness',
+  'magnitudeFlatness',
+] as const;
+
+export type MeasureName = (typeof MEASURE_NAMES)[number];
+
+/** What each measure is, with its unit, for tables and reports. */
+export const MEASURE_INFO: Record<MeasureName, { label: string; unit: string; about: string }> = {
+  psi: { label: 'Ψ', unit: 'nats', about: 'literal Ψ_{γ,ε} (METHOD.md §2)' },
+  psiStar: { label: 'Ψ*', unit: 'nats', about: 'Ψ at the bound-optimal σ* (METHOD.md §3)' },
+  weightNorm: { label: '‖w‖₂', unit: 'parameter units', about: 'Frobenius norm of all parameters' },
+  logProductNorm: {
+    label: 'Σ ln‖W‖²',
+    unit: 'nats',
+    about: 'sum over weight tensors (rank ≥ 2) of ln ‖W_l‖²_F (Jiang et al.: log.prod.of.fro)',
+  },
+  hessianTrace: {
+    label: 'tr H',
+    unit: 'loss / parameter unit²',
+    about: 'Hessian trace (Hutchinson)',
+  },
+  topEigenvalue: {
+    label: 'λmax',
+    unit: 'loss / parameter unit²',
+    about: 'largest Hessian eigenvalue (Lanczos)',
+  },
+  sharpness: {
+    label: 'SAM sharpness',
+    unit: 'loss',
+    about: 'max over ‖ε‖₂ ≤ ρ of L̂(w+ε) − L̂(w) (projected gradient ascent)',
+  },
+  magnitudeFlatness: {
+    label: '1/α′²',
+    unit: '1',
+    about: 'magnitude-aware PAC-Bayes flatness (Jiang et al.: pacbayes.mag.flatness)',
+  },
+};
+
+export interface MeasureOptions {
+  /** Which measures (default: all of MEASURE_NAMES). Ψ and Ψ* share one PACGen report. */
+  measures?: readonly MeasureName[];
+  /** Seed of every probe and draw (default 0). */
+  seed?: number;
+  /** Largest coordinate move of the finite-difference HVPs (default: the objective's). */
+  step?: number;
+  /** PACGen settings of Ψ and Ψ* (defaults: `pacgen`'s). */
+  psi?: Omit<PacgenOptions, 'params' | 'seed' | 'onProgress'>;
+  /** Hutchinson probes of the trace (default 20). */
+  traceProbes?: number;
+  /** Lanczos steps of the top eigenvalue (default 20, at most m). */
+  lanczosIterations?: number;
+  sharpness?: Omit<SharpnessOptions, 'seed'>;
+  flatness?: Omit<FlatnessOptions, 'seed'>;
+  /** Called before each measure with (name, index, count) of the measures to compute. */
+  onProgress?: (measure: MeasureName, index: number, total: number) => void | Promise<void>;
+}
+
+/** One measure's value and what it cost. */
+export interface MeasureValue {
+  value: number;
+  /** Evaluations over the objective's samples (Ψ* lists the shared report's cost under psi, 0 here). */
+  cost: MeasureCost;
+  seconds: number;
+}
+
+export interface MeasureReport {
+  values: Partial<Record<MeasureName, MeasureValue>>;
+  /** Ingredients worth keeping beside the values (plain JSON). */
+  details: {
+    psi?: {
+      curvatureFraction: number;
+      curvatureFractionStar: number;
+      psiPerParameter: number;
+      psiStarPerParameter: number;
+      rho: number;
+      eta: number;
+      bound: number;
+      trainLoss: number;
+      diagonal: 'exact' | 'hutchinson';
+      probes: number;
+    };
+    norms?: { perTensor: { name: string; norm: number }[] };
+    trace?: { stdErr: number; probes: number };
+    eigen?: { residual: number; converged: boolean; iterations: number };
+    sharpness?: { radius: number; steps: number; gradientNorm: number; epsilonNorm: number };
+    flatness?: {
+      alpha: number;
+      deviation: number;
+      saturated: 'none' | 'low' | 'high';
+      target: number;
+    };
+  };
+  numParams: number;
+  numSamples: number;
+  /** Totals over all measures. */
+  cost: MeasureCost;
+  seconds: number;
+}
+
+/** ‖w‖₂ over all parameters and ln ‖W_l‖²_F per weight tensor (rank ≥ 2). Cost: O(m). */
+export function weightNorms(
+  w: ArrayLike<number>,
+  tensors: readonly ParameterTensor[],
+): { norm: number; logProduct: number; perTensor: { name: string; norm: number }[] } {
+  let total = 0;
+  for (let i = 0; i < w.length; i++) total += w[i] * w[i];
+  const perTensor = tensors.map((t) => {
+    let s = 0;
+    for (let i = t.offset; i < t.offset + t.size; i++) s += w[i] * w[i];
+    return { name: t.name, norm: Math.sqrt(s), rank: t.shape.length };
+  });
+  const weights = perTensor.filter((t) => t.rank >= 2);
+  const logProduct = weights.reduce((a, t) => a + 2 * Math.log(t.norm), 0);
+  return {
+    norm: Math.sqrt(total),
+    logProduct: weights.length > 0 ? logProduct : NaN,
+    perTensor: perTensor.map(({ name, norm }) => ({ name, norm })),
+  };
+}
+
+/** The objective with its calls counted (an HVP counts 2 gradients, 4 with Richardson). */
+function counted(obj: Objective): { obj: Objective; cost: MeasureCost } {
+  const cost: MeasureCost = { gradientEvaluations: 0, lossEvaluations: 0 };
+  const wrapped: Objective = {
+    numParams: obj.numParams,
+    tensors: obj.tensors,
+    numSamples: obj.numSamples,
+    precision: obj.precision,
+    params: () => obj.params(),
+    loss: (w) => {
+      cost.lossEvaluations++;
+      return obj.loss(w);
+    },
+    gradient: (w) => {
+      cost.gradientEvaluations++;
+      return obj.gradient(w);
+    },
+    hvp: (w, v, request) => {
+      cost.gradientEvaluations += request?.richardson ? 4 : 2;
+      return obj.hvp(w, v, request);
+    },
+  };
+  return { obj: wrapped, cost };
+}
+
+function now(): number {
+  return globalThis.performance?.now() ?? Date.now();
+}
+
+/**
+ * Computes the chosen measures at w (default `obj.params()`). Costs are counted, not predicted;
+ * in gradient evaluations over the objective's samples (a loss evaluation is a forward pass,
+ * about a third to half of one):
+ * - psi + psiStar: one PACGen report, `pacgen`'s cost (Hutchinson diagonal 2K + 1, ρ̂
+ *   2·(2P(1 + refine) + 1) + 1, and 1 loss);
+ * - weightNorm, logProductNorm: none;
+ * - hessianTrace: 1 + 2·traceProbes; topEigenvalue: 1 + 2·(j + 1), j ≤ lanczosIterations;
+ * - sharpness: `steps` gradients + 1 loss; magnitudeFlatness: ≈ 2·(6 + iterations)·samples
+ *   losses (antithetic pairs).
+ */
+export async function generalizationMeasures(
+  objective: Objective,
+  w?: ArrayLike<number>,
+  options: MeasureOptions = {},
+): Promise<MeasureReport> {
+  const t0 = now();
+  const names = options.measures ?? MEASURE_NAMES;
+  for (const n of names) {
+    if (!(MEASURE_NAMES as readonly string[]).includes(n)) {
+      throw new PacgenError(`unknown measure '${n}' (valid: ${MEASURE_NAMES.join(', ')})`);
+    }
+  }
+  const point = checkPoint(objective, w ?? objective.params());
+  const seed = options.seed ?? 0;
+  const values: MeasureReport['values'] = {};
+  const details: MeasureReport['details'] = {};
+  const total: MeasureCost = { gradientEvaluations: 0, lossEvaluations: 0 };
+  const wanted = MEASURE_NAMES.filter((n) => names.includes(n));
+  // Progress steps: the measures that evaluate the objective (Ψ* comes with Ψ; norms are free).
+  const free: MeasureName[] = ['weightNorm', 'logProductNorm'];
+  const steps = wanted.filter(
+    (n) => !free.includes(n) && !(n === 'psiStar' && wanted.includes('psi')),
+  );
+  let index = 0;
+  const run = async <T>(
+    name: MeasureName,
+    fn: (obj: Objective) => Promise<T>,
+  ): Promise<{ result: T; cost: MeasureCost; seconds: number }> => {
+    await options.onProgress?.(name, index++, steps.length);
+    const c = counted(objective);
+    const ts = now();
+    const result = await fn(c.obj);
+    total.gradientEvaluations += c.cost.gradientEvaluations;
+    total.lossEvaluations += c.cost.lossEvaluations;
+    return { result, cost: c.cost, seconds: (now() - ts) / 1000 };
+  };
+
+  if (wanted.includes('psi') || wanted.includes('psiStar')) {
+    const {
+      result: r,
+      cost,
+      seconds,
+    } = await run(wanted.includes('psi') ? 'psi' : 'psiStar', (o) =>
+      pacgen(o, {
+        ...options.psi,
+        diagonal: { step: options.step, ...options.psi?.diagonal },
+        rho:
+          typeof options.psi?.rho === 'number'
+            ? options.psi.rho
+            : { step: options.step, ...options.psi?.rho },
+        params: point,
+        seed,
+      }),
+    );
+    const free = { gradientEvaluations: 0, lossEvaluations: 0 };
+    if (wanted.includes('psi')) values.psi = { value: r.psi, cost, seconds };
+    if (wanted.includes('psiStar')) {
+      values.psiStar = wanted.includes('psi')
+        ? { value: r.psiStar, cost: free, seconds: 0 }
+        : { value: r.psiStar, cost, seconds };
+    }
+    details.psi = {
+      curvatureFraction: r.curvatureFraction,
+      curvatureFractionStar: r.curvatureFractionStar,
+      psiPerParameter: r.perParameter.psi,
+      psiStarPerParameter: r.perParameter.psiStar,
+      rho: r.rho.value,
+      eta: r.eta,
+      bound: r.bound.total,
+      trainLoss: r.trainLoss,
+      diagonal: r.diagonal.method,
+      probes: r.diagonal.probes,
+    };
+  }
+  if (wanted.includes('weightNorm') || wanted.includes('logProductNorm')) {
+    const norms = weightNorms(point, objective.tensors);
+    const free = { gradientEvaluations: 0, lossEvaluations: 0 };
+    if (wanted.includes('weightNorm'))
+      values.weightNorm = { value: norms.norm, cost: free, seconds: 0 };
+    if (wanted.includes('logProductNorm')) {
+      values.logProductNorm = { value: norms.logProduct, cost: { ...free }, seconds: 0 };
+    }
+    details.norms = { perTensor: norms.perTensor };
+  }
+  if (wanted.includes('hessianTrace')) {
+    const {
+      result: r,
+      cost,
+      seconds,
+    } = await run('hessianTrace', (o) =>
+      hessianTrace(o, point, { probes: options.traceProbes ?? 20, step: options.step, seed }),
+    );
+    values.hessianTrace = { value: r.trace, cost, seconds };
+    details.trace = { stdErr: r.stdErr, probes: r.probes };
+  }
+  if (wanted.includes('topEigenvalue')) {
+    const m = objective.numParams;
+    const {
+      result: r,
+      cost,
+      seconds,
+    } = await run('topEigenvalue', (o) =>
+      topEigenvalues(o, point, {
+        k: 1,
+        method: 'lanczos',
+        iterations: Math.min(m, options.lanczosIterations ?? 20),
+        step: options.step,
+        seed,
+      }),
+    );
+    values.topEigenvalue = { value: r.values[0], cost, seconds };
+    details.eigen = { residual: r.residuals[0], converged: r.converged, iterations: r.iterations };
+  }
+  if (wanted.includes('sharpness')) {
+    const {
+      result: r,
+      cost,
+      seconds,
+    } = await run('sharpness', (o) => samSharpness(o, point, { ...options.sharpness, seed }));
+    values.sharpness = { value: r.sharpness, cost, seconds };
+    details.sharpness = {
+      radius: r.radius,
+      steps: r.steps,
+      gradientNorm: r.gradientNorm,
+      epsilonNorm: r.epsilonNorm,
+    };
+  }
+  if (wanted.includes('magnitudeFlatness')) {
+    const {
+      result: r,
+      cost,
+      seconds,
+    } = await run('magnitudeFlatness', (o) =>
+      magnitudeFlatness(o, point, { ...options.flatness, seed }),
+    );
+    values.magnitudeFlatness = { value: r.flatness, cost, seconds };
+    details.flatness = {
+      alpha: r.alpha,
+      deviation: r.deviation,
+      saturated: r.saturated,
+      target: options.flatness?.target ?? 0.1,
+    };
+  }
+  return {
+    values,
+    details,
+    numParams: objective.numParams,
+    numSamples: objective.numSamples,
+    cost: total,
+    seconds: (now() - t0) / 1000,
+  };
+}
