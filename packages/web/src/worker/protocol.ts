@@ -1,0 +1,226 @@
+// Messages between the page and the engine worker. Every job runs in its own worker, so a
+// cancel is a terminate(); training also takes pause / resume / stop while it runs.
+
+import type { NetworkSpec, Precision } from '@pacgen/core-wasm';
+import type {
+  EpochEvent,
+  PacgenReport,
+  Sym2,
+  ToyExperimentResult,
+  TrainResult,
+} from '@pacgen/metrics';
+
+/** The bundled MNIST subset, relative to the app's root (made by scripts/mnist-subset.ts). */
+export const MNIST_ASSET = 'data/mnist-2000-500.bin';
+export const MNIST_SIZES = { train: 2000, test: 500 };
+
+/** A file's name and bytes (transferred, not copied, to the worker). */
+export interface NamedBytes {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** Where a data set comes from. */
+export type DataSource =
+  | { kind: 'mnist' }
+  | {
+      kind: 'idx';
+      trainImages: NamedBytes;
+      trainLabels: NamedBytes;
+      testImages?: NamedBytes;
+      testLabels?: NamedBytes;
+    }
+  | { kind: 'cifar'; variant: 'cifar10' | 'cifar100'; train: NamedBytes[]; test: NamedBytes[] };
+
+/** What a data set turned out to be (shown next to the picker). */
+export interface DataInfo {
+  name: string;
+  train: number;
+  test: number;
+  inputShape: number[];
+  numClasses: number;
+}
+
+export interface ToySettings {
+  gamma: number;
+  epsilon: number;
+  delta: number;
+  /** Data seed of toyGaussianMixture. */
+  seed: number;
+}
+
+export interface ToyJob extends ToySettings {
+  type: 'toy';
+  grid: number;
+  range: [number, number];
+}
+
+export interface ProbeJob extends ToySettings {
+  type: 'probe';
+  w: [number, number];
+}
+
+/** The toy network at one point: what clicking the map shows. */
+export interface ProbeResult {
+  w: [number, number];
+  loss: number;
+  hessian: Sym2;
+  eigenvalues: [number, number];
+  rho: number;
+  psi: number;
+  psiStar: number;
+  sigmaStar: [number, number];
+  kappa: [number, number];
+  eta: number;
+  curvatureFraction: number;
+  /** The paper's bound L̂ + sqrt((Ψ + ln(2n/δ)) / (2(n−1))) and METHOD.md §3's at σ*. */
+  bound: number;
+  boundStar: number;
+  n: number;
+  reconstruction: Reconstruction;
+}
+
+/** Draws from p(x) labelled by a network, and its probability map on an input grid. */
+export interface Reconstruction {
+  /** [x1, x2] pairs. */
+  x: Float64Array;
+  truth: Uint8Array;
+  probability: Float64Array;
+  /** P > ½ and the median rule (P above its median over the draws). */
+  accuracy: number;
+  medianAccuracy: number;
+  medianThreshold: number;
+  x1: Float64Array;
+  x2: Float64Array;
+  gridProbability: Float64Array;
+  truthGrid: Uint8Array;
+}
+
+export type ModelChoice =
+  | { preset: 'mlp'; hidden: number[] }
+  | { preset: 'mnist-cnn'; dropout: number }
+  | { preset: 'cifar-cnn' };
+
+export type OptimizerChoice =
+  | { kind: 'adam'; lr: number }
+  | { kind: 'sgd'; lr: number; momentum: number }
+  | {
+      kind: 'perturbed';
+      inner: 'adam' | 'sgd';
+      lr: number;
+      /** A fixed noise scale s, or 'bound' (σ = σ* of the PAC-Bayes bound). */
+      scale: number | 'bound';
+      gamma: number;
+      epsilon: number;
+    }
+  | { kind: 'sam'; inner: 'adam' | 'sgd'; lr: number; rho: number };
+
+export interface TrainJob {
+  type: 'train';
+  data: DataSource;
+  model: ModelChoice;
+  optimizer: OptimizerChoice;
+  batchSize: number;
+  epochs: number;
+  seed: number;
+  precision: Precision;
+  /** Ψ every k epochs (0: never), with Hutchinson probes on the training set. */
+  psiEvery: number;
+  psiProbes: number;
+}
+
+/** Throttled per-step progress of a run. */
+export interface StepInfo {
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  steps: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface TrainOutcome {
+  spec: NetworkSpec;
+  params: Float64Array;
+  history: TrainResult['history'];
+  stopReason: TrainResult['stopReason'];
+  epochs: number;
+  steps: number;
+  seconds: number;
+}
+
+export interface ScoreJob {
+  type: 'score';
+  model: NamedBytes[];
+  data: DataSource;
+  /** Training samples the loss is taken over (the first n of the set). */
+  samples: number;
+  precision: Precision;
+  /** Threads of the engine (1: one Network; more: a ParallelNetwork of web workers). */
+  threads: number;
+  gamma: number;
+  epsilon: number;
+  delta: number;
+  diagonal: 'auto' | 'exact' | 'hutchinson';
+  probes: number;
+  rhoProbes: number;
+  /** Top eigenvalues (0: none) and the density's Lanczos runs (0: none). */
+  eigenvalues: number;
+  densityRuns: number;
+  densitySteps: number;
+  seed: number;
+}
+
+export interface LayerRow {
+  name: string;
+  shape: number[];
+  size: number;
+  psi: number;
+  psiStar: number;
+  psiPerParameter: number;
+  curvatureFraction: number;
+  hMean: number;
+  sigmaStarMean: number;
+}
+
+export interface ScoreOutcome {
+  modelName: string;
+  format: 'tfjs' | 'safetensors';
+  layers: string[];
+  data: DataInfo;
+  /** The report without its per-coordinate arrays. */
+  report: Omit<PacgenReport, 'sigmaStar' | 'diagonal'> & {
+    diagonal: Omit<PacgenReport['diagonal'], 'values'>;
+  };
+  accuracy: number;
+  perLayer: LayerRow[];
+  sigmaStar: { min: number; median: number; max: number };
+  eigen: { values: number[]; residuals: number[]; converged: boolean; cost: number } | null;
+  density: {
+    grid: Float64Array;
+    density: Float64Array;
+    sigma: number;
+    moments: { order: number; value: number; stdErr: number }[];
+    cost: number;
+  } | null;
+  threads: number;
+  seconds: number;
+}
+
+export type Job = ToyJob | ProbeJob | TrainJob | ScoreJob;
+
+/** Page → worker. `base` is the app's URL, for its bundled assets. */
+export type ToWorker =
+  { type: 'run'; job: Job; base: string } | { type: 'pause' | 'resume' | 'stop' };
+
+/** Worker → page. */
+export type FromWorker =
+  | { type: 'progress'; stage: string; done: number; total: number }
+  | { type: 'data'; info: DataInfo }
+  | { type: 'step'; info: StepInfo }
+  | { type: 'epoch'; event: EpochEvent }
+  | { type: 'paused'; paused: boolean }
+  | { type: 'result'; result: unknown }
+  | { type: 'error'; message: string };
+
+export type ToyOutcome = ToyExperimentResult;

@@ -1,0 +1,249 @@
+// Scoring in the worker: read a model (TF.js model.json + shards, or safetensors + a layer-list
+// JSON), check it against the data, then the PACGen report and the Hessian spectrum.
+
+import {
+  Network,
+  PacgenError,
+  ParallelNetwork,
+  compileNetwork,
+  type NetworkSpec,
+} from '@pacgen/core-wasm';
+import {
+  fromTfjs,
+  networkObjective,
+  pacgen,
+  readSafetensors,
+  spectralDensity,
+  topEigenvalues,
+  torchToModel,
+  type Dataset,
+  type LoadedModel,
+  type Objective,
+} from '@pacgen/metrics';
+import { describe, firstSamples } from './data';
+import type { LayerRow, NamedBytes, ScoreJob, ScoreOutcome } from './protocol';
+import type { Progress } from './toy';
+
+const base = (name: string) => name.split(/[\\/]/).pop() ?? name;
+
+function parseJson(f: NamedBytes): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(f.bytes));
+  } catch (e) {
+    throw new PacgenError(`${f.name}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Reads a model from the chosen files, whichever of the two formats they are. */
+export function readModel(files: NamedBytes[]): LoadedModel & {
+  format: 'tfjs' | 'safetensors';
+  name: string;
+} {
+  if (files.length === 0) throw new PacgenError('choose a model file first');
+  const weights = files.find((f) => /\.safetensors$/i.test(f.name));
+  const jsons = files.filter((f) => /\.json$/i.test(f.name));
+  if (weights) {
+    const arch = jsons[0];
+    if (!arch) {
+      throw new PacgenError(
+        `${weights.name}: a safetensors file needs its layer list: also choose the architecture JSON ({ inputShape, layers })`,
+      );
+    }
+    const { tensors } = readSafetensors(weights.bytes, weights.name);
+    const m = torchToModel(parseJson(arch), tensors, weights.name, arch.name);
+    return { ...m, format: 'safetensors', name: base(weights.name) };
+  }
+  if (jsons.length === 0) {
+    throw new PacgenError(
+      `${files.map((f) => f.name).join(', ')}: not a model: choose a TF.js model.json with its .bin weight files, or a .safetensors file with its layer-list JSON`,
+    );
+  }
+  const modelFile = jsons[0];
+  const json = parseJson(modelFile);
+  const byName = new Map(files.map((f) => [base(f.name), f.bytes]));
+  const m = fromTfjs(
+    json,
+    (path) => {
+      const bytes = byName.get(base(path));
+      if (!bytes) {
+        throw new PacgenError(
+          `${modelFile.name} refers to the weight file '${path}', which was not among the chosen files: choose it too`,
+        );
+      }
+      return bytes;
+    },
+    { file: modelFile.name },
+  );
+  return { ...m, format: 'tfjs', name: base(modelFile.name) };
+}
+
+/** Checks a model can be evaluated on a data set, in words. */
+export function checkFits(spec: NetworkSpec, data: Dataset): void {
+  const compiled = compileNetwork(spec);
+  const need = compiled.inputShape.reduce((a, b) => a * b, 1);
+  const have = data.inputShape.reduce((a, b) => a * b, 1);
+  if (need !== have) {
+    throw new PacgenError(
+      `wrong shapes: the model takes inputs of shape [${compiled.inputShape.join(', ')}] (${need} values) but the data's samples are [${data.inputShape.join(', ')}] (${have} values)`,
+    );
+  }
+  if (spec.loss === 'softmax-cross-entropy' && compiled.outputSize < data.numClasses) {
+    throw new PacgenError(
+      `wrong shapes: the model has ${compiled.outputSize} outputs but the data has ${data.numClasses} classes`,
+    );
+  }
+}
+
+/** The Objective of a ParallelNetwork (the library's networkObjective is for Network). */
+function parallelObjective(p: ParallelNetwork): Objective {
+  const w0 = Float64Array.from(p.params());
+  return {
+    numParams: p.numParams,
+    tensors: p.tensors,
+    numSamples: p.numSamples,
+    precision: p.precision,
+    params: () => Float64Array.from(w0),
+    async loss(w) {
+      p.setParams(w);
+      return (await p.evaluate()).loss;
+    },
+    async gradient(w) {
+      p.setParams(w);
+      const r = await p.gradient();
+      return { loss: r.loss, grad: Float64Array.from(r.grad) };
+    },
+    async hvp(w, v, request = {}) {
+      p.setParams(w);
+      return Float64Array.from(await p.hvp(v, request));
+    },
+  };
+}
+
+/** Throttles progress messages and lets the event loop run between units of work. */
+function throttled(progress: Progress, stage: string) {
+  let last = 0;
+  return (done: number, total: number) => {
+    const t = performance.now();
+    if (t - last > 80 || done === total) {
+      last = t;
+      progress(stage, done, total);
+    }
+  };
+}
+
+export async function runScore(
+  job: ScoreJob,
+  loaded: { train: Dataset; test: Dataset | null },
+  progress: Progress,
+): Promise<ScoreOutcome> {
+  const t0 = performance.now();
+  const model = readModel(job.model);
+  const data = firstSamples(loaded.train, job.samples);
+  checkFits(model.spec, data);
+  if (data.n < 2) throw new PacgenError('scoring needs at least 2 training samples');
+
+  progress('engine', 0, 1);
+  let obj: Objective;
+  let accuracy: number;
+  let parallel: ParallelNetwork | null = null;
+  if (job.threads > 1) {
+    parallel = await ParallelNetwork.create(model.spec, {
+      precision: job.precision,
+      threads: job.threads,
+    });
+    parallel.setParams(model.params);
+    await parallel.setData(data.x, data.y);
+    accuracy = (await parallel.evaluate()).accuracy;
+    obj = parallelObjective(parallel);
+  } else {
+    const net = await Network.create(model.spec, { precision: job.precision });
+    net.setParams(model.params);
+    net.setData(data.x, data.y);
+    accuracy = net.evaluate().accuracy;
+    obj = networkObjective(net);
+  }
+  progress('engine', 1, 1);
+
+  try {
+    const report = await pacgen(obj, {
+      gamma: job.gamma,
+      epsilon: job.epsilon,
+      delta: job.delta,
+      seed: job.seed,
+      diagonal: {
+        method: job.diagonal === 'auto' ? undefined : job.diagonal,
+        probes: job.probes,
+      },
+      rho: { probes: job.rhoProbes },
+      onProgress: (stage, done, total) => progress(stage, done, total),
+    });
+    const w = obj.params();
+    const eigen =
+      job.eigenvalues > 0
+        ? await topEigenvalues(obj, w, {
+            k: Math.min(job.eigenvalues, obj.numParams),
+            iterations: Math.min(obj.numParams, Math.max(30, 3 * job.eigenvalues)),
+            tol: job.precision === 'f32' ? 1e-3 : 1e-6,
+            seed: job.seed,
+            onProgress: throttled(progress, 'eigenvalues'),
+          })
+        : null;
+    const density =
+      job.densityRuns > 0
+        ? await spectralDensity(obj, w, {
+            runs: job.densityRuns,
+            steps: Math.min(obj.numParams, job.densitySteps),
+            grid: 256,
+            seed: job.seed,
+            onProgress: throttled(progress, 'density'),
+          })
+        : null;
+
+    const sigma = Float64Array.from(report.sigmaStar).sort();
+    const tensors = obj.tensors;
+    const perLayer: LayerRow[] = (report.perTensor ?? []).map((t, i) => {
+      let s = 0;
+      for (let j = t.offset; j < t.offset + t.size; j++) s += report.sigmaStar[j];
+      return {
+        name: t.name,
+        shape: [...tensors[i].shape],
+        size: t.size,
+        psi: t.psi,
+        psiStar: t.psiStar,
+        psiPerParameter: t.perParameter.psi,
+        curvatureFraction: t.curvatureFraction,
+        hMean: t.h.mean,
+        sigmaStarMean: s / t.size,
+      };
+    });
+    const { sigmaStar: _s, diagonal, ...rest } = report;
+    const { values: _v, ...diagonalSummary } = diagonal;
+    return {
+      modelName: model.name,
+      format: model.format,
+      layers: model.spec.layers.map((l) => l.name ?? l.type),
+      data: describe(data, null),
+      report: { ...rest, diagonal: diagonalSummary },
+      accuracy,
+      perLayer,
+      sigmaStar: { min: sigma[0], median: sigma[sigma.length >> 1], max: sigma[sigma.length - 1] },
+      eigen: eigen && {
+        values: eigen.values,
+        residuals: eigen.residuals,
+        converged: eigen.converged,
+        cost: eigen.cost,
+      },
+      density: density && {
+        grid: density.grid,
+        density: density.density,
+        sigma: density.sigma,
+        moments: density.moments,
+        cost: density.cost,
+      },
+      threads: parallel ? parallel.threads : 1,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  } finally {
+    await parallel?.terminate();
+  }
+}

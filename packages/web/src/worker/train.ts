@@ -1,0 +1,119 @@
+// Training in the worker: the library's train() loop with the chosen preset and optimizer; steps
+// reported at most every 100 ms, every epoch in full; pause holds the loop between steps.
+
+import { PacgenError, type NetworkSpec } from '@pacgen/core-wasm';
+import {
+  adam,
+  cifarCnn,
+  mlp,
+  mnistCnn,
+  perturbedOpt,
+  sam,
+  sgd,
+  train,
+  type Dataset,
+  type EpochEvent,
+  type GradientTransformation,
+  type Optimizer,
+} from '@pacgen/metrics';
+import type { ModelChoice, OptimizerChoice, StepInfo, TrainJob, TrainOutcome } from './protocol';
+
+/** The network a preset builds for a data set. */
+export function presetSpec(model: ModelChoice, data: Dataset): NetworkSpec {
+  const numClasses = Math.max(2, data.numClasses);
+  const shape = data.inputShape.join('×');
+  switch (model.preset) {
+    case 'mlp':
+      return mlp({ inputShape: data.inputShape, hidden: model.hidden, numClasses });
+    case 'mnist-cnn':
+      if (data.inputShape.join() !== '28,28,1') {
+        throw new PacgenError(`the MNIST CNN needs 28×28×1 images; this data set has ${shape}`);
+      }
+      return mnistCnn({ dropout: model.dropout, numClasses });
+    case 'cifar-cnn':
+      if (data.inputShape.join() !== '32,32,3') {
+        throw new PacgenError(`the CIFAR CNN needs 32×32×3 images; this data set has ${shape}`);
+      }
+      return cifarCnn({ numClasses });
+  }
+}
+
+function innerOf(kind: 'adam' | 'sgd', lr: number, momentum = 0): GradientTransformation<unknown> {
+  return kind === 'adam' ? adam({ learningRate: lr }) : sgd({ learningRate: lr, momentum });
+}
+
+/** The optimizer of a choice (the same factories the CLI uses). */
+export function optimizerFor(
+  o: OptimizerChoice,
+  seed: number,
+): Optimizer<unknown> | GradientTransformation<unknown> {
+  switch (o.kind) {
+    case 'adam':
+      return innerOf('adam', o.lr);
+    case 'sgd':
+      return innerOf('sgd', o.lr, o.momentum);
+    case 'sam':
+      return sam({ inner: innerOf(o.inner, o.lr), rho: o.rho }) as Optimizer<unknown>;
+    case 'perturbed':
+      return perturbedOpt({
+        inner: innerOf(o.inner, o.lr),
+        scale: o.scale === 'bound' ? { bound: {} } : o.scale,
+        gamma: o.gamma,
+        epsilon: o.epsilon,
+        seed,
+      }) as Optimizer<unknown>;
+  }
+}
+
+export interface TrainControls {
+  /** Awaited between steps: resolves at once unless paused. */
+  gate(): Promise<void>;
+  signal: AbortSignal;
+}
+
+export async function runTrain(
+  job: TrainJob,
+  data: { train: Dataset; test: Dataset | null },
+  controls: TrainControls,
+  report: { step(s: StepInfo): void; epoch(e: EpochEvent): void },
+): Promise<TrainOutcome> {
+  const spec = presetSpec(job.model, data.train);
+  let last = 0;
+  const r = await train({
+    spec,
+    precision: job.precision,
+    data: { train: data.train, test: data.test ?? undefined },
+    optimizer: optimizerFor(job.optimizer, job.seed),
+    batchSize: job.batchSize,
+    epochs: job.epochs,
+    seed: job.seed,
+    psiEvery: job.psiEvery,
+    psi: {
+      diagonal: { method: 'hutchinson', probes: job.psiProbes },
+      rho: { probes: 2 },
+    },
+    signal: controls.signal,
+    onProgress: {
+      step: async (e) => {
+        const t = performance.now();
+        if (t - last > 100 || e.step === e.stepsPerEpoch) {
+          last = t;
+          report.step(e);
+          // Let pause / stop messages in (awaiting a resolved promise would not).
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        await controls.gate();
+      },
+      epoch: (e) => report.epoch(e),
+    },
+  });
+  return {
+    spec,
+    params: r.params,
+    history: r.history,
+    stopReason: r.stopReason,
+    epochs: r.epochs,
+    steps: r.steps,
+    seconds: r.seconds,
+  };
+}

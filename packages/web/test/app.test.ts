@@ -1,0 +1,439 @@
+// End to end, as a user would: the built app served by `vite preview` (with its cross-origin
+// isolation headers), driven in Debian's Chromium by playwright-core. Every number checked on a
+// page is recomputed here in Node with @pacgen/metrics on the same input. Screenshots go to
+// test-artifacts/.
+
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Network } from '@pacgen/core-wasm';
+import {
+  adam,
+  fromTfjs,
+  lipschitzOnBox2,
+  loadMnist,
+  mlp,
+  networkObjective,
+  pacgen,
+  pacgenFromCurvature,
+  readSafetensors,
+  toTfjs,
+  topEigenvalues,
+  toyExperiment,
+  toyGaussianMixture,
+  torchToModel,
+  toyNet,
+  train,
+  writeSafetensors,
+  type DataSplit,
+} from '@pacgen/metrics';
+import { chromium, type BrowserContext, type Download, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fmt } from '../src/lib/format';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const artifacts = join(root, 'test-artifacts');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let server: PreviewServer;
+let context: BrowserContext;
+let page: Page;
+let url: string;
+let work: string;
+let mnist: DataSplit;
+const pageErrors: string[] = [];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const shot = (name: string) => page.screenshot({ path: join(artifacts, name), fullPage: true });
+
+/** The full-precision value behind a number shown on the page. */
+async function value(id: string): Promise<number> {
+  const v = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
+  return Number(v);
+}
+
+/** Checks a shown number against the library's: the value to 1e-10 and the text as formatted. */
+async function expectShown(id: string, expected: number, rel = 1e-10): Promise<void> {
+  const got = await value(id);
+  expect(Math.abs(got - expected), `${id}: page ${got}, library ${expected}`).toBeLessThanOrEqual(
+    rel * Math.max(1, Math.abs(expected)),
+  );
+  if (rel <= 1e-10) expect(await page.textContent(`[data-testid="${id}"]`)).toBe(fmt(expected));
+}
+
+async function tab(name: 'Toy landscape' | 'Train' | 'Score') {
+  await page.getByRole('tab', { name }).click();
+}
+
+function downloads(n: number): Promise<Download[]> {
+  const got: Download[] = [];
+  return new Promise((resolve) => {
+    const on = (d: Download) => {
+      got.push(d);
+      if (got.length === n) {
+        page.off('download', on);
+        resolve(got);
+      }
+    };
+    page.on('download', on);
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
+  }
+  if (!existsSync(join(root, 'dist', 'index.html'))) {
+    throw new Error('the app is not built: run npm run build -w @pacgen/web first');
+  }
+  mkdirSync(artifacts, { recursive: true });
+  work = mkdtempSync(join(tmpdir(), 'pacgen-web-'));
+  const port = await freePort();
+  server = await preview({
+    root,
+    logLevel: 'warn',
+    preview: { port, strictPort: true, host: '127.0.0.1' },
+  });
+  url = `http://127.0.0.1:${port}/`;
+  context = await chromium.launchPersistentContext(join(work, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+      '--headless',
+    ],
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.setDefaultTimeout(60_000);
+  mnist = await loadMnist({ subset: { train: 2000, test: 500 }, seed: 0 });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('pacgen web app', () => {
+  test('loads cross-origin isolated, with the tabs and no errors', async () => {
+    await page.goto(url);
+    await expect.poll(() => page.getByRole('tab').count()).toBe(3);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await page.getByText('cross-origin isolated', { exact: true }).waitFor();
+  });
+
+  test('toy landscape: the minima and a point equal the library', async () => {
+    const settings = { gamma: 0.1, epsilon: 0.1, delta: 0.05, seed: 0 };
+    await page.selectOption('[data-testid=toy-grid]', '11');
+    await page.getByTestId('toy-cost').filter({ hasText: '11²' }).waitFor();
+    const lib = await toyExperiment({
+      ...settings,
+      grid: 11,
+      range: [-4, 4],
+      train: 100,
+      test: 1000,
+      depth: 5,
+      lattice: 5,
+    });
+    expect(lib.minima.length).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('[data-testid^=toy-minimum-]').count())
+      .toBe(lib.minima.length);
+    for (let k = 0; k < lib.minima.length; k++) {
+      await expectShown(`min-${k}-loss`, lib.minima[k].loss);
+      await expectShown(`min-${k}-psi`, lib.minima[k].psi);
+    }
+
+    // A point typed in: Hessian, ρ, σ*, Ψ and the bound as lipschitzOnBox2 + pacgenFromCurvature give them.
+    await page.fill('[data-testid=probe-w1]', '1');
+    await page.fill('[data-testid=probe-w2]', '-0.5');
+    await page.click('[data-testid=probe-run]');
+    await expect.poll(() => value('point-w1')).toBe(1);
+    await expect.poll(() => value('point-w2')).toBe(-0.5);
+    const data = toyGaussianMixture({ train: 100, test: 1000, seed: 0 });
+    const net = await Network.create(toyNet({ depth: 5 }), { precision: 'f64' });
+    net.setData(data.train.x, data.train.y);
+    const obj = networkObjective(net, { params: [0, 0] });
+    const w = [1, -0.5];
+    const loss = await obj.loss(w);
+    const { rho, hessian } = await lipschitzOnBox2(obj, w, { ...settings, lattice: 5 });
+    const r = pacgenFromCurvature({
+      w,
+      h: [hessian.xx, hessian.yy],
+      rho,
+      n: 100,
+      ...settings,
+      trainLoss: loss,
+    });
+    await expectShown('point-loss', loss);
+    await expectShown('point-hxx', hessian.xx);
+    await expectShown('point-hxy', hessian.xy);
+    await expectShown('point-hyy', hessian.yy);
+    await expectShown('point-rho', rho);
+    await expectShown('point-sigma1', r.sigmaStar[0]);
+    await expectShown('point-sigma2', r.sigmaStar[1]);
+    await expectShown('point-psi', r.psi);
+    await expectShown('point-psistar', r.psiStar);
+    await expectShown(
+      'point-bound',
+      loss + Math.sqrt((r.psi + Math.log((2 * 100) / 0.05)) / (2 * 99)),
+    );
+    await page.getByTestId('toy-reconstruction').waitFor();
+    await shot('toy.png');
+
+    // The live recompute: a new γ gives a new landscape.
+    await page.selectOption('[data-testid=toy-surface]', 'bound');
+    await page.fill('[data-testid=toy-gamma]', '0.2');
+    await expect
+      .poll(async () => value('min-0-psi'), { timeout: 30_000 })
+      .not.toBeCloseTo(lib.minima[0].psi, 6);
+    await page.click('[data-testid=toy-view-3d]');
+    await shot('toy-3d.png');
+
+    // Cancel: a 41 × 41 landscape is stopped; the last one stays.
+    await page.selectOption('[data-testid=toy-grid]', '41');
+    const status = page.locator('#panel-toy .side [role=status]').first();
+    await status.waitFor();
+    await status.getByRole('button', { name: 'Cancel' }).click();
+    await status.waitFor({ state: 'detached' });
+    expect(await page.getByTestId('toy-cost').textContent()).toContain('11²');
+  });
+
+  test('training: pause, resume, the losses equal the library, the model downloads', async () => {
+    await tab('Train');
+    await page.fill('[data-testid=train-hidden]', '16');
+    await page.fill('[data-testid=train-epochs]', '2');
+    await page.fill('[data-testid=train-batch]', '20');
+    await page.click('[data-testid=train-start]');
+    await page.getByTestId('train-live').waitFor();
+    await page.click('[data-testid=train-pause]');
+    await page.getByTestId('train-paused').waitFor();
+    const frozen = await page.textContent('[data-testid=train-live]');
+    await page.waitForTimeout(700);
+    expect(await page.textContent('[data-testid=train-live]')).toBe(frozen);
+    await page.click('[data-testid=train-pause]');
+    await page.getByTestId('train-done').waitFor();
+    await page.getByTestId('data-info').first().waitFor();
+
+    const spec = mlp({ inputShape: [28, 28, 1], hidden: [16], numClasses: 10 });
+    const lib = await train({
+      spec,
+      precision: 'f32',
+      data: mnist,
+      optimizer: adam({ learningRate: 0.001 }),
+      batchSize: 20,
+      epochs: 2,
+      seed: 0,
+    });
+    for (const e of [0, 1, 2]) {
+      await expectShown(`epoch-${e}-train-loss`, lib.history[e].trainLoss!);
+      await expectShown(`epoch-${e}-test-loss`, lib.history[e].testLoss!);
+    }
+    await shot('train.png');
+
+    const got = downloads(2);
+    await page.click('[data-testid=train-download]');
+    const files = await got;
+    const byName = new Map<string, Buffer>();
+    for (const d of files) byName.set(d.suggestedFilename(), readFileSync((await d.path())!));
+    expect([...byName.keys()].sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    const model = fromTfjs(JSON.parse(byName.get('model.json')!.toString()), (p) => {
+      const b = byName.get(p)!;
+      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    });
+    expect(Array.from(model.params)).toEqual(Array.from(Float32Array.from(lib.params)));
+
+    // A file that is not IDX: the error names it and says why.
+    const junk = join(work, 'junk-images.idx');
+    writeFileSync(junk, 'this is not an IDX file');
+    await page.selectOption('#panel-train [data-testid=data-kind]', 'idx');
+    await page.setInputFiles('#panel-train [data-testid=idx-trainImages]', junk);
+    await page.setInputFiles('#panel-train [data-testid=idx-trainLabels]', junk);
+    await page.click('[data-testid=train-start]');
+    await expect
+      .poll(() => page.locator('#panel-train [role=alert]').textContent())
+      .toContain('junk-images.idx: not an IDX file');
+    await page.selectOption('#panel-train [data-testid=data-kind]', 'mnist');
+  });
+
+  test('scoring an uploaded model equals the library; bad files are explained', async () => {
+    // A small MLP written with toTfjs, uploaded through the file input.
+    const spec = mlp({ inputShape: [28, 28, 1], hidden: [8], numClasses: 10 });
+    const net = await Network.create(spec, { precision: 'f64' });
+    const { modelJson, weightData } = toTfjs(spec, net.initParams(3));
+    const dir = join(work, 'model');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson));
+    writeFileSync(join(dir, 'group1-shard1of1.bin'), weightData);
+    writeFileSync(join(dir, 'broken.json'), '{"modelTopology": {"class_name": ');
+
+    await tab('Score');
+    const input = page.getByTestId('score-model');
+    const run = () => page.click('[data-testid=score-run]');
+    const alert = page.locator('#panel-score [role=alert]');
+
+    // Malformed and incomplete uploads: a plain-words error, no result.
+    await input.setInputFiles(join(dir, 'broken.json'));
+    await run();
+    await expect.poll(() => alert.textContent()).toContain('broken.json: not valid JSON');
+    await shot('score-error.png');
+    await input.setInputFiles(join(dir, 'model.json'));
+    await run();
+    await expect
+      .poll(() => alert.textContent())
+      .toContain("refers to the weight file 'group1-shard1of1.bin'");
+
+    // A model whose input does not fit the data: the shapes, in words.
+    const small = mlp({ inputShape: [10], hidden: [4], numClasses: 10 });
+    const smallNet = await Network.create(small, { precision: 'f64' });
+    const other = toTfjs(small, smallNet.initParams(0));
+    mkdirSync(join(dir, 'small'));
+    writeFileSync(join(dir, 'small', 'model.json'), JSON.stringify(other.modelJson));
+    writeFileSync(join(dir, 'small', 'group1-shard1of1.bin'), other.weightData);
+    await input.setInputFiles([
+      join(dir, 'small', 'model.json'),
+      join(dir, 'small', 'group1-shard1of1.bin'),
+    ]);
+    await run();
+    await expect
+      .poll(() => alert.textContent())
+      .toContain('wrong shapes: the model takes inputs of shape [10]');
+
+    await input.setInputFiles([join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]);
+    await page.fill('[data-testid=score-samples]', '300');
+    await page.fill('[data-testid=score-probes]', '20');
+    await page.fill('[data-testid=score-rho-probes]', '4');
+    await page.fill('[data-testid=score-eigen]', '3');
+    await page.fill('[data-testid=score-density-runs]', '2');
+    await page.fill('[data-testid=score-density-steps]', '20');
+    await run();
+    await page.getByTestId('score-summary').waitFor();
+    expect(await alert.count()).toBe(0);
+
+    // The same model (as read back from the files), data and settings in Node.
+    const loaded = fromTfjs(modelJson, () => weightData);
+    const ref = await Network.create(loaded.spec, { precision: 'f64' });
+    ref.setParams(loaded.params);
+    ref.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
+    const obj = networkObjective(ref);
+    const report = await pacgen(obj, {
+      gamma: 0.1,
+      epsilon: 0.1,
+      delta: 0.05,
+      seed: 0,
+      diagonal: { method: 'hutchinson', probes: 20 },
+      rho: { probes: 4 },
+    });
+    await expectShown('score-psi', report.psi);
+    await expectShown('score-psistar', report.psiStar);
+    await expectShown('score-bound', report.bound.total);
+    await expectShown('score-rho', report.rho.value);
+    await expectShown('score-train-loss', report.trainLoss);
+    const eigen = await topEigenvalues(obj, obj.params(), {
+      k: 3,
+      iterations: 30,
+      tol: 1e-6,
+      seed: 0,
+    });
+    for (let i = 0; i < 3; i++) await expectShown(`eigen-${i}`, eigen.values[i]);
+    await shot('score.png');
+
+    // PyTorch weights: safetensors plus the layer-list JSON.
+    const arch = {
+      inputShape: [1, 28, 28],
+      layers: [
+        { type: 'flatten' },
+        { type: 'linear', units: 6 },
+        { type: 'tanh' },
+        { type: 'linear', units: 10 },
+      ],
+    };
+    const wave = (n: number, k: number) =>
+      Float32Array.from({ length: n }, (_, i) => 0.1 * Math.sin(k * i + 1));
+    const st = writeSafetensors([
+      { name: '1.weight', shape: [6, 784], data: wave(6 * 784, 0.7) },
+      { name: '1.bias', shape: [6], data: wave(6, 1.3) },
+      { name: '3.weight', shape: [10, 6], data: wave(60, 2.1) },
+      { name: '3.bias', shape: [10], data: wave(10, 0.3) },
+    ]);
+    writeFileSync(join(dir, 'mlp.safetensors'), st);
+    writeFileSync(join(dir, 'mlp.json'), JSON.stringify(arch));
+    await input.setInputFiles([join(dir, 'mlp.safetensors'), join(dir, 'mlp.json')]);
+    await page.fill('[data-testid=score-eigen]', '0');
+    await page.fill('[data-testid=score-density-runs]', '0');
+    await run();
+    await page.getByText('mlp.safetensors (safetensors)').waitFor();
+    const torch = torchToModel(arch, readSafetensors(st).tensors);
+    const tnet = await Network.create(torch.spec, { precision: 'f64' });
+    tnet.setParams(torch.params);
+    tnet.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
+    const treport = await pacgen(networkObjective(tnet), {
+      seed: 0,
+      diagonal: { method: 'hutchinson', probes: 20 },
+      rho: { probes: 4 },
+    });
+    await expectShown('score-psi', treport.psi);
+    await expectShown('score-bound', treport.bound.total);
+
+    // Results export as JSON with the same numbers.
+    const got = downloads(1);
+    await page.click('[data-testid=score-export]');
+    const [file] = await got;
+    const exported = JSON.parse(readFileSync((await file.path())!, 'utf8'));
+    expect(exported.report.psi).toBe(await value('score-psi'));
+
+    // Two threads (a ParallelNetwork of nested web workers): the same score up to summation order.
+    await page.selectOption('[data-testid=score-threads]', '2');
+    await run();
+    await page.getByText('f64 engine, 2 threads').waitFor();
+    await expectShown('score-psi', treport.psi, 1e-6);
+    await expectShown('score-train-loss', treport.trainLoss, 1e-12);
+  });
+
+  test('works offline once loaded', async () => {
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    await context.setOffline(true);
+    try {
+      await page.reload();
+      await page.getByRole('tab', { name: 'Toy landscape' }).click();
+      await page.getByText('Works offline').waitFor();
+      // Served from the cache with its headers: still cross-origin isolated.
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      // The engine worker, its wasm and the bundled MNIST subset come from the cache.
+      await page.selectOption('[data-testid=toy-grid]', '11');
+      await page.getByTestId('toy-cost').filter({ hasText: '11²' }).waitFor();
+      await tab('Train');
+      await page.fill('[data-testid=train-hidden]', '8');
+      await page.fill('[data-testid=train-epochs]', '1');
+      await page.click('[data-testid=train-start]');
+      await page.getByTestId('train-done').waitFor();
+      await shot('offline-train.png');
+    } finally {
+      await context.setOffline(false);
+    }
+    expect(pageErrors).toEqual([]);
+  });
+});
