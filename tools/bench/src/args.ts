@@ -23,7 +23,7 @@ export interface BenchOptions {
   timing: TimingOptions;
   /** Timing of each GEMM shape. */
   gemmTiming: TimingOptions;
-  /** Timing of the train-* cases, in blocks of BLOCK_STEPS steps (rounds over the optimizers). */
+  /** Timing of the train-* cases, in rounds of one block of BLOCK_STEPS steps per optimizer. */
   trainTiming: TimingOptions;
   /** The pacgen-mlp setting. */
   psi: PsiSettings;
@@ -48,11 +48,11 @@ export const USAGE = `usage: node tools/bench/dist/main.js [options]   (or: npm 
   --json                 print only [{ case, engine, median_ms, threads }] on stdout
   --quick                fewer iterations, and pacgen-mlp at ${PSI_QUICK.probes} probes over ${PSI_QUICK.images} images (a smoke run)
   --full                 pacgen-mlp at the issue's setting, ${PSI_FULL.probes} probes over ${PSI_FULL.images} images
-                         (default ${PSI_DEFAULT.probes} probes over ${PSI_DEFAULT.images}; --full takes about 8× as long)
+                         (default ${PSI_DEFAULT.probes} probes over ${PSI_DEFAULT.images}; --full takes about 10× as long)
   --cases a,b            run only these (${ALL_SELECTIONS.join(', ')})
-  --warmup N             warm-up iterations per row (train-*: blocks of 10 steps per optimizer)
+  --warmup N             warm-up iterations per row (train-*: rounds, as below)
   --iterations N         timed iterations per row, stopping early after its time budget
-                         (train-*: rounds of one block per optimizer)
+                         (train-*: rounds of one block of 10 steps per optimizer)
   --no-torch             skip the PyTorch rows
   --python PATH          interpreter with torch (default $PACGEN_PYTHON or ${DEFAULT_PYTHON})
   --torch-threads 1,2    PyTorch thread counts, one run each
@@ -90,7 +90,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     selections: [...ALL_SELECTIONS],
     timing: { warmup: 5, iterations: 50, budgetMs: 6000, minIterations: 5 },
     gemmTiming: { warmup: 3, iterations: 30, budgetMs: 2000, minIterations: 3 },
-    trainTiming: { warmup: 1, iterations: 10, budgetMs: 20000, minIterations: 3 },
+    trainTiming: { warmup: 1, iterations: 15, budgetMs: 30000, minIterations: 5 },
     psi: { ...PSI_DEFAULT },
     trainImages: TRAIN_DEFAULT.images,
     full: false,
@@ -135,7 +135,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
   if (o.quick) {
     o.timing = { warmup: 2, iterations: 10, budgetMs: 1500, minIterations: 3 };
     o.gemmTiming = { warmup: 1, iterations: 10, budgetMs: 500, minIterations: 2 };
-    o.trainTiming = { warmup: 1, iterations: 3, budgetMs: 5000, minIterations: 2 };
+    o.trainTiming = { warmup: 1, iterations: 4, budgetMs: 8000, minIterations: 3 };
   }
   o.psi = { ...(o.full ? PSI_FULL : o.quick ? PSI_QUICK : PSI_DEFAULT), ...psi };
   for (const t of [o.timing, o.gemmTiming, o.trainTiming]) {

@@ -215,8 +215,8 @@ function trainingSection(result: BenchResult): string {
       `batch ${t.settings.batch} from ${thousands(t.settings.images)} MNIST training images.`,
     `Each step is train()'s (seeded shuffled minibatches, one dropout seed per step, every gradient through the optimizer's ` +
       `oracle, w ← w + updates), driven through Optimizer.step(params, state, gradAt) so that steps alone are timed (no evaluation).`,
-    `ms/step: median over blocks of ${BLOCK_STEPS} steps (the probe interval, so 'probes' blocks include their probe step), ` +
-      `the optimizers interleaved block by block. samples/s = batch / ms/step. gradients/step: minibatch gradient evaluations. ` +
+    `ms/step: median over blocks of ${BLOCK_STEPS} consecutive steps (the probe interval, so each 'probes' block holds one probe step), ` +
+      `the optimizers taking turns block by block. × train-adam: median over rounds of the block's time / train-adam's in the same round. samples/s = batch / ms/step. gradients/step: minibatch gradient evaluations. ` +
       `Last block loss: mean minibatch loss of the last block where each step took its first gradient (w + u for perturbedOPT).`,
     formatTable(header, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right']),
     ...legend,
