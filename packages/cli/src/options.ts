@@ -146,6 +146,32 @@ export function runOptions(defaultPrecision: 'f32' | 'f64'): Record<string, Opti
   };
 }
 
+/**
+ * Options choosing what computes the loss (`score`, `spectrum`): the core-wasm engine or
+ * TensorFlow.js on a backend. Replaces runOptions' `precision` default: f64 on core-wasm, f32
+ * (the only one) on tfjs.
+ */
+export function engineOptions(): Record<string, Options> {
+  return {
+    engine: {
+      choices: ['core-wasm', 'tfjs'] as const,
+      default: 'core-wasm',
+      describe:
+        'what computes the loss and its gradients: the core-wasm engine, or TensorFlow.js (f32)',
+    },
+    backend: {
+      choices: ['auto', 'cpu', 'wasm', 'webgpu'] as const,
+      describe:
+        'TensorFlow.js backend of --engine tfjs; auto (default): webgpu on a hardware GPU adapter, else wasm. webgpu in Node runs on Dawn (npm package webgpu)',
+    },
+    precision: {
+      choices: ['f32', 'f64'] as const,
+      describe:
+        'arithmetic (default f64 on core-wasm, f32 on tfjs; f64 is advisable for curvature of ReLU networks)',
+    },
+  };
+}
+
 /** Adds examples to a command's help (`$0` is the program name). */
 export function withExamples<T>(y: Argv<T>, examples: [string, string][]): Argv<T> {
   for (const [cmd, what] of examples) y.example(cmd, what);

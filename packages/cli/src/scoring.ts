@@ -2,7 +2,7 @@
 // on an engine of the chosen precision, the estimators' progress on stderr, and the report as
 // a JSON document without its per-parameter arrays.
 
-import { Network, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
+import { Network, PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import {
   pacgen,
   selectSubset,
@@ -14,7 +14,7 @@ import {
   type PacgenReport,
 } from '@pacgen/metrics';
 import type { Context } from './context.js';
-import { asUsage, CliError } from './errors.js';
+import { asUsage, CliError, UsageError } from './errors.js';
 import { breathe } from './interrupt.js';
 import { SILENT_BAR } from './progress.js';
 
@@ -72,6 +72,99 @@ export function responsive(obj: Objective): Objective {
 /** The objective of `net`'s mean loss at its current parameters, responsive to signals. */
 export function scoringObjective(net: Network): Objective {
   return responsive(networkObjective(net));
+}
+
+/** The engine flags of `score` and `spectrum` (see engineOptions). */
+export interface EngineArgs {
+  engine: 'core-wasm' | 'tfjs';
+  backend?: 'auto' | 'cpu' | 'wasm' | 'webgpu';
+  precision?: Precision;
+  seed: number;
+}
+
+/** What computed the loss, for the log line and the JSON document. */
+export interface EngineReport {
+  name: 'core-wasm' | 'tfjs';
+  /** The tfjs backend (null on core-wasm). */
+  backend: string | null;
+  /** The WebGPU adapter (null elsewhere). */
+  adapter: string | null;
+  precision: Precision;
+  /** One line: 'core-wasm f64', 'tfjs webgpu on NVIDIA …', 'tfjs wasm, 1 thread(s)'. */
+  summary: string;
+}
+
+/** An objective to score on, what computes it, and how to release it. */
+export interface ScoringSetup {
+  obj: Objective;
+  engine: EngineReport;
+  dispose(): void;
+}
+
+/**
+ * The objective of the model's mean loss over `data` on the chosen engine, at `params` (or the
+ * seeded initialisation of core-wasm, so both engines start from the same weights). tfjs is
+ * loaded only here, and only with `--engine tfjs`. `--backend auto` takes webgpu when its
+ * adapter is a hardware GPU, else wasm (said in the log).
+ */
+export async function scoringSetup(
+  spec: NetworkSpec,
+  params: ArrayLike<number> | null,
+  data: Dataset,
+  args: EngineArgs,
+  ctx: Context,
+): Promise<ScoringSetup> {
+  if (args.engine !== 'tfjs') {
+    if (args.backend !== undefined) {
+      throw new UsageError(`--backend ${args.backend} applies to --engine tfjs only`);
+    }
+    const precision = args.precision ?? 'f64';
+    const net = await networkFor(spec, params, data, { precision, seed: args.seed });
+    const summary = `core-wasm ${precision}`;
+    return {
+      obj: scoringObjective(net),
+      engine: { name: 'core-wasm', backend: null, adapter: null, precision, summary },
+      dispose: () => {},
+    };
+  }
+  if (args.precision === 'f64') {
+    throw new UsageError('--engine tfjs computes in f32: drop --precision f64');
+  }
+  let w = params;
+  if (!w) {
+    const init = await Network.create(spec, { precision: 'f64' });
+    w = Float64Array.from(init.initParams(args.seed));
+  }
+  const { tfjsObjective, useBackend } = await import('@pacgen/metrics/tfjs');
+  let backend = args.backend ?? 'auto';
+  if (backend === 'auto') {
+    backend = 'wasm';
+    try {
+      const gpu = await useBackend('webgpu');
+      if (gpu.software) ctx.log(`webgpu adapter ${gpu.adapter} is a software renderer: using wasm`);
+      else backend = 'webgpu';
+    } catch (e) {
+      ctx.debug(`webgpu not used: ${(e as Error).message}`);
+    }
+  }
+  const hint = 'choose another --backend (cpu, wasm, webgpu) or --engine core-wasm';
+  try {
+    const obj = await tfjsObjective({ spec, params: w, data, backend });
+    return {
+      obj: responsive(obj),
+      engine: {
+        name: 'tfjs',
+        backend,
+        adapter: obj.info.adapter,
+        precision: 'f32',
+        summary: obj.info.summary,
+      },
+      dispose: () => obj.dispose(),
+    };
+  } catch (e) {
+    if (e instanceof PacgenError) throw new CliError(e.message, { hint, cause: e });
+    throw e;
+  }
 }
 
 const STAGE_LABEL = {

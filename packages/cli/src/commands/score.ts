@@ -7,16 +7,16 @@ import { splitByTensors, writeSafetensorsFile, type PacgenOptions } from '@pacge
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { duration, fmt, int, keyValues, pct, table } from '../format.js';
-import { dataOptions, estimatorOptions, intArg, runOptions } from '../options.js';
+import { dataOptions, engineOptions, estimatorOptions, intArg, runOptions } from '../options.js';
 import { checkOutputTarget, withStagedDir } from '../output.js';
 import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
 import {
   BOUND_CAUTION,
-  networkFor,
   runPacgen,
   sampleSubset,
   scoreDocument,
-  scoringObjective,
+  scoringSetup,
+  type EngineArgs,
   type ScoreDocument,
 } from '../scoring.js';
 
@@ -34,14 +34,13 @@ export interface EstimatorArgs {
   seed: number;
 }
 
-interface ScoreArgs extends GlobalArgs, EstimatorArgs {
+interface ScoreArgs extends GlobalArgs, EstimatorArgs, EngineArgs {
   model: string;
   arch?: string;
   data: string;
   'train-size'?: number;
   normalize: 'none' | 'standard';
   samples: number;
-  precision: 'f32' | 'f64';
   export?: string;
   force: boolean;
 }
@@ -154,16 +153,26 @@ async function score(argv: ScoreArgs, ctx: Context) {
     ctx.warn(`${argv.model} is a preset: scoring its untrained initialisation (seed ${argv.seed})`);
   }
   const subset = sampleSubset(data.train, argv.samples, argv.seed);
-  const net = await networkFor(model.spec, model.params, subset, {
-    precision: argv.precision,
-    seed: argv.seed,
-  });
+  const setup = await scoringSetup(model.spec, model.params, subset, argv, ctx);
+  const { obj, engine } = setup;
   ctx.log(
-    `scoring ${model.source} (${int(net.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${argv.precision}`,
+    `scoring ${model.source} (${int(obj.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${engine.summary}, ${engine.precision}`,
   );
-  const report = await runPacgen(scoringObjective(net), pacgenOptions(argv), ctx);
-  const doc = scoreDocument(report, net.tensors);
-  return { doc, report, net, seconds: (Date.now() - t0) / 1000, model, data };
+  try {
+    const report = await runPacgen(obj, pacgenOptions(argv), ctx);
+    const doc = scoreDocument(report, obj.tensors);
+    return {
+      doc,
+      report,
+      tensors: obj.tensors,
+      engine,
+      seconds: (Date.now() - t0) / 1000,
+      model,
+      data,
+    };
+  } finally {
+    setup.dispose();
+  }
 }
 
 const command: CommandModule<GlobalArgs, ScoreArgs> = {
@@ -190,6 +199,7 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
         },
         ...estimatorOptions(),
         ...runOptions('f64'),
+        ...engineOptions(),
         export: {
           type: 'string',
           describe:
@@ -207,18 +217,21 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
       )
       .example('$0 score net.safetensors --arch net.json --rho 0', 'a PyTorch model, ρ given')
       .example(
+        '$0 score model.json --engine tfjs --backend webgpu',
+        'on TensorFlow.js, on the GPU (WebGPU through Dawn in Node)',
+      )
+      .example(
         '$0 score model.json --export curvature/',
         'also write h and σ* per parameter',
       ) as unknown as Argv<ScoreArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     if (argv.export) await checkOutputTarget(argv.export, argv.force);
-    const { doc, report, net, seconds, model, data } = await score(argv, ctx);
+    const { doc, report, tensors, engine, seconds, model, data } = await score(argv, ctx);
     if (argv.export) {
       await withStagedDir(argv.export, { overwrite: argv.force }, async (dir) => {
-        const tensors = net.tensors;
-        const h = splitByTensors(tensors, report.diagonal.values);
-        const sigma = splitByTensors(tensors, report.sigmaStar);
+        const h = splitByTensors([...tensors], report.diagonal.values);
+        const sigma = splitByTensors([...tensors], report.sigmaStar);
         const meta = {
           format: 'pacgen-curvature/1',
           model: model.source,
@@ -242,10 +255,10 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
       });
       ctx.log(`wrote ${join(argv.export, 'curvature.safetensors')}`);
     }
-    ctx.result({ model: model.source, data: data.source, ...doc, seconds });
+    ctx.result({ model: model.source, data: data.source, ...doc, engine, seconds });
     ctx.print(formatScore(doc));
     ctx.print(
-      `\n${int(doc.cost.gradientEvaluations)} gradient evaluations on ${int(doc.numSamples)} samples, ${duration(seconds)}`,
+      `\n${int(doc.cost.gradientEvaluations)} gradient evaluations on ${int(doc.numSamples)} samples, ${duration(seconds)}; ${engine.summary}`,
     );
   },
 };

@@ -15,12 +15,12 @@ import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
 import { duration, fmt, int, keyValues, table } from '../format.js';
-import { dataOptions, intArg, numArg, runOptions } from '../options.js';
+import { dataOptions, engineOptions, intArg, numArg, runOptions } from '../options.js';
 import { densityChart, svgOrPng } from '../report-plots.js';
 import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
-import { networkFor, sampleSubset, scoringObjective } from '../scoring.js';
+import { sampleSubset, scoringSetup, type EngineArgs } from '../scoring.js';
 
-interface SpectrumArgs extends GlobalArgs {
+interface SpectrumArgs extends GlobalArgs, EngineArgs {
   model: string;
   arch?: string;
   data: string;
@@ -39,8 +39,6 @@ interface SpectrumArgs extends GlobalArgs {
   grid: number;
   step?: number;
   plot?: string;
-  seed: number;
-  precision: 'f32' | 'f64';
 }
 
 /** Runs one estimator with a progress bar counting its Hessian-vector products. */
@@ -138,6 +136,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
         },
         plot: { type: 'string', describe: 'write the density plot here (.svg or .png)' },
         ...runOptions('f64'),
+        ...engineOptions(),
       })
       .check((a) => {
         if (a.plot !== undefined && !['.svg', '.png'].includes(extname(a.plot).toLowerCase())) {
@@ -153,6 +152,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
       })
       .example('$0 spectrum pacgen-demo/adam --k 10', 'top 10 eigenvalues, trace, density')
       .example('$0 spectrum model.json --plot density.png --runs 8', 'density plot as PNG')
+      .example('$0 spectrum model.json --engine tfjs --backend wasm', 'on TensorFlow.js (wasm)')
       .example(
         '$0 spectrum model.json --no-density --trace-method hutchinson --json',
         'JSON only',
@@ -171,18 +171,15 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
     if (!model.params)
       ctx.warn(`${argv.model} is a preset: its untrained initialisation (seed ${argv.seed})`);
     const subset = sampleSubset(data.train, argv.samples, argv.seed);
-    const net = await networkFor(model.spec, model.params, subset, {
-      precision: argv.precision,
-      seed: argv.seed,
-    });
-    if (argv.k > net.numParams) {
-      throw new UsageError(`--k ${argv.k} exceeds the ${net.numParams} parameters`);
+    // Not disposed: the process ends with the command.
+    const { obj, engine } = await scoringSetup(model.spec, model.params, subset, argv, ctx);
+    if (argv.k > obj.numParams) {
+      throw new UsageError(`--k ${argv.k} exceeds the ${obj.numParams} parameters`);
     }
-    const obj = scoringObjective(net);
     const w = obj.params();
     const common = { seed: argv.seed, step: argv.step };
     ctx.log(
-      `spectrum of ${model.source} (${int(net.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${argv.precision}`,
+      `spectrum of ${model.source} (${int(obj.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${engine.summary}, ${engine.precision}`,
     );
 
     const eig: EigenResult = await withBar(ctx, 'eigenvalues', (onProgress) =>
@@ -226,9 +223,10 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
     ctx.result({
       model: model.source,
       data: data.source,
-      numParams: net.numParams,
+      numParams: obj.numParams,
       numSamples: subset.n,
-      precision: argv.precision,
+      precision: engine.precision,
+      engine,
       eigenvalues: {
         values: eig.values,
         residuals: eig.residuals,
@@ -276,6 +274,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
       ]);
     }
     lines.push(['cost', `${int(cost)} gradient evaluations, ${duration(seconds)}`]);
+    lines.push(['engine', engine.summary]);
     ctx.print(`\n${keyValues(lines)}`);
   },
 };

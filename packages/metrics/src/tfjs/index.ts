@@ -1,0 +1,23 @@
+// @pacgen/metrics/tfjs: Objectives on TensorFlow.js (cpu, wasm, webgpu, webgl backends). A subpath
+// of its own so that `@pacgen/metrics` itself never loads TensorFlow.js.
+
+export {
+  TFJS_BACKENDS,
+  TfjsBackendError,
+  activeBackend,
+  tf,
+  useBackend,
+  type TfjsBackendInfo,
+  type TfjsBackendName,
+  type UseBackendOptions,
+} from './backend.js';
+export { copyModel, logitsTopology, outputActivation, tfjsLogitsModel } from './model.js';
+export {
+  tfjsObjective,
+  type TfjsData,
+  type TfjsHvpRequest,
+  type TfjsLossFn,
+  type TfjsObjective,
+  type TfjsObjectiveOptions,
+  type TfjsTransfers,
+} from './objective.js';
