@@ -177,3 +177,29 @@ export function withExamples<T>(y: Argv<T>, examples: [string, string][]): Argv<
   for (const [cmd, what] of examples) y.example(cmd, what);
   return y;
 }
+
+/** The MODEL positional of the commands that read a trained model. */
+export const MODEL_POSITIONAL = {
+  type: 'string',
+  demandOption: true,
+  describe: 'a TF.js model.json (or its folder), a .safetensors file, or a preset name',
+} as const;
+
+/**
+ * --samples (the training samples the loss is taken over, at least `minSamples`) and --arch
+ * (the layer list of a .safetensors model), shared by the commands that score a model.
+ */
+export function modelLossOptions(minSamples: number): Record<string, Options> {
+  return {
+    samples: {
+      type: 'number',
+      default: 1000,
+      describe: 'training samples the loss is taken over (a fixed seeded subset)',
+      coerce: intArg('samples', minSamples),
+    },
+    arch: {
+      type: 'string',
+      describe: 'layer-list JSON of a .safetensors model (default: beside it, .json)',
+    },
+  };
+}

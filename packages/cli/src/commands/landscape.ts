@@ -8,7 +8,14 @@ import type { Argv, CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
 import { duration, fmt, int, keyValues } from '../format.js';
-import { dataOptions, estimatorOptions, intArg, runOptions } from '../options.js';
+import {
+  MODEL_POSITIONAL,
+  dataOptions,
+  estimatorOptions,
+  intArg,
+  modelLossOptions,
+  runOptions,
+} from '../options.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { figureFiles } from '../plot/index.js';
 import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
@@ -55,20 +62,10 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
   describe: 'loss (and Ψ) on 1-D or 2-D slices along random or Hessian-eigenvector directions',
   builder: (y) =>
     y
-      .positional('model', {
-        type: 'string',
-        demandOption: true,
-        describe: 'a TF.js model.json (or its folder), a .safetensors file, or a preset name',
-      })
+      .positional('model', MODEL_POSITIONAL)
       .options({
         ...dataOptions('mnist'),
-        samples: {
-          type: 'number',
-          default: 1000,
-          describe: 'training samples the loss is taken over (a fixed seeded subset)',
-          coerce: intArg('samples', 1),
-        },
-        arch: { type: 'string', describe: 'layer-list JSON of a .safetensors model' },
+        ...modelLossOptions(1),
         dims: {
           type: 'number',
           choices: [1, 2],

@@ -7,7 +7,14 @@ import { splitByTensors, writeSafetensorsFile, type PacgenOptions } from '@pacge
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { duration, fmt, int, keyValues, pct, table } from '../format.js';
-import { dataOptions, engineOptions, estimatorOptions, intArg, runOptions } from '../options.js';
+import {
+  MODEL_POSITIONAL,
+  dataOptions,
+  engineOptions,
+  estimatorOptions,
+  modelLossOptions,
+  runOptions,
+} from '../options.js';
 import { checkOutputTarget, withStagedDir } from '../output.js';
 import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
 import {
@@ -180,23 +187,10 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
   describe: 'PACGen score Ψ, Ψ*, σ* and the PAC-Bayes bound of a trained model',
   builder: (y) =>
     y
-      .positional('model', {
-        type: 'string',
-        demandOption: true,
-        describe: 'a TF.js model.json (or its folder), a .safetensors file, or a preset name',
-      })
+      .positional('model', MODEL_POSITIONAL)
       .options({
         ...dataOptions('mnist', false),
-        samples: {
-          type: 'number',
-          default: 1000,
-          describe: 'training samples the loss is taken over (a fixed seeded subset)',
-          coerce: intArg('samples', 2),
-        },
-        arch: {
-          type: 'string',
-          describe: 'layer-list JSON of a .safetensors model (default: beside it, .json)',
-        },
+        ...modelLossOptions(2),
         ...estimatorOptions(),
         ...runOptions('f64'),
         ...engineOptions(),

@@ -15,7 +15,15 @@ import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
 import { duration, fmt, int, keyValues, table } from '../format.js';
-import { dataOptions, engineOptions, intArg, numArg, runOptions } from '../options.js';
+import {
+  MODEL_POSITIONAL,
+  dataOptions,
+  engineOptions,
+  intArg,
+  modelLossOptions,
+  numArg,
+  runOptions,
+} from '../options.js';
 import { densityChart, svgOrPng } from '../report-plots.js';
 import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
 import { sampleSubset, scoringSetup, type EngineArgs } from '../scoring.js';
@@ -60,20 +68,10 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
   describe: 'Hessian spectrum: top eigenvalues, trace and spectral density (with a plot)',
   builder: (y) =>
     y
-      .positional('model', {
-        type: 'string',
-        demandOption: true,
-        describe: 'a TF.js model.json (or its folder), a .safetensors file, or a preset name',
-      })
+      .positional('model', MODEL_POSITIONAL)
       .options({
         ...dataOptions('mnist', false),
-        samples: {
-          type: 'number',
-          default: 1000,
-          describe: 'training samples the loss is taken over (a fixed seeded subset)',
-          coerce: intArg('samples', 1),
-        },
-        arch: { type: 'string', describe: 'layer-list JSON of a .safetensors model' },
+        ...modelLossOptions(1),
         k: {
           type: 'number',
           default: 5,
