@@ -413,6 +413,84 @@ describe('pacgen web app', () => {
     await expectShown('score-train-loss', treport.trainLoss, 1e-12);
   });
 
+  test("scoring on TensorFlow.js (cpu) gives core-wasm's Ψ and names the backend", async () => {
+    const spec = mlp({ inputShape: [28, 28, 1], hidden: [8], numClasses: 10 });
+    const net = await Network.create(spec, { precision: 'f64' });
+    const { modelJson, weightData } = toTfjs(spec, net.initParams(3));
+    const dir = join(work, 'model-tfjs');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(modelJson));
+    writeFileSync(join(dir, 'group1-shard1of1.bin'), weightData);
+
+    await tab('Score');
+    const alert = page.locator('#panel-score [role=alert]');
+    // The engine line of the result; '' while there is none (no waiting for it to appear).
+    const engine = async () => {
+      const line = page.getByTestId('score-engine');
+      return (await line.count()) ? await line.textContent() : '';
+    };
+    await page
+      .getByTestId('score-model')
+      .setInputFiles([join(dir, 'model.json'), join(dir, 'group1-shard1of1.bin')]);
+    await page.fill('[data-testid=score-samples]', '300');
+    await page.fill('[data-testid=score-probes]', '20');
+    await page.fill('[data-testid=score-rho-probes]', '4');
+    await page.fill('[data-testid=score-eigen]', '2');
+    await page.fill('[data-testid=score-density-runs]', '1');
+    await page.fill('[data-testid=score-density-steps]', '10');
+
+    // core-wasm f32, one thread: the reference at the same precision and difference steps.
+    await page.selectOption('[data-testid=score-engine-kind]', 'core-wasm');
+    await page.selectOption('[data-testid=score-precision]', 'f32');
+    await page.selectOption('[data-testid=score-threads]', '1');
+    await page.click('[data-testid=score-run]');
+    await expect.poll(engine).toBe('core-wasm · f32');
+    const core = {
+      psi: await value('score-psi'),
+      loss: await value('score-train-loss'),
+      eigen: await value('eigen-0'),
+    };
+
+    // WebGPU where this Chromium has an adapter; else a plain-words error and no result.
+    await page.selectOption('[data-testid=score-engine-kind]', 'tfjs');
+    await page.selectOption('[data-testid=score-backend]', 'webgpu');
+    await page.click('[data-testid=score-run]');
+    const outcome = async () =>
+      (await alert.count()) ? ((await alert.textContent()) ?? '') : ((await engine()) ?? '');
+    await expect.poll(outcome, { timeout: 30_000 }).toMatch(/webgpu|WebGPU/);
+    if (await alert.count()) {
+      expect(await outcome()).toMatch(/WebGPU is unavailable: .*choose webgl, wasm or cpu/);
+    }
+
+    // tfjs on the cpu backend: f32 values and f32 finite differences.
+    await page.selectOption('[data-testid=score-backend]', 'cpu');
+    await page.click('[data-testid=score-run]');
+    await expect.poll(engine, { timeout: 60_000 }).toBe('tfjs · cpu');
+    expect(await alert.count()).toBe(0);
+    await page.getByText('f32 engine').waitFor();
+    const tfjs = {
+      psi: await value('score-psi'),
+      loss: await value('score-train-loss'),
+      eigen: await value('eigen-0'),
+    };
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+    // Both engines evaluate in f32 and take the same central-difference steps (t ≈ 1e-3 / max|v|)
+    // with the same probes, so they differ only by f32 rounding in a different summation order.
+    // Seen: loss 6.5e-8 relative (one f32 pass, ~4 ulp), Ψ equal (this untrained model puts every
+    // coordinate on the |w| branch) and the top eigenvalue 1.0e-6 relative: f32 gradient noise
+    // ~1e-7·|g| divided by t ~ 1e-3 bounds each Hessian-vector product's difference by ~1e-4,
+    // ~1e-5 of this eigenvalue. Tolerances: loss 1e-6 (15× seen), Ψ 1e-5 (the f32 Hessian-diagonal
+    // differences, where coordinates are on the curvature branch), eigenvalue 1e-3 (above that
+    // bound, far below a real disagreement). (f64 differs from both by far more here: the eigenvalue
+    // is 3.84 in f64 and 6.63 in f32: f32 differences cannot resolve this flat a landscape.)
+    expect(rel(tfjs.loss, core.loss)).toBeLessThan(1e-6);
+    expect(rel(tfjs.psi, core.psi)).toBeLessThan(1e-5);
+    expect(Math.abs(tfjs.eigen - core.eigen)).toBeLessThan(
+      1e-3 * Math.max(1, Math.abs(core.eigen)),
+    );
+    await shot('score-tfjs.png');
+  });
+
   test('works offline once loaded', async () => {
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     await context.setOffline(true);

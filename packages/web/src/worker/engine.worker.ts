@@ -44,7 +44,10 @@ function progressReporter() {
 }
 
 function errorText(e: unknown): string {
-  if (e instanceof Error) return e.name === 'PacgenError' ? e.message : `${e.name}: ${e.message}`;
+  if (e instanceof Error) {
+    // PacgenError and its subclasses (TfjsBackendError) are already in plain words.
+    return /^(Pacgen|TfjsBackend)Error$/.test(e.name) ? e.message : `${e.name}: ${e.message}`;
+  }
   return String(e);
 }
 

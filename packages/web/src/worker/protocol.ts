@@ -149,12 +149,19 @@ export interface TrainOutcome {
   seconds: number;
 }
 
+/** The TensorFlow.js backends the Score page offers (@pacgen/metrics/tfjs's). */
+export type TfjsBackendChoice = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
 export interface ScoreJob {
   type: 'score';
   model: NamedBytes[];
   data: DataSource;
   /** Training samples the loss is taken over (the first n of the set). */
   samples: number;
+  /** core-wasm (f32 or f64, 1+ threads) or TensorFlow.js (f32, on `backend`). */
+  engine: 'core-wasm' | 'tfjs';
+  backend: TfjsBackendChoice;
+  /** core-wasm's precision (tfjs is always f32). */
   precision: Precision;
   /** Threads of the engine (1: one Network; more: a ParallelNetwork of web workers). */
   threads: number;
@@ -204,6 +211,8 @@ export interface ScoreOutcome {
     cost: number;
   } | null;
   threads: number;
+  /** What ran it, e.g. 'core-wasm · f64' or 'tfjs · webgpu · SwiftShader'. */
+  engine: string;
   seconds: number;
 }
 

@@ -146,7 +146,20 @@ export async function runScore(
   let obj: Objective;
   let accuracy: number;
   let parallel: ParallelNetwork | null = null;
-  if (job.threads > 1) {
+  let dispose: (() => void) | null = null;
+  let engine = `core-wasm · ${job.precision}`;
+  if (job.engine === 'tfjs') {
+    const { tfjsScoreObjective } = await import('./score-tfjs');
+    const t = await tfjsScoreObjective(model.spec, model.params, data, job.backend);
+    obj = t.obj;
+    dispose = () => t.obj.dispose();
+    engine = t.label;
+    // The accuracy (a count, not part of Ψ) from one core-wasm f32 pass.
+    const net = await Network.create(model.spec, { precision: 'f32' });
+    net.setParams(model.params);
+    net.setData(data.x, data.y);
+    accuracy = net.evaluate().accuracy;
+  } else if (job.threads > 1) {
     parallel = await ParallelNetwork.create(model.spec, {
       precision: job.precision,
       threads: job.threads,
@@ -155,6 +168,7 @@ export async function runScore(
     await parallel.setData(data.x, data.y);
     accuracy = (await parallel.evaluate()).accuracy;
     obj = parallelObjective(parallel);
+    engine += ` · ${parallel.threads} threads`;
   } else {
     const net = await Network.create(model.spec, { precision: job.precision });
     net.setParams(model.params);
@@ -183,7 +197,7 @@ export async function runScore(
         ? await topEigenvalues(obj, w, {
             k: Math.min(job.eigenvalues, obj.numParams),
             iterations: Math.min(obj.numParams, Math.max(30, 3 * job.eigenvalues)),
-            tol: job.precision === 'f32' ? 1e-3 : 1e-6,
+            tol: obj.precision === 'f32' ? 1e-3 : 1e-6,
             seed: job.seed,
             onProgress: throttled(progress, 'eigenvalues'),
           })
@@ -241,9 +255,11 @@ export async function runScore(
         cost: density.cost,
       },
       threads: parallel ? parallel.threads : 1,
+      engine,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
+    dispose?.();
     await parallel?.terminate();
   }
 }

@@ -1,0 +1,95 @@
+// The TensorFlow.js engine of the Score page: an Objective of @pacgen/metrics/tfjs on the chosen
+// backend. Loaded by the score worker only when tfjs is chosen, so core-wasm scoring never
+// downloads TensorFlow.js. The wasm backend's binaries are bundled by Vite as assets (and so
+// precached by the service worker): their URLs are given to tfjs before it starts.
+
+import type { NetworkSpec } from '@pacgen/core-wasm';
+import type { Dataset } from '@pacgen/metrics';
+import {
+  TfjsBackendError,
+  tf,
+  tfjsObjective,
+  type TfjsBackendInfo,
+  type TfjsObjective,
+} from '@pacgen/metrics/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { TfjsBackendChoice } from './protocol';
+
+let wasmPathsSet = false;
+
+/** Where tfjs-backend-wasm finds its binaries: this build's assets, absolute (workers). */
+function bundledWasmPaths(): void {
+  if (wasmPathsSet) return;
+  const abs = (u: string) => new URL(u, import.meta.url).href;
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': abs(wasmPlain),
+    'tfjs-backend-wasm-simd.wasm': abs(wasmSimd),
+    'tfjs-backend-wasm-threaded-simd.wasm': abs(wasmThreaded),
+  });
+  // The threaded build's pthread workers do not start from a bundled module worker: one thread
+  // (SIMD where the browser has it).
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  wasmPathsSet = true;
+}
+
+const ADAPTER_WAIT_MS = 10_000;
+const OTHERS = 'choose webgl, wasm or cpu instead';
+
+/**
+ * Asks for a WebGPU adapter before tfjs does: tfjs fails on a null adapter with a TypeError, and
+ * some browsers without a usable GPU take a minute to answer at all.
+ */
+async function checkWebgpu(): Promise<void> {
+  const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } })
+    .gpu;
+  if (!gpu) {
+    throw new TfjsBackendError(
+      `WebGPU is unavailable: this browser has no WebGPU (disabled or unsupported); ${OTHERS}`,
+    );
+  }
+  const adapter = await Promise.race([
+    gpu.requestAdapter(),
+    new Promise((resolve) => setTimeout(() => resolve('timeout'), ADAPTER_WAIT_MS)),
+  ]);
+  if (adapter === 'timeout') {
+    throw new TfjsBackendError(
+      `WebGPU is unavailable: no WebGPU adapter answered within ${ADAPTER_WAIT_MS / 1000} s; ${OTHERS}`,
+    );
+  }
+  if (!adapter) {
+    throw new TfjsBackendError(
+      `WebGPU is unavailable: the browser found no WebGPU adapter (no usable GPU or driver, or WebGPU is blocked for it); ${OTHERS}`,
+    );
+  }
+}
+
+/** 'tfjs · webgpu · SwiftShader …', 'tfjs · wasm · 4 threads', 'tfjs · cpu'. */
+export function tfjsLabel(info: TfjsBackendInfo): string {
+  const parts = ['tfjs', info.backend];
+  if (info.adapter) parts.push(info.adapter + (info.software ? ' (software renderer)' : ''));
+  const threads = /, (\d+) thread/.exec(info.summary);
+  if (info.backend === 'wasm' && threads) {
+    parts.push(`${threads[1]} thread${threads[1] === '1' ? '' : 's'}`);
+  }
+  return parts.join(' · ');
+}
+
+/**
+ * The mean loss of `spec` at `params` over `data` on TensorFlow.js's `backend` (f32). Throws a
+ * TfjsBackendError, in words, when the backend cannot start here (e.g. no WebGPU adapter).
+ */
+export async function tfjsScoreObjective(
+  spec: NetworkSpec,
+  params: Float64Array,
+  data: Dataset,
+  backend: TfjsBackendChoice,
+): Promise<{ obj: TfjsObjective; label: string }> {
+  if (backend === 'wasm') bundledWasmPaths();
+  if (backend === 'webgpu') await checkWebgpu();
+  // The data's layout is the model's (checkFits compared their sizes): the spec's input shape.
+  const obj = await tfjsObjective({ spec, params, data: { x: data.x, y: data.y }, backend });
+  return { obj, label: tfjsLabel(obj.info) };
+}
