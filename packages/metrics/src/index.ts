@@ -255,6 +255,7 @@ export {
   eigen2,
   exactHessian2,
   lipschitzOnBox2,
+  scoreToyPoint,
   toyExperiment,
   type BoundaryComplexity,
   type Sym2,

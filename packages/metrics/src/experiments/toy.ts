@@ -280,8 +280,12 @@ function counted(obj: Objective, cost: { lossEvaluations: number; gradientEvalua
   } satisfies Objective;
 }
 
-/** Scores at one point: loss, exact Hessian, ρ̂, Ψ, Ψ* and both bounds. */
-async function scorePoint(
+/**
+ * Scores the toy network at one point: loss, exact 2×2 Hessian and its eigenvalues, ρ̂ on the
+ * box, Ψ, Ψ*, σ*, η and both bounds. Cost: 1 forward pass + the Hessians of `lipschitzOnBox2`
+ * (4 gradient evaluations per lattice point).
+ */
+export async function scoreToyPoint(
   obj: Objective,
   w: [number, number],
   n: number,
@@ -313,6 +317,8 @@ async function scorePoint(
     rho,
     psi: r.psi,
     psiStar: r.psiStar,
+    sigmaStar: [r.sigmaStar[0], r.sigmaStar[1]] as [number, number],
+    eta: r.eta,
     curvatureFraction: r.curvatureFraction,
     bound: loss + Math.sqrt((r.psi + confidenceTerm(n, s.delta)) / (2 * (n - 1))),
     boundStar: r.bound.total,
@@ -554,7 +560,7 @@ export async function toyExperiment(
   for (let j = 0; j < gridN; j++) {
     for (let i = 0; i < gridN; i++) {
       const c = j * gridN + i;
-      const s = await scorePoint(obj, [w1[i], w2[j]], n, settings);
+      const s = await scoreToyPoint(obj, [w1[i], w2[j]], n, settings);
       maps.loss[c] = s.loss;
       maps.psi[c] = s.psi;
       maps.psiStar[c] = s.psiStar;
@@ -592,7 +598,7 @@ export async function toyExperiment(
   }
   const minima: ToyMinimum[] = [];
   for (const f of found) {
-    const s = await scorePoint(obj, f.w, n, settings);
+    const s = await scoreToyPoint(obj, f.w, n, settings);
     if (!(s.eigenvalues[1] > 0)) continue; // a saddle or a degenerate point, not a strict minimum
     const { grad } = await obj.gradient(f.w);
     net.setParams(f.w);

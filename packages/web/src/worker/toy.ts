@@ -3,11 +3,9 @@
 
 import { Network } from '@pacgen/core-wasm';
 import {
-  eigen2,
-  lipschitzOnBox2,
   networkObjective,
-  pacgenFromCurvature,
   sampleMixture,
+  scoreToyPoint,
   toyExperiment,
   toyGaussianMixture,
   toyNet,
@@ -19,7 +17,15 @@ import type { ProbeJob, ProbeResult, ToyJob } from './protocol';
 export type Progress = (stage: string, done: number, total: number) => void | Promise<void>;
 
 /** The settings toyExperiment and the probe share (the library's defaults otherwise). */
-export const TOY = { train: 100, test: 1000, depth: 5, lattice: 5, samples: 2000, inputGrid: 61 };
+export const TOY = {
+  train: 100,
+  test: 1000,
+  depth: 5,
+  lattice: 5,
+  hessianStep: 1e-5,
+  samples: 2000,
+  inputGrid: 61,
+};
 
 export function runToy(job: ToyJob, progress: Progress): Promise<ToyExperimentResult> {
   return toyExperiment({
@@ -55,21 +61,12 @@ export async function runProbe(job: ProbeJob): Promise<ProbeResult> {
   const obj = networkObjective(net, { params: [0, 0] });
   const w = job.w;
   const n = data.train.n;
-  const loss = await obj.loss(w);
-  const { rho, hessian } = await lipschitzOnBox2(obj, w, {
-    gamma: job.gamma,
-    epsilon: job.epsilon,
-    lattice: TOY.lattice,
-  });
-  const r = pacgenFromCurvature({
-    w,
-    h: [hessian.xx, hessian.yy],
-    rho,
-    n,
+  const p = await scoreToyPoint(obj, w, n, {
     gamma: job.gamma,
     epsilon: job.epsilon,
     delta: job.delta,
-    trainLoss: loss,
+    lattice: TOY.lattice,
+    hessianStep: TOY.hessianStep,
   });
   const kappa: [number, number] = [
     job.gamma * Math.abs(w[0]) + job.epsilon,
@@ -115,18 +112,18 @@ export async function runProbe(job: ProbeJob): Promise<ProbeResult> {
 
   return {
     w,
-    loss,
-    hessian,
-    eigenvalues: eigen2(hessian),
-    rho,
-    psi: r.psi,
-    psiStar: r.psiStar,
-    sigmaStar: [r.sigmaStar[0], r.sigmaStar[1]],
+    loss: p.loss,
+    hessian: p.hessian,
+    eigenvalues: p.eigenvalues,
+    rho: p.rho,
+    psi: p.psi,
+    psiStar: p.psiStar,
+    sigmaStar: p.sigmaStar,
     kappa,
-    eta: r.eta,
-    curvatureFraction: r.curvatureFraction,
-    bound: loss + Math.sqrt((r.psi + Math.log((2 * n) / job.delta)) / (2 * (n - 1))),
-    boundStar: r.bound.total,
+    eta: p.eta,
+    curvatureFraction: p.curvatureFraction,
+    bound: p.bound,
+    boundStar: p.boundStar,
     n,
     reconstruction: {
       x,
