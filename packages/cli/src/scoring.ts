@@ -17,6 +17,46 @@ import type { Context } from './context.js';
 import { asUsage, CliError, UsageError } from './errors.js';
 import { breathe } from './interrupt.js';
 import { SILENT_BAR } from './progress.js';
+import {
+  checkCompatible,
+  resolveData,
+  resolveModel,
+  type ResolvedData,
+  type ResolvedModel,
+} from './resolve.js';
+
+/** The flags of the commands that evaluate a trained model on training samples. */
+export interface ModelInputArgs {
+  model: string;
+  data: string;
+  'train-size'?: number;
+  normalize?: 'none' | 'standard';
+  arch?: string;
+  samples?: number;
+  seed: number;
+}
+
+/**
+ * Loads the training data and the model, checks they fit, warns when the model is an untrained
+ * preset, and draws the seeded subset of training samples the loss is taken over.
+ */
+export async function loadModelInputs(
+  argv: ModelInputArgs,
+  ctx: Context,
+): Promise<{ data: ResolvedData; model: ResolvedModel; subset: Dataset }> {
+  const data = await resolveData(argv.data, {
+    trainSize: argv['train-size'],
+    testSize: 0,
+    seed: argv.seed,
+    normalization: argv.normalize,
+  });
+  const model = await resolveModel(argv.model, { data: data.train, arch: argv.arch });
+  checkCompatible(model, data);
+  if (!model.params) {
+    ctx.warn(`${argv.model} is a preset: its untrained initialisation (seed ${argv.seed})`);
+  }
+  return { data, model, subset: sampleSubset(data.train, argv.samples, argv.seed) };
+}
 
 /** The first `count` samples of a seeded random subset of `data` (all of it when undefined). */
 export function sampleSubset(data: Dataset, count: number | undefined, seed: number): Dataset {

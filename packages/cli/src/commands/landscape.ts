@@ -18,8 +18,7 @@ import {
 } from '../options.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { figureFiles } from '../plot/index.js';
-import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
-import { networkFor, sampleSubset, scoringObjective } from '../scoring.js';
+import { loadModelInputs, networkFor, scoringObjective } from '../scoring.js';
 import {
   landscapeCsv,
   landscapeData,
@@ -124,18 +123,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
     const ctx = createContext(argv);
     const t0 = Date.now();
     await checkOutputTarget(resolve(argv.out), argv.force);
-    const data = await resolveData(argv.data, {
-      trainSize: argv['train-size'],
-      testSize: 0,
-      seed: argv.seed,
-      normalization: argv.normalize,
-    });
-    const model = await resolveModel(argv.model, { data: data.train, arch: argv.arch });
-    checkCompatible(model, data);
-    if (!model.params) {
-      ctx.warn(`${argv.model} is a preset: its untrained initialisation (seed ${argv.seed})`);
-    }
-    const subset = sampleSubset(data.train, argv.samples, argv.seed);
+    const { data, model, subset } = await loadModelInputs(argv, ctx);
     const net = await networkFor(model.spec, model.params, subset, {
       precision: argv.precision,
       seed: argv.seed,

@@ -16,11 +16,10 @@ import {
   runOptions,
 } from '../options.js';
 import { checkOutputTarget, withStagedDir } from '../output.js';
-import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
 import {
   BOUND_CAUTION,
   runPacgen,
-  sampleSubset,
+  loadModelInputs,
   scoreDocument,
   scoringSetup,
   type EngineArgs,
@@ -145,21 +144,7 @@ export function formatScore(doc: ScoreDocument): string {
 /** Loads, scores, and returns the document and what `--export` needs. */
 async function score(argv: ScoreArgs, ctx: Context) {
   const t0 = Date.now();
-  const data = await resolveData(argv.data, {
-    trainSize: argv['train-size'],
-    testSize: 0,
-    seed: argv.seed,
-    normalization: argv.normalize,
-  });
-  const model = await resolveModel(argv.model, {
-    data: data.train,
-    arch: argv.arch,
-  });
-  checkCompatible(model, data);
-  if (!model.params) {
-    ctx.warn(`${argv.model} is a preset: scoring its untrained initialisation (seed ${argv.seed})`);
-  }
-  const subset = sampleSubset(data.train, argv.samples, argv.seed);
+  const { data, model, subset } = await loadModelInputs(argv, ctx);
   const setup = await scoringSetup(model.spec, model.params, subset, argv, ctx);
   const { obj, engine } = setup;
   ctx.log(

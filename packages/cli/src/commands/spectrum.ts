@@ -25,8 +25,7 @@ import {
   runOptions,
 } from '../options.js';
 import { densityChart, svgOrPng } from '../report-plots.js';
-import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
-import { sampleSubset, scoringSetup, type EngineArgs } from '../scoring.js';
+import { loadModelInputs, scoringSetup, type EngineArgs } from '../scoring.js';
 
 interface SpectrumArgs extends GlobalArgs, EngineArgs {
   model: string;
@@ -158,17 +157,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();
-    const data = await resolveData(argv.data, {
-      trainSize: argv['train-size'],
-      testSize: 0,
-      seed: argv.seed,
-      normalization: argv.normalize,
-    });
-    const model = await resolveModel(argv.model, { data: data.train, arch: argv.arch });
-    checkCompatible(model, data);
-    if (!model.params)
-      ctx.warn(`${argv.model} is a preset: its untrained initialisation (seed ${argv.seed})`);
-    const subset = sampleSubset(data.train, argv.samples, argv.seed);
+    const { data, model, subset } = await loadModelInputs(argv, ctx);
     // Not disposed: the process ends with the command.
     const { obj, engine } = await scoringSetup(model.spec, model.params, subset, argv, ctx);
     if (argv.k > obj.numParams) {
