@@ -18,6 +18,7 @@ export {
   applyOutputActivation,
   defaultHvpStep,
   hvpStep,
+  sampleCount,
   type EvalResult,
   type HvpOptions,
   type NetworkOptions,

@@ -12,6 +12,13 @@ export type RealArray = Float32Array | Float64Array;
 /** Which training samples a call uses: all (default), a range, or explicit indices. */
 export type Samples = { start?: number; count?: number } | Int32Array | number[];
 
+/** How many samples a selection covers in a data set of n (without checking its range). */
+export function sampleCount(samples: Samples | undefined, n: number): number {
+  if (samples === undefined) return n;
+  if (Array.isArray(samples) || samples instanceof Int32Array) return samples.length;
+  return samples.count ?? n - (samples.start ?? 0);
+}
+
 export interface PassOptions {
   samples?: Samples;
   /** Training mode: dropout on (seeded by `seed`). Default false. */

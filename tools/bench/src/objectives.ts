@@ -8,6 +8,7 @@ import {
   compileNetwork,
   hvpStep,
   PacgenError,
+  sampleCount,
   type NetworkSpec,
   type ParallelNetwork,
   type Samples,
@@ -194,12 +195,7 @@ export function parallelObjective(
   if (net.numSamples === 0) throw new PacgenError('the network has no data: call setData first');
   const w0 = Float64Array.from(options.params ?? net.params());
   const samples = options.samples;
-  const numSamples =
-    samples === undefined
-      ? net.numSamples
-      : Array.isArray(samples) || samples instanceof Int32Array
-        ? samples.length
-        : (samples.count ?? net.numSamples - (samples.start ?? 0));
+  const numSamples = sampleCount(samples, net.numSamples);
   return {
     numParams: net.numParams,
     tensors: net.tensors,

@@ -1,4 +1,4 @@
-import { Network, PacgenError, type Samples } from '@pacgen/core-wasm';
+import { Network, PacgenError, sampleCount, type Samples } from '@pacgen/core-wasm';
 import type { HvpRequest, Objective } from '../objective.js';
 
 export interface NetworkObjectiveOptions {
@@ -16,12 +16,7 @@ export function networkObjective(net: Network, options: NetworkObjectiveOptions 
     throw new PacgenError(`params have length ${w0.length}, the network has ${net.numParams}`);
   }
   const samples = options.samples;
-  const numSamples =
-    samples === undefined
-      ? net.numSamples
-      : Array.isArray(samples) || samples instanceof Int32Array
-        ? samples.length
-        : (samples.count ?? net.numSamples - (samples.start ?? 0));
+  const numSamples = sampleCount(samples, net.numSamples);
   const load = (w: ArrayLike<number>) => net.setParams(w);
   return {
     numParams: net.numParams,
