@@ -197,10 +197,11 @@ export interface ModelOptions {
   loss?: Loss;
 }
 
-const MODEL_HINT = `give a preset (${PRESET_NAMES.join(', ')}; mlp:W1,W2 sets hidden widths) or the path of a TF.js model.json (or its folder) or a .safetensors file`;
+const MODEL_HINT = `give a preset (${PRESET_NAMES.join(', ')}; mlp:W1,W2 sets hidden widths, mnist-cnn:dropout=R the dropout rate) or the path of a TF.js model.json (or its folder) or a .safetensors file`;
 
 /**
- * A model by preset name or file: `mlp`, `mlp:256,128`, `mnist-cnn`, `cifar-cnn`, `toy`, a
+ * A model by preset name or file: `mlp`, `mlp:256,128`, `mnist-cnn`, `mnist-cnn:dropout=0`,
+ * `cifar-cnn`, `toy`, a
  * TF.js model.json or its folder, or a PyTorch .safetensors file with its layer-list JSON.
  */
 export async function resolveModel(
@@ -271,14 +272,28 @@ function presetSpec(
     }
     case 'mnist-cnn':
     case 'cifar-cnn':
+      return presetByName(name, {
+        ...(numClasses ? { numClasses } : {}),
+        ...(arg === undefined ? {} : { dropout: dropoutArg(name, arg) }),
+      });
     case 'toy':
       if (arg !== undefined) throw new UsageError(`model ${name} takes no ':' argument`);
-      return name === 'toy'
-        ? presetByName('toy')
-        : presetByName(name, numClasses ? { numClasses } : {});
+      return presetByName('toy');
     default:
       throw new UsageError(`unknown model '${name}'`, MODEL_HINT);
   }
+}
+
+/** The `dropout=R` argument of a CNN preset (`mnist-cnn:dropout=0`), 0 ≤ R < 1. */
+function dropoutArg(name: string, arg: string): number {
+  const m = /^dropout=(.+)$/.exec(arg);
+  const rate = m ? Number(m[1]) : NaN;
+  if (!m || !Number.isFinite(rate) || rate < 0 || rate >= 1) {
+    throw new UsageError(
+      `model ${name}:${arg}: the only argument is dropout=R with 0 ≤ R < 1, e.g. ${name}:dropout=0`,
+    );
+  }
+  return rate;
 }
 
 /**

@@ -430,7 +430,7 @@ export function sweepHtml(
     },
     {
       heading: 'Settings and budget',
-      text: `Precision ${s.precision}; seed ${s.seed}; Ψ with γ = ${s.gamma}, ε = ${s.epsilon}, its curvature from ${b.psiSamples} training samples: Hutchinson diagonal with ${b.probes} probes, ρ̂ from ${b.rhoProbes} displacements, every ${b.psiEvery} epochs. Final measures on the same samples: trace with ${b.probes} probes, λmax by ${b.lanczosIterations} Lanczos steps, SAM sharpness (ρ = ${s.samRho}) by ${b.sharpnessSteps} ascent points, magnitude-aware flatness (increase ≤ ${s.flatnessTarget}) with ${b.flatnessSamples} antithetic draws and ${b.flatnessIterations} bisection steps.`,
+      text: `Precision ${s.precision}; seed ${s.seed}; Ψ with γ = ${s.gamma}, ε = ${s.epsilon}, its curvature from ${b.psiSamples} training samples: Hutchinson diagonal with ${b.probes} probes, ρ̂ from ${b.rhoProbes} displacements, ${b.psiEvery === 'log' ? 'at epochs 0, 1, 2, 4, 8, …' : `every ${b.psiEvery} epochs`}. Final measures on the same samples: trace with ${b.probes} probes, λmax by ${b.lanczosIterations} Lanczos steps, SAM sharpness (ρ = ${s.samRho}) by ${b.sharpnessSteps} ascent points, magnitude-aware flatness (increase ≤ ${s.flatnessTarget}) with ${b.flatnessSamples} antithetic draws and ${b.flatnessIterations} bisection steps.`,
     },
   ];
   return htmlReport({ title: 'PACGen sweep', subtitle, sections });

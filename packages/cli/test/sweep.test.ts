@@ -136,6 +136,48 @@ describe('pacgen sweep', () => {
     expect(expectOneLineError(notSweep)).toMatch(/holds no sweep/);
   });
 
+  it("sets a CNN preset's dropout (mnist-cnn:dropout=0) and tracks Ψ on the 'log' schedule", async () => {
+    const r = await pacgen(
+      override(TINY, [
+        '--model',
+        'mnist-cnn:dropout=0',
+        '--batch-sizes',
+        '50',
+        '--max-epochs',
+        '3',
+        '--psi-every',
+        'log',
+        '--out',
+        'cnn',
+        '--no-png',
+        '--json',
+      ]),
+      dir,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.settings.model).toMatchObject({ name: 'mnist-cnn:dropout=0', numParams: 21840 });
+    expect(doc.settings.budget.psiEvery).toBe('log');
+    const run = JSON.parse(
+      readFileSync(join(dir, 'cnn', 'runs', 'sgd_bs50_lr0.1_seed1.json'), 'utf8'),
+    );
+    const withPsi = run.curves.epoch.filter((_: number, i: number) => run.curves.psi[i] !== null);
+    expect(withPsi).toEqual([0, 1, 2, 3]);
+    for (const [model, message] of [
+      ['mnist-cnn:dropout=1', /mnist-cnn:dropout=1: the only argument is dropout=R with 0 ≤ R < 1/],
+      ['cifar-cnn:0.5', /cifar-cnn:0.5: the only argument is dropout=R/],
+      ['toy:x', /model toy takes no ':' argument/],
+    ] as const) {
+      const bad = await pacgen(
+        [...TINY, '--batch-sizes', '16', '--model', model, '--out', 'bad'],
+        dir,
+      );
+      expect(bad.code, model).toBe(2);
+      expect(expectOneLineError(bad)).toMatch(message);
+    }
+    expect(existsSync(join(dir, 'bad'))).toBe(false);
+  });
+
   it('runs the CIFAR-shaped path end to end (synthetic-cifar, cifar-cnn)', async () => {
     const r = await pacgen(
       override(TINY, [

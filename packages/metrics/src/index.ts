@@ -122,10 +122,12 @@ export {
 export { oracleHvp, oracleObjective } from './optim/oracle-objective.js';
 export { mixSeed } from './optim/seeds.js';
 export {
+  onPsiSchedule,
   train,
   type EpochEvent,
   type EpochRecord,
   type PsiRecord,
+  type PsiSchedule,
   type StepEvent,
   type StopReason,
   type TrainOptions,

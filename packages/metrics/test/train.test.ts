@@ -7,6 +7,7 @@ import type { Dataset } from '../src/data/dataset.js';
 import {
   adam,
   memoryCheckpointStore,
+  onPsiSchedule,
   parseState,
   perturbedOpt,
   sam,
@@ -190,6 +191,27 @@ describe('train', () => {
     expect(p?.psiStar as number).toBeGreaterThan(0);
     expect(p?.gradientEvaluations).toBe(2 * 82 + 1);
     expect(r.gradientEvaluations).toBe(2 * r.steps);
+  });
+
+  it("tracks Ψ on the 'log' schedule: epochs 0, 1, 2, 4, 8 and the last", async () => {
+    const r = await train(base({ epochs: 9, psiEvery: 'log', psi: { rho: 0 } }));
+    const withPsi = r.history.filter((h: EpochRecord) => h.psi !== null).map((h) => h.epoch);
+    expect(withPsi).toEqual([0, 1, 2, 4, 8, 9]);
+    expect([0, 1, 2, 3, 4, 6, 8, 1024, 1025].map((e) => onPsiSchedule('log', e))).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+      false,
+      true,
+      true,
+      false,
+    ]);
+    expect([0, 3, 4, 6].map((e) => onPsiSchedule(3, e))).toEqual([true, true, false, true]);
+    await expect(train(base({ epochs: 1, psiEvery: 1.5 }))).rejects.toThrow(
+      /psiEvery must be an integer ≥ 0, got 1.5/,
+    );
   });
 
   it('checkpoint text round-trips typed arrays and non-finite numbers exactly', () => {

@@ -14,6 +14,7 @@ import {
   SWEEP_OPTIMIZERS,
   runSweep,
   writeFileAtomic,
+  type PsiSchedule,
   type SweepOptimizer,
   type SweepResult,
 } from '@pacgen/metrics';
@@ -54,7 +55,7 @@ interface SweepArgs extends GlobalArgs {
   'psi-samples': number;
   probes: number;
   'rho-probes': number;
-  'psi-every': number;
+  'psi-every': PsiSchedule;
   lanczos: number;
   'sharpness-steps': number;
   'flatness-samples': number;
@@ -214,10 +215,12 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
           coerce: intArg('rho-probes', 1),
         },
         'psi-every': {
-          type: 'number',
-          default: DEFAULT_SWEEP_BUDGET.psiEvery,
-          describe: 'Ψ every k epochs, and at the first and last (0: no Ψ curve)',
-          coerce: intArg('psi-every', 0),
+          type: 'string',
+          default: String(DEFAULT_SWEEP_BUDGET.psiEvery),
+          describe:
+            "Ψ every k epochs, and at the first and last (0: no Ψ curve; 'log': epochs 0, 1, 2, 4, 8, …)",
+          coerce: (v: unknown): PsiSchedule =>
+            String(v) === 'log' ? 'log' : intArg('psi-every', 0)(v),
         },
         lanczos: {
           type: 'number',

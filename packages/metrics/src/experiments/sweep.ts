@@ -16,7 +16,13 @@ import { mixSeed } from '../optim/seeds.js';
 import type { GradientTransformation, Optimizer } from '../optim/types.js';
 import type { PacgenOptions } from '../pacgen/report.js';
 import { decodeState, encodeState } from '../train/serialize.js';
-import { train, type EpochEvent, type StepEvent, type StopReason } from '../train/train.js';
+import {
+  train,
+  type EpochEvent,
+  type PsiSchedule,
+  type StepEvent,
+  type StopReason,
+} from '../train/train.js';
 import { granulatedTau, kendallTau, type GranulatedResult, type KendallResult } from './kendall.js';
 import {
   MEASURE_NAMES,
@@ -59,8 +65,11 @@ export interface SweepBudget {
   probes: number;
   /** Random displacements of ρ̂ (about 4 gradients each). */
   rhoProbes: number;
-  /** Ψ every k epochs, and at epoch 0 and the last (0: no Ψ curve; the final measures still have Ψ). */
-  psiEvery: number;
+  /**
+   * Ψ every k epochs, and at epoch 0 and the last (0: no Ψ curve; the final measures still have
+   * Ψ); 'log': at epochs 0, 1, 2, 4, 8, … and the last.
+   */
+  psiEvery: PsiSchedule;
   /** Lanczos steps of the top eigenvalue (2 gradients each). */
   lanczosIterations: number;
   /** Ascent points of the SAM sharpness (1 gradient each). */
@@ -308,6 +317,7 @@ function subsetOf(d: Dataset, k: number, seed: number, what: string): Dataset {
 
 function checkBudget(b: SweepBudget): void {
   for (const [k, v] of Object.entries(b)) {
+    if (k === 'psiEvery' && v === 'log') continue;
     const min = k === 'psiEvery' || k === 'flatnessIterations' ? 0 : 1;
     if (!Number.isInteger(v) || v < min) {
       throw new PacgenError(`sweep budget ${k} must be an integer ≥ ${min}, got ${v}`);

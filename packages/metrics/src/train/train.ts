@@ -125,9 +125,10 @@ export interface TrainOptions {
   evalEvery?: number;
   /**
    * Ψ every k epochs (and at epoch 0 and at the end) by the PACGen orchestrator on the full
-   * training set. Cost per report: see `pacgen` (exact diagonal 2m + 1 gradients over n samples).
+   * training set; `'log'`: at epochs 0, 1, 2, 4, 8, … and the end (a curve for runs of very
+   * different lengths at a cost logarithmic in the epochs). Cost per report: see `pacgen`.
    */
-  psiEvery?: number;
+  psiEvery?: PsiSchedule;
   /** Estimator options of the Ψ report (seed defaults to the run's). */
   psi?: Omit<PacgenOptions, 'params'>;
   /**
@@ -211,7 +212,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new PacgenError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
   }
   const evalEvery = checkEvery('evalEvery', options.evalEvery ?? 1);
-  const psiEvery = options.psiEvery === undefined ? 0 : checkEvery('psiEvery', options.psiEvery);
+  const psiEvery = checkPsiSchedule(options.psiEvery ?? 0);
   const target = options.targetTrainLoss;
   if (target !== undefined && !Number.isFinite(target)) {
     throw new PacgenError(`targetTrainLoss must be a finite number, got ${target}`);
@@ -354,10 +355,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     await store.save(stringifyState(data));
   };
 
-  if (history.length === 0 && (evalEvery > 0 || psiEvery > 0)) {
+  if (history.length === 0 && (evalEvery > 0 || psiEvery !== 0)) {
     const ts = now();
     const tr = evalEvery > 0 ? evaluate(0, n) : null;
-    const row = await record(null, tr, evalEvery > 0, psiEvery > 0);
+    const row = await record(null, tr, evalEvery > 0, psiEvery !== 0);
     history.push(row);
     await save();
     await options.onProgress?.epoch?.({ ...row, seconds: (now() - ts) / 1000 });
@@ -425,7 +426,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       stopReason = finished = 'target';
     }
     const last = finished !== null || epoch === limit;
-    const withPsi = psiEvery > 0 && (epoch % psiEvery === 0 || last);
+    const withPsi = psiEvery !== 0 && (last || onPsiSchedule(psiEvery, epoch));
     const row = await record(batch, tr, onSchedule || last, withPsi);
     history.push(row);
     await save();
@@ -445,6 +446,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     resumedFrom,
     seconds: (now() - t0) / 1000,
   };
+}
+
+/** When a training run reports Ψ: every k epochs (0: never, besides the end), or at 0, 1, 2, 4, 8, …. */
+export type PsiSchedule = number | 'log';
+
+function checkPsiSchedule(s: PsiSchedule): PsiSchedule {
+  return s === 'log' ? s : checkEvery('psiEvery', s);
+}
+
+/** Whether `epoch` (not the last) is on the Ψ schedule `s` (≠ 0). */
+export function onPsiSchedule(s: PsiSchedule, epoch: number): boolean {
+  if (s === 'log') return epoch === 0 || (epoch & (epoch - 1)) === 0;
+  return epoch % s === 0;
 }
 
 function checkEvery(name: string, k: number): number {
