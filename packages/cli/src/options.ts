@@ -35,6 +35,23 @@ export function numArg(
   };
 }
 
+/** A coerce function for a comma-separated list, each item checked by `item`. */
+export function listArg<T>(flag: string, item: (s: string) => T) {
+  return (v: unknown): T[] => {
+    const parts = String(v)
+      .split(',')
+      .map((s) => s.trim());
+    if (parts.length === 0 || parts.some((p) => p === '')) {
+      throw new UsageError(`--${flag} must be a comma-separated list, got '${String(v)}'`);
+    }
+    const values = parts.map(item);
+    if (new Set(parts).size !== parts.length) {
+      throw new UsageError(`--${flag} repeats a value: ${String(v)}`);
+    }
+    return values;
+  };
+}
+
 /**
  * Options of the data set to load (`--data`, subset sizes, normalisation); `withTest: false`
  * for commands that use only training samples.

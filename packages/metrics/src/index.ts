@@ -319,3 +319,30 @@ export {
   type SweepRunResult,
   type SweepSettings,
 } from './experiments/sweep.js';
+
+// The perturbed-optimization comparison of METHOD.md §5.
+export {
+  COMPARE_METHODS,
+  DEFAULT_PERTURBED_COMPARE,
+  compareRunName,
+  compareSummaries,
+  compareTraining,
+  comparisonVariants,
+  meanDifference,
+  meanSd,
+  type CompareCurves,
+  type CompareMethod,
+  type CompareOptions,
+  type CompareProgress,
+  type ComparePsi,
+  type CompareResult,
+  type CompareRun,
+  type CompareSettings,
+  type CompareSummary,
+  type ComparisonVariant,
+  type ComparisonVariantOptions,
+  type ComparisonVariantSettings,
+  type MeanDifference,
+  type MeanSd,
+  type PerturbedCompareSettings,
+} from './experiments/compare.js';

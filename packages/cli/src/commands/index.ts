@@ -2,6 +2,7 @@
 
 import type { CommandModule } from 'yargs';
 import bench from './bench.js';
+import compare from './compare.js';
 import demo from './demo.js';
 import landscape from './landscape.js';
 import score from './score.js';
@@ -14,4 +15,14 @@ import train from './train.js';
 type AnyCommand = CommandModule<any, any>;
 
 /** Every command of the binary. */
-export const COMMANDS: AnyCommand[] = [demo, train, score, spectrum, landscape, toy, sweep, bench];
+export const COMMANDS: AnyCommand[] = [
+  demo,
+  train,
+  score,
+  spectrum,
+  landscape,
+  toy,
+  sweep,
+  compare,
+  bench,
+];

@@ -23,7 +23,7 @@ import { createContext, type GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { duration, fmt, pct, table } from '../format.js';
 import { breathe } from '../interrupt.js';
-import { intArg, numArg } from '../options.js';
+import { intArg, listArg, numArg } from '../options.js';
 import { toJsonText } from '../output.js';
 import { figureFiles } from '../plot/index.js';
 import { DATA_FORMS, checkCompatible, resolveData, resolveModel } from '../resolve.js';
@@ -67,23 +67,6 @@ interface SweepArgs extends GlobalArgs {
   'keep-checkpoints': boolean;
   png: boolean;
   'png-width': number;
-}
-
-/** A coerce function for a comma-separated list, each item checked by `item`. */
-function listArg<T>(flag: string, item: (s: string) => T) {
-  return (v: unknown): T[] => {
-    const parts = String(v)
-      .split(',')
-      .map((s) => s.trim());
-    if (parts.length === 0 || parts.some((p) => p === '')) {
-      throw new UsageError(`--${flag} must be a comma-separated list, got '${String(v)}'`);
-    }
-    const values = parts.map(item);
-    if (new Set(parts).size !== parts.length) {
-      throw new UsageError(`--${flag} repeats a value: ${String(v)}`);
-    }
-    return values;
-  };
 }
 
 const optimizerItem = (s: string): SweepOptimizer => {
