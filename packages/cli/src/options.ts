@@ -163,6 +163,19 @@ export function runOptions(defaultPrecision: 'f32' | 'f64'): Record<string, Opti
   };
 }
 
+/** Options of commands that draw figures: `--png` and `--png-width`. */
+export function figureOptions(): Record<string, Options> {
+  return {
+    png: { type: 'boolean', default: true, describe: 'also write PNGs (--no-png: SVG only)' },
+    'png-width': {
+      type: 'number',
+      default: 1000,
+      describe: 'PNG width in pixels',
+      coerce: intArg('png-width', 100, 8000),
+    },
+  };
+}
+
 /**
  * Options choosing what computes the loss (`score`, `spectrum`): the core-wasm engine or
  * TensorFlow.js on a backend. Replaces runOptions' `precision` default: f64 on core-wasm, f32

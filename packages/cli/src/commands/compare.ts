@@ -32,7 +32,7 @@ import { createContext, type GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { duration, fmt, int, pct, table } from '../format.js';
 import { breathe } from '../interrupt.js';
-import { intArg, listArg, numArg } from '../options.js';
+import { intArg, listArg, numArg, figureOptions } from '../options.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { figureFiles } from '../plot/index.js';
 import { DATA_FORMS, checkCompatible, resolveData, resolveModel } from '../resolve.js';
@@ -262,13 +262,7 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
         },
         out: { type: 'string', default: 'pacgen-compare', describe: 'output folder' },
         force: { type: 'boolean', default: false, describe: 'replace an existing output folder' },
-        png: { type: 'boolean', default: true, describe: 'also write PNGs (--no-png: SVG only)' },
-        'png-width': {
-          type: 'number',
-          default: 1000,
-          describe: 'PNG width in pixels',
-          coerce: intArg('png-width', 100, 8000),
-        },
+        ...figureOptions(),
       })
       .example('$0 compare --out compare-mnist', 'all six methods, 3 seeds, the MNIST CNN')
       .example(

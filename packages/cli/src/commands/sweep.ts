@@ -23,7 +23,7 @@ import { createContext, type GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { duration, fmt, pct, table } from '../format.js';
 import { breathe } from '../interrupt.js';
-import { intArg, listArg, numArg } from '../options.js';
+import { intArg, listArg, numArg, figureOptions } from '../options.js';
 import { toJsonText } from '../output.js';
 import { figureFiles } from '../plot/index.js';
 import { DATA_FORMS, checkCompatible, resolveData, resolveModel } from '../resolve.js';
@@ -251,13 +251,7 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
           default: false,
           describe: "keep each run's checkpoint (its final parameters) in --out/checkpoints",
         },
-        png: { type: 'boolean', default: true, describe: 'also write PNGs (--no-png: SVG only)' },
-        'png-width': {
-          type: 'number',
-          default: 1000,
-          describe: 'PNG width in pixels',
-          coerce: intArg('png-width', 100, 8000),
-        },
+        ...figureOptions(),
       })
       .example(
         '$0 sweep --batch-sizes 32,64,128,256 --lrs 0.1 --out sweep-mnist',

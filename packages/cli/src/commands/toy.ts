@@ -9,7 +9,7 @@ import { createContext, type GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
 import { duration, fmt, int, table } from '../format.js';
 import { breathe } from '../interrupt.js';
-import { intArg, numArg } from '../options.js';
+import { intArg, numArg, figureOptions } from '../options.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { figureFiles } from '../plot/index.js';
 import {
@@ -72,13 +72,7 @@ const command: CommandModule<GlobalArgs, ToyArgs> = {
         },
         out: { type: 'string', default: 'pacgen-toy', describe: 'output folder' },
         force: { type: 'boolean', default: false, describe: 'replace an existing output folder' },
-        png: { type: 'boolean', default: true, describe: 'also write PNGs (--no-png: SVG only)' },
-        'png-width': {
-          type: 'number',
-          default: 1000,
-          describe: 'PNG width in pixels',
-          coerce: intArg('png-width', 100, 8000),
-        },
+        ...figureOptions(),
         starts: {
           type: 'number',
           default: 7,
