@@ -354,13 +354,20 @@ export function sweepFindings(result: SweepResult): string[] {
       `Ψ ranks the gaps with τ = ${fmt(psi.all.tau, 3)} (p = ${fmt(psi.all.pValue, 2)}), Ψ* with τ = ${fmt(by('psiStar')?.all.tau ?? NaN, 3)}; the weight-norm baseline has τ = ${fmt(norm.all.tau, 3)}: Ψ ${beats ? 'beats' : 'does not beat'} it on this sweep.`,
     );
   }
-  const fr = result.runs
-    .map((r) => r.measures?.details.psi?.curvatureFraction)
-    .filter((x): x is number => x !== undefined && Number.isFinite(x));
-  if (fr.length > 0) {
-    const mean = fr.reduce((a, b) => a + b, 0) / fr.length;
+  const meanOver = (
+    f: (d: { curvatureFraction: number; curvatureFractionStar: number }) => number,
+  ) => {
+    const v = result.runs
+      .map((r) => r.measures?.details.psi)
+      .filter((d) => d !== undefined)
+      .map(f)
+      .filter(Number.isFinite);
+    return v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+  };
+  const fr = meanOver((d) => d.curvatureFraction);
+  if (Number.isFinite(fr)) {
     out.push(
-      `At the end of the runs, ${(100 * mean).toFixed(1)}% of the coordinates (mean over runs) are on Ψ's curvature branch.`,
+      `At the end of the runs, ${(100 * fr).toFixed(1)}% of the coordinates (mean over runs) are on Ψ's curvature branch, ${(100 * meanOver((d) => d.curvatureFractionStar)).toFixed(1)}% on Ψ*'s.`,
     );
   }
   return out;
