@@ -188,8 +188,8 @@ export function tauRows(result: SweepResult): {
     'n',
     'τ (at target)',
     'n at target',
-    ...axes.map((a) => `granulated ψ ${a}`),
-    'granulated Ψ',
+    ...axes.map((a) => `granulated τ ${a}`),
+    'granulated τ mean',
   ];
   const num = (x: number) => (Number.isFinite(x) ? x : null);
   const rows = result.correlations.final.map((c: MeasureCorrelation) => [
@@ -209,7 +209,7 @@ export function tauRows(result: SweepResult): {
 export function tauMarkdown(result: SweepResult): string {
   const { columns, rows } = tauRows(result);
   const cell = (v: string | number | null) =>
-    v === null ? '–' : typeof v === 'number' ? fmt(v, 3) : v;
+    v === null ? '–' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : fmt(v, 3)) : v;
   const lines = [
     `| ${columns.join(' | ')} |`,
     `| ${columns.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
@@ -224,7 +224,7 @@ export function tauMarkdown(result: SweepResult): string {
   return [
     `# Kendall's τ between each measure and the final generalization gap`,
     '',
-    `${result.runs.length} runs; τ-b with ties; p two-sided (exact without ties for n ≤ 33, normal approximation otherwise). Granulated τ (Jiang et al. 2019): mean τ over groups of runs that differ in one hyperparameter only; Ψ is the mean over the axes. Positive τ: a larger measure goes with a larger gap.`,
+    `${result.runs.length} runs; τ-b with ties; p two-sided (exact without ties for n ≤ 33, normal approximation otherwise). Granulated τ (Jiang et al. 2019): mean τ over groups of runs that differ in one hyperparameter only, per hyperparameter and the mean over them (Jiang et al.'s Ψ, not PACGen's). Positive τ: a larger measure goes with a larger gap.`,
     '',
     ...lines,
     '',
