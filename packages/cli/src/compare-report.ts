@@ -131,6 +131,11 @@ export function compareMarkdown(result: CompareResult): string {
     );
   }
   lines.push('## Findings', '', ...compareFindings(result).map((f) => `- ${f}`), '');
+  const { psi, psiStar } = result.correlations;
+  lines.push(
+    `Kendall's τ-b of the final models' measure against their gap, over all ${psi.n} runs (methods and seeds together): Ψ ${fmt(psi.tau, 3)} (p = ${fmt(psi.pValue, 2)}), Ψ* ${fmt(psiStar.tau, 3)} (p = ${fmt(psiStar.pValue, 2)}).`,
+    '',
+  );
   if (!result.complete) lines.push('The comparison was interrupted: some runs are missing.', '');
   return lines.join('\n');
 }

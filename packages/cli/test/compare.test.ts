@@ -45,6 +45,7 @@ interface MeanSd {
 }
 interface Doc {
   settings: { seeds: number[]; epochs: number; methods: string[]; data: { train: number } };
+  correlations: { psi: { n: number; tau: number }; psiStar: { n: number; tau: number } };
   summaries: {
     method: string;
     n: number;
@@ -143,6 +144,8 @@ describe('pacgen compare', () => {
     expect(md).toMatch(/\n\| plain \| 8 \| /);
     expect(md).toMatch(/\n\| perturbed-secant \| 8 \| .*\(t = /);
     expect(md).toMatch(/## σ of perturbedOPT/);
+    expect(md).toMatch(/Kendall's τ-b .* over all 4 runs .*: Ψ -?[\d.]+ \(p = .*\), Ψ\* -?[\d.]+/);
+    expect(summary.correlations.psi.n).toBe(4);
     const csv = readFileSync(join(out, 'curves.csv'), 'utf8').split('\n');
     expect(csv[0]).toMatch(/^method,seed,epoch,train_loss,test_loss,/);
     expect(csv.filter((l) => l.startsWith('plain,')).length).toBe(6);

@@ -211,6 +211,36 @@ describe('compareTraining', () => {
     }
   });
 
+  it("ranks the final gaps by Ψ and Ψ*: Kendall's τ over all runs equals a hand count", () => {
+    const hand = (x: number[], y: number[]) => {
+      let c = 0;
+      let d = 0;
+      for (let i = 0; i < x.length; i++)
+        for (let j = i + 1; j < x.length; j++) {
+          const s = Math.sign(x[i] - x[j]) * Math.sign(y[i] - y[j]);
+          if (s > 0) c++;
+          else if (s < 0) d++;
+        }
+      return (c - d) / (c + d);
+    };
+    const gap = result.runs.map((r) => r.final.gap);
+    expect(result.correlations.psi.n).toBe(result.runs.length);
+    expect(result.correlations.psi.tau).toBeCloseTo(
+      hand(
+        result.runs.map((r) => r.psi?.psi as number),
+        gap,
+      ),
+      12,
+    );
+    expect(result.correlations.psiStar.tau).toBeCloseTo(
+      hand(
+        result.runs.map((r) => r.psi?.psiStar as number),
+        gap,
+      ),
+      12,
+    );
+  });
+
   it('is deterministic: a run depends only on its method and seed', async () => {
     const again = await compareTraining({
       ...base,

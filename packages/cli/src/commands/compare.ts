@@ -406,6 +406,7 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
       settings: result.settings,
       variants: result.variants,
       summaries: result.summaries,
+      correlations: result.correlations,
       runs: result.runs.map(runRow),
       findings,
       files: [

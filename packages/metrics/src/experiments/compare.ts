@@ -11,6 +11,7 @@ import { checkInt, checkRange } from '../optim/checks.js';
 import { perturbedOpt } from '../optim/perturbed.js';
 import { asam, sam } from '../optim/sam.js';
 import { mixSeed } from '../optim/seeds.js';
+import { kendallTau, type KendallResult } from './kendall.js';
 import type { GradientTransformation, Optimizer } from '../optim/types.js';
 import {
   train,
@@ -391,15 +392,38 @@ export interface CompareSummary {
   } | null;
 }
 
+/** Kendall's τ-b of the final models' Ψ and Ψ* against their gap, over every run that has both. */
+export interface CompareCorrelations {
+  psi: KendallResult;
+  psiStar: KendallResult;
+}
+
 export interface CompareResult {
   settings: CompareSettings;
   variants: { method: CompareMethod; name: string; gradientsPerStep: number }[];
   /** Method by method, seed by seed; without the run `signal` stopped. */
   runs: CompareRun[];
   summaries: CompareSummary[];
+  /** Does Ψ (Ψ*) rank the final gaps of all runs, methods and seeds together? */
+  correlations: CompareCorrelations;
   /** False when `signal` stopped the comparison. */
   complete: boolean;
   seconds: number;
+}
+
+/** Kendall's τ-b between the final Ψ (and Ψ*) and the final gap over `runs` (non-finite pairs left out). */
+export function compareCorrelations(runs: readonly CompareRun[]): CompareCorrelations {
+  const gap = runs.map((r) => r.final.gap);
+  return {
+    psi: kendallTau(
+      runs.map((r) => r.psi?.psi ?? NaN),
+      gap,
+    ),
+    psiStar: kendallTau(
+      runs.map((r) => r.psi?.psiStar ?? NaN),
+      gap,
+    ),
+  };
 }
 
 /** A run's deterministic name (its file name): e.g. `perturbed-secant_seed2`. */
@@ -692,6 +716,7 @@ export async function compareTraining(options: CompareOptions): Promise<CompareR
     })),
     runs,
     summaries: compareSummaries(runs, vs.methods),
+    correlations: compareCorrelations(runs),
     complete,
     seconds: (Date.now() - t0) / 1000,
   };
