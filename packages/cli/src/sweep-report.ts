@@ -346,13 +346,10 @@ export function sweepFindings(result: SweepResult): string[] {
   if (result.diverged.length > 0)
     out.push(`Diverged (left out of τ): ${result.diverged.join(', ')}.`);
   const by = (m: MeasureName) => result.correlations.final.find((c) => c.measure === m);
-  const psi = by('psi');
   const norm = by('weightNorm');
-  if (psi && norm && Number.isFinite(psi.all.tau) && Number.isFinite(norm.all.tau)) {
-    const beats = psi.all.tau > norm.all.tau;
-    out.push(
-      `Ψ ranks the gaps with τ = ${fmt(psi.all.tau, 3)} (p = ${fmt(psi.all.pValue, 2)}), Ψ* with τ = ${fmt(by('psiStar')?.all.tau ?? NaN, 3)}; the weight-norm baseline has τ = ${fmt(norm.all.tau, 3)}: Ψ ${beats ? 'beats' : 'does not beat'} it on this sweep.`,
-    );
+  for (const m of ['psi', 'psiStar'] as const) {
+    const c = by(m);
+    if (c && Number.isFinite(c.all.tau)) out.push(tauVerdict(c, norm));
   }
   const meanOver = (
     f: (d: { curvatureFraction: number; curvatureFractionStar: number }) => number,
@@ -371,6 +368,27 @@ export function sweepFindings(result: SweepResult): string[] {
     );
   }
   return out;
+}
+
+/**
+ * One sentence on how a measure ranks the final gaps: its τ, whether the direction is the
+ * predicted one (a larger measure, a larger gap) at p < 0.05, and against the weight norm.
+ */
+export function tauVerdict(c: MeasureCorrelation, norm: MeasureCorrelation | undefined): string {
+  const { tau, pValue } = c.all;
+  const label = MEASURE_INFO[c.measure].label;
+  const direction =
+    pValue < 0.05
+      ? tau > 0
+        ? 'in the predicted direction (a larger value, a larger gap)'
+        : 'in the WRONG direction (a larger value, a smaller gap)'
+      : 'not significantly (p ≥ 0.05)';
+  let versus = '';
+  if (norm && norm.measure !== c.measure && Number.isFinite(norm.all.tau)) {
+    const beats = tau > 0 && tau > norm.all.tau;
+    versus = `; the weight norm has τ = ${fmt(norm.all.tau, 3)}, so ${label} ${beats ? 'beats' : 'does not beat'} that baseline`;
+  }
+  return `${label} ranks the gaps with τ = ${fmt(tau, 3)} (p = ${fmt(pValue, 2)}), ${direction}${versus}.`;
 }
 
 /** The self-contained HTML report. */
