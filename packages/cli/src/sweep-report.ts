@@ -51,6 +51,7 @@ function series(
   runs: SweepRunResult[],
   key: CurveKey,
   label: (r: SweepRunResult) => string,
+  group?: (r: SweepRunResult) => Pick<Series, 'group' | 'style'>,
 ): Series[] {
   return runs.map((r) => {
     const x: number[] = [];
@@ -62,7 +63,7 @@ function series(
         y.push(v);
       }
     });
-    return { name: label(r), x, y };
+    return { name: label(r), x, y, ...group?.(r) };
   });
 }
 
@@ -130,14 +131,19 @@ export async function curveFigures(result: SweepResult): Promise<Record<string, 
         p.axis === 'batchSize' ? `bs ${r.point.batchSize}` : `lr ${r.point.learningRate}`;
       return variedAxes(p.runs).seed ? `${main} · seed ${r.point.seed}` : main;
     };
+    // One colour per batch size (or learning rate), one dash pattern per seed.
+    const group = (r: SweepRunResult) => ({
+      group: p.axis === 'batchSize' ? `bs ${r.point.batchSize}` : `lr ${r.point.learningRate}`,
+      style: `seed ${r.point.seed}`,
+    });
     for (const key of keys) {
-      const s = series(p.runs, key, label).filter((x) => x.x.length > 0);
+      const s = series(p.runs, key, label, group).filter((x) => x.x.length > 0);
       if (s.length === 0) continue;
       figures[
         `${key === 'psiStar' ? 'psi-star' : key === 'trainLoss' ? 'train-loss' : key}-${p.stem}`
       ] = await lineChart({
         title: `${CURVE_LABEL[key]} per epoch: ${p.title}`,
-        x: { label: 'epoch' },
+        x: { label: 'epoch (log scale; epoch 0 left out)', log: true },
         y: { label: CURVE_LABEL[key], log: key === 'trainLoss' },
         series: s,
         width: 440,

@@ -12,6 +12,13 @@ export interface Series {
   name: string;
   x: ArrayLike<number>;
   y: ArrayLike<number>;
+  /**
+   * Series of one group share a colour from an ordered scheme (e.g. one batch size over several
+   * seeds); give it to every series or none. Without groups each series has its own colour.
+   */
+  group?: string;
+  /** Series of one style share a dash pattern (e.g. one seed). */
+  style?: string;
 }
 
 export interface LineChartOptions {
@@ -28,7 +35,14 @@ export interface LineChartOptions {
 
 /** Rows {series, x, y} of the series, without non-finite values or ≤ 0 on a log axis. */
 export function seriesRows(series: Series[], x: AxisSpec, y: AxisSpec) {
-  const rows: { series: string; x: number; y: number; order: number }[] = [];
+  const rows: {
+    series: string;
+    group: string;
+    style: string;
+    x: number;
+    y: number;
+    order: number;
+  }[] = [];
   for (const s of series) {
     if (s.x.length !== s.y.length) {
       throw new Error(`series '${s.name}' has ${s.x.length} x values and ${s.y.length} y values`);
@@ -38,17 +52,28 @@ export function seriesRows(series: Series[], x: AxisSpec, y: AxisSpec) {
       const b = s.y[i];
       if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
       if ((x.log && a <= 0) || (y.log && b <= 0)) continue;
-      rows.push({ series: s.name, x: a, y: b, order: i });
+      rows.push({
+        series: s.name,
+        group: s.group ?? s.name,
+        style: s.style ?? '',
+        x: a,
+        y: b,
+        order: i,
+      });
     }
   }
   return rows;
 }
 
-/** A line chart with one coloured line per series and a legend. Cost: one Vega render. */
+/**
+ * A line chart with one line per series and a legend: a colour per series, or per group (ordered)
+ * with a dash pattern per style. Cost: one Vega render.
+ */
 export async function lineChart(options: LineChartOptions): Promise<string> {
   const { x, y, series } = options;
   const rows = seriesRows(series, x, y);
   const dots = options.points ?? series.every((s) => s.x.length <= 60);
+  const grouped = series.some((s) => s.group !== undefined);
   return renderVegaLite({
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: options.title,
@@ -69,12 +94,35 @@ export async function lineChart(options: LineChartOptions): Promise<string> {
         title: y.label,
         scale: y.log ? { type: 'log' } : { zero: false },
       },
-      color: {
-        field: 'series',
-        type: 'nominal',
-        title: null,
-        sort: series.map((s) => s.name),
-      },
+      ...(grouped
+        ? {
+            color: {
+              field: 'group',
+              type: 'ordinal',
+              title: null,
+              sort: [...new Set(series.map((s) => s.group as string))],
+              scale: { scheme: 'viridis' },
+            },
+            detail: { field: 'series', type: 'nominal' },
+            ...(series.some((s) => s.style)
+              ? {
+                  strokeDash: {
+                    field: 'style',
+                    type: 'nominal',
+                    title: null,
+                    sort: [...new Set(series.map((s) => s.style ?? ''))],
+                  },
+                }
+              : {}),
+          }
+        : {
+            color: {
+              field: 'series',
+              type: 'nominal',
+              title: null,
+              sort: series.map((s) => s.name),
+            },
+          }),
       order: { field: 'order', type: 'quantitative' },
     },
   });
