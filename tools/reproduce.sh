@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the results of docs/reproduction.md, one experiment per argument:
 #
-#   tools/reproduce.sh toy | mnist-batch | mnist-lr | cifar | compare | all
+#   tools/reproduce.sh toy | mnist-batch | mnist-lr | cifar | compare | compare-wide | all
 #
 # Each writes docs/reproduction/NAME/ with the exact command shown in the report. Sweeps are
 # resumable: an interrupted one continues where it stopped when run again. Build first
@@ -25,9 +25,11 @@ run() {
     cifar) pacgen sweep --data synthetic-cifar --model cifar-cnn --optimizers adam --lrs 0.001 --batch-sizes 16,32,64,128 --seeds 1,2 \
         --train-subset 256 --test-subset 500 --target-loss 0.01 --max-epochs 150 --psi-every log --psi-samples 128 --probes 4 --rho-probes 1 --out "$OUT/cifar" ;;
     compare) pacgen compare --out "$OUT/compare" --force ;;
-    all) for e in toy mnist-batch mnist-lr cifar compare; do run "$e"; done ;;
-    *) echo "tools/reproduce.sh: unknown experiment '$1' (toy, mnist-batch, mnist-lr, cifar, compare, all)" >&2; exit 2 ;;
+    # perturbedOPT with the paper's neighbourhood (ε = 0.1) and a larger noise scale.
+    compare-wide) pacgen compare --methods plain,perturbed-secant,perturbed-probes --epsilon 0.1 --scale 0.05 --out "$OUT/compare-wide" --force ;;
+    all) for e in toy mnist-batch mnist-lr cifar compare compare-wide; do run "$e"; done ;;
+    *) echo "tools/reproduce.sh: unknown experiment '$1' (toy, mnist-batch, mnist-lr, cifar, compare, compare-wide, all)" >&2; exit 2 ;;
   esac
 }
-[ $# -ge 1 ] || { echo "usage: tools/reproduce.sh toy|mnist-batch|mnist-lr|cifar|compare|all" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: tools/reproduce.sh toy|mnist-batch|mnist-lr|cifar|compare|compare-wide|all" >&2; exit 2; }
 for e in "$@"; do run "$e"; done
