@@ -47,19 +47,22 @@ const CURVE_LABEL: Record<CurveKey, string> = {
   testLoss: 'test loss',
 };
 
+/** One series per run: curve `key` against the epoch (or against another curve, `xKey`). */
 function series(
   runs: SweepRunResult[],
   key: CurveKey,
   label: (r: SweepRunResult) => string,
   group?: (r: SweepRunResult) => Pick<Series, 'group' | 'style'>,
+  xKey: 'epoch' | CurveKey = 'epoch',
 ): Series[] {
   return runs.map((r) => {
     const x: number[] = [];
     const y: number[] = [];
-    r.curves.epoch.forEach((e, i) => {
+    r.curves.epoch.forEach((_, i) => {
+      const u = r.curves[xKey][i];
       const v = r.curves[key][i];
-      if (v !== null && Number.isFinite(v)) {
-        x.push(e);
+      if (u !== null && v !== null && Number.isFinite(u) && Number.isFinite(v)) {
+        x.push(u);
         y.push(v);
       }
     });
@@ -150,25 +153,41 @@ export async function curveFigures(result: SweepResult): Promise<Record<string, 
         height: 280,
       });
     }
+    // The gap at equal fit: runs compared at the same training loss, whatever their epochs.
+    const fit = series(p.runs, 'gap', label, group, 'trainLoss').filter((x) => x.x.length > 0);
+    if (fit.length > 0) {
+      figures[`gap-vs-train-loss-${p.stem}`] = await lineChart({
+        title: `gap against the training loss: ${p.title}`,
+        x: { label: 'training loss (log scale; training goes right to left)', log: true },
+        y: { label: CURVE_LABEL.gap },
+        series: fit,
+        width: 440,
+        height: 280,
+        points: false,
+      });
+    }
   }
   return figures;
 }
 
-/** One scatter per measure: its final value against the final gap, coloured by batch size. */
+/** One scatter per measure: its final value against the final gap, coloured by batch size (or learning rate). */
 export async function scatterFigures(result: SweepResult): Promise<Record<string, string>> {
   const figures: Record<string, string> = {};
   const ok = result.runs.filter((r) => r.measures !== null);
-  const groups = [...new Set(ok.map((r) => r.point.batchSize))].sort((a, b) => a - b);
+  // Colour by the batch size, or by the learning rate when only that varies.
+  const byLr = !variedAxes(ok).batchSize && variedAxes(ok).learningRate;
+  const key = (r: SweepRunResult) => (byLr ? r.point.learningRate : r.point.batchSize);
+  const groups = [...new Set(ok.map(key))].sort((a, b) => a - b);
   for (const c of result.correlations.final) {
     const info = MEASURE_INFO[c.measure];
     figures[`scatter-${c.measure}`] = await scatter({
       title: `${info.label} vs gap: τ = ${fmt(c.all.tau, 3)} (n = ${c.all.n})`,
       x: { label: `${info.label} (${info.unit})`, log: c.measure === 'magnitudeFlatness' },
       y: { label: 'final gap (test − train loss)' },
-      series: groups.map((bs) => {
-        const runs = ok.filter((r) => r.point.batchSize === bs);
+      series: groups.map((g) => {
+        const runs = ok.filter((r) => key(r) === g);
         return {
-          name: `bs ${bs}`,
+          name: byLr ? `lr ${g}` : `bs ${g}`,
           x: runs.map((r) => r.measures?.values[c.measure]?.value ?? NaN),
           y: runs.map((r) => r.final.gap),
         };
