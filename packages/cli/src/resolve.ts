@@ -98,6 +98,33 @@ function keepTest(test: Dataset | undefined, size: number | undefined): Dataset 
   return size === 0 ? undefined : test;
 }
 
+/** The data flags of the training experiments (`sweep`, `compare`). */
+export interface ExperimentDataArgs {
+  data: string;
+  normalize: 'none' | 'standard';
+  'train-subset': number;
+  'test-subset': number;
+  seed: number;
+}
+
+/**
+ * The training and test subsets of an experiment's --data; a set without a test split is a
+ * failure naming `purpose` (what the test set is needed for).
+ */
+export async function resolveExperimentData(
+  argv: ExperimentDataArgs,
+  purpose: string,
+): Promise<ResolvedData & { test: Dataset }> {
+  const data = await resolveData(argv.data, {
+    trainSize: argv['train-subset'],
+    testSize: argv['test-subset'],
+    seed: argv.seed,
+    normalization: argv.normalize,
+  });
+  if (!data.test) throw new CliError(`data ${argv.data} has no test set: ${purpose}`);
+  return { ...data, test: data.test };
+}
+
 /**
  * Loads the data set named by `spec` (see DATA_FORMS). File problems are failures (exit 1);
  * an unknown name is a usage error (exit 2).

@@ -1,6 +1,4 @@
-import { Random } from '@pacgen/core-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset } from '../src/data/dataset.js';
 import {
   COMPARE_METHODS,
   adam,
@@ -14,21 +12,7 @@ import {
   type CompareResult,
   type CompareRun,
 } from '../src/index.js';
-
-/** Two noisy interleaved half-moons (labels 0/1). */
-function moons(n: number, seed: number, name: string): Dataset {
-  const rng = new Random(seed);
-  const x = new Float32Array(2 * n);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
-    const t = Math.PI * rng.uniform();
-    x[2 * i] = (label ? 1 - Math.cos(t) : Math.cos(t)) + 0.2 * rng.normal();
-    x[2 * i + 1] = (label ? 0.5 - Math.sin(t) : Math.sin(t)) + 0.2 * rng.normal();
-    y[i] = label;
-  }
-  return { name, x, y, n, inputShape: [2], numClasses: 2 };
-}
+import { moons } from './helpers.js';
 
 const specFor = (dropout: number) => mlp({ inputShape: [2], hidden: [16], numClasses: 2, dropout });
 const data = { name: 'moons', train: moons(128, 1, 'train'), test: moons(96, 2, 'test') };

@@ -9,6 +9,7 @@ import {
   type LayerSpec,
 } from '@pacgen/core-wasm';
 import { EigenvalueDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
+import type { Dataset } from '../src/data/dataset.js';
 import { networkObjective, type Objective } from '../src/index.js';
 
 type Vec = Float64Array;
@@ -229,3 +230,18 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
 }
 
 export const diagonalOf = (H: readonly Vec[]): Vec => Float64Array.from(H, (row, i) => row[i]);
+
+/** Two noisy interleaved half-moons in 2-D (labels 0/1), `noise` the sd of the jitter. */
+export function moons(n: number, seed: number, name: string, noise = 0.2): Dataset {
+  const rng = new Random(seed);
+  const x = new Float32Array(2 * n);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = i % 2;
+    const t = Math.PI * rng.uniform();
+    x[2 * i] = (label ? 1 - Math.cos(t) : Math.cos(t)) + noise * rng.normal();
+    x[2 * i + 1] = (label ? 0.5 - Math.sin(t) : Math.sin(t)) + noise * rng.normal();
+    y[i] = label;
+  }
+  return { name, x, y, n, inputShape: [2], numClasses: 2 };
+}

@@ -17,21 +17,10 @@ import {
   type EpochRecord,
   type TrainOptions,
 } from '../src/index.js';
+import { moons as halfMoons } from './helpers.js';
 
-/** Two interleaved noisy half-moons in 2-D (labels 0/1). */
-function moons(n: number, seed: number, name: string): Dataset {
-  const rng = new Random(seed);
-  const x = new Float32Array(2 * n);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const label = i % 2;
-    const t = Math.PI * rng.uniform();
-    x[2 * i] = (label ? 1 - Math.cos(t) : Math.cos(t)) + 0.15 * rng.normal();
-    x[2 * i + 1] = (label ? 0.5 - Math.sin(t) : Math.sin(t)) + 0.15 * rng.normal();
-    y[i] = label;
-  }
-  return { name, x, y, n, inputShape: [2], numClasses: 2 };
-}
+/** The half-moons of the helpers with a jitter of 0.15. */
+const moons = (n: number, seed: number, name: string) => halfMoons(n, seed, name, 0.15);
 
 const spec: NetworkSpec = {
   inputShape: [2],

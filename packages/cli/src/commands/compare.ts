@@ -29,13 +29,13 @@ import {
   sigmaRows,
 } from '../compare-report.js';
 import { createContext, type GlobalArgs } from '../context.js';
-import { CliError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { duration, fmt, int, pct, table } from '../format.js';
 import { breathe } from '../interrupt.js';
 import { intArg, listArg, numArg, figureOptions } from '../options.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { figureFiles } from '../plot/index.js';
-import { DATA_FORMS, checkCompatible, resolveData, resolveModel } from '../resolve.js';
+import { DATA_FORMS, checkCompatible, resolveExperimentData, resolveModel } from '../resolve.js';
 
 interface CompareArgs extends GlobalArgs {
   data: string;
@@ -279,14 +279,8 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
     const out = resolve(argv.out);
     const preset = comparisonPreset(argv.model);
     await checkOutputTarget(out, argv.force);
-    const data = await resolveData(argv.data, {
-      trainSize: argv['train-subset'],
-      testSize: argv['test-subset'],
-      seed: argv.seed,
-      normalization: argv.normalize,
-    });
+    const data = await resolveExperimentData(argv, 'the comparison needs one');
     const test = data.test;
-    if (!test) throw new CliError(`data ${argv.data} has no test set: the comparison needs one`);
     const shape = { inputShape: data.train.inputShape, numClasses: data.train.numClasses };
     const base = await resolveModel(
       preset.name === 'mlp' ? argv.model : `${preset.name}:dropout=0`,

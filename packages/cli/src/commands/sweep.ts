@@ -26,7 +26,7 @@ import { breathe } from '../interrupt.js';
 import { intArg, listArg, numArg, figureOptions } from '../options.js';
 import { toJsonText } from '../output.js';
 import { figureFiles } from '../plot/index.js';
-import { DATA_FORMS, checkCompatible, resolveData, resolveModel } from '../resolve.js';
+import { DATA_FORMS, checkCompatible, resolveExperimentData, resolveModel } from '../resolve.js';
 import {
   curveFigures,
   curvesCsv,
@@ -270,13 +270,7 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
     const t0 = Date.now();
     const out = resolve(argv.out);
     await prepareOut(out, argv.force);
-    const data = await resolveData(argv.data, {
-      trainSize: argv['train-subset'],
-      testSize: argv['test-subset'],
-      seed: argv.seed,
-      normalization: argv.normalize,
-    });
-    if (!data.test) throw new CliError(`data ${argv.data} has no test set: a sweep needs the gap`);
+    const data = await resolveExperimentData(argv, 'a sweep needs the gap');
     const model = await resolveModel(argv.model, {
       data: { inputShape: data.train.inputShape, numClasses: data.train.numClasses },
     });
