@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the results of docs/reproduction.md, one experiment per argument:
 #
-#   tools/reproduce.sh toy | mnist-batch | mnist-lr | cifar | compare | compare-wide | all
+#   tools/reproduce.sh toy | mnist-batch | mnist-lr | cifar | compare | compare-wide | compare-sam-budget | all
 #
 # Each writes docs/reproduction/NAME/ with the exact command shown in the report. Sweeps are
 # resumable: an interrupted one continues where it stopped when run again. Build first
@@ -27,9 +27,11 @@ run() {
     compare) pacgen compare --out "$OUT/compare" --force ;;
     # perturbedOPT with the paper's neighbourhood (ε = 0.1) and a larger noise scale.
     compare-wide) pacgen compare --methods plain,perturbed-secant,perturbed-probes --epsilon 0.1 --scale 0.05 --out "$OUT/compare-wide" --force ;;
-    all) for e in toy mnist-batch mnist-lr cifar compare compare-wide; do run "$e"; done ;;
-    *) echo "tools/reproduce.sh: unknown experiment '$1' (toy, mnist-batch, mnist-lr, cifar, compare, compare-wide, all)" >&2; exit 2 ;;
+    # SAM and ASAM at the gradient budget of plain's 30 epochs: 15 epochs of 2 gradients a step.
+    compare-sam-budget) pacgen compare --methods plain,sam,asam --epochs 15 --out "$OUT/compare-sam-budget" --force ;;
+    all) for e in toy mnist-batch mnist-lr cifar compare compare-wide compare-sam-budget; do run "$e"; done ;;
+    *) echo "tools/reproduce.sh: unknown experiment '$1' (toy, mnist-batch, mnist-lr, cifar, compare, compare-wide, compare-sam-budget, all)" >&2; exit 2 ;;
   esac
 }
-[ $# -ge 1 ] || { echo "usage: tools/reproduce.sh toy|mnist-batch|mnist-lr|cifar|compare|compare-wide|all" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: tools/reproduce.sh toy|mnist-batch|mnist-lr|cifar|compare|compare-wide|compare-sam-budget|all" >&2; exit 2; }
 for e in "$@"; do run "$e"; done
