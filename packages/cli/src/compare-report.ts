@@ -12,7 +12,7 @@ import type {
   MeanSd,
 } from '@pacgen/metrics';
 import { toCsv } from './csv.js';
-import { fmt, int, pct } from './format.js';
+import { fmt, int, markdownTable, pct } from './format.js';
 import { barChart, lineChart, type Bar, type Series } from './plot/index.js';
 
 /** A number with a real minus sign (for tables and sentences, not data files). */
@@ -95,15 +95,6 @@ export function sigmaRows(result: CompareResult): string[][] {
       'ĥ mean (final)',
     ],
     ...rows,
-  ];
-}
-
-function markdownTable(rows: string[][]): string[] {
-  const [head, ...body] = rows;
-  return [
-    `| ${head.join(' | ')} |`,
-    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...body.map((r) => `| ${r.join(' | ')} |`),
   ];
 }
 

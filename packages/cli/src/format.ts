@@ -52,3 +52,13 @@ export function keyValues(pairs: [string, string][]): string {
   const w = Math.max(...pairs.map(([k]) => k.length));
   return pairs.map(([k, v]) => `${`${k}:`.padEnd(w + 2)}${v}`).join('\n');
 }
+
+/** A markdown table: the first row is the header; the first column left-aligned, the rest right. */
+export function markdownTable(rows: readonly (readonly string[])[]): string[] {
+  const [head, ...body] = rows;
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ];
+}

@@ -10,7 +10,7 @@ import {
   type SweepRunResult,
 } from '@pacgen/metrics';
 import { toCsv } from './csv.js';
-import { fmt } from './format.js';
+import { fmt, markdownTable } from './format.js';
 import { htmlReport, lineChart, scatter, type ReportSection, type Series } from './plot/index.js';
 
 const CAUTION =
@@ -235,11 +235,7 @@ export function tauMarkdown(result: SweepResult): string {
   const { columns, rows } = tauRows(result);
   const cell = (v: string | number | null) =>
     v === null ? '–' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : fmt(v, 3)) : v;
-  const lines = [
-    `| ${columns.join(' | ')} |`,
-    `| ${columns.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ];
+  const lines = markdownTable([columns, ...rows.map((r) => r.map(cell))]);
   const ep = result.correlations.epochwise
     .map(
       (e) =>

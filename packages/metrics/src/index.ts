@@ -122,6 +122,7 @@ export {
 export { oracleHvp, oracleObjective } from './optim/oracle-objective.js';
 export { mixSeed } from './optim/seeds.js';
 export {
+  checkPsiSchedule,
   onPsiSchedule,
   train,
   type EpochEvent,
@@ -319,6 +320,8 @@ export {
   type SweepRunResult,
   type SweepSettings,
 } from './experiments/sweep.js';
+
+export { historyColumn, historyCurves, type RunCurves } from './experiments/curves.js';
 
 // The perturbed-optimization comparison of METHOD.md §5.
 export {

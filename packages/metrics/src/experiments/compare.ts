@@ -11,9 +11,11 @@ import { checkInt, checkRange } from '../optim/checks.js';
 import { perturbedOpt } from '../optim/perturbed.js';
 import { asam, sam } from '../optim/sam.js';
 import { mixSeed } from '../optim/seeds.js';
+import { historyColumn, historyCurves, type RunCurves } from './curves.js';
 import { kendallTau, type KendallResult } from './kendall.js';
 import type { GradientTransformation, Optimizer } from '../optim/types.js';
 import {
+  checkPsiSchedule,
   train,
   type EpochEvent,
   type EpochRecord,
@@ -288,15 +290,7 @@ export interface CompareSettings extends ComparisonVariantSettings {
 }
 
 /** Per-epoch curves of a run (null where not evaluated; σ only for perturbedOPT). */
-export interface CompareCurves {
-  epoch: number[];
-  trainLoss: (number | null)[];
-  testLoss: (number | null)[];
-  gap: (number | null)[];
-  trainAccuracy: (number | null)[];
-  testAccuracy: (number | null)[];
-  psi: (number | null)[];
-  psiStar: (number | null)[];
+export interface CompareCurves extends RunCurves {
   /** σ of perturbedOPT's last step of the epoch (parameter units; 0 during warm-up). */
   sigmaMean: (number | null)[];
   sigmaMedian: (number | null)[];
@@ -431,20 +425,11 @@ export function compareRunName(method: CompareMethod, seed: number): string {
   return `${method}_seed${seed}`;
 }
 
-/** Per-epoch curves from a training history. */
+/** Per-epoch curves from a training history, with perturbedOPT's σ diagnostics. */
 function curvesOf(history: readonly EpochRecord[]): CompareCurves {
-  const col = (f: (r: EpochRecord) => number | null | undefined) =>
-    history.map((r) => f(r) ?? null);
-  const diag = (k: string) => col((r) => r.optimizer?.[k]);
+  const diag = (k: string) => historyColumn(history, (r) => r.optimizer?.[k]);
   return {
-    epoch: history.map((r) => r.epoch),
-    trainLoss: col((r) => r.trainLoss),
-    testLoss: col((r) => r.testLoss),
-    gap: col((r) => r.gap),
-    trainAccuracy: col((r) => r.trainAccuracy),
-    testAccuracy: col((r) => r.testAccuracy),
-    psi: col((r) => r.psi?.psi),
-    psiStar: col((r) => r.psi?.psiStar),
+    ...historyCurves(history),
     sigmaMean: diag('sigmaMean'),
     sigmaMedian: diag('sigmaMedian'),
     sigmaMin: diag('sigmaMin'),
@@ -571,12 +556,7 @@ export async function compareTraining(options: CompareOptions): Promise<CompareR
   const seeds = checkSeeds(options.seeds ?? [1, 2, 3]);
   const epochs = checkInt('compare epochs', options.epochs);
   const batchSize = checkInt('compare batchSize', options.batchSize);
-  const psiEvery = options.psiEvery ?? epochs;
-  if (psiEvery !== 'log' && !(Number.isInteger(psiEvery) && psiEvery >= 0)) {
-    throw new PacgenError(
-      `compare psiEvery must be an integer ≥ 0 or 'log', got ${String(psiEvery)}`,
-    );
-  }
+  const psiEvery = checkPsiSchedule(options.psiEvery ?? epochs);
   const psiSamples = checkInt('compare psiSamples', options.psiSamples ?? 256);
   const probes = checkInt('compare probes', options.probes ?? 8);
   const rhoProbes = checkInt('compare rhoProbes', options.rhoProbes ?? 2);

@@ -23,6 +23,7 @@ import {
   type StepEvent,
   type StopReason,
 } from '../train/train.js';
+import { historyCurves, type RunCurves } from './curves.js';
 import { granulatedTau, kendallTau, type GranulatedResult, type KendallResult } from './kendall.js';
 import {
   MEASURE_NAMES,
@@ -161,18 +162,7 @@ export interface SweepProgress {
 }
 
 /** Per-epoch curves of a run (null where not evaluated). */
-export interface SweepCurves {
-  epoch: number[];
-  trainLoss: (number | null)[];
-  testLoss: (number | null)[];
-  gap: (number | null)[];
-  trainAccuracy: (number | null)[];
-  testAccuracy: (number | null)[];
-  psi: (number | null)[];
-  psiStar: (number | null)[];
-  curvatureFraction: (number | null)[];
-  curvatureFractionStar: (number | null)[];
-}
+export type SweepCurves = RunCurves;
 
 /** What a finished run writes to runs/NAME.json. */
 export interface SweepRunResult {
@@ -323,22 +313,6 @@ function checkBudget(b: SweepBudget): void {
       throw new PacgenError(`sweep budget ${k} must be an integer ≥ ${min}, got ${v}`);
     }
   }
-}
-
-/** Per-epoch curves from a training history. */
-function curvesOf(history: Awaited<ReturnType<typeof train>>['history']): SweepCurves {
-  return {
-    epoch: history.map((r) => r.epoch),
-    trainLoss: history.map((r) => r.trainLoss),
-    testLoss: history.map((r) => r.testLoss),
-    gap: history.map((r) => r.gap),
-    trainAccuracy: history.map((r) => r.trainAccuracy),
-    testAccuracy: history.map((r) => r.testAccuracy),
-    psi: history.map((r) => r.psi?.psi ?? null),
-    psiStar: history.map((r) => r.psi?.psiStar ?? null),
-    curvatureFraction: history.map((r) => r.psi?.curvatureFraction ?? null),
-    curvatureFractionStar: history.map((r) => r.psi?.curvatureFractionStar ?? null),
-  };
 }
 
 /** Names the settings that differ between two sweeps (empty when equal). */
@@ -564,7 +538,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
         trainAccuracy: last?.trainAccuracy ?? NaN,
         testAccuracy: last?.testAccuracy ?? NaN,
       },
-      curves: curvesOf(r.history),
+      curves: historyCurves(r.history),
       measures,
       resumedFrom: r.resumedFrom,
       seconds: { train: trainSeconds, measures: (Date.now() - tm) / 1000 },

@@ -451,7 +451,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 /** When a training run reports Ψ: every k epochs (0: never, besides the end), or at 0, 1, 2, 4, 8, …. */
 export type PsiSchedule = number | 'log';
 
-function checkPsiSchedule(s: PsiSchedule): PsiSchedule {
+/** `s` when it is a valid Ψ schedule (an integer ≥ 0 or 'log'); a PacgenError otherwise. */
+export function checkPsiSchedule(s: PsiSchedule): PsiSchedule {
   return s === 'log' ? s : checkEvery('psiEvery', s);
 }
 
