@@ -1,6 +1,8 @@
 // Shape inference and validation of a NetworkSpec, and the parameter layout. Produces the
 // layer records the WebAssembly engine interprets (see assembly/program.ts for the fields).
 
+import { describeValue } from './describe.js';
+import { checkEngineMemory } from './engine-memory.js';
 import { PacgenError } from './errors.js';
 import type { Activation, LayerSpec, Loss, NetworkSpec } from './spec.js';
 
@@ -83,12 +85,16 @@ export interface CompiledNetwork {
 }
 
 const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+/** Own keys only: a name like 'toString' or '__proto__' must not find Object.prototype's. */
+const hasOwn = (o: object, k: unknown): boolean =>
+  typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k);
 const pair = (v: number | [number, number]): [number, number] =>
   Array.isArray(v) ? [v[0], v[1]] : [v, v];
 
 function positiveInt(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new PacgenError(`${what} must be a positive integer, got ${String(v)}`);
+    throw new PacgenError(`${what} must be a positive integer, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -97,7 +103,13 @@ function positiveInt(v: unknown, what: string): number {
 function expand(layers: LayerSpec[]): LayerSpec[] {
   const out: LayerSpec[] = [];
   layers.forEach((l, i) => {
-    const name = l.name ?? `${l.type}_${i}`;
+    if (typeof l !== 'object' || l === null || Array.isArray(l)) {
+      throw new PacgenError(`layer ${i} is not an object, got ${describeValue(l)}`);
+    }
+    if (l.name !== undefined && typeof l.name !== 'string') {
+      throw new PacgenError(`layer ${i}: name must be a string, got ${describeValue(l.name)}`);
+    }
+    const name = l.name ?? `${typeof l.type === 'string' ? l.type : 'layer'}_${i}`;
     if ((l.type === 'dense' || l.type === 'conv2d') && l.activation && l.activation !== 'linear') {
       out.push({ ...l, name, activation: undefined });
       out.push({ type: 'activation', activation: l.activation, name: `${name}_act` });
@@ -112,9 +124,9 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
     throw new PacgenError('network spec needs inputShape, e.g. [784] or [28, 28, 1]');
   }
   spec.inputShape.forEach((d, i) => positiveInt(d, `inputShape[${i}]`));
-  if (!(spec.loss in LOSS_CODE)) {
+  if (!hasOwn(LOSS_CODE, spec.loss)) {
     throw new PacgenError(
-      `unknown loss '${String(spec.loss)}' (use ${Object.keys(LOSS_CODE).join(', ')})`,
+      `unknown loss ${describeValue(spec.loss)} (use ${Object.keys(LOSS_CODE).join(', ')})`,
     );
   }
   if (!Array.isArray(spec.layers) || spec.layers.length === 0) {
@@ -140,6 +152,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
   const compiled: CompiledLayer[] = [];
   const tensors: TensorInfo[] = [];
   const byName = new Map<string, CompiledLayer>();
+  const kernels = new Map<string, TensorInfo>();
   let shape = [...spec.inputShape];
   let numWeights = 0;
   let maxWidth = prod(shape);
@@ -147,9 +160,10 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
 
   for (const l of layers) {
     const name = l.name as string;
-    if (names.has(name)) throw new PacgenError(`duplicate layer name '${name}'`);
+    if (names.has(name)) throw new PacgenError(`duplicate layer name ${describeValue(name)}`);
     names.add(name);
-    const where = `layer '${name}' (${l.type})`;
+    // Only read for the known types of the switch below; the default branch describes others.
+    const where = `layer ${describeValue(name)} (${typeof l.type === 'string' ? l.type : '?'})`;
     const inShape = shape;
     const base = {
       name,
@@ -164,18 +178,24 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
     let layer: CompiledLayer;
     const params = (kernel: number[], bias: number | null, tie: string | undefined) => {
       if (tie !== undefined) {
-        const t = byName.get(tie);
-        if (!t) throw new PacgenError(`${where}: tie target '${tie}' is not an earlier layer`);
-        const tk = tensors.find((x) => x.name === `${t.name}/kernel`);
+        const t = typeof tie === 'string' ? byName.get(tie) : undefined;
+        if (!t) {
+          throw new PacgenError(
+            `${where}: tie target ${describeValue(tie)} is not an earlier layer`,
+          );
+        }
+        const tk = kernels.get(t.name);
         if (!tk || tk.shape.join() !== kernel.join() || t.biasOffset >= 0 !== (bias !== null)) {
           throw new PacgenError(
-            `${where}: cannot tie to '${tie}': parameter shapes differ (${tk?.shape.join('x') ?? 'none'} vs ${kernel.join('x')})`,
+            `${where}: cannot tie to ${describeValue(tie)}: parameter shapes differ (${tk?.shape.join('x') ?? 'none'} vs ${kernel.join('x')})`,
           );
         }
         return { w: t.weightOffset, b: t.biasOffset };
       }
       const w = numWeights;
-      tensors.push({ name: `${name}/kernel`, shape: kernel, offset: w, size: prod(kernel) });
+      const k = { name: `${name}/kernel`, shape: kernel, offset: w, size: prod(kernel) };
+      tensors.push(k);
+      kernels.set(name, k);
       numWeights += prod(kernel);
       let b = -1;
       if (bias !== null) {
@@ -237,7 +257,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
           pt = pl = p;
           OH = Math.floor((H + 2 * p - KH) / sh) + 1;
           OW = Math.floor((W + 2 * p - KW) / sw) + 1;
-        } else throw new PacgenError(`${where}: unknown padding '${String(padding)}'`);
+        } else throw new PacgenError(`${where}: unknown padding ${describeValue(padding)}`);
         if (OH < 1 || OW < 1) {
           throw new PacgenError(
             `${where}: window ${KH}x${KW} does not fit the ${H}x${W} input (output would be ${OH}x${OW})`,
@@ -282,7 +302,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
         break;
       case 'dropout': {
         if (typeof l.rate !== 'number' || !(l.rate >= 0 && l.rate < 1)) {
-          throw new PacgenError(`${where}: rate must be in [0, 1), got ${String(l.rate)}`);
+          throw new PacgenError(`${where}: rate must be in [0, 1), got ${describeValue(l.rate)}`);
         }
         layer = {
           ...base,
@@ -301,10 +321,16 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
             `${where}: softmax is only supported as the last layer with the softmax-cross-entropy loss`,
           );
         }
-        const code = ACTIVATION_CODE[l.activation];
-        if (code === undefined) {
+        if (!hasOwn(ACTIVATION_CODE, l.activation)) {
           throw new PacgenError(
-            `${where}: unknown activation '${String(l.activation)}' (use ${Object.keys(ACTIVATION_CODE).join(', ')})`,
+            `${where}: unknown activation ${describeValue(l.activation)} (use ${Object.keys(ACTIVATION_CODE).join(', ')})`,
+          );
+        }
+        const code = ACTIVATION_CODE[l.activation as keyof typeof ACTIVATION_CODE];
+        const alpha = l.activation === 'leaky-relu' ? (l.alpha ?? 0.01) : 0;
+        if (typeof alpha !== 'number' || !Number.isFinite(alpha)) {
+          throw new PacgenError(
+            `${where}: alpha must be a finite number, got ${describeValue(alpha)}`,
           );
         }
         layer = {
@@ -313,13 +339,13 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
           outShape: inShape,
           outSize: prod(inShape),
           ints: [code],
-          hyper: l.activation === 'leaky-relu' ? (l.alpha ?? 0.01) : 0,
+          hyper: alpha,
         };
         break;
       }
       default:
         throw new PacgenError(
-          `unsupported layer type '${String((l as { type: unknown }).type)}' (use dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, activation)`,
+          `unsupported layer type ${describeValue((l as { type: unknown }).type)} (use dense, conv2d, maxpool2d, avgpool2d, flatten, dropout, activation)`,
         );
     }
     compiled.push(layer);
@@ -339,9 +365,17 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
   let numParams = numWeights;
   if (spec.shared) {
     const { tensors: st, map: m } = spec.shared;
+    if (!Array.isArray(st) || m === null || typeof m !== 'object' || !Number.isInteger(m.length)) {
+      throw new PacgenError('shared needs a tensors list and a map of weight indices');
+    }
     let off = 0;
-    freeTensors = st.map((t) => {
-      t.shape.forEach((d, i) => positiveInt(d, `shared tensor '${t.name}' shape[${i}]`));
+    freeTensors = st.map((t, k) => {
+      if (typeof t?.name !== 'string' || !Array.isArray(t.shape)) {
+        throw new PacgenError(`shared tensor ${k} needs a name and a shape`);
+      }
+      t.shape.forEach((d, i) =>
+        positiveInt(d, `shared tensor ${describeValue(t.name)} shape[${i}]`),
+      );
       const info = { name: t.name, shape: [...t.shape], offset: off, size: prod(t.shape) };
       off += info.size;
       return info;
@@ -352,19 +386,21 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
         `shared.map has ${m.length} entries but the layers have ${numWeights} weights`,
       );
     }
-    map = Int32Array.from(m);
-    map.forEach((v, j) => {
+    // Checked before the Int32Array conversion, which would wrap or truncate a bad index.
+    for (let j = 0; j < m.length; j++) {
+      const v = m[j];
       if (!Number.isInteger(v) || v < 0 || v >= numParams) {
         throw new PacgenError(
-          `shared.map[${j}] = ${v} is outside the ${numParams} free parameters`,
+          `shared.map[${j}] = ${describeValue(v)} is outside the ${numParams} free parameters`,
         );
       }
-    });
+    }
+    map = Int32Array.from(m);
   }
   if (numParams === 0) throw new PacgenError('network has no parameters');
 
   const targetIsLabel = spec.loss === 'softmax-cross-entropy';
-  return {
+  const result: CompiledNetwork = {
     layers: compiled,
     tensors: freeTensors,
     numParams,
@@ -381,4 +417,8 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
     targetSize: targetIsLabel ? 1 : outputSize,
     targetIsLabel,
   };
+  // Before any caller allocates per parameter: a network that cannot fit at the smallest
+  // settings is refused here, with the figure.
+  checkEngineMemory(result, 'f32', 1);
+  return result;
 }

@@ -28,3 +28,11 @@ export {
 } from './network.js';
 export { Random } from './random.js';
 export { ParallelNetwork, type ParallelNetworkOptions } from './parallel/parallel-network.js';
+export { DESCRIBE_MAX_CHARS, describeValue } from './describe.js';
+export {
+  ENGINE_MEMORY_LIMIT,
+  checkEngineMemory,
+  engineMemoryBytes,
+  formatBytes,
+  formatCount,
+} from './engine-memory.js';

@@ -2,6 +2,13 @@
 // gradients and data live in the module's memory; the getters return typed-array views on it.
 
 import { compileNetwork, LOSS_CODE, type CompiledNetwork, type TensorInfo } from './compile.js';
+import {
+  ENGINE_MEMORY_LIMIT,
+  LAYER_RECORD_BYTES,
+  checkEngineMemory,
+  formatBytes,
+  formatCount,
+} from './engine-memory.js';
 import { PacgenError } from './errors.js';
 import { instantiateEngine, type EngineExports, type Precision } from './module.js';
 import { Random } from './random.js';
@@ -63,8 +70,6 @@ export function hvpStep(precision: Precision, v: ArrayLike<number>): number {
   return vmax === 0 ? 1 : defaultHvpStep(precision) / vmax;
 }
 
-const REC_BYTES = 128;
-
 export class Network {
   readonly compiled: CompiledNetwork;
   readonly precision: Precision;
@@ -113,6 +118,7 @@ export class Network {
       throw new PacgenError(`maxBatch must be a positive integer, got ${maxBatch}`);
     }
     const compiled = compileNetwork(spec);
+    checkEngineMemory(compiled, precision, maxBatch);
     const ex = await instantiateEngine(precision);
     return new Network(ex, compiled, precision, maxBatch);
   }
@@ -122,17 +128,21 @@ export class Network {
     const c = this.compiled;
     const ex = this.ex;
     const B = this.maxBatch;
-    const prog = ex.allocate(c.layers.length * REC_BYTES);
+    const prog = ex.allocate(c.layers.length * LAYER_RECORD_BYTES);
     const actPtrs = c.layers.map((l) => real(B * l.outSize));
     const auxPtrs = c.layers.map((l) =>
       l.aux
         ? ex.allocate(Math.max(1, B * l.aux.perSample) * (l.aux.kind === 'i32' ? 4 : this.bytes))
         : 0,
     );
-    const rec = new Int32Array(ex.memory.buffer, prog, (c.layers.length * REC_BYTES) / 4);
-    const hyper = new Float64Array(ex.memory.buffer, prog, (c.layers.length * REC_BYTES) / 8);
+    const rec = new Int32Array(ex.memory.buffer, prog, (c.layers.length * LAYER_RECORD_BYTES) / 4);
+    const hyper = new Float64Array(
+      ex.memory.buffer,
+      prog,
+      (c.layers.length * LAYER_RECORD_BYTES) / 8,
+    );
     c.layers.forEach((l, i) => {
-      const base = (i * REC_BYTES) / 4;
+      const base = (i * LAYER_RECORD_BYTES) / 4;
       rec[base + 0] = l.op;
       rec[base + 1] = l.inSize;
       rec[base + 2] = l.outSize;
@@ -141,7 +151,7 @@ export class Network {
       rec[base + 5] = actPtrs[i];
       rec[base + 6] = auxPtrs[i];
       l.ints.forEach((v, k) => (rec[base + 8 + k] = v));
-      hyper[(i * REC_BYTES + 96) / 8] = l.hyper;
+      hyper[(i * LAYER_RECORD_BYTES + 96) / 8] = l.hyper;
     });
     let mapPtr = 0,
       wPtr = 0,
@@ -285,6 +295,13 @@ export class Network {
     }
     const targetBytes = c.targetIsLabel ? 4 : this.bytes;
     if (n > this.dataPtr.cap) {
+      // The engine cannot grow past its limit: refuse with the figure instead of an abort.
+      const need = n * (c.inputSize * this.bytes + c.targetSize * targetBytes);
+      if (this.ex.memory.buffer.byteLength + need > ENGINE_MEMORY_LIMIT) {
+        throw new PacgenError(
+          `${formatCount(n)} samples need ${formatBytes(need)} of engine memory at ${this.precision} besides the network's ${formatBytes(this.ex.memory.buffer.byteLength)}; the limit is ${formatBytes(ENGINE_MEMORY_LIMIT)}: use fewer samples`,
+        );
+      }
       // The engine's allocator never frees: reuse the block when the new set fits.
       this.dataPtr = {
         x: this.ex.allocate(n * c.inputSize * this.bytes),

@@ -1,0 +1,67 @@
+// Untrusted values in error messages: a short one-line description instead of String(v) or
+// JSON.stringify(v), which recurse without limit (a nested array 10⁵ deep overflows the stack)
+// and can be megabytes long.
+
+/** The longest description {@link describeValue} returns by default (characters). */
+export const DESCRIBE_MAX_CHARS = 60;
+
+/**
+ * Describes any value in at most `max` characters (default 60) on one line, for error
+ * messages: strings quoted ('relu'), numbers as written, arrays and objects abbreviated
+ * ([1, [2, …]], {units: 3, …}). Never throws, never recurses deeper than `max` levels, and
+ * reads at most a few entries of an array or object, so it is safe on hostile input.
+ */
+export function describeValue(v: unknown, max = DESCRIBE_MAX_CHARS): string {
+  const limit = Math.max(4, Math.floor(max));
+  let s: string;
+  try {
+    s = render(v, limit + 1);
+  } catch {
+    // A getter or a proxy that throws: still one clear message.
+    return 'an unreadable value';
+  }
+  return s.length <= limit ? s : `${s.slice(0, limit - 1)}…`;
+}
+
+/** Renders `v` into about `budget` characters (a longer result is cut by the caller). */
+function render(v: unknown, budget: number): string {
+  if (budget <= 0) return '…';
+  switch (typeof v) {
+    case 'string': {
+      // JSON quoting escapes newlines and control characters: the message stays on one line.
+      const body = JSON.stringify(v.length > budget ? v.slice(0, budget) : v).slice(1, -1);
+      return `'${body}${v.length > budget ? '…' : ''}'`;
+    }
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+    case 'undefined':
+      return String(v);
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+  }
+  if (v === null) return 'null';
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.byteLength} bytes)`;
+  // A part that exhausts the budget ends the list: the caller's cut then shows '…'.
+  const parts: string[] = [];
+  let used = 2;
+  const add = (text: string): boolean => {
+    parts.push(text);
+    used += text.length + 2;
+    return used < budget;
+  };
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && add(render(v[i], budget - used)); i++);
+    return `[${parts.join(', ')}]`;
+  }
+  // for…in stops early, where Object.keys would first list every key of a huge object.
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+    const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : render(k, 20);
+    if (!add(`${key}: ${render(o[k], budget - used - key.length - 2)}`)) break;
+  }
+  return `{${parts.join(', ')}}`;
+}

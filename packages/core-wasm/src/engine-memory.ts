@@ -1,0 +1,90 @@
+// How much engine memory a network needs, computed from its compiled layout before anything is
+// allocated, so that a huge model (units 10¹⁵, an input dimension 2³¹) is refused with the
+// figure instead of failing inside the engine ("engine aborted") or in a typed-array
+// constructor ("Invalid typed array length").
+
+import type { CompiledNetwork } from './compile.js';
+import { PacgenError } from './errors.js';
+import type { Precision } from './module.js';
+
+/** The engine is 32-bit WebAssembly: at most 65,536 pages of 64 KiB (4 GiB) per instance. */
+export const ENGINE_MEMORY_LIMIT = 65_536 * 65_536;
+
+/** The size of one layer record in the engine's program (see assembly/program.ts). */
+export const LAYER_RECORD_BYTES = 128;
+
+/** The allocator pads every block by one SIMD vector (assembly/index.ts `allocate`). */
+const BLOCK_PADDING = 16;
+
+/** The module's initial memory (`--initialMemory 16` pages): its static data and stack. */
+const BASE_BYTES = 16 * 65_536;
+
+/**
+ * Bytes of engine memory a network takes at a precision and chunk size: exactly what
+ * `Network` allocates for it (parameters, gradients, scratch, activations), data excluded.
+ */
+export function engineMemoryBytes(
+  c: CompiledNetwork,
+  precision: Precision,
+  maxBatch: number,
+): number {
+  const real = precision === 'f32' ? 4 : 8;
+  const B = maxBatch;
+  const block = (bytes: number) => Math.max(1, bytes) + BLOCK_PADDING;
+  const reals = (count: number) => block(Math.max(1, count) * real);
+  let total = BASE_BYTES + 7 * reals(c.numParams) + block(c.layers.length * LAYER_RECORD_BYTES);
+  for (const l of c.layers) {
+    total += reals(B * l.outSize);
+    if (l.aux) total += block(B * l.aux.perSample * (l.aux.kind === 'i32' ? 4 : real));
+  }
+  if (c.map) total += block(c.map.length * 4) + 2 * reals(c.numWeights);
+  total += 2 * reals(B * c.maxWidth) + reals(c.maxMatrix) + reals(B * c.inputSize);
+  total += block(B * (c.targetIsLabel ? 4 : c.targetSize * real));
+  return total;
+}
+
+/** A byte count in words: '512 B', '3.2 MiB', '4.0 GiB', '8.9e5 EiB'. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'more than 1e308 B';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let u = 0;
+  let x = bytes;
+  while (x >= 1024 && u < units.length - 1) {
+    x /= 1024;
+    u++;
+  }
+  if (u === 0) return `${x} B`;
+  return x >= 1e4 ? `${exponential(x)} ${units[u]}` : `${x.toFixed(1)} ${units[u]}`;
+}
+
+/** '1.0e15' rather than JavaScript's '1.0e+15'. */
+const exponential = (x: number) => x.toExponential(1).replace('e+', 'e');
+
+/** A count in words for messages: '21,840', or '1.0e15' when it is beyond exact integers. */
+export function formatCount(n: number): string {
+  if (!Number.isFinite(n)) return 'more than 1e308';
+  return n < 1e12 ? Math.round(n).toLocaleString('en-US') : exponential(n);
+}
+
+/**
+ * Throws a PacgenError when a network cannot fit in the engine at `precision` and chunk size
+ * `maxBatch`, naming the figure, the limit and the largest parts. `compileNetwork` calls it with
+ * the smallest settings (f32, one sample), `Network.create` with the real ones.
+ */
+export function checkEngineMemory(
+  c: CompiledNetwork,
+  precision: Precision,
+  maxBatch: number,
+): void {
+  const need = engineMemoryBytes(c, precision, maxBatch);
+  if (need <= ENGINE_MEMORY_LIMIT) return;
+  let widest = c.layers[0];
+  for (const l of c.layers) if (l.outSize > widest.outSize) widest = l;
+  const settings =
+    maxBatch === 1 && precision === 'f32'
+      ? 'even at f32 and one sample a chunk'
+      : `at ${precision} with chunks of ${maxBatch} samples`;
+  throw new PacgenError(
+    `network needs ${formatBytes(need)} of engine memory ${settings} (${formatCount(c.numParams)} parameters, input ${formatCount(c.inputSize)} values, widest layer '${widest.name}' ${formatCount(widest.outSize)} values); the limit is ${formatBytes(ENGINE_MEMORY_LIMIT)}`,
+  );
+}
