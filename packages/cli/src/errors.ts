@@ -3,6 +3,7 @@
 // (a missing or malformed file, a run that could not finish).
 
 import { PacgenError } from '@pacgen/core-wasm';
+import { ioReason } from '@pacgen/metrics';
 
 /** Exit codes of the `pacgen` binary. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
@@ -58,7 +59,7 @@ export function describeError(e: unknown): { message: string; hint: string; exit
     // The library names the file or value at fault; the user fixes that input.
     return {
       message: e.message,
-      hint: 'fix the file or value named above (run with --help for the options)',
+      hint: ioHint(e.code) ?? 'fix the file or value named above (run with --help for the options)',
       exitCode: EXIT.failure,
     };
   }
@@ -66,7 +67,7 @@ export function describeError(e: unknown): { message: string; hint: string; exit
   if (err && typeof err === 'object' && typeof err.code === 'string' && err.path) {
     return {
       message: `${err.path}: ${ioReason(err)}`,
-      hint: 'check the path and its permissions',
+      hint: ioHint(err.code) ?? 'check the path and its permissions',
       exitCode: EXIT.failure,
     };
   }
@@ -90,23 +91,19 @@ export function reportError(e: unknown, verbose: boolean): number {
   return exitCode;
 }
 
-/** A file-system error code in words. */
-export function ioReason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  switch (err?.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOTDIR':
-      return 'not a directory';
+/** What to do about a file-system failure with this error code, or undefined when unknown. */
+export function ioHint(code: string | undefined): string | undefined {
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'free some space, or choose an output path on another disk';
+    case 'EROFS':
+      return 'the file system is read-only: choose an output path on another one';
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied';
-    case 'ENOSPC':
-      return 'no space left on the device';
+      return 'choose a path you may write, or fix its permissions';
     default:
-      return err?.message ?? String(e);
+      return undefined;
   }
 }
 

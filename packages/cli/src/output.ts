@@ -1,12 +1,23 @@
-// Atomic output: a command writes its files into a temporary folder beside the target and
-// renames it into place at the end, so a failure (or Ctrl-C) never leaves half-written output.
+// Output folders, safely: a command first claims its output (a lock, recovery of a commit a crash
+// interrupted, leftovers of killed runs removed, refusal of folders holding files pacgen did not
+// write, a writable file system with room), then writes into a temporary folder beside the
+// target and moves it into place with a crash-safe commit (`replaceDir` of @pacgen/metrics), so
+// a failure, Ctrl-C or kill -9 never leaves half-written output and never loses the old one.
 
-import { existsSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { CliError, ioReason } from './errors.js';
+import { rmSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import {
+  foreignFiles,
+  ioReason,
+  recoverReplace,
+  removeStaleTempFiles,
+  replaceDir,
+} from '@pacgen/metrics';
+import { CliError, ioHint } from './errors.js';
 import { jsonReplacer } from './context.js';
 import { onInterrupt } from './interrupt.js';
+import { lockOutput } from './output-lock.js';
 
 /** A folder being written: files go under `path`; `commit` moves it to `target`. */
 export interface StagedDir {
@@ -14,36 +25,182 @@ export interface StagedDir {
   readonly path: string;
   /** The final location. */
   readonly target: string;
-  /** Renames the temporary folder to the target (replacing it when allowed). */
+  /** Moves the temporary folder to the target (replacing pacgen's previous output there). */
   commit(): Promise<void>;
   /** Removes the temporary folder (safe to call after commit). */
   discard(): Promise<void>;
 }
 
+/** How a command claims its output. */
+export interface OutputOptions {
+  /** The command, for the lock's owner note and the folder's manifest (default: from argv). */
+  command?: string;
+  /** Top-level names this command writes, for folders written before manifests existed. */
+  known?: (name: string) => boolean;
+  /** Free space required on the output's device before work starts (bytes; default 4 MiB). */
+  minFreeBytes?: number;
+}
+
+const DEFAULT_MIN_FREE = 4 * 1024 * 1024;
+
+function commandName(options: OutputOptions): string {
+  return options.command ?? process.argv[2] ?? 'pacgen';
+}
+
+/** The nearest existing folder at or above `path`. */
+async function existingAncestor(path: string): Promise<string> {
+  let p = path;
+  for (;;) {
+    const s = await stat(p).catch(() => null);
+    if (s) return p;
+    const up = dirname(p);
+    if (up === p) return p;
+    p = up;
+  }
+}
+
 /**
- * Checks that `target` may be written (absent, an empty folder, or `overwrite`) before any work
- * is spent. Throws a CliError naming the problem.
+ * Checks, before any work, that files can be written at `dir` (or its nearest existing
+ * ancestor): not a read-only file system, not permission-denied, and `minFree` bytes free.
  */
-export async function checkOutputTarget(target: string, overwrite: boolean): Promise<void> {
-  const s = await stat(target).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return null;
-    throw new CliError(`${target}: cannot use as output: ${ioReason(e)}`);
+export async function checkWritable(dir: string, minFree = DEFAULT_MIN_FREE): Promise<void> {
+  const at = await existingAncestor(resolve(dir));
+  const probe = join(at, `.pacgen-probe-${process.pid}.tmp`);
+  try {
+    await writeFile(probe, 'pacgen', { flag: 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EEXIST') {
+      throw new CliError(`${dir}: cannot write output here: ${ioReason(e)}`, {
+        hint: ioHint(code) ?? 'choose a writable output path',
+      });
+    }
+  } finally {
+    await rm(probe, { force: true });
+  }
+  const fsStat = await statfs(at).catch(() => null);
+  if (fsStat) {
+    const free = Number(fsStat.bavail) * Number(fsStat.bsize);
+    if (free < minFree) {
+      throw new CliError(
+        `${dir}: disk full: ${formatBytes(free)} free on its device, at least ${formatBytes(minFree)} needed`,
+        { hint: ioHint('ENOSPC') },
+      );
+    }
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(0)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+/** Refuses the current folder, or a folder holding it, as an output to replace. */
+function checkNotCwd(target: string): void {
+  const rel = relative(target, process.cwd());
+  if (rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..')) {
+    throw new CliError(`${target}: is the current folder or holds it: will not replace it`, {
+      hint: 'choose an output folder of its own, e.g. --out results',
+    });
+  }
+}
+
+/**
+ * Claims `target` as this command's output before any work is spent: locks it against other
+ * pacgen processes (held until exit), finishes or undoes a commit a crash interrupted, removes
+ * leftovers of killed runs, and checks the target may be written: absent, an empty folder, or —
+ * with `overwrite` — a folder holding only files pacgen wrote. Throws a CliError naming the
+ * problem (exit 1).
+ */
+export async function checkOutputTarget(
+  target: string,
+  overwrite: boolean,
+  options: OutputOptions = {},
+): Promise<void> {
+  const full = resolve(target);
+  await lockOutput(full, commandName(options));
+  const recovered = await recoverReplace(full).catch((e: unknown) => {
+    throw new CliError(`${full}: cannot recover an interrupted write: ${ioReason(e)}`);
   });
-  if (!s) {
-    // The parent must be creatable: fail now, not after the work.
-    return;
+  if (recovered.action === 'finished' || recovered.action === 'restored') {
+    process.stderr.write(
+      `pacgen: ${full}: ${recovered.action === 'finished' ? 'finished moving the output of an interrupted run into place' : 'restored the previous output after an interrupted write'}\n`,
+    );
   }
-  if (!s.isDirectory()) {
-    throw new CliError(`${target}: exists and is not a folder`, {
-      hint: 'choose another output path with --out',
+  const s = await stat(full).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw new CliError(`${full}: cannot use as output: ${ioReason(e)}`);
+  });
+  if (s) {
+    if (!s.isDirectory()) {
+      throw new CliError(`${target}: exists and is not a folder`, {
+        hint: 'choose another output path',
+      });
+    }
+    const entries = await readdir(full);
+    if (entries.length > 0) {
+      if (!overwrite) {
+        throw new CliError(`${target}: output folder exists and is not empty`, {
+          hint: 'choose another output path, or pass --force to replace what pacgen wrote there',
+        });
+      }
+      checkNotCwd(full);
+      await checkOwnFolder(full, options.known);
+    }
+  }
+  await checkWritable(full, options.minFreeBytes);
+}
+
+/** Refuses a folder holding files pacgen did not write (naming a few of them). */
+export async function checkOwnFolder(
+  dir: string,
+  known?: (name: string) => boolean,
+): Promise<void> {
+  await removeStaleTempFiles(dir);
+  const foreign = await foreignFiles(dir, known).catch((e: unknown) => {
+    throw new CliError(`${dir}: cannot read the folder: ${ioReason(e)}`);
+  });
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).join(', ');
+    const more = foreign.length > 3 ? ` and ${foreign.length - 3} more` : '';
+    throw new CliError(
+      `${dir}: holds files pacgen did not write (${shown}${more}): will not replace or delete them`,
+      { hint: 'choose another output path, or move those files away' },
+    );
+  }
+}
+
+/**
+ * Claims a working folder that a command fills over time and resumes (a sweep's --out): locks
+ * it, removes temporary files of killed runs, and checks it is absent, empty, or a folder of this
+ * command (holding `marker`) with nothing pacgen did not write; then checks the disk is writable.
+ */
+export async function claimWorkFolder(
+  dir: string,
+  options: OutputOptions & { known: (name: string) => boolean; marker: string },
+): Promise<void> {
+  const full = resolve(dir);
+  await lockOutput(full, commandName(options));
+  const entries = await readdir(full).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw new CliError(`${dir}: cannot use as output: ${ioReason(e)}`, {
+      hint: 'choose another output path',
     });
+  });
+  if (entries && entries.length > 0) {
+    if (!entries.includes(options.marker)) {
+      throw new CliError(
+        `${dir}: the folder is not empty and holds no ${commandName(options)} (no ${options.marker})`,
+        {
+          hint: 'choose another output path',
+        },
+      );
+    }
+    await checkOwnFolder(full, options.known);
   }
-  const entries = await readdir(target);
-  if (entries.length > 0 && !overwrite) {
-    throw new CliError(`${target}: output folder exists and is not empty`, {
-      hint: 'choose another --out, or pass --force to replace it',
-    });
-  }
+  await checkWritable(full, options.minFreeBytes);
 }
 
 /**
@@ -52,10 +209,10 @@ export async function checkOutputTarget(target: string, overwrite: boolean): Pro
  */
 export async function stageDir(
   target: string,
-  options: { overwrite?: boolean } = {},
+  options: { overwrite?: boolean } & OutputOptions = {},
 ): Promise<StagedDir> {
   const full = resolve(target);
-  await checkOutputTarget(full, options.overwrite ?? false);
+  await checkOutputTarget(full, options.overwrite ?? false, options);
   const parent = dirname(full);
   try {
     await mkdir(parent, { recursive: true });
@@ -69,7 +226,7 @@ export async function stageDir(
     await chmod(tmp, 0o777 & ~process.umask());
   } catch (e) {
     throw new CliError(`${parent}: cannot write here: ${ioReason(e)}`, {
-      hint: 'choose a writable --out',
+      hint: 'choose a writable output path',
     });
   }
   const unregister = onInterrupt(() => rmSync(tmp, { recursive: true, force: true }));
@@ -79,20 +236,13 @@ export async function stageDir(
     target: full,
     async commit() {
       if (done) return;
-      let old = '';
       try {
-        if (existsSync(full)) {
-          old = `${tmp}.old`;
-          await rename(full, old);
-        }
-        await rename(tmp, full);
+        await replaceDir(tmp, full, commandName(options));
         done = true;
         unregister();
       } catch (e) {
-        if (old) await rename(old, full).catch(() => undefined);
         throw new CliError(`${full}: cannot move the output into place: ${ioReason(e)}`);
       }
-      if (old) await rm(old, { recursive: true, force: true });
     },
     async discard() {
       unregister();
@@ -107,7 +257,7 @@ export async function stageDir(
  */
 export async function withStagedDir<T>(
   target: string,
-  options: { overwrite?: boolean },
+  options: { overwrite?: boolean } & OutputOptions,
   write: (dir: string) => Promise<T>,
 ): Promise<T> {
   const staged = await stageDir(target, options);

@@ -42,9 +42,15 @@ export function tempDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Entries of a folder (no hidden temporaries may be left behind either). */
+/**
+ * Entries of a folder as a user sees them: pacgen's ownership manifest (.pacgen-output.json,
+ * checked by output-safety.test.ts) is left out; any other hidden file, a temporary left
+ * behind, is listed.
+ */
 export function entries(dir: string): string[] {
-  return readdirSync(dir).sort();
+  return readdirSync(dir)
+    .filter((e) => e !== '.pacgen-output.json')
+    .sort();
 }
 
 /** The error line the CLI prints: `pacgen: <message>` first, then a hint, no stack. */

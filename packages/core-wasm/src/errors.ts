@@ -1,7 +1,14 @@
 /** An error in what the caller asked for (a spec, a shape, a value), with a one-line message. */
 export class PacgenError extends Error {
-  constructor(message: string) {
-    super(message);
+  /**
+   * What went wrong, for callers that branch on it: the system error code (`ENOSPC`, `EROFS`,
+   * `ENOENT`…) when a file-system call failed; undefined otherwise.
+   */
+  readonly code: string | undefined;
+
+  constructor(message: string, options: { code?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PacgenError';
+    this.code = options.code;
   }
 }

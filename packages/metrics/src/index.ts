@@ -221,9 +221,23 @@ export {
   loadTorchModel,
   readSafetensorsFile,
   saveTfjsModel,
-  writeFileAtomic,
   writeSafetensorsFile,
 } from './models/node.js';
+export {
+  OUTPUT_MANIFEST,
+  foreignFiles,
+  listFiles,
+  readManifest,
+  recoverReplace,
+  removeOwnFiles,
+  removeStaleTempFiles,
+  replaceDir,
+  replaceNames,
+  writeFileAtomic,
+  writeManifest,
+  type RecoveryReport,
+} from './io/atomic.js';
+export { ioReason } from './io/errors.js';
 
 // Loss landscapes: 1-D and 2-D slices along filter-normalised or Hessian-eigenvector directions.
 export {

@@ -4,8 +4,7 @@
 // Resumable: --out keeps one result file per finished run and a checkpoint per unfinished one,
 // and rerunning the same command skips what is done.
 
-import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PacgenError } from '@pacgen/core-wasm';
 import {
@@ -24,7 +23,7 @@ import { CliError, UsageError } from '../errors.js';
 import { duration, fmt, pct, table } from '../format.js';
 import { breathe } from '../interrupt.js';
 import { intArg, listArg, numArg, figureOptions } from '../options.js';
-import { toJsonText } from '../output.js';
+import { claimWorkFolder, toJsonText } from '../output.js';
 import { figureFiles } from '../plot/index.js';
 import { DATA_FORMS, checkCompatible, resolveExperimentData, resolveModel } from '../resolve.js';
 import {
@@ -92,20 +91,16 @@ const OWN = [
   'report.html',
 ];
 
-/** Checks --out: absent, empty, or a sweep folder; with --force, clears what a sweep wrote. */
+/**
+ * Claims --out (see `claimWorkFolder`): absent, empty, or a sweep folder holding only what a sweep
+ * wrote; with --force, clears what a sweep wrote.
+ */
 async function prepareOut(out: string, force: boolean): Promise<void> {
-  if (!existsSync(out)) return;
-  let entries: string[];
-  try {
-    entries = await readdir(out);
-  } catch {
-    throw new CliError(`${out}: exists and is not a folder`, { hint: 'choose another --out' });
-  }
-  if (entries.length > 0 && !entries.includes('sweep.json')) {
-    throw new CliError(`${out}: the folder is not empty and holds no sweep (no sweep.json)`, {
-      hint: 'choose another --out',
-    });
-  }
+  await claimWorkFolder(out, {
+    command: 'sweep',
+    known: (f) => OWN.includes(f),
+    marker: 'sweep.json',
+  });
   if (force) for (const e of OWN) await rm(join(out, e), { recursive: true, force: true });
 }
 

@@ -3,12 +3,20 @@
 // The checkpoint of an unfinished run lives in OUT.partial/ so `--resume` can continue it.
 
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { toTfjs, writeFileAtomic, type CheckpointStore, type TrainResult } from '@pacgen/metrics';
+import {
+  removeOwnFiles,
+  removeStaleTempFiles,
+  toTfjs,
+  writeFileAtomic,
+  type CheckpointStore,
+  type TrainResult,
+} from '@pacgen/metrics';
+import type { PacgenError } from '@pacgen/core-wasm';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, ioHint } from '../errors.js';
 import { duration, fmt, int, pct, table } from '../format.js';
 import { onInterrupt } from '../interrupt.js';
 import { dataOptions, intArg, numArg, runOptions } from '../options.js';
@@ -53,9 +61,40 @@ function checkpointStore(out: string): CheckpointStore & { partialDir: string } 
       );
     },
     async save(text) {
-      await writeFileAtomic(join(partialDir, 'checkpoint.json'), text);
+      // A failed write (a full disk) is a failure of the run, not a usage error.
+      await writeFileAtomic(join(partialDir, 'checkpoint.json'), text).catch((e: PacgenError) => {
+        const what = ioHint(e.code) ?? 'fix the problem above';
+        throw new CliError(e.message, { hint: `${what}, then rerun with --resume` });
+      });
     },
   };
+}
+
+/** Top-level files `train` writes into --out (for folders written before manifests existed). */
+const TRAIN_FILES = new Set([
+  'model.json',
+  'group1-shard1of1.bin',
+  'run.json',
+  'curves.svg',
+  'checkpoint.json',
+]);
+
+/** Removes the unfinished run's folder OUT.partial/: its checkpoint only, never other files. */
+async function removePartial(partialDir: string): Promise<void> {
+  await removeOwnFiles(partialDir, ['checkpoint.json']);
+}
+
+/**
+ * Removes OUT.partial/ when it only repeats the finished run's checkpoint (a run killed between
+ * writing its output and removing the partial folder).
+ */
+async function dropFinishedPartial(out: string, partialDir: string): Promise<void> {
+  const [partial, finished] = await Promise.all(
+    [join(partialDir, 'checkpoint.json'), join(out, 'checkpoint.json')].map((p) =>
+      readFile(p, 'utf8').catch(() => null),
+    ),
+  );
+  if (partial !== null && partial === finished) await removePartial(partialDir);
 }
 
 /** The run log written as run.json. */
@@ -170,7 +209,19 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     // Before any work: the output must be writable (a --resume may replace its own run).
-    await checkOutputTarget(argv.out, argv.force || argv.resume);
+    await checkOutputTarget(argv.out, argv.force || argv.resume, {
+      command: 'train',
+      known: (f) => TRAIN_FILES.has(f),
+    });
+    const store = checkpointStore(argv.out);
+    await removeStaleTempFiles(store.partialDir, 0);
+    await dropFinishedPartial(argv.out, store.partialDir);
+    if (!argv.resume && !argv.force && existsSync(join(store.partialDir, 'checkpoint.json'))) {
+      throw new CliError(
+        `${store.partialDir} holds the checkpoint of an interrupted run: will not start over silently`,
+        { hint: 'pass --resume to continue it, or --force to start over and discard it' },
+      );
+    }
     const data = await resolveData(argv.data, {
       trainSize: argv['train-size'],
       testSize: argv['test-size'],
@@ -190,7 +241,6 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
     }
     const stepsPerEpoch = Math.ceil(data.train.n / argv['batch-size']);
     const optimizer = await buildOptimizer(argv, stepsPerEpoch * argv.epochs, argv.seed);
-    const store = checkpointStore(argv.out);
     // A checkpoint left by an interruption or a failure lets --resume continue the run.
     const partialCheckpoint = join(store.partialDir, 'checkpoint.json');
     const resumeHint = () => {
@@ -226,7 +276,7 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
       );
     } catch (e) {
       // Resuming a diverged run would diverge again: drop its checkpoint.
-      if (e instanceof DivergedError) await rm(store.partialDir, { recursive: true, force: true });
+      if (e instanceof DivergedError) await removePartial(store.partialDir);
       else resumeHint();
       throw e;
     } finally {
@@ -237,7 +287,7 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
       data: { source: data.source, train: data.train.n, test: data.test?.n ?? 0 },
     });
     const checkpoint = await store.load();
-    await withStagedDir(argv.out, { overwrite: true }, async (dir) => {
+    await withStagedDir(argv.out, { overwrite: true, command: 'train' }, async (dir) => {
       const { modelJson, weightData } = toTfjs(model.spec, result.params);
       await writeFiles(dir, {
         'model.json': JSON.stringify(modelJson),
@@ -247,7 +297,7 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
         ...(checkpoint ? { 'checkpoint.json': checkpoint } : {}),
       });
     });
-    await rm(store.partialDir, { recursive: true, force: true });
+    await removePartial(store.partialDir);
 
     ctx.result({ out: resolve(argv.out), ...log });
     const rows = result.history

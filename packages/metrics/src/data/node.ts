@@ -2,6 +2,7 @@
 // modules are imported inside the functions, so bundling this module for a browser is harmless.
 
 import { PacgenError } from '@pacgen/core-wasm';
+import { ioReason } from '../io/errors.js';
 import { cifarDataset, type CifarOptions } from './cifar.js';
 import type { DataSplit, Dataset } from './dataset.js';
 import {
@@ -26,15 +27,6 @@ export async function readFileBytes(path: string, what = 'file'): Promise<Uint8A
   } catch (e) {
     throw new PacgenError(`${path}: cannot read the ${what}: ${ioReason(e)}`);
   }
-}
-
-/** The error code and message of a failed fs call, briefly. */
-export function ioReason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'ENOENT') return 'no such file';
-  if (err?.code === 'EISDIR') return 'it is a directory';
-  if (err?.code === 'EACCES') return 'permission denied';
-  return err?.message ?? String(e);
 }
 
 /**

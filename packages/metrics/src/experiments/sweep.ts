@@ -351,7 +351,7 @@ async function readJsonIfAny(file: string): Promise<unknown | null> {
 }
 
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  const { writeFileAtomic } = await import('../models/node.js');
+  const { writeFileAtomic } = await import('../io/atomic.js');
   await writeFileAtomic(file, `${JSON.stringify(encodeState(value), null, 1)}\n`);
 }
 

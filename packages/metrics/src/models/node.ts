@@ -1,34 +1,15 @@
 // Model files for Node: TF.js Layers folders, safetensors files, PyTorch weights + layer JSON.
-// Writes are atomic (a temporary beside the target, then a rename); Node's modules are
+// Writes are atomic (see io/atomic.ts); Node's modules are
 // imported inside the functions so that bundling this module for a browser is harmless.
 
 import { PacgenError, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
-import { readFileBytes, ioReason } from '../data/node.js';
+import { readFileBytes } from '../data/node.js';
+import { ioReason } from '../io/errors.js';
+import { foreignFiles, replaceDir, recoverReplace, writeFileAtomic } from '../io/atomic.js';
 import type { LoadedModel, NamedTensor } from './model.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors.js';
 import { fromTfjs, parseTfjsModelJson, tfjsWeightPaths, toTfjs, TFJS_SHARD_NAME } from './tfjs.js';
 import { torchToModel } from './torch.js';
-
-async function suffix(): Promise<string> {
-  const { randomBytes } = await import('node:crypto');
-  return randomBytes(6).toString('hex');
-}
-
-/** Writes a file atomically: into a temporary file in the same folder, then renamed over. */
-export async function writeFileAtomic(target: string, data: Uint8Array | string): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  const full = path.resolve(target);
-  const tmp = path.join(path.dirname(full), `.${path.basename(full)}.${await suffix()}.tmp`);
-  try {
-    await fs.mkdir(path.dirname(full), { recursive: true });
-    await fs.writeFile(tmp, data, { flag: 'wx' });
-    await fs.rename(tmp, full);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e instanceof PacgenError ? e : new PacgenError(`${target}: cannot write: ${ioReason(e)}`);
-  }
-}
 
 async function readJson(file: string, what: string): Promise<unknown> {
   const bytes = await readFileBytes(file, what);
@@ -39,14 +20,15 @@ async function readJson(file: string, what: string): Promise<unknown> {
   }
 }
 
-/** Files a TF.js model folder may hold when `overwrite` replaces it. */
+/** Files a TF.js model folder may hold when `overwrite` replaces it (folders without a manifest). */
 const TFJS_FILE = /^(model\.json|group\d+-shard\d+of\d+(\.bin)?)$/;
 
 /**
  * Saves a network and its parameters as a TF.js Layers model: `dir`/model.json and
- * `dir`/group1-shard1of1.bin. The folder is written beside the target and renamed into place,
- * so no partial output is left. An existing non-empty folder is replaced only with
- * `overwrite: true`, and only if it holds nothing but TF.js model files.
+ * `dir`/group1-shard1of1.bin. The folder is written beside the target and moved into place by a
+ * crash-safe commit (see `replaceDir`), so no partial output is left. An existing non-empty folder
+ * is replaced only with `overwrite: true`, and only if it holds nothing but files pacgen wrote
+ * (or, without pacgen's manifest, nothing but TF.js model files).
  */
 export async function saveTfjsModel(
   dir: string,
@@ -59,6 +41,7 @@ export async function saveTfjsModel(
   const { modelJson, weightData } = toTfjs(spec, params);
   const target = path.resolve(dir);
   const parent = path.dirname(target);
+  await recoverReplace(target);
   const existing = await fs.readdir(target).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return null;
     throw new PacgenError(`${dir}: exists and is not a readable folder (${ioReason(e)})`);
@@ -69,30 +52,23 @@ export async function saveTfjsModel(
         `${dir}: folder exists and is not empty (pass overwrite to replace a saved model)`,
       );
     }
-    const foreign = existing.filter((f) => !TFJS_FILE.test(f));
+    const foreign = await foreignFiles(target, (f) => TFJS_FILE.test(f));
     if (foreign.length > 0) {
       throw new PacgenError(
-        `${dir}: will not replace a folder holding other files than a TF.js model (${foreign.slice(0, 5).join(', ')})`,
+        `${dir}: will not replace a folder holding files pacgen did not write (${foreign.slice(0, 5).join(', ')})`,
       );
     }
   }
   let tmp = '';
-  let old = '';
   try {
     await fs.mkdir(parent, { recursive: true });
     tmp = await fs.mkdtemp(path.join(parent, `.${path.basename(target)}.tmp-`));
     await fs.writeFile(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
     await fs.writeFile(path.join(tmp, TFJS_SHARD_NAME), weightData);
-    if (existing) {
-      old = path.join(parent, `.${path.basename(target)}.old-${await suffix()}`);
-      await fs.rename(target, old);
-    }
-    await fs.rename(tmp, target);
+    await replaceDir(tmp, target, 'saveTfjsModel');
     tmp = '';
-    if (old) await fs.rm(old, { recursive: true, force: true });
   } catch (e) {
     if (tmp) await fs.rm(tmp, { recursive: true, force: true });
-    if (old) await fs.rename(old, target).catch(() => undefined);
     throw e instanceof PacgenError
       ? e
       : new PacgenError(`${dir}: cannot write the model: ${ioReason(e)}`);

@@ -1,15 +1,16 @@
-// Checkpoints on disk (Node only): written to a temporary file, flushed, then renamed over the
-// old one, so an interruption at any point leaves a whole checkpoint.
+// Checkpoints on disk (Node only): written with `writeFileAtomic` (a flushed temporary file
+// renamed over the old one), so an interruption at any point leaves a whole checkpoint, and a
+// failed write (a full disk) leaves no temporary file behind.
 
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.js';
 import type { CheckpointStore } from './checkpoint.js';
 
 /** A {@link CheckpointStore} at `dir/file` (default 'checkpoint.json'); creates `dir`. */
 export function fileCheckpointStore(dir: string, file = 'checkpoint.json'): CheckpointStore {
-  const path = join(dir, file);
+  const path = `${dir.replace(/[\\/]+$/, '')}/${file}`;
   return {
     async load() {
+      const { readFile } = await import('node:fs/promises');
       try {
         return await readFile(path, 'utf8');
       } catch (e) {
@@ -18,21 +19,7 @@ export function fileCheckpointStore(dir: string, file = 'checkpoint.json'): Chec
       }
     },
     async save(text) {
-      await mkdir(dir, { recursive: true });
-      const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(text, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      try {
-        await rename(tmp, path);
-      } catch (e) {
-        await unlink(tmp).catch(() => undefined);
-        throw e;
-      }
+      await writeFileAtomic(path, text);
     },
   };
 }
