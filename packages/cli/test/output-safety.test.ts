@@ -263,6 +263,36 @@ describe('two processes on one sweep folder', () => {
   });
 });
 
+describe('kill -9 of a sweep while it writes', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  it('rerunning the command finishes it with the results of an uninterrupted sweep', async () => {
+    const args = [...SWEEP, '--max-epochs', '2', '--psi-every', '1'];
+    const whole = await pacgen([...args, '--out', 'whole'], dir);
+    expect(whole.code, whole.stderr).toBe(0);
+    // Killed with a result or checkpoint written to its temporary file, not yet renamed.
+    const killed = await crashAt('atomic-write:written@4', [...args, '--out', 'cut'], dir);
+    expect(killed.code).toBe(137);
+    expect(walk(join(dir, 'cut')).filter((f) => f.endsWith('.tmp')).length).toBe(1);
+    const again = await pacgen([...args, '--out', 'cut'], dir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(walk(join(dir, 'cut')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const runs = (d: string) =>
+      readdirSync(join(dir, d, 'runs')).map((f) => {
+        // Everything but the timings.
+        const r = JSON.parse(readFileSync(join(dir, d, 'runs', f), 'utf8'), (k, v) =>
+          k === 'seconds' ? undefined : v,
+        );
+        return { f, final: r.final, curves: r.curves, measures: r.measures?.values };
+      });
+    expect(runs('cut')).toEqual(runs('whole'));
+    expect(readFileSync(join(dir, 'cut', 'tau.json'), 'utf8')).toBe(
+      readFileSync(join(dir, 'whole', 'tau.json'), 'utf8'),
+    );
+  });
+});
+
 /** Mounts a tmpfs at `dir` (root only); returns false where mounting is not allowed. */
 function mountTmpfs(dir: string, options: string): boolean {
   mkdirSync(dir, { recursive: true });
