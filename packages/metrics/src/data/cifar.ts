@@ -1,13 +1,13 @@
 // CIFAR-10/100 binary format: fixed-length records of label byte(s) + 3072 pixel bytes, the
 // 32×32 image stored as three planes (R, G, B). Browser-safe: works on bytes.
 
-import { PacgenError } from '@pacgen/core-wasm';
+import { PacgenError, type Precision } from '@pacgen/core-wasm';
 import type { Dataset } from './dataset.js';
+import { chooseSamples, type SubsetMode } from './subset.js';
 import {
-  CIFAR100_STATS,
-  CIFAR10_STATS,
+  ByteHistogram,
   resolveNormalization,
-  selectSubset,
+  type ChannelStats,
   type Normalization,
 } from './transform.js';
 
@@ -24,12 +24,21 @@ export function cifarRecordBytes(variant: CifarVariant): number {
 export interface CifarOptions {
   /** CIFAR-100 only: 'fine' (100 classes, default) or 'coarse' (20 superclasses). */
   labels?: 'fine' | 'coarse';
-  /** Default 'none' (pixels / 255); 'standard' uses the published channel statistics. */
+  /**
+   * Default 'none' (pixels / 255); 'standard' uses the channel statistics of the given files
+   * (so give the training files, and the training split's statistics to a test split).
+   */
   normalization?: Normalization;
-  /** Keep a seeded random subset of this many samples. */
+  /** Keep a subset of this many samples. */
   subset?: number;
+  /** Then keep this many of those, chosen the same way (see SampleChoice). */
+  sample?: number;
+  /** The first `subset` samples, or a seeded random subset (default 'random'). */
+  subsetMode?: SubsetMode;
   /** Seed of the subset selection (default 0). */
   seed?: number;
+  /** Type of the inputs: Float64Array for 'f64' (default 'f32'). */
+  precision?: Precision;
   name?: string;
 }
 
@@ -61,13 +70,13 @@ export function cifarDataset(
   });
   const total = counts.reduce((a, b) => a + b, 0);
   if (total === 0) throw new PacgenError('no CIFAR files given');
-  const pick = selectSubset(total, opts.subset, opts.seed ?? 0, 'CIFAR');
-  const m = pick ? pick.length : total;
-  const stats = resolveNormalization(
-    opts.normalization,
-    3,
-    variant === 'cifar10' ? CIFAR10_STATS : CIFAR100_STATS,
+  const { indices: pick, selection } = chooseSamples(
+    total,
+    { subset: opts.subset, sample: opts.sample, mode: opts.subsetMode, seed: opts.seed },
+    'CIFAR',
   );
+  const m = pick ? pick.length : total;
+  const stats = resolveNormalization(opts.normalization, 3, () => planeStats(files, rec));
   const inv = stats.std.map((s) => 1 / s);
   const labelOffset = variant === 'cifar10' || labelKind === 'coarse' ? 0 : 1;
   const starts: number[] = [];
@@ -89,7 +98,7 @@ export function cifarDataset(
       );
     }
   }
-  const x = new Float32Array(m * PIXELS);
+  const x = opts.precision === 'f64' ? new Float64Array(m * PIXELS) : new Float32Array(m * PIXELS);
   const skip = rec - PIXELS;
   for (let i = 0; i < m; i++) {
     const { bytes, at } = where[i];
@@ -102,5 +111,25 @@ export function cifarDataset(
         x[o + p * 3 + c] = (bytes[src + c * PLANE + p] / 255 - mu) * iv;
     }
   }
-  return { name: opts.name ?? variant, x, y, n: m, inputShape: [32, 32, 3], numClasses };
+  return {
+    name: opts.name ?? variant,
+    x,
+    y,
+    n: m,
+    inputShape: [32, 32, 3],
+    numClasses,
+    normalization: stats,
+    selection,
+  };
+}
+
+/** Channel statistics of every record's three pixel planes (the sizes are checked already). */
+function planeStats(files: { bytes: Uint8Array }[], rec: number): ChannelStats {
+  const hist = new ByteHistogram(3);
+  for (const { bytes } of files) {
+    for (let at = rec - PIXELS; at < bytes.length; at += rec) {
+      for (let c = 0; c < 3; c++) hist.addPlane(bytes, at + c * PLANE, PLANE, c);
+    }
+  }
+  return hist.stats();
 }

@@ -1,14 +1,14 @@
 // The IDX format of MNIST (big-endian): 0, 0, dtype byte, rank byte, rank × u32 dims, data.
 // Browser-safe: works on bytes; the file readers are in node.ts.
 
-import { PacgenError } from '@pacgen/core-wasm';
+import { PacgenError, type Precision } from '@pacgen/core-wasm';
 import type { Dataset } from './dataset.js';
+import { chooseSamples, type SubsetMode } from './subset.js';
 import {
   byteChannelStats,
   checkLabels,
   normalizeBytes,
   resolveNormalization,
-  selectSubset,
   type ChannelStats,
   type Normalization,
 } from './transform.js';
@@ -173,12 +173,21 @@ export interface IdxDatasetOptions {
   numClasses?: number;
   /** Default 'none' (uint8 pixels / 255; other dtypes as stored). */
   normalization?: Normalization;
-  /** Statistics 'standard' uses (default: computed from these images). */
+  /**
+   * Statistics 'standard' uses (default: computed from these images, which should then be the
+   * training split; give the training split's to a test split).
+   */
   standard?: ChannelStats;
-  /** Keep a seeded random subset of this many samples. */
+  /** Keep a subset of this many samples. */
   subset?: number;
+  /** Then keep this many of those, chosen the same way (see SampleChoice). */
+  sample?: number;
+  /** The first `subset` samples, or a seeded random subset (default 'random'). */
+  subsetMode?: SubsetMode;
   /** Seed of the subset selection (default 0). */
   seed?: number;
+  /** Type of the inputs: Float64Array for 'f64' (default 'f32'). */
+  precision?: Precision;
   /** Names of the sources, for errors. */
   imagesFile?: string;
   labelsFile?: string;
@@ -227,13 +236,18 @@ export function idxDataset(
   const numClasses = opts.numClasses ?? maxLabel + 1;
   checkLabels(labels.data, numClasses, labelsFile);
 
-  const pick = selectSubset(n, opts.subset, opts.seed ?? 0, imagesFile);
+  const { indices: pick, selection } = chooseSamples(
+    n,
+    { subset: opts.subset, sample: opts.sample, mode: opts.subsetMode, seed: opts.seed },
+    imagesFile,
+  );
   const m = pick ? pick.length : n;
-  const x = new Float32Array(m * size);
+  const x = opts.precision === 'f64' ? new Float64Array(m * size) : new Float32Array(m * size);
   const y = new Int32Array(m);
+  let stats: ChannelStats;
   if (images.dtype === 'uint8') {
     const bytes = images.data as Uint8Array;
-    const stats = resolveNormalization(
+    stats = resolveNormalization(
       opts.normalization,
       channels,
       () => opts.standard ?? byteChannelStats(bytes, channels),
@@ -245,7 +259,7 @@ export function idxDataset(
     }
   } else {
     const data = images.data;
-    const stats = resolveNormalization(
+    stats = resolveNormalization(
       opts.normalization,
       channels,
       () => opts.standard ?? valueChannelStats(data, channels),
@@ -259,7 +273,16 @@ export function idxDataset(
       y[i] = labels.data[s];
     }
   }
-  return { name: opts.name ?? 'idx', x, y, n: m, inputShape, numClasses };
+  return {
+    name: opts.name ?? 'idx',
+    x,
+    y,
+    n: m,
+    inputShape,
+    numClasses,
+    normalization: stats,
+    selection,
+  };
 }
 
 function valueChannelStats(data: ArrayLike<number>, channels: number): ChannelStats {

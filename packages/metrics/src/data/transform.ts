@@ -1,22 +1,24 @@
-// Shared steps of the image readers: seeded subset selection and pixel normalisation.
+// Shared steps of the image readers: pixel normalisation and the channel statistics it uses
+// (docs/method.md §8), and label checks.
 
-import { PacgenError, Random } from '@pacgen/core-wasm';
+import { PacgenError } from '@pacgen/core-wasm';
 
 /**
  * How pixel bytes become inputs. 'none': v/255 in [0, 1]. 'standard': (v/255 − mean)/std with
- * the data set's published per-channel statistics. Or explicit per-channel (or scalar) mean/std,
- * applied after the /255.
+ * the per-channel mean/std of the training split's pixels (the loaders compute them from the
+ * training files and apply the same values to the test split). Or explicit per-channel (or
+ * scalar) mean/std, applied after the /255.
  */
 export type Normalization =
   'none' | 'standard' | { mean: number | number[]; std: number | number[] };
 
-/** Per-channel statistics of pixel values scaled to [0, 1]. */
+/** Per-channel mean and (population) standard deviation of pixel values scaled to [0, 1]. */
 export interface ChannelStats {
   mean: number[];
   std: number[];
 }
 
-/** The constants of the PyTorch MNIST example. */
+/** The constants of the PyTorch MNIST example (MNIST's training split, rounded). */
 export const MNIST_STATS: ChannelStats = { mean: [0.1307], std: [0.3081] };
 /** CIFAR-10 training-set channel statistics (RGB). */
 export const CIFAR10_STATS: ChannelStats = {
@@ -28,6 +30,17 @@ export const CIFAR100_STATS: ChannelStats = {
   mean: [0.5071, 0.4865, 0.4409],
   std: [0.2673, 0.2564, 0.2762],
 };
+
+/**
+ * The normalization of a test split given the training split read with `norm`: 'standard'
+ * becomes the training split's statistics, so both splits are standardised alike.
+ */
+export function testSplitNormalization(
+  norm: Normalization | undefined,
+  train: { normalization?: ChannelStats },
+): Normalization | undefined {
+  return norm === 'standard' && train.normalization ? train.normalization : norm;
+}
 
 /** Resolves a Normalization to per-channel mean/std (for 'standard', `standard` is used). */
 export function resolveNormalization(
@@ -62,19 +75,61 @@ export function resolveNormalization(
   return { mean, std };
 }
 
-/** Channel mean/std of 8-bit pixels (HWC, scaled to [0, 1]), for 'standard' on unknown data. */
-export function byteChannelStats(bytes: Uint8Array, channels: number): ChannelStats {
-  const sum = new Float64Array(channels);
-  const sq = new Float64Array(channels);
-  for (let i = 0; i < bytes.length; i++) {
-    const v = bytes[i] / 255;
-    sum[i % channels] += v;
-    sq[i % channels] += v * v;
+/**
+ * Per-channel histograms of 8-bit pixels. Exact integer counts make the statistics a two-pass
+ * computation over 256 values per channel, free of the rounding a running sum of squares over
+ * millions of pixels accumulates.
+ */
+export class ByteHistogram {
+  private readonly counts: Float64Array;
+
+  /** An empty histogram of `channels` channels. */
+  constructor(readonly channels: number) {
+    this.counts = new Float64Array(channels * 256);
   }
-  const count = bytes.length / channels;
-  const mean = Array.from(sum, (s) => s / count);
-  const std = Array.from(sq, (s, c) => Math.sqrt(Math.max(s / count - mean[c] ** 2, 0)) || 1);
-  return { mean, std };
+
+  /** Adds interleaved (HWC) pixels bytes[start, end): channel = (index − start) mod channels. */
+  addInterleaved(bytes: Uint8Array, start = 0, end = bytes.length): this {
+    const C = this.channels;
+    for (let c = 0; c < C; c++) {
+      const h = this.counts.subarray(c * 256, (c + 1) * 256);
+      for (let i = start + c; i < end; i += C) h[bytes[i]]++;
+    }
+    return this;
+  }
+
+  /** Adds `count` pixels of one channel starting at `start` (a plane of a CHW image). */
+  addPlane(bytes: Uint8Array, start: number, count: number, channel: number): this {
+    const base = channel * 256;
+    for (let i = start; i < start + count; i++) this.counts[base + bytes[i]]++;
+    return this;
+  }
+
+  /** Mean and population std of v/255 per channel; a constant channel gets std 1. */
+  stats(): ChannelStats {
+    const mean: number[] = [];
+    const std: number[] = [];
+    for (let c = 0; c < this.channels; c++) {
+      const h = this.counts.subarray(c * 256, (c + 1) * 256);
+      let n = 0;
+      let sum = 0;
+      for (let v = 0; v < 256; v++) {
+        n += h[v];
+        sum += h[v] * v;
+      }
+      const mu = sum / n / 255;
+      let sq = 0;
+      for (let v = 0; v < 256; v++) sq += h[v] * (v / 255 - mu) ** 2;
+      mean.push(mu);
+      std.push(Math.sqrt(sq / n) || 1);
+    }
+    return { mean, std };
+  }
+}
+
+/** Channel mean/std of 8-bit pixels (HWC, scaled to [0, 1]): 'standard' of a training split. */
+export function byteChannelStats(bytes: Uint8Array, channels: number): ChannelStats {
+  return new ByteHistogram(channels).addInterleaved(bytes).stats();
 }
 
 /**
@@ -86,7 +141,7 @@ export function normalizeBytes(
   srcOffset: number,
   count: number,
   stats: ChannelStats,
-  out: Float32Array,
+  out: Float32Array | Float64Array,
   outOffset: number,
 ): void {
   const C = stats.mean.length;
@@ -95,34 +150,6 @@ export function normalizeBytes(
     const c = i % C;
     out[outOffset + i] = (src[srcOffset + i] / 255 - stats.mean[c]) * inv[c];
   }
-}
-
-/**
- * Indices of a seeded random subset of size k from n samples, in ascending order; null when
- * k is undefined (all samples, in file order).
- */
-export function selectSubset(
-  n: number,
-  k: number | undefined,
-  seed: number,
-  what: string,
-): Int32Array | null {
-  if (k === undefined) return null;
-  if (!Number.isInteger(k) || k < 1 || k > n) {
-    throw new PacgenError(`${what} subset size must be an integer in [1, ${n}], got ${k}`);
-  }
-  if (k === n) return null;
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  // Partial Fisher–Yates: the first k entries are a uniform sample without replacement.
-  const rng = new Random(seed);
-  for (let i = 0; i < k; i++) {
-    const j = i + rng.int(n - i);
-    const t = idx[i];
-    idx[i] = idx[j];
-    idx[j] = t;
-  }
-  return idx.slice(0, k).sort();
 }
 
 /** Checks class labels are integers in [0, numClasses); names the source in the error. */

@@ -5,7 +5,7 @@
 
 import { PacgenError, compileNetwork, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import type { Dataset } from '../data/dataset.js';
-import { selectSubset } from '../data/transform.js';
+import { selectSubset } from '../data/subset.js';
 import { adam, sgd } from '../optim/aliases.js';
 import { checkInt, checkRange } from '../optim/checks.js';
 import { perturbedOpt } from '../optim/perturbed.js';

@@ -7,7 +7,7 @@
 
 import { PacgenError, compileNetwork, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import type { Dataset } from '../data/dataset.js';
-import { selectSubset } from '../data/transform.js';
+import { selectSubset, subsetSamples } from '../data/subset.js';
 import { networkObjective } from '../objective/network.js';
 import { adam, sgd } from '../optim/aliases.js';
 import { perturbedOpt } from '../optim/perturbed.js';
@@ -287,24 +287,6 @@ function hash(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-/** A seeded subset of k samples (all when k ≥ n). */
-function subsetOf(d: Dataset, k: number, seed: number, what: string): Dataset {
-  const idx = selectSubset(d.n, Math.min(k, d.n), seed, what);
-  if (!idx) return d;
-  const size = d.x.length / d.n;
-  const ySize = d.y.length / d.n;
-  const x = new Float32Array(idx.length * size);
-  const y =
-    d.y instanceof Int32Array
-      ? new Int32Array(idx.length * ySize)
-      : new Float32Array(idx.length * ySize);
-  idx.forEach((j, i) => {
-    x.set(d.x.subarray(j * size, (j + 1) * size), i * size);
-    y.set(d.y.subarray(j * ySize, (j + 1) * ySize), i * ySize);
-  });
-  return { ...d, x, y, n: idx.length };
-}
-
 function checkBudget(b: SweepBudget): void {
   for (const [k, v] of Object.entries(b)) {
     if (k === 'psiEvery' && v === 'log') continue;
@@ -386,8 +368,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   if (!(Number.isInteger(maxEpochs) && maxEpochs >= 1)) {
     throw new PacgenError(`maxEpochs must be an integer ≥ 1, got ${maxEpochs}`);
   }
-  const trainSet = subsetOf(options.data.train, budget.trainSubset, mixSeed(seed, 1), 'train');
-  const testSet = subsetOf(options.data.test, budget.testSubset, mixSeed(seed, 2), 'test');
+  const trainSet = subsetSamples(options.data.train, budget.trainSubset, {
+    seed: mixSeed(seed, 1),
+  });
+  const testSet = subsetSamples(options.data.test, budget.testSubset, { seed: mixSeed(seed, 2) });
   const n = trainSet.n;
   for (const p of points) {
     if (p.batchSize > n) {

@@ -28,8 +28,8 @@ import { copyModel, fusesOutput, lossFor, outputActivation, tfjsLogitsModel } fr
 
 /** Samples the mean is taken over: inputs (sample-major, NHWC) and labels or targets. */
 export interface TfjsData {
-  /** n × prod(inputShape) inputs. */
-  x: Float32Array;
+  /** n × prod(inputShape) inputs (f64 inputs are rounded to f32: tfjs computes in f32). */
+  x: Float32Array | Float64Array;
   /** n class labels, or n × k real targets. */
   y: Int32Array | Float32Array;
   /** Per-sample input shape; default the model's (required with `variables`). */
@@ -152,7 +152,7 @@ function selectRows(samples: Samples | undefined, n: number): Int32Array | null 
   return Int32Array.from({ length: count }, (_, i) => start + i);
 }
 
-function pick<T extends Float32Array | Int32Array>(
+function pick<T extends Float32Array | Float64Array | Int32Array>(
   a: T,
   rows: Int32Array | null,
   width: number,
@@ -302,7 +302,8 @@ export async function tfjsObjective(options: TfjsObjectiveOptions): Promise<Tfjs
     }
     const yWidth = data.y.length / nAll;
     const rows = selectRows(options.samples, nAll);
-    const x = pick(data.x, rows, inputSize);
+    const picked = pick(data.x, rows, inputSize);
+    const x = picked instanceof Float32Array ? picked : Float32Array.from(picked);
     const y = pick(data.y, rows, yWidth);
     const n = x.length / inputSize;
 

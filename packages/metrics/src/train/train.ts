@@ -490,10 +490,7 @@ function now(): number {
 }
 
 /** Training samples then test samples, in one pair of arrays for one `setData`. */
-function joinData(
-  tr: Dataset,
-  te: Dataset | undefined,
-): { x: Float32Array; y: Int32Array | Float32Array } {
+function joinData(tr: Dataset, te: Dataset | undefined): { x: Dataset['x']; y: Dataset['y'] } {
   if (!te || te.n === 0) return { x: tr.x, y: tr.y };
   const size = (d: Dataset) => d.inputShape.reduce((a, b) => a * b, 1);
   if (size(tr) !== size(te)) {
@@ -504,7 +501,7 @@ function joinData(
   if (tr.y instanceof Int32Array !== te.y instanceof Int32Array) {
     throw new PacgenError('train and test targets differ in kind (labels vs real targets)');
   }
-  const x = new Float32Array(tr.x.length + te.x.length);
+  const x = new (tr.x.constructor as new (n: number) => Dataset['x'])(tr.x.length + te.x.length);
   x.set(tr.x);
   x.set(te.x, tr.x.length);
   const y =
