@@ -1,56 +1,27 @@
-// perturbedOPT (METHOD.md §5): the inner optimizer steps w with the gradient taken at a random
+// perturbedOPT (docs/method.md §5): the inner optimizer steps w with the gradient taken at a random
 // point w + u of the PAC-Bayes posterior, u_i of half-width σ_i = min(s/√a_i, κ_i), so the noise
 // is larger along flat directions. Minimising this in expectation minimises E_u[L̂(w+u)].
 
-import { defaultHvpStep, PacgenError, Random } from '@pacgen/core-wasm';
-import { hessianLipschitz } from '../hessian/lipschitz.js';
+import { PacgenError, Random } from '@pacgen/core-wasm';
 import { noiseModel, type NoiseKind } from '../pacgen/noise.js';
-import { optimalPerturbation } from '../pacgen/optimal-perturbation.js';
-import { at, checkInt, checkLength, checkRange } from './checks.js';
-import { oracleHvp, oracleObjective } from './oracle-objective.js';
+import { checkInt, checkLength, checkRange } from './checks.js';
+import {
+  curvatureEstimate,
+  curvatureTracker,
+  type CurvatureEstimator,
+  type CurvatureState,
+} from './perturbed-curvature.js';
+import { noiseScaleRule, rhoRule, type BoundScale, type RhoOption } from './perturbed-scale.js';
 import { mixSeed } from './seeds.js';
 import type { GradientTransformation, Optimizer, Schedule, StepContext } from './types.js';
 
-/** Secant curvature: free, from consecutive perturbed points. */
-export interface SecantCurvature {
-  method: 'secant';
-  /** EMA decay of the per-coordinate ratios (default 0.999; bias-corrected). */
-  beta?: number;
-  /** Ratios are clipped to [0, maxCurvature] (loss units per parameter unit², default 1e4). */
-  maxCurvature?: number;
-}
-
-/** Hutchinson probes on the current minibatch every `every` steps. */
-export interface ProbeCurvature {
-  method: 'probes';
-  /** T: steps between estimates (default 10; the first is at step 0). */
-  every?: number;
-  /** K: Rademacher probes per estimate (default 2). */
-  probes?: number;
-  /** EMA decay across estimates (default 0.9; bias-corrected). */
-  beta?: number;
-  /** Largest coordinate move of the finite-difference HVP (default defaultHvpStep(precision)). */
-  step?: number;
-}
-
-/** No curvature: ĥ = 0, so a_i = ρ̂·√m·κ_i (σ_i = κ_i when ρ̂ = 0). */
-export interface NoCurvature {
-  method: 'none';
-}
-
-export type CurvatureEstimator = SecantCurvature | ProbeCurvature | NoCurvature;
-
-/** The global noise scale s from the PAC-Bayes bound: s = √η of METHOD.md §3, so σ = σ*. */
-export interface BoundScale {
-  bound: {
-    /** Training-set size n (default: the step context's `trainSamples`). */
-    n?: number;
-    /** Confidence δ (default 0.05). */
-    delta?: number;
-    /** Steps between recomputations of η (default 10; O(m log m) each). */
-    every?: number;
-  };
-}
+export type {
+  CurvatureEstimator,
+  NoCurvature,
+  ProbeCurvature,
+  SecantCurvature,
+} from './perturbed-curvature.js';
+export type { BoundScale } from './perturbed-scale.js';
 
 export interface PerturbedOptions {
   /** The optimizer that steps w with the perturbed gradient (e.g. `sgd`, `adam`). */
@@ -73,28 +44,26 @@ export interface PerturbedOptions {
    * the current minibatch by `hessianLipschitz` (a lower estimate; the latest one is used;
    * `probes` default 4, `refine` default 0, `step` the HVP's largest coordinate move).
    */
-  rho?: number | { every: number; probes?: number; refine?: number; step?: number };
+  rho?: RhoOption;
   /** Noise-free steps at the start (the secant estimate still accumulates). Default 0. */
   warmup?: number;
   /** Seed of the perturbations and probes (default 0). */
   seed?: number;
 }
 
-/** State of perturbedOPT; everything needed to continue exactly. */
-export interface PerturbedState {
+/**
+ * State of perturbedOPT; everything needed to continue exactly: the step count, the inner
+ * optimizer's state, the curvature tracker's sums (hSum, hWeight, prevPoint, prevGrad), ρ̂ and
+ * the cached η of the bound-based scale (null until computed).
+ */
+export interface PerturbedState extends CurvatureState {
   /** Steps done. */
   count: number;
   inner: unknown;
-  /** EMA numerator of ĥ_i and its weight (bias correction): ĥ_i = hSum_i / hWeight_i. */
-  hSum: Float64Array;
-  hWeight: Float64Array;
   /** Current ρ̂. */
   rho: number;
   /** Cached η of the bound-based scale (null until computed). */
   eta: number | null;
-  /** Last perturbed point and its gradient (secant only). */
-  prevPoint: Float64Array | null;
-  prevGrad: Float64Array | null;
 }
 
 /** Statistics of the σ used in the last step (parameter units). */
@@ -145,7 +114,7 @@ export function perturbationWidths(input: {
 }
 
 /**
- * perturbedOPT (METHOD.md §5). Each step on minibatch B: σ from the current curvature estimate,
+ * perturbedOPT (docs/method.md §5). Each step on minibatch B: σ from the current curvature estimate,
  * u_i ~ noise(σ_i), g = ∇L̂_B(w + u), w ← inner(w, g) (u discarded), ĥ updated. Report and
  * evaluate the unperturbed w. With s = 0 (or during warm-up) it is exactly the inner optimizer.
  *
@@ -170,70 +139,9 @@ export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
   const warmup = checkInt('warmup', options.warmup ?? 0, 0);
   const seed = options.seed ?? 0;
   checkRange('seed', seed, -Infinity);
-
-  const cRaw = options.curvature ?? 'secant';
-  const curvature: CurvatureEstimator =
-    typeof cRaw === 'string' ? ({ method: cRaw } as CurvatureEstimator) : cRaw;
-  let secant: Required<Omit<SecantCurvature, 'method'>> | null = null;
-  let probes: { every: number; probes: number; beta: number; step?: number } | null = null;
-  if (curvature.method === 'secant') {
-    secant = {
-      beta: checkRange('secant beta', curvature.beta ?? 0.999, 0, 1, { max: true }),
-      maxCurvature: checkRange('maxCurvature', curvature.maxCurvature ?? 1e4, 0, Infinity, {
-        min: true,
-      }),
-    };
-  } else if (curvature.method === 'probes') {
-    probes = {
-      every: checkInt('probe interval', curvature.every ?? 10),
-      probes: checkInt('probes', curvature.probes ?? 2),
-      beta: checkRange('probe beta', curvature.beta ?? 0.9, 0, 1, { max: true }),
-      step:
-        curvature.step === undefined
-          ? undefined
-          : checkRange('probe step', curvature.step, 0, Infinity, { min: true }),
-    };
-  } else if (curvature.method !== 'none') {
-    throw new PacgenError(
-      `curvature must be 'secant', 'probes' or 'none', got '${String((curvature as { method: unknown }).method)}'`,
-    );
-  }
-
-  const rhoOpt = options.rho ?? 0;
-  const rhoEst =
-    typeof rhoOpt === 'number'
-      ? null
-      : {
-          every: checkInt('rho interval', rhoOpt.every),
-          probes: checkInt('rho probes', rhoOpt.probes ?? 4),
-          refine: checkInt('rho refine', rhoOpt.refine ?? 0, 0),
-          step: rhoOpt.step,
-        };
-  const rho0 = typeof rhoOpt === 'number' ? checkRange('rho', rhoOpt, 0) : 0;
-
-  const scaleOpt = options.scale ?? 1;
-  let scaleAt: Schedule | null = null;
-  let bound: { n?: number; delta: number; every: number } | null = null;
-  if (typeof scaleOpt === 'number') {
-    checkRange('noise scale', scaleOpt, 0);
-    scaleAt = () => scaleOpt;
-  } else if (typeof scaleOpt === 'function') {
-    scaleAt = scaleOpt;
-  } else if (scaleOpt && typeof scaleOpt === 'object' && 'bound' in scaleOpt) {
-    const b = scaleOpt.bound;
-    if (b.n !== undefined) checkInt('bound n', b.n, 2);
-    bound = {
-      n: b.n,
-      delta: checkRange('bound delta', b.delta ?? 0.05, 0, 1, { min: true, max: true }),
-      every: checkInt('bound interval', b.every ?? 10),
-    };
-  } else {
-    throw new PacgenError('scale must be a number, a schedule or { bound: {...} }');
-  }
-
-  let perStep = 1;
-  if (probes) perStep += (2 * probes.probes) / probes.every;
-  if (rhoEst) perStep += (1 + 2 * (2 * rhoEst.probes * (1 + rhoEst.refine) + 1)) / rhoEst.every;
+  const tracker = curvatureTracker(options.curvature);
+  const rhoAt = rhoRule(options.rho ?? 0, gamma, epsilon, seed);
+  const scaleAt = noiseScaleRule(options.scale ?? 1, noise);
 
   let last: {
     sigma: Float64Array;
@@ -246,97 +154,36 @@ export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
   const stats = (): SigmaStats | null =>
     last && sigmaStatistics(last.sigma, last.kappa, last.s, last.rho, last.hMean);
 
-  const name =
-    `perturbed(${curvature.method}, ${bound ? 'bound' : typeof scaleOpt === 'number' ? `s=${scaleOpt}` : 's=schedule'}` +
-    `, gamma=${gamma}, epsilon=${epsilon}, ${noise.kind}, ${inner.name})`;
-
   return {
-    name,
-    gradientsPerStep: perStep,
+    name: `perturbed(${tracker.method}, ${scaleAt.label}, gamma=${gamma}, epsilon=${epsilon}, ${noise.kind}, ${inner.name})`,
+    gradientsPerStep: 1 + tracker.gradientsPerStep + rhoAt.gradientsPerStep,
     init(p) {
-      const m = p.length;
       return {
         count: 0,
         inner: inner.init(p),
-        hSum: new Float64Array(m),
-        hWeight: new Float64Array(m),
-        rho: rho0,
+        ...tracker.init(p.length),
+        rho: rhoAt.initial,
         eta: null,
-        prevPoint: null,
-        prevGrad: null,
       };
     },
 
     async step(w, state, gradAt, context: StepContext = {}) {
       const m = w.length;
       checkLength('perturbedOpt state', state.hSum, m);
-      const count = state.count;
-      const precision = context.precision ?? 'f64';
-      let evaluations = 0;
-      let rho = state.rho;
-      let hSum = state.hSum;
-      let hWeight = state.hWeight;
-
-      if (rhoEst && count % rhoEst.every === 0) {
-        const obj = oracleObjective(gradAt, w, { precision, numSamples: context.batchSize });
-        const est = await hessianLipschitz(obj, w, {
-          gamma,
-          epsilon,
-          probes: rhoEst.probes,
-          refine: rhoEst.refine,
-          step: rhoEst.step,
-          seed: mixSeed(seed, count, 2),
-        });
-        rho = est.rho;
-        evaluations += est.cost;
-      }
-
-      if (probes && count % probes.every === 0) {
-        // Hutchinson: ĥ ≈ mean_k v_k ⊙ H v_k on this minibatch, then an EMA across estimates.
-        const rng = new Random(mixSeed(seed, count, 3));
-        const est = new Float64Array(m);
-        const v = new Float64Array(m);
-        const t = probes.step ?? defaultHvpStep(precision);
-        for (let k = 0; k < probes.probes; k++) {
-          rng.rademacher(v);
-          const hv = await oracleHvp(gradAt, w, v, precision, { step: t });
-          for (let i = 0; i < m; i++) est[i] += (v[i] * hv[i]) / probes.probes;
-        }
-        evaluations += 2 * probes.probes;
-        const b = probes.beta;
-        hSum = hSum.map((x, i) => b * x + (1 - b) * est[i]);
-        hWeight = hWeight.map((x) => b * x + (1 - b));
-      }
-
-      const h = new Float64Array(m);
-      let hMean = 0;
-      for (let i = 0; i < m; i++) {
-        h[i] = hWeight[i] > 0 ? hSum[i] / hWeight[i] : 0;
-        hMean += h[i] / m;
-      }
+      const { count } = state;
+      const at = { count, gradAt, precision: context.precision ?? 'f64', seed };
+      const r0 = await rhoAt.update(w, state.rho, { ...at, batchSize: context.batchSize });
+      const rho = r0.rho;
+      const { hSum, hWeight, prevPoint, prevGrad } = state;
+      const c0 = await tracker.before(w, { hSum, hWeight, prevPoint, prevGrad }, at);
+      const { h, mean: hMean } = curvatureEstimate(c0.state);
 
       let s = 0;
       let eta = state.eta;
       if (count >= warmup) {
-        if (bound) {
-          if (eta === null || count % bound.every === 0) {
-            const n = bound.n ?? context.trainSamples;
-            if (n === undefined || !(n >= 2)) {
-              throw new PacgenError(
-                'the bound-based noise scale needs the training-set size n ≥ 2 (scale.bound.n or the step context)',
-              );
-            }
-            const { kappa, a } = perturbationWidths({ w, h, rho, gamma, epsilon, scale: 1 });
-            const tau = Float64Array.from(w, (x, i) => Math.abs(x) + kappa[i]);
-            eta = optimalPerturbation({ a, kappa, tau, n, delta: bound.delta, noise }).eta;
-          }
-          s = Math.sqrt(eta);
-        } else {
-          s = at('noise scale', scaleAt as Schedule, count);
-          if (s < 0) throw new PacgenError(`noise scale must be ≥ 0, got ${s} at step ${count}`);
-        }
+        const widths = () => perturbationWidths({ w, h, rho, gamma, epsilon, scale: 1 });
+        ({ s, eta } = scaleAt.scale(count, { w, widths, eta, trainSamples: context.trainSamples }));
       }
-
       const { sigma, kappa } = perturbationWidths({ w, h, rho, gamma, epsilon, scale: s });
       const point = Float64Array.from(w);
       if (s > 0) {
@@ -345,42 +192,17 @@ export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
       }
       const r = await gradAt(point);
       checkLength('gradient', r.grad, m);
-      evaluations++;
       const g = Float64Array.from(r.grad);
-
-      let prevPoint: Float64Array | null = null;
-      let prevGrad: Float64Array | null = null;
-      if (secant) {
-        if (state.prevPoint && state.prevGrad) {
-          // Coordinates that did not move (beyond rounding) carry no curvature information.
-          const tol = 64 * (precision === 'f32' ? 2 ** -23 : 2 ** -52);
-          const b = secant.beta;
-          hSum = Float64Array.from(hSum);
-          hWeight = Float64Array.from(hWeight);
-          for (let i = 0; i < m; i++) {
-            const dp = point[i] - state.prevPoint[i];
-            const scaleP = Math.max(Math.abs(point[i]), Math.abs(state.prevPoint[i]));
-            if (!(Math.abs(dp) > tol * scaleP)) continue;
-            const ratio = Math.min(
-              Math.abs(g[i] - state.prevGrad[i]) / Math.abs(dp),
-              secant.maxCurvature,
-            );
-            hSum[i] = b * hSum[i] + (1 - b) * ratio;
-            hWeight[i] = b * hWeight[i] + (1 - b);
-          }
-        }
-        prevPoint = point;
-        prevGrad = g;
-      }
+      const curvature = tracker.after(point, g, c0.state, at);
 
       const u = inner.update(g, state.inner, w);
       last = { sigma, kappa, s, rho, hMean };
       return {
         updates: u.updates,
-        state: { count: count + 1, inner: u.state, hSum, hWeight, rho, eta, prevPoint, prevGrad },
+        state: { ...curvature, count: count + 1, inner: u.state, rho, eta },
         loss: r.loss,
         accuracy: r.accuracy ?? NaN,
-        gradientEvaluations: evaluations,
+        gradientEvaluations: r0.evaluations + c0.evaluations + 1,
       };
     },
 
