@@ -46,8 +46,8 @@ export {
   type MonteCarloResult,
 } from './pacgen/monte-carlo.js';
 export { effectiveCurvature, neighbourhoodRadius, priorRadius } from './pacgen/neighbourhood.js';
+export { erf, erfc, mean, median } from './stats.js';
 export {
-  erf,
   noiseModel,
   truncatedNormalMoments,
   TRUNCATION,
@@ -295,7 +295,6 @@ export {
 
 // Generalization measures, rank agreement with the gap, and the sweeps of METHOD.md §6.
 export {
-  erfc,
   granulatedTau,
   inversionCdf,
   kendallTau,

@@ -5,7 +5,7 @@
 // hyperparameter that dominates the gap.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { erf } from '../pacgen/noise.js';
+import { erfc, mean } from '../stats.js';
 
 export interface KendallResult {
   /**
@@ -173,18 +173,6 @@ export function inversionCdf(n: number, c: number): number {
   return Math.min(1, sum);
 }
 
-/**
- * erfc(x) for x ≥ 0 with small relative error in the tail: 1 − erf(x) below 3 (absolute error
- * ~1e-16, so relative ~1e-11 at x = 3), the Laplace continued fraction above.
- */
-export function erfc(x: number): number {
-  if (x < 0) return 2 - erfc(-x);
-  if (x < 3) return 1 - erf(x);
-  let t = x;
-  for (let k = 80; k >= 1; k--) t = x + k / 2 / t;
-  return Math.exp(-x * x) / Math.sqrt(Math.PI) / t;
-}
-
 /** One run of a sweep as the granulated τ sees it. */
 export interface GranulatedPoint {
   /** The run's hyperparameters (grid coordinates), e.g. { batchSize: 64, lr: 0.1, seed: 1 }. */
@@ -257,8 +245,4 @@ export function granulatedTau(
     return { axis, tau: mean(defined), groupTaus, groups: defined.length };
   });
   return { perAxis, mean: mean(perAxis.map((a) => a.tau).filter(Number.isFinite)) };
-}
-
-function mean(v: readonly number[]): number {
-  return v.length === 0 ? NaN : v.reduce((a, b) => a + b, 0) / v.length;
 }

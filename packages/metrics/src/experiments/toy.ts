@@ -1,112 +1,27 @@
-// The toy experiment of the paper (METHOD.md §6): a two-parameter network whose weights (w1, w2)
+// The toy experiment of the paper (docs/method.md §6): a two-parameter network whose weights (w1, w2)
 // are shared by every layer, trained on 100 draws of a 2-D Gaussian mixture. With m = 2 the
 // Hessian is computed exactly (up to rounding) and Ψ can be mapped over the whole (w1, w2) plane,
 // together with the loss, the bound, the minima and the decision boundaries they give.
 
 import { Network, PacgenError } from '@pacgen/core-wasm';
-import {
-  sampleMixture,
-  toyGaussianMixture,
-  type GaussianMixture,
-  type ToyData,
-} from '../data/synthetic.js';
+import { toyGaussianMixture, type GaussianMixture, type ToyData } from '../data/synthetic.js';
 import { checkInteger, checkNonNegative } from '../hessian/checks.js';
 import { toyNet } from '../models/presets.js';
 import type { Objective } from '../objective.js';
 import { networkObjective } from '../objective/network.js';
 import { confidenceTerm } from '../pacgen/bound.js';
 import { pacgenFromCurvature } from '../pacgen/from-curvature.js';
-import { neighbourhoodRadius } from '../pacgen/neighbourhood.js';
+import { eigen2, lipschitzOnBox2, type Sym2 } from './toy-hessian.js';
+import { findMinima } from './toy-minima.js';
+import {
+  boundaryComplexity,
+  linspace,
+  predictAt,
+  reconstructionInputs,
+} from './toy-reconstruction.js';
 
-/** A symmetric 2×2 matrix [[xx, xy], [xy, yy]]. */
-export interface Sym2 {
-  xx: number;
-  xy: number;
-  yy: number;
-}
-
-/** Eigenvalues of a symmetric 2×2 matrix, largest first. */
-export function eigen2(h: Sym2): [number, number] {
-  const mid = (h.xx + h.yy) / 2;
-  const r = Math.hypot((h.xx - h.yy) / 2, h.xy);
-  return [mid + r, mid - r];
-}
-
-/** Spectral norm ‖A‖₂ = max |λ| of a symmetric 2×2 matrix. */
-function spectralNorm2(h: Sym2): number {
-  const [a, b] = eigen2(h);
-  return Math.max(Math.abs(a), Math.abs(b));
-}
-
-/**
- * The 2×2 Hessian of a two-parameter objective at w by central differences of its analytic
- * gradient: column j = (g(w + t e_j) − g(w − t e_j)) / 2t, then symmetrised. In f64 with
- * t = 1e-5 the error is about t²·|∇³L̂| + ε/t ≈ 1e-10 (relative to O(1) derivatives).
- * Cost: 4 gradient evaluations.
- */
-export async function exactHessian2(
-  obj: Objective,
-  w: ArrayLike<number>,
-  step = 1e-5,
-): Promise<Sym2> {
-  const g = async (a: number, b: number) => (await obj.gradient([a, b])).grad;
-  const [p1, m1, p2, m2] = [
-    await g(w[0] + step, w[1]),
-    await g(w[0] - step, w[1]),
-    await g(w[0], w[1] + step),
-    await g(w[0], w[1] - step),
-  ];
-  const t2 = 2 * step;
-  return {
-    xx: (p1[0] - m1[0]) / t2,
-    xy: (p1[1] - m1[1] + (p2[0] - m2[0])) / (2 * t2),
-    yy: (p2[1] - m2[1]) / t2,
-  };
-}
-
-/**
- * The Hessian's Lipschitz constant ρ on the box N_{γ,ε}(w) for m = 2 [choice, valid for small m]:
- * the exact Hessian at a k×k lattice spanning the box, then
- * ρ̂ = max over all lattice pairs (p, q) of ‖H(p) − H(q)‖₂ / ‖p − q‖₂ (spectral norm). Every
- * ratio is an instance of the definition, so ρ̂ is a lower estimate of the supremum; it converges
- * to it as k grows (adjacent pairs approach the directional derivatives of H). Returns the centre
- * Hessian too (a lattice point when k is odd). Cost: 4k² gradient evaluations (4k² + 4 for even k).
- */
-export async function lipschitzOnBox2(
-  obj: Objective,
-  w: ArrayLike<number>,
-  options: { gamma?: number; epsilon?: number; lattice?: number; step?: number } = {},
-): Promise<{ rho: number; hessian: Sym2; cost: number }> {
-  const k = checkInteger('lattice', options.lattice ?? 5, 2);
-  const kappa = neighbourhoodRadius(w, options.gamma ?? 0.1, options.epsilon ?? 0.1);
-  const pts: [number, number][] = [];
-  const hs: Sym2[] = [];
-  for (let j = 0; j < k; j++) {
-    for (let i = 0; i < k; i++) {
-      const p: [number, number] = [
-        w[0] + kappa[0] * (-1 + (2 * i) / (k - 1)),
-        w[1] + kappa[1] * (-1 + (2 * j) / (k - 1)),
-      ];
-      pts.push(p);
-      hs.push(await exactHessian2(obj, p, options.step));
-    }
-  }
-  let rho = 0;
-  for (let a = 0; a < pts.length; a++) {
-    for (let b = a + 1; b < pts.length; b++) {
-      const d = Math.hypot(pts[a][0] - pts[b][0], pts[a][1] - pts[b][1]);
-      const diff = {
-        xx: hs[a].xx - hs[b].xx,
-        xy: hs[a].xy - hs[b].xy,
-        yy: hs[a].yy - hs[b].yy,
-      };
-      rho = Math.max(rho, spectralNorm2(diff) / d);
-    }
-  }
-  const odd = k % 2 === 1;
-  const hessian = odd ? hs[(pts.length - 1) / 2] : await exactHessian2(obj, w, options.step);
-  return { rho, hessian, cost: 4 * k * k + (odd ? 0 : 4) };
-}
+export { eigen2, exactHessian2, lipschitzOnBox2, type Sym2 } from './toy-hessian.js';
+export { boundaryComplexity } from './toy-reconstruction.js';
 
 export interface ToyExperimentOptions {
   /** Grid points per axis over (w1, w2) (≥ 2). Default 41. */
@@ -169,7 +84,7 @@ export interface ToyMinimum {
   curvatureFraction: number;
   /** The paper's bound, L̂ + sqrt((Ψ + ln(2n/δ)) / (2(n−1))) (a score for cross-entropy). */
   bound: number;
-  /** The bound of METHOD.md §3 at σ* (pacgenFromCurvature's total). */
+  /** The bound of docs/method.md §3 at σ* (pacgenFromCurvature's total). */
   boundStar: number;
   trainAccuracy: number;
   testLoss: number;
@@ -232,7 +147,7 @@ export interface ToyExperimentResult {
     curvatureFraction: Float64Array;
     /** The paper's bound surface L̂ + sqrt((Ψ + ln(2n/δ)) / (2(n−1))). */
     bound: Float64Array;
-    /** METHOD.md §3's bound at σ*. */
+    /** docs/method.md §3's bound at σ*. */
     boundStar: Float64Array;
   };
   /** Strict minima found in the range, lowest loss first. */
@@ -267,9 +182,10 @@ export interface ToyExperimentResult {
   cost: { lossEvaluations: number; gradientEvaluations: number; seconds: number };
 }
 
-function linspace(lo: number, hi: number, n: number): Float64Array {
-  return Float64Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
-}
+/** The settings of a toy point's scores. */
+type ToyPointSettings = Required<
+  Pick<ToyExperimentOptions, 'gamma' | 'epsilon' | 'delta' | 'lattice' | 'hessianStep'>
+>;
 
 /** An objective over the training set that counts its evaluations. */
 function counted(obj: Objective, cost: { lossEvaluations: number; gradientEvaluations: number }) {
@@ -289,9 +205,7 @@ export async function scoreToyPoint(
   obj: Objective,
   w: [number, number],
   n: number,
-  s: Required<
-    Pick<ToyExperimentOptions, 'gamma' | 'epsilon' | 'delta' | 'lattice' | 'hessianStep'>
-  >,
+  s: ToyPointSettings,
 ) {
   const loss = await obj.loss(w);
   const { rho, hessian } = await lipschitzOnBox2(obj, w, {
@@ -325,177 +239,8 @@ export async function scoreToyPoint(
   };
 }
 
-/**
- * Damped Newton descent from a start: the exact 2×2 Hessian's Newton step where it is positive
- * definite, else the normalised negative gradient; steps capped at 0.5 in norm, Armijo
- * backtracking on L̂. Cost per iteration: 5 gradient evaluations + the backtracking's forward
- * passes.
- */
-async function descend(
-  obj: Objective,
-  start: [number, number],
-  opts: { maxIterations: number; tol: number; step: number; range: [number, number] },
-): Promise<{ w: [number, number]; converged: boolean; inRange: boolean }> {
-  const maxStep = 0.5;
-  let w: [number, number] = [...start];
-  const inside = (p: [number, number]) => p.every((x) => x >= opts.range[0] && x <= opts.range[1]);
-  for (let it = 0; it < opts.maxIterations; it++) {
-    const { loss: f, grad: g } = await obj.gradient(w);
-    const gn = Math.hypot(g[0], g[1]);
-    if (gn <= opts.tol) return { w, converged: true, inRange: inside(w) };
-    const h = await exactHessian2(obj, w, opts.step);
-    const [, lmin] = eigen2(h);
-    let p: [number, number];
-    if (lmin > 0) {
-      const det = h.xx * h.yy - h.xy * h.xy;
-      p = [-(h.yy * g[0] - h.xy * g[1]) / det, -(h.xx * g[1] - h.xy * g[0]) / det];
-    } else {
-      p = [-g[0] / gn, -g[1] / gn];
-    }
-    const pn = Math.hypot(p[0], p[1]);
-    if (pn > maxStep) p = [(p[0] * maxStep) / pn, (p[1] * maxStep) / pn];
-    const slope = g[0] * p[0] + g[1] * p[1];
-    let s = 1;
-    let next: [number, number] = [w[0] + p[0], w[1] + p[1]];
-    while ((await obj.loss(next)) > f + 1e-4 * s * slope && s > 1e-12) {
-      s /= 2;
-      next = [w[0] + s * p[0], w[1] + s * p[1]];
-    }
-    if (s <= 1e-12) return { w, converged: false, inRange: inside(w) };
-    w = next;
-    // Far outside the range: a plateau at infinity, not a minimum in view.
-    const width = opts.range[1] - opts.range[0];
-    if (w.some((x) => x < opts.range[0] - width || x > opts.range[1] + width)) {
-      return { w, converged: false, inRange: false };
-    }
-  }
-  const { grad } = await obj.gradient(w);
-  return { w, converged: Math.hypot(grad[0], grad[1]) <= opts.tol, inRange: inside(w) };
-}
-
-/** Connected regions and boundary length of a label map on an nx × ny grid. */
-export function boundaryComplexity(labels: Uint8Array, nx: number, ny: number): BoundaryComplexity {
-  const seen = new Uint8Array(labels.length);
-  let regions = 0;
-  const stack: number[] = [];
-  for (let s = 0; s < labels.length; s++) {
-    if (seen[s]) continue;
-    regions++;
-    seen[s] = 1;
-    stack.push(s);
-    while (stack.length) {
-      const c = stack.pop() as number;
-      const i = c % nx;
-      const j = (c - i) / nx;
-      for (const [di, dj] of [
-        [1, 0],
-        [-1, 0],
-        [0, 1],
-        [0, -1],
-      ]) {
-        const a = i + di;
-        const b = j + dj;
-        if (a < 0 || b < 0 || a >= nx || b >= ny) continue;
-        const q = b * nx + a;
-        if (!seen[q] && labels[q] === labels[c]) {
-          seen[q] = 1;
-          stack.push(q);
-        }
-      }
-    }
-  }
-  let edges = 0;
-  let cut = 0;
-  let positive = 0;
-  for (let j = 0; j < ny; j++) {
-    for (let i = 0; i < nx; i++) {
-      const c = j * nx + i;
-      positive += labels[c];
-      for (const q of [i + 1 < nx ? c + 1 : -1, j + 1 < ny ? c + nx : -1]) {
-        if (q < 0) continue;
-        edges++;
-        if (labels[c] !== labels[q]) cut++;
-      }
-    }
-  }
-  return {
-    regions,
-    boundaryFraction: edges ? cut / edges : 0,
-    positiveFraction: positive / labels.length,
-  };
-}
-
-function median(values: Float64Array): number {
-  const s = Float64Array.from(values).sort();
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
-}
-
-/** Predictions of the network at parameters w on the draws and the input grid. */
-function predictAt(
-  net: Network,
-  index: number,
-  w: [number, number],
-  x: Float64Array,
-  truth: Uint8Array,
-  gridX: Float64Array,
-  nx: number,
-  ny: number,
-): ToyPrediction {
-  net.setParams(w);
-  const probability = Float64Array.from(net.predict(x, { probabilities: true }));
-  const gridProbability = Float64Array.from(net.predict(gridX, { probabilities: true }));
-  const t = median(probability);
-  const labels = Uint8Array.from(probability, (p) => (p > 0.5 ? 1 : 0));
-  const medianLabels = Uint8Array.from(probability, (p) => (p > t ? 1 : 0));
-  const agree = (l: Uint8Array) =>
-    l.reduce((s, v, i) => s + (v === truth[i] ? 1 : 0), 0) / l.length;
-  return {
-    minimum: index,
-    probability,
-    labels,
-    medianLabels,
-    accuracy: agree(labels),
-    medianAccuracy: agree(medianLabels),
-    medianThreshold: t,
-    gridProbability,
-    complexity: {
-      argmax: boundaryComplexity(
-        Uint8Array.from(gridProbability, (p) => (p > 0.5 ? 1 : 0)),
-        nx,
-        ny,
-      ),
-      median: boundaryComplexity(
-        Uint8Array.from(gridProbability, (p) => (p > t ? 1 : 0)),
-        nx,
-        ny,
-      ),
-    },
-  };
-}
-
-/**
- * Runs the toy experiment of METHOD.md §6 in f64:
- * 1. the loss surface L̂(w1, w2) on a grid; at every grid point the exact Hessian, ρ̂ on the box
- *    N_{γ,ε} (lipschitzOnBox2), Ψ_{γ,ε}, Ψ*, and the paper's bound L̂ + sqrt((Ψ + ln(2n/δ))/(2(n−1)));
- * 2. the minima: damped-Newton descent from a starts×starts lattice, merged, kept when converged
- *    (‖∇L̂‖ ≤ tol) with a positive-definite Hessian inside the range; the global minimum (lowest
- *    loss: the paper's "sharp" one) and the other minimum of lowest Ψ (the paper's "flat" one),
- *    each with its loss, Ψ, bound, top eigenvalue and test loss;
- * 3. the reconstruction: draws from p(x) labelled by the network at both minima, with the
- *    classifier's rule (P > ½) and the median rule (P above its median over p, the rule that
- *    made the true labels), and the boundary complexity of each label map.
- * Throws PacgenError on bad options. Everything is returned as data; nothing is judged.
- *
- * Cost (gradient evaluations, g ≈ 36 µs each at n = 100, depth 5): the grid takes grid² forward
- * passes and 4·lattice²·grid² gradients (41² points, lattice 5: 168,100 ≈ 6 s on one core); the
- * descent at most 5·maxIterations gradients per start (usually far fewer); each minimum
- * 4·lattice² more; the reconstruction 3 forward passes per minimum shown.
- */
-export async function toyExperiment(
-  options: ToyExperimentOptions = {},
-): Promise<ToyExperimentResult> {
-  const started = performance.now();
+/** The experiment's settings with their defaults, checked (PacgenError naming a bad one). */
+function toySettings(options: ToyExperimentOptions) {
   const gridN = checkInteger('grid', options.grid ?? 41, 2);
   const range = options.range ?? [-4, 4];
   if (!(
@@ -522,29 +267,20 @@ export async function toyExperiment(
   const mergeRadius = checkNonNegative('mergeRadius', options.mergeRadius ?? 0.05);
   const numDraws = checkInteger('samples', options.samples ?? 2000, 1);
   const inputN = checkInteger('inputGrid', options.inputGrid ?? 61, 2);
-  const depth = options.depth ?? 5;
-  const progress = options.onProgress;
 
-  const data: ToyData = toyGaussianMixture({
-    train: options.train ?? 100,
-    test: options.test ?? 1000,
-    seed: options.seed ?? 0,
-    mixture: options.mixture,
-  });
-  const n = data.train.n;
-  if (n < 2)
-    throw new PacgenError(`the toy experiment needs at least 2 training samples, got ${n}`);
-  const spec = toyNet({ depth });
-  const net = await Network.create(spec, { precision: 'f64' });
-  net.setData(data.train.x, data.train.y);
-  const testNet = await Network.create(spec, { precision: 'f64' });
-  testNet.setData(data.test.x, data.test.y);
-  const cost = { lossEvaluations: 0, gradientEvaluations: 0 };
-  const obj = counted(networkObjective(net, { params: [0, 0] }), cost);
+  return { gridN, range, settings, starts, maxIterations, tol, mergeRadius, numDraws, inputN };
+}
 
-  // 1. The grid.
-  const w1 = linspace(range[0], range[1], gridN);
-  const w2 = linspace(range[0], range[1], gridN);
+/** Every score of `scoreToyPoint` at each point of the w1 × w2 grid, as row-major maps. */
+async function scoreGrid(
+  obj: Objective,
+  w1: Float64Array,
+  w2: Float64Array,
+  n: number,
+  settings: ToyPointSettings,
+  progress: ToyExperimentOptions['onProgress'],
+) {
+  const gridN = w1.length;
   const size = gridN * gridN;
   const maps = {
     loss: new Float64Array(size),
@@ -572,30 +308,68 @@ export async function toyExperiment(
       await progress?.('grid', c + 1, size);
     }
   }
+  return maps;
+}
+
+/**
+ * Runs the toy experiment of docs/method.md §6 in f64:
+ * 1. the loss surface L̂(w1, w2) on a grid; at every grid point the exact Hessian, ρ̂ on the box
+ *    N_{γ,ε} (lipschitzOnBox2), Ψ_{γ,ε}, Ψ*, and the paper's bound L̂ + sqrt((Ψ + ln(2n/δ))/(2(n−1)));
+ * 2. the minima: damped-Newton descent from a starts×starts lattice, merged, kept when converged
+ *    (‖∇L̂‖ ≤ tol) with a positive-definite Hessian inside the range; the global minimum (lowest
+ *    loss: the paper's "sharp" one) and the other minimum of lowest Ψ (the paper's "flat" one),
+ *    each with its loss, Ψ, bound, top eigenvalue and test loss;
+ * 3. the reconstruction: draws from p(x) labelled by the network at both minima, with the
+ *    classifier's rule (P > ½) and the median rule (P above its median over p, the rule that
+ *    made the true labels), and the boundary complexity of each label map.
+ * Throws PacgenError on bad options. Everything is returned as data; nothing is judged.
+ *
+ * Cost (gradient evaluations, g ≈ 36 µs each at n = 100, depth 5): the grid takes grid² forward
+ * passes and 4·lattice²·grid² gradients (41² points, lattice 5: 168,100 ≈ 6 s on one core); the
+ * descent at most 5·maxIterations gradients per start (usually far fewer); each minimum
+ * 4·lattice² more; the reconstruction 3 forward passes per minimum shown.
+ */
+export async function toyExperiment(
+  options: ToyExperimentOptions = {},
+): Promise<ToyExperimentResult> {
+  const started = performance.now();
+  const { gridN, range, settings, starts, maxIterations, tol, mergeRadius, numDraws, inputN } =
+    toySettings(options);
+  const depth = options.depth ?? 5;
+  const progress = options.onProgress;
+
+  const data: ToyData = toyGaussianMixture({
+    train: options.train ?? 100,
+    test: options.test ?? 1000,
+    seed: options.seed ?? 0,
+    mixture: options.mixture,
+  });
+  const n = data.train.n;
+  if (n < 2)
+    throw new PacgenError(`the toy experiment needs at least 2 training samples, got ${n}`);
+  const spec = toyNet({ depth });
+  const net = await Network.create(spec, { precision: 'f64' });
+  net.setData(data.train.x, data.train.y);
+  const testNet = await Network.create(spec, { precision: 'f64' });
+  testNet.setData(data.test.x, data.test.y);
+  const cost = { lossEvaluations: 0, gradientEvaluations: 0 };
+  const obj = counted(networkObjective(net, { params: [0, 0] }), cost);
+
+  // 1. The grid.
+  const w1 = linspace(range[0], range[1], gridN);
+  const w2 = linspace(range[0], range[1], gridN);
+  const maps = await scoreGrid(obj, w1, w2, n, settings, progress);
 
   // 2. The minima.
-  const found: { w: [number, number]; starts: number }[] = [];
-  const descent = { starts: starts * starts, converged: 0, leftRange: 0, notConverged: 0 };
-  const at = (k: number) => range[0] + ((range[1] - range[0]) * (k + 0.5)) / starts;
-  for (let b = 0; b < starts; b++) {
-    for (let a = 0; a < starts; a++) {
-      const r = await descend(obj, [at(a), at(b)], {
-        maxIterations,
-        tol,
-        step: settings.hessianStep,
-        range,
-      });
-      if (!r.converged) descent.notConverged++;
-      else if (!r.inRange) descent.leftRange++;
-      else {
-        descent.converged++;
-        const same = found.find((f) => Math.hypot(f.w[0] - r.w[0], f.w[1] - r.w[1]) <= mergeRadius);
-        if (same) same.starts++;
-        else found.push({ w: r.w, starts: 1 });
-      }
-      await progress?.('minima', b * starts + a + 1, starts * starts);
-    }
-  }
+  const { found, descent } = await findMinima(obj, {
+    starts,
+    range,
+    maxIterations,
+    tol,
+    step: settings.hessianStep,
+    mergeRadius,
+    onStart: (done, total) => progress?.('minima', done, total),
+  });
   const minima: ToyMinimum[] = [];
   for (const f of found) {
     const s = await scoreToyPoint(obj, f.w, n, settings);
@@ -640,33 +414,12 @@ export async function toyExperiment(
       : null;
 
   // 3. The reconstruction.
-  const mixture = data.mixture;
-  const x = sampleMixture(mixture, numDraws, options.sampleSeed ?? 1);
-  const truth = Uint8Array.from({ length: numDraws }, (_, i) => data.label(x[2 * i], x[2 * i + 1]));
-  let lo1 = Infinity,
-    hi1 = -Infinity,
-    lo2 = Infinity,
-    hi2 = -Infinity;
-  for (let i = 0; i < numDraws; i++) {
-    lo1 = Math.min(lo1, x[2 * i]);
-    hi1 = Math.max(hi1, x[2 * i]);
-    lo2 = Math.min(lo2, x[2 * i + 1]);
-    hi2 = Math.max(hi2, x[2 * i + 1]);
-  }
-  if (!(hi1 > lo1)) [lo1, hi1] = [lo1 - 1, hi1 + 1];
-  if (!(hi2 > lo2)) [lo2, hi2] = [lo2 - 1, hi2 + 1];
-  const x1 = linspace(lo1, hi1, inputN);
-  const x2 = linspace(lo2, hi2, inputN);
-  const gridX = new Float64Array(2 * inputN * inputN);
-  const truthGrid = new Uint8Array(inputN * inputN);
-  for (let j = 0; j < inputN; j++) {
-    for (let i = 0; i < inputN; i++) {
-      const c = j * inputN + i;
-      gridX[2 * c] = x1[i];
-      gridX[2 * c + 1] = x2[j];
-      truthGrid[c] = data.label(x1[i], x2[j]);
-    }
-  }
+  const { x, truth, x1, x2, gridX, truthGrid } = reconstructionInputs(
+    data,
+    numDraws,
+    inputN,
+    options.sampleSeed ?? 1,
+  );
   const predict = (k: number) =>
     k < 0 ? null : predictAt(net, k, minima[k].w, x, truth, gridX, inputN, inputN);
   const reconstruction = {

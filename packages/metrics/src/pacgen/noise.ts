@@ -5,6 +5,7 @@
 //   KL              Σ ln(τ_i/σ_i) + m·k   (k = KL(q_σ ‖ U(−τ,τ)) − ln(τ/σ), a constant)
 
 import { PacgenError, type Random } from '@pacgen/core-wasm';
+import { erf } from '../stats.js';
 
 export type NoiseKind = 'uniform' | 'truncated-gaussian';
 
@@ -24,19 +25,6 @@ export interface NoiseModel {
  * its support is the half-width: s = σ/2.
  */
 export const TRUNCATION = 2;
-
-/** erf(x) by its Maclaurin series: exact to rounding for |x| ≤ 3, all this file needs. */
-export function erf(x: number): number {
-  let term = x;
-  let sum = x;
-  for (let n = 1; n < 200; n++) {
-    term *= (-x * x) / n;
-    const add = term / (2 * n + 1);
-    sum += add;
-    if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-  }
-  return (2 / Math.sqrt(Math.PI)) * sum;
-}
 
 /** Constants of N(0,1) truncated to [−c, c]: mass Z, variance, entropy (nats). */
 export function truncatedNormalMoments(c: number): {
