@@ -85,16 +85,26 @@ function extent(values: Iterable<number>): [number, number] {
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
 
-/**
- * Renders the surfaces as an SVG string. Cost: O(cells · log cells) for the depth sort; about
- * 100 bytes of SVG per cell.
- */
-export function surface3d(options: Surface3dOptions): string {
-  const { x, y, surfaces } = options;
-  const nx = x.length;
-  const ny = y.length;
+/** The projection of the world box onto the SVG and the data-to-world maps. */
+interface View {
+  project: (px: number, py: number, pz: number) => Projected;
+  X: (v: number) => number;
+  Y: (v: number) => number;
+  Z: (v: number) => number;
+  px: (p: Projected) => number;
+  py: (p: Projected) => number;
+  pt: (p: Projected) => string;
+  /** Height of the floor plane in world units. */
+  zFloor: number;
+  plot: { left: number; top: number; right: number; bottom: number };
+}
+
+/** Checks the grid and the layers' sizes. */
+function checkGrid(options: Surface3dOptions): void {
+  const nx = options.x.length;
+  const ny = options.y.length;
   if (nx < 2 || ny < 2) throw new Error('surface3d needs at least a 2×2 grid');
-  for (const s of surfaces) {
+  for (const s of options.surfaces) {
     if (s.z.length !== nx * ny) {
       throw new Error(`surface '${s.name}' has ${s.z.length} heights, the grid ${nx}×${ny}`);
     }
@@ -104,24 +114,24 @@ export function surface3d(options: Surface3dOptions): string {
       );
     }
   }
+}
+
+/**
+ * The view: world box x, y in [−1, 1], heights in [−0.7, 0.7], the floor plane 0.35 below;
+ * rotated by the azimuth, tilted by the elevation, and fitted into the plot area (title above,
+ * `bars` colour bars at the right).
+ */
+function makeView(options: Surface3dOptions, zRange: [number, number], bars: number): View {
+  const { x, y } = options;
   const W = options.width ?? 680;
   const H = options.height ?? 520;
-  const id = `s3d${++uid}`;
-  const scaled = surfaces.filter((s) => !s.fill);
-  const [zLo, zHi] = extent(surfaces.flatMap((s) => Array.from(s.z)));
-  const [cLo, cHi] = extent(scaled.flatMap((s) => Array.from(s.color ?? s.z)));
-  const paint = colorScheme(options.scheme ?? 'viridis');
-  const floor = options.floor;
-  const floorRange = floor ? extent(Array.from(floor.values)) : [0, 1];
-  const floorPaint = colorScheme(floor?.scheme ?? 'magma');
-
-  // World box: x, y in [−1, 1]; heights in [−0.7, 0.7]; the floor plane 0.35 below.
-  const [xLo, xHi] = [x[0], x[nx - 1]];
-  const [yLo, yHi] = [y[0], y[ny - 1]];
+  const [zLo, zHi] = zRange;
+  const [xLo, xHi] = [x[0], x[x.length - 1]];
+  const [yLo, yHi] = [y[0], y[y.length - 1]];
   const X = (v: number) => (2 * (v - xLo)) / (xHi - xLo) - 1;
   const Y = (v: number) => (2 * (v - yLo)) / (yHi - yLo) - 1;
   const Z = (v: number) => (1.4 * (v - zLo)) / (zHi - zLo) - 0.7;
-  const zFloor = floor ? -1.05 : -0.7;
+  const zFloor = options.floor ? -1.05 : -0.7;
   const a = ((options.azimuth ?? -50) * Math.PI) / 180;
   const e = ((options.elevation ?? 30) * Math.PI) / 180;
   const project = (px: number, py: number, pz: number): Projected => {
@@ -133,9 +143,6 @@ export function surface3d(options: Surface3dOptions): string {
       depth: -yr * Math.cos(e) + pz * Math.sin(e),
     };
   };
-
-  // Fit the box into the plot area (title above, colour bars at the right).
-  const bars = (scaled.length > 0 ? 1 : 0) + (floor ? 1 : 0);
   const plot = { left: 60, top: 44, right: W - 30 - 90 * bars, bottom: H - 40 };
   const corners = [-1, 1].flatMap((cx) =>
     [-1, 1].flatMap((cy) => [zFloor, 0.7].map((cz) => project(cx, cy, cz))),
@@ -151,64 +158,77 @@ export function surface3d(options: Surface3dOptions): string {
   const px = (p: Projected) => r1(ox + (p.u - uMin) * s);
   const py = (p: Projected) => r1(oy + (vMax - p.v) * s);
   const pt = (p: Projected) => `${px(p)},${py(p)}`;
+  return { project, X, Y, Z, px, py, pt, zFloor, plot };
+}
 
+/** The corners of the box's floor, in order around it. */
+const CORNERS_XY = [
+  [-1, -1],
+  [1, -1],
+  [1, 1],
+  [-1, 1],
+];
+
+/** The floor heat map (one quad per cell, coloured by the mean of its corners). */
+function floorPaths(
+  v: View,
+  options: Surface3dOptions,
+  floor: NonNullable<Surface3dOptions['floor']>,
+): string[] {
+  const { x, y } = options;
+  const nx = x.length;
+  const ny = y.length;
+  const [fLo, fHi] = extent(Array.from(floor.values));
+  const floorPaint = colorScheme(floor.scheme ?? 'magma');
   const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="16" y="26" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`,
-  );
-
-  // Floor heat map and the box's floor outline (behind everything).
-  if (floor) {
-    const [fLo, fHi] = floorRange;
-    for (let j = 0; j + 1 < ny; j++) {
-      for (let i = 0; i + 1 < nx; i++) {
-        const vals = [j * nx + i, j * nx + i + 1, (j + 1) * nx + i + 1, (j + 1) * nx + i].map(
-          (k) => floor.values[k],
-        );
-        if (!vals.every(Number.isFinite)) continue;
-        const t = (vals.reduce((p, q) => p + q, 0) / 4 - fLo) / (fHi - fLo);
-        const c = floorPaint(t);
-        const path = [
-          project(X(x[i]), Y(y[j]), zFloor),
-          project(X(x[i + 1]), Y(y[j]), zFloor),
-          project(X(x[i + 1]), Y(y[j + 1]), zFloor),
-          project(X(x[i]), Y(y[j + 1]), zFloor),
-        ].map(pt);
-        out.push(`<path d="M${path.join('L')}Z" fill="${c}" stroke="${c}" stroke-width="0.5"/>`);
-      }
+  for (let j = 0; j + 1 < ny; j++) {
+    for (let i = 0; i + 1 < nx; i++) {
+      const vals = [j * nx + i, j * nx + i + 1, (j + 1) * nx + i + 1, (j + 1) * nx + i].map(
+        (k) => floor.values[k],
+      );
+      if (!vals.every(Number.isFinite)) continue;
+      const t = (vals.reduce((p, q) => p + q, 0) / 4 - fLo) / (fHi - fLo);
+      const c = floorPaint(t);
+      const path = [
+        v.project(v.X(x[i]), v.Y(y[j]), v.zFloor),
+        v.project(v.X(x[i + 1]), v.Y(y[j]), v.zFloor),
+        v.project(v.X(x[i + 1]), v.Y(y[j + 1]), v.zFloor),
+        v.project(v.X(x[i]), v.Y(y[j + 1]), v.zFloor),
+      ].map(v.pt);
+      out.push(`<path d="M${path.join('L')}Z" fill="${c}" stroke="${c}" stroke-width="0.5"/>`);
     }
   }
-  const floorCorners = [
-    [-1, -1],
-    [1, -1],
-    [1, 1],
-    [-1, 1],
-  ].map(([cx, cy]) => project(cx, cy, zFloor));
-  out.push(
-    `<path d="M${floorCorners.map(pt).join('L')}Z" fill="none" stroke="#888" stroke-width="1"/>`,
-  );
-  // The vertical edge at the leftmost corner carries the z axis; the farthest one is drawn too.
-  const cornerXY = [
-    [-1, -1],
-    [1, -1],
-    [1, 1],
-    [-1, 1],
+  return out;
+}
+
+/** The box: its floor outline and the vertical edges at the leftmost and farthest corners. */
+function boxPaths(v: View, leftmost: number[]): string[] {
+  const floorCorners = CORNERS_XY.map(([cx, cy]) => v.project(cx, cy, v.zFloor));
+  const out = [
+    `<path d="M${floorCorners.map(v.pt).join('L')}Z" fill="none" stroke="#888" stroke-width="1"/>`,
   ];
-  const leftmost = cornerXY.reduce((b, c) =>
-    project(c[0], c[1], 0).u < project(b[0], b[1], 0).u ? c : b,
-  );
-  const farthest = cornerXY.reduce((b, c) =>
-    project(c[0], c[1], 0).depth < project(b[0], b[1], 0).depth ? c : b,
+  const farthest = CORNERS_XY.reduce((b, c) =>
+    v.project(c[0], c[1], 0).depth < v.project(b[0], b[1], 0).depth ? c : b,
   );
   for (const [cx, cy] of [leftmost, farthest]) {
     out.push(
-      `<path d="M${pt(project(cx, cy, zFloor))}L${pt(project(cx, cy, 0.7))}" stroke="#888" stroke-width="1"/>`,
+      `<path d="M${v.pt(v.project(cx, cy, v.zFloor))}L${v.pt(v.project(cx, cy, 0.7))}" stroke="#888" stroke-width="1"/>`,
     );
   }
+  return out;
+}
 
-  // The surfaces' quads, back to front.
+/** The surfaces' quads, sorted back to front (painter's algorithm). */
+function surfacePaths(
+  v: View,
+  options: Surface3dOptions,
+  paint: (t: number) => string,
+  cRange: [number, number],
+): string[] {
+  const { x, y, surfaces } = options;
+  const nx = x.length;
+  const ny = y.length;
+  const [cLo, cHi] = cRange;
   const quads: { depth: number; svg: string }[] = [];
   for (const layer of surfaces) {
     const cv = layer.color ?? layer.z;
@@ -220,7 +240,7 @@ export function surface3d(options: Surface3dOptions): string {
         if (!zs.every(Number.isFinite)) continue;
         const xs = [x[i], x[i + 1], x[i + 1], x[i]];
         const ys = [y[j], y[j], y[j + 1], y[j + 1]];
-        const p = idx.map((_, k) => project(X(xs[k]), Y(ys[k]), Z(zs[k])));
+        const p = idx.map((_, k) => v.project(v.X(xs[k]), v.Y(ys[k]), v.Z(zs[k])));
         let fill = layer.fill;
         if (!fill) {
           const cs = idx.map((k) => cv[k]).filter(Number.isFinite);
@@ -230,15 +250,25 @@ export function surface3d(options: Surface3dOptions): string {
         const op = opacity < 1 ? ` fill-opacity="${opacity}"` : '';
         quads.push({
           depth: p.reduce((q, r) => q + r.depth, 0) / 4,
-          svg: `<path d="M${p.map(pt).join('L')}Z" fill="${fill}"${op} stroke="#222" stroke-opacity="0.18" stroke-width="0.4"/>`,
+          svg: `<path d="M${p.map(v.pt).join('L')}Z" fill="${fill}"${op} stroke="#222" stroke-opacity="0.18" stroke-width="0.4"/>`,
         });
       }
     }
   }
   quads.sort((q, r) => q.depth - r.depth);
-  for (const q of quads) out.push(q.svg);
+  return quads.map((q) => q.svg);
+}
 
-  // Axes: x along the nearer floor edge in y, y along the nearer floor edge in x, z at the left.
+/** Axes: x along the nearer floor edge in y, y along the nearer floor edge in x, z at the left. */
+function axisPaths(
+  v: View,
+  options: Surface3dOptions,
+  zRange: [number, number],
+  leftmost: number[],
+): string[] {
+  const { x, y } = options;
+  const { project, px, py, plot, zFloor, X, Y, Z } = v;
+  const out: string[] = [];
   const nearer = (p: Projected, q: Projected) => (p.depth >= q.depth ? 0 : 1);
   const yEdge = [-1, 1][nearer(project(0, -1, zFloor), project(0, 1, zFloor))];
   const xEdge = [-1, 1][nearer(project(-1, 0, zFloor), project(1, 0, zFloor))];
@@ -252,13 +282,13 @@ export function surface3d(options: Surface3dOptions): string {
   ) =>
     `<text x="${r1(px(p) + dx)}" y="${r1(py(p) + dy)}" text-anchor="${anchor}" ${bold ? 'font-weight="bold"' : 'fill="#333"'}>${escapeXml(label)}</text>`;
   const awayX = (p: Projected) => (px(p) < (plot.left + plot.right) / 2 ? -1 : 1);
-  for (const t of niceTicks(xLo, xHi)) {
+  for (const t of niceTicks(x[0], x[x.length - 1])) {
     const p = project(X(t), yEdge, zFloor);
     out.push(tickText(p, 0, 16, tickLabel(t), 'middle'));
   }
   const xMid = project(0, yEdge, zFloor);
   out.push(tickText(xMid, 0, 32, options.xLabel, 'middle', true));
-  for (const t of niceTicks(yLo, yHi)) {
+  for (const t of niceTicks(y[0], y[y.length - 1])) {
     const p = project(xEdge, Y(t), zFloor);
     const side = awayX(p);
     out.push(tickText(p, 10 * side, 12, tickLabel(t), side < 0 ? 'end' : 'start'));
@@ -266,59 +296,119 @@ export function surface3d(options: Surface3dOptions): string {
   const yMid = project(xEdge, 0, zFloor);
   const ySide = awayX(yMid);
   out.push(tickText(yMid, 34 * ySide, 30, options.yLabel, ySide < 0 ? 'end' : 'start', true));
-  for (const t of niceTicks(zLo, zHi, 4)) {
+  for (const t of niceTicks(zRange[0], zRange[1], 4)) {
     const p = project(leftmost[0], leftmost[1], Z(t));
-    out.push(`<path d="M${pt(p)}l-5,0" stroke="#888"/>`, tickText(p, -8, 4, tickLabel(t), 'end'));
+    out.push(`<path d="M${v.pt(p)}l-5,0" stroke="#888"/>`, tickText(p, -8, 4, tickLabel(t), 'end'));
   }
   const zTop = project(leftmost[0], leftmost[1], 0.7);
   out.push(tickText(zTop, 0, -10, options.zLabel, 'middle', true));
+  return out;
+}
 
-  // Marked points, with a dashed drop line to the floor.
-  for (const m of options.points ?? []) {
+/** Marked points, with a dashed drop line to the floor. */
+function pointPaths(v: View, points: NonNullable<Surface3dOptions['points']>): string[] {
+  const out: string[] = [];
+  for (const m of points) {
     if (![m.x, m.y, m.z].every(Number.isFinite)) continue;
-    const top = project(X(m.x), Y(m.y), Z(m.z));
-    const base = project(X(m.x), Y(m.y), zFloor);
+    const top = v.project(v.X(m.x), v.Y(m.y), v.Z(m.z));
+    const base = v.project(v.X(m.x), v.Y(m.y), v.zFloor);
     out.push(
-      `<path d="M${pt(top)}L${pt(base)}" stroke="black" stroke-dasharray="3,2" stroke-width="1"/>`,
-      `<circle cx="${px(top)}" cy="${py(top)}" r="5" fill="white" stroke="black" stroke-width="1.5"/>`,
-      `<circle cx="${px(base)}" cy="${py(base)}" r="2.5" fill="black"/>`,
-      `<text x="${r1(px(top) + 8)}" y="${r1(py(top) - 8)}" font-weight="bold" stroke="white" stroke-width="3" paint-order="stroke">${escapeXml(m.label)}</text>`,
+      `<path d="M${v.pt(top)}L${v.pt(base)}" stroke="black" stroke-dasharray="3,2" stroke-width="1"/>`,
+      `<circle cx="${v.px(top)}" cy="${v.py(top)}" r="5" fill="white" stroke="black" stroke-width="1.5"/>`,
+      `<circle cx="${v.px(base)}" cy="${v.py(base)}" r="2.5" fill="black"/>`,
+      `<text x="${r1(v.px(top) + 8)}" y="${r1(v.py(top) - 8)}" font-weight="bold" stroke="white" stroke-width="3" paint-order="stroke">${escapeXml(m.label)}</text>`,
     );
   }
+  return out;
+}
 
-  // Colour bars.
-  let barX = W - 90 * bars - 10;
-  const colorBar = (
-    title: string,
-    lo: number,
-    hi: number,
-    f: (t: number) => string,
-    key: string,
-  ) => {
-    const gid = `${id}-${key}`;
-    const top = plot.top + 20;
-    const h = Math.min(220, plot.bottom - top - 20);
-    const stops = Array.from(
-      { length: 11 },
-      (_, k) => `<stop offset="${k * 10}%" stop-color="${f(1 - k / 10)}"/>`,
-    );
+/** A vertical colour bar with its title and ticks at `barX`. */
+function colorBarPaths(
+  v: View,
+  bar: {
+    x: number;
+    title: string;
+    lo: number;
+    hi: number;
+    paint: (t: number) => string;
+    id: string;
+  },
+): string[] {
+  const { x: barX, title, lo, hi } = bar;
+  const top = v.plot.top + 20;
+  const h = Math.min(220, v.plot.bottom - top - 20);
+  const stops = Array.from(
+    { length: 11 },
+    (_, k) => `<stop offset="${k * 10}%" stop-color="${bar.paint(1 - k / 10)}"/>`,
+  );
+  const out = [
+    `<defs><linearGradient id="${bar.id}" x1="0" y1="0" x2="0" y2="1">${stops.join('')}</linearGradient></defs>`,
+    `<text x="${barX}" y="${top - 8}" font-weight="bold">${escapeXml(title)}</text>`,
+    `<rect x="${barX}" y="${top}" width="14" height="${h}" fill="url(#${bar.id})" stroke="#888"/>`,
+  ];
+  for (const t of niceTicks(lo, hi, 4)) {
+    const yy = r1(top + h * (1 - (t - lo) / (hi - lo)));
     out.push(
-      `<defs><linearGradient id="${gid}" x1="0" y1="0" x2="0" y2="1">${stops.join('')}</linearGradient></defs>`,
-      `<text x="${barX}" y="${top - 8}" font-weight="bold">${escapeXml(title)}</text>`,
-      `<rect x="${barX}" y="${top}" width="14" height="${h}" fill="url(#${gid})" stroke="#888"/>`,
+      `<path d="M${barX + 14},${yy}l4,0" stroke="#888"/>`,
+      `<text x="${barX + 21}" y="${yy + 4}" fill="#333">${tickLabel(t)}</text>`,
     );
-    for (const t of niceTicks(lo, hi, 4)) {
-      const yy = r1(top + h * (1 - (t - lo) / (hi - lo)));
-      out.push(
-        `<path d="M${barX + 14},${yy}l4,0" stroke="#888"/>`,
-        `<text x="${barX + 21}" y="${yy + 4}" fill="#333">${tickLabel(t)}</text>`,
-      );
-    }
-    barX += 90;
-  };
-  if (scaled.length > 0) colorBar(options.colorLabel ?? options.zLabel, cLo, cHi, paint, 'c');
-  if (floor) colorBar(floor.label, floorRange[0], floorRange[1], floorPaint, 'f');
+  }
+  return out;
+}
 
+/**
+ * Renders the surfaces as an SVG string. Cost: O(cells · log cells) for the depth sort; about
+ * 100 bytes of SVG per cell.
+ */
+export function surface3d(options: Surface3dOptions): string {
+  checkGrid(options);
+  const { surfaces, floor } = options;
+  const W = options.width ?? 680;
+  const H = options.height ?? 520;
+  const id = `s3d${++uid}`;
+  const scaled = surfaces.filter((s) => !s.fill);
+  const zRange = extent(surfaces.flatMap((s) => Array.from(s.z)));
+  const cRange = extent(scaled.flatMap((s) => Array.from(s.color ?? s.z)));
+  const paint = colorScheme(options.scheme ?? 'viridis');
+  const bars = (scaled.length > 0 ? 1 : 0) + (floor ? 1 : 0);
+  const v = makeView(options, zRange, bars);
+  // The vertical edge at the leftmost corner carries the z axis.
+  const leftmost = CORNERS_XY.reduce((b, c) =>
+    v.project(c[0], c[1], 0).u < v.project(b[0], b[1], 0).u ? c : b,
+  );
+
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="11">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="16" y="26" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`,
+    // Floor heat map and the box (behind everything), then the surfaces, axes and points.
+    ...(floor ? floorPaths(v, options, floor) : []),
+    ...boxPaths(v, leftmost),
+    ...surfacePaths(v, options, paint, cRange),
+    ...axisPaths(v, options, zRange, leftmost),
+    ...pointPaths(v, options.points ?? []),
+  ];
+  let barX = W - 90 * bars - 10;
+  if (scaled.length > 0) {
+    const [lo, hi] = cRange;
+    const title = options.colorLabel ?? options.zLabel;
+    out.push(...colorBarPaths(v, { x: barX, title, lo, hi, paint, id: `${id}-c` }));
+    barX += 90;
+  }
+  if (floor) {
+    const [lo, hi] = extent(Array.from(floor.values));
+    const floorPaint = colorScheme(floor.scheme ?? 'magma');
+    out.push(
+      ...colorBarPaths(v, {
+        x: barX,
+        title: floor.label,
+        lo,
+        hi,
+        paint: floorPaint,
+        id: `${id}-f`,
+      }),
+    );
+  }
   // Names of uniformly filled layers.
   surfaces
     .filter((l) => l.fill)
