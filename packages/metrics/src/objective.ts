@@ -1,6 +1,7 @@
 // The one interface every estimator works on: a mean loss over a fixed data set, as a function
-// of a flat parameter vector. Implemented over the core-wasm engine (objective/network.ts) and,
-// later, TensorFlow.js models. Methods are async so GPU and multi-threaded backends fit.
+// of a flat parameter vector. Implemented over the core-wasm engine (objective/network.ts) and
+// over TensorFlow.js models (tfjs/objective.ts). Methods are async so GPU and multi-threaded
+// backends fit.
 
 /** A named block of the parameter vector (a layer's kernel or bias). */
 export interface ParameterTensor {

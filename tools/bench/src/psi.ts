@@ -14,7 +14,7 @@ import {
   type CallTimes,
   type DisposableObjective,
 } from './objectives.js';
-import { relativeError, type Log } from './run.js';
+import { relativeError, type Log } from './log.js';
 import { median } from './timing.js';
 
 export interface PsiSettings {

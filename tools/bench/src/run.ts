@@ -16,6 +16,7 @@ import { GEMM_SHAPES, coreWasmGemm } from './gemm.js';
 import { parallelCapacity, type ParallelCapacity } from './machine.js';
 import { runPsi, type PsiResult } from './psi.js';
 import { measure, type TimingOptions } from './timing.js';
+import { relativeError, type Log } from './log.js';
 import {
   BLOCK_STEPS,
   TRAIN_CASES,
@@ -59,20 +60,6 @@ export interface BenchResult {
   psi: PsiResult | null;
   /** The train-* cases, when any is selected. */
   training: TrainResult | null;
-}
-
-export type Log = (message: string) => void;
-
-/** ‖a − b‖₂ / ‖b‖₂, accumulated in f64. */
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-300);
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   type GradientOracle,
   type Optimizer,
 } from '@pacgen/metrics';
-import type { Log } from './run.js';
+import type { Log } from './log.js';
 import { median, type TimingOptions } from './timing.js';
 
 export type TrainCaseName =
