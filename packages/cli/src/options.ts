@@ -66,18 +66,24 @@ export function dataOptions(defaultData?: string, withTest = true): Record<strin
     },
     'train-size': {
       type: 'number',
-      describe: 'keep a seeded random subset of this many training samples',
+      describe: 'keep a subset of this many training samples (see --subset)',
       coerce: intArg('train-size', 1),
     },
     'test-size': {
       type: 'number',
-      describe: 'keep a seeded random subset of this many test samples (0: no test set)',
+      describe: 'keep a subset of this many test samples (0: no test set)',
       coerce: intArg('test-size', 0),
+    },
+    subset: {
+      choices: ['first', 'random'] as const,
+      default: 'random',
+      describe: 'subsets are the first samples in file order, or seeded random ones (--seed)',
     },
     normalize: {
       choices: ['none', 'standard'] as const,
       default: 'none',
-      describe: "pixel scaling: 'none' (v/255) or 'standard' (the data set's mean/std)",
+      describe:
+        "pixel scaling: 'none' (v/255) or 'standard' ((v/255 − mean)/std, per channel, the mean/std of the training split)",
     },
   };
   if (!withTest) delete options['test-size'];
@@ -216,16 +222,24 @@ export const MODEL_POSITIONAL = {
 } as const;
 
 /**
- * --samples (the training samples the loss is taken over, at least `minSamples`) and --arch
- * (the layer list of a .safetensors model), shared by the commands that score a model.
+ * --samples (the training samples the loss is taken over, at least `minSamples`), --normalize
+ * as the model was trained (replacing dataOptions'), and --arch (the layer list of a
+ * .safetensors model), shared by the commands that score a model. Spread after dataOptions.
  */
 export function modelLossOptions(minSamples: number): Record<string, Options> {
   return {
     samples: {
       type: 'number',
       default: 1000,
-      describe: 'training samples the loss is taken over (a fixed seeded subset)',
+      describe:
+        'training samples the loss is taken over (of the --train-size subset; chosen by --subset)',
       coerce: intArg('samples', minSamples),
+    },
+    // No default: a model's run.json decides, and an explicit flag must agree with it.
+    normalize: {
+      choices: ['none', 'standard'] as const,
+      describe:
+        "pixel scaling: default the model's (from run.json beside it, written by pacgen train), else 'none' (v/255); 'standard': (v/255 − mean)/std with the training split's channel mean/std",
     },
     arch: {
       type: 'string',

@@ -3,7 +3,13 @@
 
 import { stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { PacgenError, compileNetwork, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
+import {
+  PacgenError,
+  compileNetwork,
+  type Loss,
+  type NetworkSpec,
+  type Precision,
+} from '@pacgen/core-wasm';
 import {
   PRESET_NAMES,
   cifarLike,
@@ -14,9 +20,12 @@ import {
   loadTfjsModel,
   loadTorchModel,
   presetByName,
+  subsetSamples,
+  testSplitNormalization,
   toyGaussianMixture,
   type Dataset,
   type Normalization,
+  type SubsetMode,
 } from '@pacgen/metrics';
 import { CliError, UsageError } from './errors.js';
 
@@ -29,14 +38,26 @@ export interface ResolvedData {
 }
 
 export interface DataOptions {
-  /** Keep a seeded random subset of this many training samples. */
+  /** Keep a subset of this many training samples. */
   trainSize?: number;
-  /** Keep a seeded random subset of this many test samples (0: no test set). */
+  /** Keep a subset of this many test samples (0: no test set). */
   testSize?: number;
+  /**
+   * Then keep this many of the training samples (all when there are fewer), chosen the same
+   * way: the samples a model is scored on. Only these are read into memory.
+   */
+  samples?: number;
+  /** The first samples of each split, or seeded random subsets (default 'random'). */
+  subsetMode?: SubsetMode;
   /** Seed of the subsets and of synthetic data (default 0). */
   seed?: number;
-  /** Pixel normalisation of image data (default 'none'). */
+  /**
+   * Pixel normalisation of image data (default 'none'); 'standard' uses the training split's
+   * channel statistics for both splits.
+   */
   normalization?: Normalization;
+  /** Type of the inputs (default 'f32'): 'f64' reads them exactly for an f64 engine. */
+  precision?: Precision;
 }
 
 /** The accepted forms of `--data`, for help text and errors. */
@@ -130,10 +151,11 @@ export async function resolveExperimentData(
  * an unknown name is a usage error (exit 2).
  */
 export async function resolveData(spec: string, options: DataOptions = {}): Promise<ResolvedData> {
-  const seed = options.seed ?? 0;
-  const normalization = options.normalization;
+  const { seed = 0, normalization, subsetMode, precision } = options;
   const testSubset = options.testSize === 0 ? undefined : options.testSize;
   const subset = { train: options.trainSize, test: testSubset };
+  const sample = { train: options.samples };
+  const read = { subset, sample, subsetMode, seed, normalization, precision };
   const colon = spec.indexOf(':');
   const kind = colon < 0 ? spec : spec.slice(0, colon);
 
@@ -145,7 +167,7 @@ export async function resolveData(spec: string, options: DataOptions = {}): Prom
         dir = argOf(spec, kind);
         await requirePath(dir, 'MNIST-format data folder', true);
       }
-      const d = await loadMnist({ dir, subset, seed, normalization });
+      const d = await loadMnist({ dir, ...read });
       return { source: spec, train: d.train, test: keepTest(d.test, options.testSize) };
     }
     case 'idx': {
@@ -157,20 +179,22 @@ export async function resolveData(spec: string, options: DataOptions = {}): Prom
         );
       }
       for (const p of paths) await requirePath(p, 'IDX file');
+      const common = { subsetMode, seed, precision };
       const train = await loadIdxDataset(paths[0], paths[1], {
+        ...common,
         name: 'idx-train',
         subset: options.trainSize,
-        seed,
+        sample: options.samples,
         normalization,
       });
       const test =
         paths.length === 4 && options.testSize !== 0
           ? await loadIdxDataset(paths[2], paths[3], {
+              ...common,
               name: 'idx-test',
               numClasses: train.numClasses,
               subset: testSubset,
-              seed,
-              normalization,
+              normalization: testSplitNormalization(normalization, train),
             })
           : undefined;
       return { source: spec, train, test };
@@ -180,7 +204,7 @@ export async function resolveData(spec: string, options: DataOptions = {}): Prom
       const dir = argOf(spec, kind);
       await requirePath(dir, `${kind} data folder`, true);
       const load = kind === 'cifar10' ? loadCifar10 : loadCifar100;
-      const d = await load(dir, { subset, seed, normalization });
+      const d = await load(dir, read);
       return { source: spec, train: d.train, test: keepTest(d.test, options.testSize) };
     }
     case 'synthetic-cifar':
@@ -194,12 +218,13 @@ export async function resolveData(spec: string, options: DataOptions = {}): Prom
         seed,
       };
       const d = kind === 'toy' ? toyGaussianMixture(sizes) : cifarLike(sizes);
-      return { source: spec, train: d.train, test: options.testSize === 0 ? undefined : d.test };
+      const train = subsetSamples(d.train, options.samples, { mode: subsetMode, seed });
+      return { source: spec, train, test: options.testSize === 0 ? undefined : d.test };
     }
     default:
       if (colon < 0 && (await isDir(spec))) {
         // A bare folder: MNIST-format IDX files (e.g. Fashion-MNIST).
-        const d = await loadMnist({ dir: spec, subset, seed, normalization });
+        const d = await loadMnist({ dir: spec, ...read });
         return { source: spec, train: d.train, test: keepTest(d.test, options.testSize) };
       }
       throw new UsageError(`unknown data set '${spec}'`, DATA_HINT);

@@ -4,14 +4,16 @@
 
 import { Network, PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import {
+  describeSelection,
   pacgen,
-  selectSubset,
   summarizeVector,
   networkObjective,
   type Dataset,
   type Objective,
   type PacgenOptions,
   type PacgenReport,
+  type SampleSelection,
+  type SubsetMode,
 } from '@pacgen/metrics';
 import type { Context } from './context.js';
 import { asUsage, CliError, UsageError } from './errors.js';
@@ -24,55 +26,102 @@ import {
   type ResolvedData,
   type ResolvedModel,
 } from './resolve.js';
+import {
+  describeNormalization,
+  modelNormalization,
+  type InputNormalization,
+} from './run-normalization.js';
 
 /** The flags of the commands that evaluate a trained model on training samples. */
 export interface ModelInputArgs {
   model: string;
   data: string;
   'train-size'?: number;
+  subset?: SubsetMode;
   normalize?: 'none' | 'standard';
   arch?: string;
   samples?: number;
   seed: number;
 }
 
+/** Which samples a model was evaluated on and how they were standardised (JSON and logs). */
+export interface InputsReport {
+  /** e.g. "random 1,000 (seed 0) of 60,000 training samples of mnist". */
+  samples: string;
+  selection: SampleSelection | null;
+  normalization: {
+    method: 'none' | 'standard';
+    mean: number[] | null;
+    std: number[] | null;
+    /** The run.json the values were read from, or null. */
+    file: string | null;
+    /** One line, as logged. */
+    summary: string;
+  };
+}
+
+/** The report of the inputs `data` holds, standardised as `norm` says. */
+function inputsReport(data: ResolvedData, norm: InputNormalization): InputsReport {
+  const d = data.train;
+  const which = d.selection ? describeSelection(d.selection) : `all ${d.n.toLocaleString('en-US')}`;
+  return {
+    samples: `${which} training samples of ${data.source}`,
+    selection: d.selection ?? null,
+    normalization: {
+      method: norm.method,
+      mean: d.normalization?.mean ?? null,
+      std: d.normalization?.std ?? null,
+      file: norm.file,
+      summary: describeNormalization(norm, data),
+    },
+  };
+}
+
 /**
- * Loads the training data and the model, checks they fit, warns when the model is an untrained
- * preset, and draws the seeded subset of training samples the loss is taken over.
+ * Loads the model's training samples the loss is taken over (--samples of the --train-size
+ * subset, chosen by --subset, in the engine's `precision` so f64 inputs are exact; only those
+ * are read into memory), standardised as the model was trained (its run.json) or as
+ * --normalize says; loads the model, checks they fit, warns when it is an untrained preset, and
+ * logs which samples and which normalization were used.
  */
 export async function loadModelInputs(
   argv: ModelInputArgs,
   ctx: Context,
-): Promise<{ data: ResolvedData; model: ResolvedModel; subset: Dataset }> {
-  const data = await resolveData(argv.data, {
-    trainSize: argv['train-size'],
-    testSize: 0,
-    seed: argv.seed,
-    normalization: argv.normalize,
-  });
+  precision: Precision,
+): Promise<{ data: ResolvedData; model: ResolvedModel; subset: Dataset; inputs: InputsReport }> {
+  const norm = await modelNormalization(argv.model, argv.normalize, ctx);
+  let data: ResolvedData;
+  try {
+    data = await resolveData(argv.data, {
+      trainSize: argv['train-size'],
+      testSize: 0,
+      samples: argv.samples,
+      subsetMode: argv.subset,
+      seed: argv.seed,
+      normalization: norm.normalization,
+      precision,
+    });
+  } catch (e) {
+    // Stored values with another channel count than --data's images.
+    if (norm.file && e instanceof PacgenError && /normalization/.test(e.message)) {
+      throw new CliError(`${norm.file} does not fit --data ${argv.data}: ${e.message}`);
+    }
+    throw e;
+  }
   const model = await resolveModel(argv.model, { data: data.train, arch: argv.arch });
   checkCompatible(model, data);
   if (!model.params) {
     ctx.warn(`${argv.model} is a preset: its untrained initialisation (seed ${argv.seed})`);
   }
-  return { data, model, subset: sampleSubset(data.train, argv.samples, argv.seed) };
+  const inputs = inputsReport(data, norm);
+  ctx.log(`samples: ${inputs.samples}`);
+  ctx.log(`normalization: ${inputs.normalization.summary}`);
+  return { data, model, subset: data.train, inputs };
 }
 
-/** The first `count` samples of a seeded random subset of `data` (all of it when undefined). */
-export function sampleSubset(data: Dataset, count: number | undefined, seed: number): Dataset {
-  if (count === undefined || count >= data.n) return data;
-  const idx = selectSubset(data.n, count, seed, `${data.name} scoring subset`);
-  if (!idx) return data;
-  const size = data.x.length / data.n;
-  const tSize = data.y.length / data.n;
-  const x = new Float32Array(count * size);
-  const y =
-    data.y instanceof Int32Array ? new Int32Array(count * tSize) : new Float32Array(count * tSize);
-  idx.forEach((s, i) => {
-    x.set(data.x.subarray(s * size, (s + 1) * size), i * size);
-    y.set(data.y.subarray(s * tSize, (s + 1) * tSize), i * tSize);
-  });
-  return { ...data, name: `${data.name}[${count}]`, x, y, n: count };
+/** The arithmetic `args` select: --precision, else f64 on core-wasm and f32 on tfjs. */
+export function enginePrecision(args: Pick<EngineArgs, 'engine' | 'precision'>): Precision {
+  return args.precision ?? (args.engine === 'tfjs' ? 'f32' : 'f64');
 }
 
 /**
@@ -158,7 +207,7 @@ export async function scoringSetup(
     if (args.backend !== undefined) {
       throw new UsageError(`--backend ${args.backend} applies to --engine tfjs only`);
     }
-    const precision = args.precision ?? 'f64';
+    const precision = enginePrecision(args);
     const net = await networkFor(spec, params, data, { precision, seed: args.seed });
     const summary = `core-wasm ${precision}`;
     return {

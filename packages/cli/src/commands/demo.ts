@@ -5,7 +5,7 @@
 
 import { resolve } from 'node:path';
 import type { NetworkSpec } from '@pacgen/core-wasm';
-import { toTfjs, type TrainResult } from '@pacgen/metrics';
+import { toTfjs, type Dataset, type TrainResult } from '@pacgen/metrics';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { duration, fmt, int, pct, table } from '../format.js';
@@ -18,7 +18,6 @@ import {
   BOUND_CAUTION,
   networkFor,
   runPacgen,
-  sampleSubset,
   scoreDocument,
   scoringObjective,
   type ScoreDocument,
@@ -88,6 +87,7 @@ async function trainAndScore(
   opt: OptimizerArgs,
   argv: DemoArgs,
   data: ResolvedData,
+  subset: Dataset,
   ctx: Context,
 ): Promise<DemoRun> {
   const model = await resolveModel(argv.model, { data: data.train });
@@ -112,7 +112,6 @@ async function trainAndScore(
   const trainSeconds = (Date.now() - t0) / 1000;
   // Score in the chosen precision (f64 by default: ReLU kinks defeat f32 differences).
   const t1 = Date.now();
-  const subset = sampleSubset(data.train, argv.samples, argv.seed);
   const net = await networkFor(model.spec, train.params, subset, { precision: argv.precision });
   ctx.log(`${name}: scoring on ${int(subset.n)} training samples (${argv.precision})`);
   const report = await runPacgen(scoringObjective(net), pacgenOptions(argv), ctx);
@@ -262,12 +261,21 @@ const command: CommandModule<GlobalArgs, DemoArgs> = {
       testSize: argv['test-size'],
       seed: argv.seed,
     });
+    // The scoring samples read again in the scoring precision (f64 values exact, not widened
+    // from the f32 training inputs); the same samples as --samples of the training subset.
+    const scoring = await resolveData(argv.data, {
+      trainSize: argv['train-size'],
+      testSize: 0,
+      samples: argv.samples,
+      seed: argv.seed,
+      precision: argv.precision,
+    });
     ctx.log(
       `pacgen demo: ${argv.model} on ${int(data.train.n)} ${data.source} training images (${int(data.test?.n ?? 0)} test), ${argv.epochs} epochs, Adam vs perturbedOPT`,
     );
     const runs: DemoRun[] = [];
     for (const { name, opt } of demoOptimizers(argv)) {
-      runs.push(await trainAndScore(name, opt, argv, data, ctx));
+      runs.push(await trainAndScore(name, opt, argv, data, scoring.train, ctx));
     }
     const seconds = (Date.now() - t0) / 1000;
     const report = {

@@ -33,7 +33,8 @@ interface LandscapeArgs extends GlobalArgs, EstimatorArgs {
   arch?: string;
   data: string;
   'train-size'?: number;
-  normalize: 'none' | 'standard';
+  subset: 'first' | 'random';
+  normalize?: 'none' | 'standard';
   samples: number;
   dims: 1 | 2;
   directions: 'random' | 'eigen';
@@ -123,7 +124,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
     const ctx = createContext(argv);
     const t0 = Date.now();
     await checkOutputTarget(resolve(argv.out), argv.force);
-    const { data, model, subset } = await loadModelInputs(argv, ctx);
+    const { data, model, subset, inputs } = await loadModelInputs(argv, ctx, argv.precision);
     const net = await networkFor(model.spec, model.params, subset, {
       precision: argv.precision,
       seed: argv.seed,
@@ -174,7 +175,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
       Object.assign(files, figureFiles(`figures/${name}`, svg, { png: argv.png }));
     }
     const notes = [
-      `${r.dims}-D slice through the model's parameters w of ${int(net.numParams)} parameters, loss over ${int(subset.n)} training samples of ${data.source} (${argv.precision}).`,
+      `${r.dims}-D slice through the model's parameters w of ${int(net.numParams)} parameters, loss over the ${inputs.samples} (${argv.precision}); normalization ${inputs.normalization.summary}.`,
       r.kind === 'random'
         ? `Random Gaussian directions (seed ${argv.seed}), normalised '${argv.normalization}' against w (Li et al. 2018); biases '${argv.biases}'. A coefficient of 1 moves every filter by its own norm.`
         : 'The top Hessian eigenvectors (Lanczos on finite-difference Hessian-vector products), unit length: a coefficient is a distance in parameter units.',
@@ -188,6 +189,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
       out: resolve(argv.out),
       model: model.source,
       data: data.source,
+      inputs,
       numParams: net.numParams,
       numSamples: subset.n,
       precision: argv.precision,

@@ -18,6 +18,7 @@ import {
 import { checkOutputTarget, withStagedDir } from '../output.js';
 import {
   BOUND_CAUTION,
+  enginePrecision,
   runPacgen,
   loadModelInputs,
   scoreDocument,
@@ -45,7 +46,8 @@ interface ScoreArgs extends GlobalArgs, EstimatorArgs, EngineArgs {
   arch?: string;
   data: string;
   'train-size'?: number;
-  normalize: 'none' | 'standard';
+  subset: 'first' | 'random';
+  normalize?: 'none' | 'standard';
   samples: number;
   export?: string;
   force: boolean;
@@ -144,7 +146,7 @@ export function formatScore(doc: ScoreDocument): string {
 /** Loads, scores, and returns the document and what `--export` needs. */
 async function score(argv: ScoreArgs, ctx: Context) {
   const t0 = Date.now();
-  const { data, model, subset } = await loadModelInputs(argv, ctx);
+  const { data, model, subset, inputs } = await loadModelInputs(argv, ctx, enginePrecision(argv));
   const setup = await scoringSetup(model.spec, model.params, subset, argv, ctx);
   const { obj, engine } = setup;
   ctx.log(
@@ -161,6 +163,7 @@ async function score(argv: ScoreArgs, ctx: Context) {
       seconds: (Date.now() - t0) / 1000,
       model,
       data,
+      inputs,
     };
   } finally {
     setup.dispose();
@@ -206,7 +209,7 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     if (argv.export) await checkOutputTarget(argv.export, argv.force);
-    const { doc, report, tensors, engine, seconds, model, data } = await score(argv, ctx);
+    const { doc, report, tensors, engine, seconds, model, data, inputs } = await score(argv, ctx);
     if (argv.export) {
       await withStagedDir(argv.export, { overwrite: argv.force }, async (dir) => {
         const h = splitByTensors([...tensors], report.diagonal.values);
@@ -215,7 +218,8 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
           format: 'pacgen-curvature/1',
           model: model.source,
           data: data.source,
-          samples: String(doc.numSamples),
+          samples: `${doc.numSamples}: ${inputs.samples}`,
+          normalization: inputs.normalization.summary,
           precision: doc.precision,
           diagonal: `${doc.diagonal.method}${doc.diagonal.method === 'hutchinson' ? `:${doc.diagonal.probes}` : ''}`,
           rho: String(doc.rho.value),
@@ -234,7 +238,7 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
       });
       ctx.log(`wrote ${join(argv.export, 'curvature.safetensors')}`);
     }
-    ctx.result({ model: model.source, data: data.source, ...doc, engine, seconds });
+    ctx.result({ model: model.source, data: data.source, inputs, ...doc, engine, seconds });
     ctx.print(formatScore(doc));
     ctx.print(
       `\n${int(doc.cost.gradientEvaluations)} gradient evaluations on ${int(doc.numSamples)} samples, ${duration(seconds)}; ${engine.summary}`,

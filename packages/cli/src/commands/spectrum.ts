@@ -25,14 +25,15 @@ import {
   runOptions,
 } from '../options.js';
 import { densityChart, svgOrPng } from '../report-plots.js';
-import { loadModelInputs, scoringSetup, type EngineArgs } from '../scoring.js';
+import { enginePrecision, loadModelInputs, scoringSetup, type EngineArgs } from '../scoring.js';
 
 interface SpectrumArgs extends GlobalArgs, EngineArgs {
   model: string;
   arch?: string;
   data: string;
   'train-size'?: number;
-  normalize: 'none' | 'standard';
+  subset: 'first' | 'random';
+  normalize?: 'none' | 'standard';
   samples: number;
   k: number;
   method: 'lanczos' | 'power';
@@ -157,7 +158,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();
-    const { data, model, subset } = await loadModelInputs(argv, ctx);
+    const { data, model, subset, inputs } = await loadModelInputs(argv, ctx, enginePrecision(argv));
     // Not disposed: the process ends with the command.
     const { obj, engine } = await scoringSetup(model.spec, model.params, subset, argv, ctx);
     if (argv.k > obj.numParams) {
@@ -210,6 +211,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
     ctx.result({
       model: model.source,
       data: data.source,
+      inputs,
       numParams: obj.numParams,
       numSamples: subset.n,
       precision: engine.precision,

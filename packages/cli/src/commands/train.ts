@@ -23,13 +23,15 @@ import { dataOptions, intArg, numArg, runOptions } from '../options.js';
 import { buildOptimizer, optimizerOptions, type OptimizerArgs } from '../optimizers.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { curvesChart } from '../report-plots.js';
-import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
+import { checkCompatible, resolveData, resolveModel, type ResolvedData } from '../resolve.js';
+import { normalizationRecord } from '../run-normalization.js';
 import { DivergedError, runTraining } from '../training.js';
 
 interface TrainArgs extends GlobalArgs, OptimizerArgs {
   data: string;
   'train-size'?: number;
   'test-size'?: number;
+  subset: 'first' | 'random';
   normalize: 'none' | 'standard';
   model: string;
   arch?: string;
@@ -97,16 +99,26 @@ async function dropFinishedPartial(out: string, partialDir: string): Promise<voi
   if (partial !== null && partial === finished) await removePartial(partialDir);
 }
 
-/** The run log written as run.json. */
-function runLog(argv: TrainArgs, r: TrainResult, extra: Record<string, unknown>) {
+/**
+ * The run log written as run.json. Its `normalization` record (the per-channel mean/std the
+ * inputs were standardised with) is what `score`, `spectrum` and `landscape` reuse.
+ */
+function runLog(
+  argv: TrainArgs,
+  r: TrainResult,
+  data: ResolvedData,
+  extra: Record<string, unknown>,
+) {
   const last = r.history.at(-1) ?? null;
   return {
     format: 'pacgen-train-run/1',
     ...extra,
+    normalization: normalizationRecord(argv.normalize, data),
     settings: {
       data: argv.data,
       trainSize: argv['train-size'] ?? null,
       testSize: argv['test-size'] ?? null,
+      subset: argv.subset,
       normalize: argv.normalize,
       model: argv.model,
       optimizer: argv.optimizer,
@@ -227,6 +239,8 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
       testSize: argv['test-size'],
       seed: argv.seed,
       normalization: argv.normalize,
+      subsetMode: argv.subset,
+      precision: argv.precision,
     });
     const model = await resolveModel(argv.model, { data: data.train, arch: argv.arch });
     checkCompatible(model, data);
@@ -282,7 +296,7 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
     } finally {
       unhook();
     }
-    const log = runLog(argv, result, {
+    const log = runLog(argv, result, data, {
       model: { source: model.source, numParams: result.network.numParams },
       data: { source: data.source, train: data.train.n, test: data.test?.n ?? 0 },
     });

@@ -1,6 +1,6 @@
 // Generalization measures of a trained network on its training data (through an Objective), each
 // with the gradient and forward evaluations it spent: Ψ and Ψ* (PACGen), weight norms (the
-// baseline any measure must beat, METHOD.md §6), the Hessian trace and top eigenvalue, SAM
+// baseline any measure must beat, docs/method.md §6), the Hessian trace and top eigenvalue, SAM
 // sharpness and the magnitude-aware PAC-Bayes flatness of Jiang et al. 2019. For every measure a
 // larger value predicts a larger generalization gap.
 
@@ -34,8 +34,8 @@ export type MeasureName = (typeof MEASURE_NAMES)[number];
 
 /** What each measure is, with its unit, for tables and reports. */
 export const MEASURE_INFO: Record<MeasureName, { label: string; unit: string; about: string }> = {
-  psi: { label: 'Ψ', unit: 'nats', about: 'literal Ψ_{γ,ε} (METHOD.md §2)' },
-  psiStar: { label: 'Ψ*', unit: 'nats', about: 'Ψ at the bound-optimal σ* (METHOD.md §3)' },
+  psi: { label: 'Ψ', unit: 'nats', about: 'literal Ψ_{γ,ε} (docs/method.md §2)' },
+  psiStar: { label: 'Ψ*', unit: 'nats', about: 'Ψ at the bound-optimal σ* (docs/method.md §3)' },
   weightNorm: { label: '‖w‖₂', unit: 'parameter units', about: 'Frobenius norm of all parameters' },
   logProductNorm: {
     label: 'Σ ln‖W‖²',
@@ -175,6 +175,143 @@ function now(): number {
   return globalThis.performance?.now() ?? Date.now();
 }
 
+/** What a measure step writes into the report, with the shared bookkeeping. */
+interface MeasureContext {
+  point: Float64Array;
+  options: MeasureOptions;
+  seed: number;
+  wanted: readonly MeasureName[];
+  values: MeasureReport['values'];
+  details: MeasureReport['details'];
+  /** Runs `fn` on a counting copy of the objective, reported as measure `name`. */
+  run: <T>(
+    name: MeasureName,
+    fn: (obj: Objective) => Promise<T>,
+  ) => Promise<{ result: T; cost: MeasureCost; seconds: number }>;
+}
+
+const noCost = (): MeasureCost => ({ gradientEvaluations: 0, lossEvaluations: 0 });
+
+/** Ψ and Ψ* from one PACGen report (Ψ* is free when Ψ is asked for too). */
+async function psiMeasures(c: MeasureContext): Promise<void> {
+  const { wanted, options } = c;
+  const {
+    result: r,
+    cost,
+    seconds,
+  } = await c.run(wanted.includes('psi') ? 'psi' : 'psiStar', (o) =>
+    pacgen(o, {
+      ...options.psi,
+      diagonal: { step: options.step, ...options.psi?.diagonal },
+      rho:
+        typeof options.psi?.rho === 'number'
+          ? options.psi.rho
+          : { step: options.step, ...options.psi?.rho },
+      params: c.point,
+      seed: c.seed,
+    }),
+  );
+  if (wanted.includes('psi')) c.values.psi = { value: r.psi, cost, seconds };
+  if (wanted.includes('psiStar')) {
+    c.values.psiStar = wanted.includes('psi')
+      ? { value: r.psiStar, cost: noCost(), seconds: 0 }
+      : { value: r.psiStar, cost, seconds };
+  }
+  c.details.psi = {
+    curvatureFraction: r.curvatureFraction,
+    curvatureFractionStar: r.curvatureFractionStar,
+    psiPerParameter: r.perParameter.psi,
+    psiStarPerParameter: r.perParameter.psiStar,
+    rho: r.rho.value,
+    eta: r.eta,
+    bound: r.bound.total,
+    trainLoss: r.trainLoss,
+    diagonal: r.diagonal.method,
+    probes: r.diagonal.probes,
+  };
+}
+
+/** ‖w‖₂ and Σ ln‖W_l‖²_F: free. */
+function normMeasures(c: MeasureContext, tensors: readonly ParameterTensor[]): void {
+  const norms = weightNorms(c.point, tensors);
+  if (c.wanted.includes('weightNorm'))
+    c.values.weightNorm = { value: norms.norm, cost: noCost(), seconds: 0 };
+  if (c.wanted.includes('logProductNorm')) {
+    c.values.logProductNorm = { value: norms.logProduct, cost: noCost(), seconds: 0 };
+  }
+  c.details.norms = { perTensor: norms.perTensor };
+}
+
+async function traceMeasure(c: MeasureContext): Promise<void> {
+  const { options } = c;
+  const {
+    result: r,
+    cost,
+    seconds,
+  } = await c.run('hessianTrace', (o) =>
+    hessianTrace(o, c.point, {
+      probes: options.traceProbes ?? 20,
+      step: options.step,
+      seed: c.seed,
+    }),
+  );
+  c.values.hessianTrace = { value: r.trace, cost, seconds };
+  c.details.trace = { stdErr: r.stdErr, probes: r.probes };
+}
+
+async function eigenMeasure(c: MeasureContext, m: number): Promise<void> {
+  const { options } = c;
+  const {
+    result: r,
+    cost,
+    seconds,
+  } = await c.run('topEigenvalue', (o) =>
+    topEigenvalues(o, c.point, {
+      k: 1,
+      method: 'lanczos',
+      iterations: Math.min(m, options.lanczosIterations ?? 20),
+      step: options.step,
+      seed: c.seed,
+    }),
+  );
+  c.values.topEigenvalue = { value: r.values[0], cost, seconds };
+  c.details.eigen = { residual: r.residuals[0], converged: r.converged, iterations: r.iterations };
+}
+
+async function sharpnessMeasure(c: MeasureContext): Promise<void> {
+  const {
+    result: r,
+    cost,
+    seconds,
+  } = await c.run('sharpness', (o) =>
+    samSharpness(o, c.point, { ...c.options.sharpness, seed: c.seed }),
+  );
+  c.values.sharpness = { value: r.sharpness, cost, seconds };
+  c.details.sharpness = {
+    radius: r.radius,
+    steps: r.steps,
+    gradientNorm: r.gradientNorm,
+    epsilonNorm: r.epsilonNorm,
+  };
+}
+
+async function flatnessMeasure(c: MeasureContext): Promise<void> {
+  const {
+    result: r,
+    cost,
+    seconds,
+  } = await c.run('magnitudeFlatness', (o) =>
+    magnitudeFlatness(o, c.point, { ...c.options.flatness, seed: c.seed }),
+  );
+  c.values.magnitudeFlatness = { value: r.flatness, cost, seconds };
+  c.details.flatness = {
+    alpha: r.alpha,
+    deviation: r.deviation,
+    saturated: r.saturated,
+    target: c.options.flatness?.target ?? 0.1,
+  };
+}
+
 /**
  * Computes the chosen measures at w (default `obj.params()`). Costs are counted, not predicted;
  * in gradient evaluations over the objective's samples (a loss evaluation is a forward pass,
@@ -199,10 +336,7 @@ export async function generalizationMeasures(
     }
   }
   const point = checkPoint(objective, w ?? objective.params());
-  const seed = options.seed ?? 0;
-  const values: MeasureReport['values'] = {};
-  const details: MeasureReport['details'] = {};
-  const total: MeasureCost = { gradientEvaluations: 0, lossEvaluations: 0 };
+  const total = noCost();
   const wanted = MEASURE_NAMES.filter((n) => names.includes(n));
   // Progress steps: the measures that evaluate the objective (Ψ* comes with Ψ; norms are free).
   const free: MeasureName[] = ['weightNorm', 'logProductNorm'];
@@ -210,128 +344,33 @@ export async function generalizationMeasures(
     (n) => !free.includes(n) && !(n === 'psiStar' && wanted.includes('psi')),
   );
   let index = 0;
-  const run = async <T>(
-    name: MeasureName,
-    fn: (obj: Objective) => Promise<T>,
-  ): Promise<{ result: T; cost: MeasureCost; seconds: number }> => {
-    await options.onProgress?.(name, index++, steps.length);
-    const c = counted(objective);
-    const ts = now();
-    const result = await fn(c.obj);
-    total.gradientEvaluations += c.cost.gradientEvaluations;
-    total.lossEvaluations += c.cost.lossEvaluations;
-    return { result, cost: c.cost, seconds: (now() - ts) / 1000 };
+  const c: MeasureContext = {
+    point,
+    options,
+    seed: options.seed ?? 0,
+    wanted,
+    values: {},
+    details: {},
+    async run(name, fn) {
+      await options.onProgress?.(name, index++, steps.length);
+      const counting = counted(objective);
+      const ts = now();
+      const result = await fn(counting.obj);
+      total.gradientEvaluations += counting.cost.gradientEvaluations;
+      total.lossEvaluations += counting.cost.lossEvaluations;
+      return { result, cost: counting.cost, seconds: (now() - ts) / 1000 };
+    },
   };
-
-  if (wanted.includes('psi') || wanted.includes('psiStar')) {
-    const {
-      result: r,
-      cost,
-      seconds,
-    } = await run(wanted.includes('psi') ? 'psi' : 'psiStar', (o) =>
-      pacgen(o, {
-        ...options.psi,
-        diagonal: { step: options.step, ...options.psi?.diagonal },
-        rho:
-          typeof options.psi?.rho === 'number'
-            ? options.psi.rho
-            : { step: options.step, ...options.psi?.rho },
-        params: point,
-        seed,
-      }),
-    );
-    const free = { gradientEvaluations: 0, lossEvaluations: 0 };
-    if (wanted.includes('psi')) values.psi = { value: r.psi, cost, seconds };
-    if (wanted.includes('psiStar')) {
-      values.psiStar = wanted.includes('psi')
-        ? { value: r.psiStar, cost: free, seconds: 0 }
-        : { value: r.psiStar, cost, seconds };
-    }
-    details.psi = {
-      curvatureFraction: r.curvatureFraction,
-      curvatureFractionStar: r.curvatureFractionStar,
-      psiPerParameter: r.perParameter.psi,
-      psiStarPerParameter: r.perParameter.psiStar,
-      rho: r.rho.value,
-      eta: r.eta,
-      bound: r.bound.total,
-      trainLoss: r.trainLoss,
-      diagonal: r.diagonal.method,
-      probes: r.diagonal.probes,
-    };
-  }
-  if (wanted.includes('weightNorm') || wanted.includes('logProductNorm')) {
-    const norms = weightNorms(point, objective.tensors);
-    const free = { gradientEvaluations: 0, lossEvaluations: 0 };
-    if (wanted.includes('weightNorm'))
-      values.weightNorm = { value: norms.norm, cost: free, seconds: 0 };
-    if (wanted.includes('logProductNorm')) {
-      values.logProductNorm = { value: norms.logProduct, cost: { ...free }, seconds: 0 };
-    }
-    details.norms = { perTensor: norms.perTensor };
-  }
-  if (wanted.includes('hessianTrace')) {
-    const {
-      result: r,
-      cost,
-      seconds,
-    } = await run('hessianTrace', (o) =>
-      hessianTrace(o, point, { probes: options.traceProbes ?? 20, step: options.step, seed }),
-    );
-    values.hessianTrace = { value: r.trace, cost, seconds };
-    details.trace = { stdErr: r.stdErr, probes: r.probes };
-  }
-  if (wanted.includes('topEigenvalue')) {
-    const m = objective.numParams;
-    const {
-      result: r,
-      cost,
-      seconds,
-    } = await run('topEigenvalue', (o) =>
-      topEigenvalues(o, point, {
-        k: 1,
-        method: 'lanczos',
-        iterations: Math.min(m, options.lanczosIterations ?? 20),
-        step: options.step,
-        seed,
-      }),
-    );
-    values.topEigenvalue = { value: r.values[0], cost, seconds };
-    details.eigen = { residual: r.residuals[0], converged: r.converged, iterations: r.iterations };
-  }
-  if (wanted.includes('sharpness')) {
-    const {
-      result: r,
-      cost,
-      seconds,
-    } = await run('sharpness', (o) => samSharpness(o, point, { ...options.sharpness, seed }));
-    values.sharpness = { value: r.sharpness, cost, seconds };
-    details.sharpness = {
-      radius: r.radius,
-      steps: r.steps,
-      gradientNorm: r.gradientNorm,
-      epsilonNorm: r.epsilonNorm,
-    };
-  }
-  if (wanted.includes('magnitudeFlatness')) {
-    const {
-      result: r,
-      cost,
-      seconds,
-    } = await run('magnitudeFlatness', (o) =>
-      magnitudeFlatness(o, point, { ...options.flatness, seed }),
-    );
-    values.magnitudeFlatness = { value: r.flatness, cost, seconds };
-    details.flatness = {
-      alpha: r.alpha,
-      deviation: r.deviation,
-      saturated: r.saturated,
-      target: options.flatness?.target ?? 0.1,
-    };
-  }
+  const has = (...ns: MeasureName[]) => ns.some((n) => wanted.includes(n));
+  if (has('psi', 'psiStar')) await psiMeasures(c);
+  if (has('weightNorm', 'logProductNorm')) normMeasures(c, objective.tensors);
+  if (has('hessianTrace')) await traceMeasure(c);
+  if (has('topEigenvalue')) await eigenMeasure(c, objective.numParams);
+  if (has('sharpness')) await sharpnessMeasure(c);
+  if (has('magnitudeFlatness')) await flatnessMeasure(c);
   return {
-    values,
-    details,
+    values: c.values,
+    details: c.details,
     numParams: objective.numParams,
     numSamples: objective.numSamples,
     cost: total,
