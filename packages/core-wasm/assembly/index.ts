@@ -4,7 +4,7 @@
 import { get } from './vector';
 export { configure, setData, evaluate, hvp, infer } from './network';
 export { gemm, lincomb } from './blas';
-import { correctCount } from './network';
+import { correctCount, kinkCrossings } from './network';
 
 /** Bytes per scalar in this build: 4 (f32) or 8 (f64). */
 export const REAL_BYTES: i32 = sizeof<Real>();
@@ -16,6 +16,11 @@ export function allocate(bytes: usize): usize {
 
 export function lastCorrect(): f64 {
   return correctCount;
+}
+
+/** Kink states that differed between the two points of the last hvp (assembly/kinks.ts). */
+export function lastKinkCrossings(): f64 {
+  return kinkCrossings;
 }
 
 /** Index of the first NaN or ±Infinity among n scalars, or −1. */

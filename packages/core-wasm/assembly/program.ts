@@ -11,6 +11,7 @@ export const F_W = 3; // weight offset (scalars) into the expanded weight vector
 export const F_B = 4; // bias offset, -1 if none
 export const F_ACT = 5; // byte pointer of this layer's output buffer (maxBatch × out)
 export const F_AUX = 6; // byte pointer of a scratch buffer (im2col, argmax, dropout mask)
+export const F_KINKS = 7; // byte pointer of the kink-state buffer (assembly/kinks.ts), 0 if smooth
 // Op-specific integer fields start here.
 export const F_P0 = 8;
 // One f64 hyper-parameter (leaky-relu slope, dropout rate) at this byte offset.

@@ -57,6 +57,17 @@ export interface CompiledLayer {
   hyper: number;
   /** Scratch the layer needs per sample, and its element type. */
   aux: { kind: 'real' | 'i32'; perSample: number } | null;
+  /**
+   * The piecewise-linear state the engine records to count an HVP's kink crossings
+   * (assembly/kinks.ts): the side of each ReLU / leaky-ReLU input, or each max-pool argmax.
+   */
+  kinks: 'sign' | 'argmax' | null;
+}
+
+/** Bytes of a layer's kink-state buffer for chunks of B samples: 1 bit a unit, or an i32. */
+export function kinkStateBytes(l: CompiledLayer, B: number): number {
+  if (l.kinks === 'sign') return 4 * Math.ceil((B * l.outSize) / 32);
+  return l.kinks === 'argmax' ? 4 * B * l.outSize : 0;
 }
 
 export interface CompiledNetwork {
@@ -174,6 +185,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
       biasOffset: -1,
       hyper: 0,
       aux: null as CompiledLayer['aux'],
+      kinks: null as CompiledLayer['kinks'],
     };
     let layer: CompiledLayer;
     const params = (kernel: number[], bias: number | null, tie: string | undefined) => {
@@ -287,6 +299,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
             outSize: prod(outShape),
             ints,
             aux: l.type === 'maxpool2d' ? { kind: 'i32', perSample: prod(outShape) } : null,
+            kinks: l.type === 'maxpool2d' ? 'argmax' : null,
           };
         }
         break;
@@ -340,6 +353,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
           outSize: prod(inShape),
           ints: [code],
           hyper: alpha,
+          kinks: l.activation === 'relu' || l.activation === 'leaky-relu' ? 'sign' : null,
         };
         break;
       }

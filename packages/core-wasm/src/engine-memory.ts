@@ -3,7 +3,7 @@
 // figure instead of failing inside the engine ("engine aborted") or in a typed-array
 // constructor ("Invalid typed array length").
 
-import type { CompiledNetwork } from './compile.js';
+import { kinkStateBytes, type CompiledNetwork } from './compile.js';
 import { PacgenError } from './errors.js';
 import type { Precision } from './module.js';
 
@@ -32,12 +32,13 @@ export function engineMemoryBytes(
   const B = maxBatch;
   const block = (bytes: number) => Math.max(1, bytes) + BLOCK_PADDING;
   const reals = (count: number) => block(Math.max(1, count) * real);
-  let total = BASE_BYTES + 7 * reals(c.numParams) + block(c.layers.length * LAYER_RECORD_BYTES);
+  let total = BASE_BYTES + 8 * reals(c.numParams) + block(c.layers.length * LAYER_RECORD_BYTES);
   for (const l of c.layers) {
     total += reals(B * l.outSize);
     if (l.aux) total += block(B * l.aux.perSample * (l.aux.kind === 'i32' ? 4 : real));
+    if (l.kinks) total += block(kinkStateBytes(l, B));
   }
-  if (c.map) total += block(c.map.length * 4) + 2 * reals(c.numWeights);
+  if (c.map) total += block(c.map.length * 4) + 4 * reals(c.numWeights);
   total += 2 * reals(B * c.maxWidth) + reals(c.maxMatrix) + reals(B * c.inputSize);
   total += block(B * (c.targetIsLabel ? 4 : c.targetSize * real));
   return total;

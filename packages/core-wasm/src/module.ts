@@ -34,6 +34,7 @@ export interface EngineExports {
   gemm(...args: number[]): void;
   lincomb(out: number, a: number, x: number, b: number, y: number, n: number): void;
   lastCorrect(): number;
+  lastKinkCrossings(): number;
   firstNonFinite(ptr: number, n: number): number;
 }
 

@@ -1,7 +1,13 @@
 // A network over one flat parameter vector, backed by its own engine instance. Parameters,
 // gradients and data live in the module's memory; the getters return typed-array views on it.
 
-import { compileNetwork, LOSS_CODE, type CompiledNetwork, type TensorInfo } from './compile.js';
+import {
+  compileNetwork,
+  kinkStateBytes,
+  LOSS_CODE,
+  type CompiledNetwork,
+  type TensorInfo,
+} from './compile.js';
 import {
   ENGINE_MEMORY_LIMIT,
   LAYER_RECORD_BYTES,
@@ -10,6 +16,7 @@ import {
   formatCount,
 } from './engine-memory.js';
 import { PacgenError } from './errors.js';
+import { hvpStep } from './hvp-step.js';
 import { instantiateEngine, type EngineExports, type Precision } from './module.js';
 import { Random } from './random.js';
 import type { NetworkSpec } from './spec.js';
@@ -41,12 +48,25 @@ export interface EvalResult {
   count: number;
 }
 
+/** What an HVP saw of the network's kinks (filled in by `hvp`). */
+export interface KinkCount {
+  /**
+   * (sample, unit) pairs whose ReLU / leaky-ReLU side or max-pool argmax differs between
+   * w + t·v and w − t·v, summed over both differences with Richardson: 0 means no kink lies
+   * between the two points and the difference is that of one smooth piece. Left undefined by
+   * backends that cannot see their units.
+   */
+  crossings?: number;
+}
+
 export interface HvpOptions {
   samples?: Samples;
-  /** Difference step t along v (default: `defaultHvpStep(precision)` / ‖v‖∞). */
+  /** Difference step t along v (default: `hvpStep(precision, v, params)`, docs/method.md §5). */
   step?: number;
   /** Richardson extrapolation: 4 gradients instead of 2, error O(t⁴). */
   richardson?: boolean;
+  /** When given, receives the kink crossings of this product. */
+  kinks?: KinkCount;
 }
 
 export interface NetworkOptions {
@@ -55,20 +75,7 @@ export interface NetworkOptions {
   maxBatch?: number;
 }
 
-/**
- * Default relative step for central differences: about ε^(1/3) of the precision, which balances
- * truncation (∝ t²) against rounding (∝ ε/t). See docs/method.md for the error study.
- */
-export function defaultHvpStep(precision: Precision): number {
-  return precision === 'f64' ? 1e-6 : 1e-3;
-}
-
-/** The HVP step t for direction v: moves the largest coordinate of w by `defaultHvpStep`. */
-export function hvpStep(precision: Precision, v: ArrayLike<number>): number {
-  let vmax = 0;
-  for (let i = 0; i < v.length; i++) vmax = Math.max(vmax, Math.abs(v[i]));
-  return vmax === 0 ? 1 : defaultHvpStep(precision) / vmax;
-}
+export { defaultHvpStep, hvpStep, minimumHvpStep } from './hvp-step.js';
 
 export class Network {
   readonly compiled: CompiledNetwork;
@@ -135,6 +142,7 @@ export class Network {
         ? ex.allocate(Math.max(1, B * l.aux.perSample) * (l.aux.kind === 'i32' ? 4 : this.bytes))
         : 0,
     );
+    const kinkPtrs = c.layers.map((l) => (l.kinks ? ex.allocate(kinkStateBytes(l, B)) : 0));
     const rec = new Int32Array(ex.memory.buffer, prog, (c.layers.length * LAYER_RECORD_BYTES) / 4);
     const hyper = new Float64Array(
       ex.memory.buffer,
@@ -150,17 +158,19 @@ export class Network {
       rec[base + 4] = l.biasOffset;
       rec[base + 5] = actPtrs[i];
       rec[base + 6] = auxPtrs[i];
+      rec[base + 7] = kinkPtrs[i];
       l.ints.forEach((v, k) => (rec[base + 8 + k] = v));
       hyper[(i * LAYER_RECORD_BYTES + 96) / 8] = l.hyper;
     });
-    let mapPtr = 0,
-      wPtr = 0,
-      gwPtr = 0;
+    // The tie map's expanded weights and gradients, twice: an HVP alternates w ± t·v by chunk.
+    const tied = { map: 0, w: 0, gw: 0, w2: 0, gw2: 0 };
     if (c.map) {
-      mapPtr = ex.allocate(c.map.length * 4);
-      new Int32Array(ex.memory.buffer, mapPtr, c.map.length).set(c.map);
-      wPtr = real(c.numWeights);
-      gwPtr = real(c.numWeights);
+      tied.map = ex.allocate(c.map.length * 4);
+      new Int32Array(ex.memory.buffer, tied.map, c.map.length).set(c.map);
+      tied.w = real(c.numWeights);
+      tied.gw = real(c.numWeights);
+      tied.w2 = real(c.numWeights);
+      tied.gw2 = real(c.numWeights);
     }
     const targetBytes = c.targetIsLabel ? 4 : c.targetSize * this.bytes;
     ex.configure(
@@ -172,9 +182,9 @@ export class Network {
       LOSS_CODE[c.loss],
       c.numParams,
       c.numWeights,
-      mapPtr,
-      wPtr,
-      gwPtr,
+      tied.map,
+      tied.w,
+      tied.gw,
       real(B * c.maxWidth),
       real(B * c.maxWidth),
       real(c.maxMatrix),
@@ -184,6 +194,9 @@ export class Network {
       real(c.numParams),
       real(c.numParams),
       real(c.numParams),
+      real(c.numParams),
+      tied.w2,
+      tied.gw2,
     );
   }
 
@@ -407,7 +420,9 @@ export class Network {
 
   /**
    * Hessian-vector product of the mean loss at the current parameters, by central differences
-   * of the gradient inside the engine. Cost: 2 gradient evaluations (4 with Richardson).
+   * of the gradient inside the engine. Cost: 2 gradient evaluations (4 with Richardson); the
+   * two passes alternate chunk by chunk and compare the states of the piecewise-linear units
+   * (`opts.kinks` receives the crossings; about 1 comparison per unit and sample).
    * Returns a view that the next call overwrites.
    */
   hvp(v: ArrayLike<number>, opts: HvpOptions = {}): RealArray {
@@ -421,7 +436,7 @@ export class Network {
     vView.set(v);
     this.checkFinite(this.ptr.v, this.numParams, 'direction');
     const { idx, start, count } = this.select(opts.samples);
-    const step = opts.step ?? hvpStep(this.precision, vView);
+    const step = opts.step ?? hvpStep(this.precision, vView, this.params);
     if (!(step > 0) || !Number.isFinite(step))
       throw new PacgenError(`HVP step must be > 0, got ${step}`);
     this.ex.hvp(
@@ -435,6 +450,7 @@ export class Network {
       count,
       1 / count,
     );
+    if (opts.kinks) opts.kinks.crossings = this.ex.lastKinkCrossings();
     return this.view(this.ptr.out, this.numParams);
   }
 

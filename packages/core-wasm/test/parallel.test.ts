@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Network,
-  defaultHvpStep,
+  hvpStep,
   PacgenError,
   ParallelNetwork,
   Random,
@@ -113,14 +113,21 @@ for (const [label, spec] of [
 
         // Each part's gradients differ from one thread's in the last bits (summation order),
         // and the central difference divides that by 2t: agreement is ~ε/t (≈ 5e-17/t seen).
-        // So 1e-12 at t = 1e-2, and 1e-15/t at the default t (v is ±1, so t is the default
-        // relative step): the size of Network's own rounding error there.
+        // So 1e-12 at t = 1e-2, and 1e-15/t at the default t (the move ‖t·v‖₂ = 1e-6, so
+        // t = 1e-6/√m for this ±1 probe): the size of Network's own rounding error there.
         const v = new Random(7).rademacher(new Float64Array(net.numParams));
         for (const richardson of [false, true]) {
           const o = { samples, richardson, step: 1e-2 };
           expect(relErr(await par.hvp(v, o), net.hvp(v, o))).toBeLessThan(1e-12);
+          // Every (sample, unit) is in exactly one part: the parts' kink counts add up to one
+          // thread's (and this large step crosses some).
+          const [pk, nk] = [{ crossings: -1 }, { crossings: -1 }];
+          await par.hvp(v, { ...o, kinks: pk });
+          net.hvp(v, { ...o, kinks: nk });
+          expect(pk.crossings).toBe(nk.crossings);
+          expect(nk.crossings).toBeGreaterThan(0);
           const d = { samples, richardson };
-          const t = defaultHvpStep('f64');
+          const t = hvpStep('f64', v, net.params);
           expect(relErr(await par.hvp(v, d), net.hvp(v, d))).toBeLessThan(1e-15 / t);
         }
       });

@@ -11,6 +11,7 @@ import {
   hvpStep,
   type EvalResult,
   type HvpOptions,
+  type KinkCount,
   type NetworkOptions,
   type PassOptions,
   type RealArray,
@@ -253,8 +254,9 @@ export class ParallelNetwork {
 
   /**
    * Hessian-vector product of the mean loss by central differences of the gradient, every part
-   * using the same step t (the default is computed here from v, as Network.hvp does). Cost: 2
-   * gradient evaluations (4 with Richardson) split over threads. Returns a fresh array.
+   * using the same step t (the default is computed here from v, as Network.hvp does) and
+   * `opts.kinks` receiving the parts' kink crossings summed. Cost: 2 gradient evaluations (4
+   * with Richardson) split over threads. Returns a fresh array.
    */
   async hvp(v: ArrayLike<number>, opts: HvpOptions = {}): Promise<RealArray> {
     this.alive();
@@ -265,7 +267,7 @@ export class ParallelNetwork {
     }
     // Rounded to the precision first so the step matches what the engine sees.
     const vr = this.main.precision === 'f32' ? Float32Array.from(v) : Float64Array.from(v);
-    const step = opts.step ?? hvpStep(this.main.precision, vr);
+    const step = opts.step ?? hvpStep(this.main.precision, vr, this.main.params);
     const parts = this.split(opts.samples);
     const pending = parts.slice(1).map((samples, i) => {
       const w = this.workers[i];
@@ -275,10 +277,19 @@ export class ParallelNetwork {
       const msg = { type: 'hvp', params, samples, v: vCopy, step, richardson } as const;
       return w.request(msg, buffers(vCopy, params));
     });
-    return this.combine(parts, pending, () => ({
-      result: { loss: 0, accuracy: 0, count: 0 },
-      out: this.main.hvp(vr, { samples: parts[0], step, richardson: opts.richardson }),
-    })).then((r) => r.out!);
+    return this.combine(parts, pending, () => {
+      const kinks: KinkCount = {};
+      const out = this.main.hvp(vr, {
+        samples: parts[0],
+        step,
+        richardson: opts.richardson,
+        kinks,
+      });
+      return { result: { loss: 0, accuracy: 0, count: 0 }, out, crossings: kinks.crossings };
+    }).then((r) => {
+      if (opts.kinks) opts.kinks.crossings = r.crossings;
+      return r.out!;
+    });
   }
 
   /** Ends the workers; later calls throw. Pending calls reject. */
@@ -319,13 +330,14 @@ export class ParallelNetwork {
   private async combine(
     parts: PartSamples[],
     pending: Promise<Ok>[],
-    own: () => { result: EvalResult; out?: RealArray },
-  ): Promise<{ result: EvalResult; out?: RealArray }> {
+    own: () => { result: EvalResult; out?: RealArray; crossings?: number },
+  ): Promise<{ result: EvalResult; out?: RealArray; crossings?: number }> {
     const counts = parts.map(partCount);
     const total = counts.reduce((a, b) => a + b, 0);
     let acc: Float64Array | undefined;
     let loss = 0;
     let correct = 0;
+    let crossings = 0;
     let ownError: { e: unknown } | null = null;
     try {
       // Folded in before awaiting: `own` returns views that a later call would overwrite.
@@ -333,6 +345,7 @@ export class ParallelNetwork {
       const wt = counts[0] / total;
       loss = r.result.loss * wt;
       correct = Math.round(r.result.accuracy * counts[0]);
+      crossings = r.crossings ?? 0;
       if (r.out) {
         acc = new Float64Array(r.out.length);
         for (let j = 0; j < acc.length; j++) acc[j] = r.out[j] * wt;
@@ -352,10 +365,12 @@ export class ParallelNetwork {
         correct += Math.round(r.result.accuracy * counts[i + 1]);
       }
       if (acc && r.out) for (let j = 0; j < acc.length; j++) acc[j] += r.out[j] * wt;
+      crossings += r.crossings ?? 0;
     });
     const result = { loss, accuracy: correct / total, count: total };
     if (!acc) return { result };
-    return { result, out: this.main.precision === 'f32' ? Float32Array.from(acc) : acc };
+    const out = this.main.precision === 'f32' ? Float32Array.from(acc) : acc;
+    return { result, out, crossings };
   }
 
   /** Params for a worker whose copy is stale, marked current at once (requests run in order). */

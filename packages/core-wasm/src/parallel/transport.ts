@@ -31,7 +31,7 @@ export type WorkerRequest = { id: number } & (
 );
 
 export type WorkerReply =
-  | { id: number; ok: true; result?: EvalResult; out?: RealArray }
+  | { id: number; ok: true; result?: EvalResult; out?: RealArray; crossings?: number }
   | { id: number; ok: false; error: { name: string; message: string } };
 
 /** One worker, seen from the thread that started it. */

@@ -1,7 +1,7 @@
 // Worker side of ParallelNetwork: one Network with a full copy of the data; computes the part
 // of a pass it is sent and replies with mean results (the caller weights them by count).
 
-import { Network } from '../network.js';
+import { Network, type KinkCount } from '../network.js';
 import type { WorkerReply, WorkerRequest } from './transport.js';
 
 type Reply = (msg: WorkerReply, transfer: ArrayBuffer[]) => void;
@@ -34,10 +34,11 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
       case 'hvp': {
         const n = ready();
         if (msg.params) n.setParams(msg.params);
-        const out = n
-          .hvp(msg.v, { samples: msg.samples, step: msg.step, richardson: msg.richardson })
-          .slice();
-        return reply({ id: msg.id, ok: true, out }, [out.buffer as ArrayBuffer]);
+        const kinks: KinkCount = {};
+        const { samples, step, richardson } = msg;
+        const out = n.hvp(msg.v, { samples, step, richardson, kinks }).slice();
+        const crossings = kinks.crossings;
+        return reply({ id: msg.id, ok: true, out, crossings }, [out.buffer as ArrayBuffer]);
       }
     }
   } catch (e) {
