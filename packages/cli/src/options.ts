@@ -1,6 +1,7 @@
 // Option groups shared by several commands, and the validators that turn impossible values
 // (negative epochs, zero probes, γ ≤ 0) into usage errors before any work is done.
 
+import { MAX_MONTE_CARLO_SAMPLES } from '@pacgen/metrics';
 import type { Argv, Options } from 'yargs';
 import { UsageError } from './errors.js';
 import { DATA_FORMS } from './resolve.js';
@@ -144,7 +145,7 @@ export function estimatorOptions(): Record<string, Options> {
       type: 'number',
       describe: 'check the expansion with N loss evaluations at σ* (even, ≥ 4)',
       coerce: (v: unknown) => {
-        const n = intArg('monte-carlo', 4)(v);
+        const n = intArg('monte-carlo', 4, MAX_MONTE_CARLO_SAMPLES)(v);
         if (n % 2 !== 0) throw new UsageError(`--monte-carlo must be even, got ${n}`);
         return n;
       },

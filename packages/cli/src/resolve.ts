@@ -13,6 +13,7 @@ import {
 import {
   PRESET_NAMES,
   cifarLike,
+  fileKind,
   loadCifar10,
   loadCifar100,
   loadIdxDataset,
@@ -90,16 +91,16 @@ async function isDir(p: string): Promise<boolean> {
   );
 }
 
-/** Fails with exit 1 when `p` is not an existing file (or folder, with `dir`). */
+/**
+ * Fails with exit 1 when `p` is not an existing regular file (or folder, with `dir`), saying
+ * what it is instead: a FIFO or a device would block a read or never end.
+ */
 async function requirePath(p: string, what: string, dir = false): Promise<void> {
   if (dir ? await isDir(p) : await isFile(p)) return;
-  const exists = await stat(p).then(
-    () => true,
-    () => false,
-  );
+  const found = await stat(p).catch(() => null);
   throw new CliError(
-    exists
-      ? `${p}: the ${what} is not a ${dir ? 'folder' : 'file'}`
+    found
+      ? `${p}: the ${what} is not a ${dir ? 'folder' : 'regular file'} (${found.isFile() ? 'a file' : fileKind(found)})`
       : `${p}: the ${what} does not exist`,
     { hint: 'check the path' },
   );
@@ -275,6 +276,12 @@ export async function resolveModel(
     return loadTfjs(json, options);
   }
   if (!(await isFile(spec))) {
+    const found = await stat(spec).catch(() => null);
+    if (found) {
+      throw new CliError(`${spec}: the model is not a regular file (${fileKind(found)})`, {
+        hint: MODEL_HINT,
+      });
+    }
     const looksLikePath = /[/\\.]/.test(spec);
     if (looksLikePath) {
       throw new CliError(`${spec}: the model file does not exist`, { hint: MODEL_HINT });

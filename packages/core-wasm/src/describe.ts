@@ -23,6 +23,14 @@ export function describeValue(v: unknown, max = DESCRIBE_MAX_CHARS): string {
   return s.length <= limit ? s : `${s.slice(0, limit - 1)}…`;
 }
 
+/**
+ * A name for a message: as it is when short and plain (letters, digits, `_ . - /`, at most 40
+ * characters), else as {@link describeValue} writes it (quoted, cut, escaped).
+ */
+export function describeName(v: unknown): string {
+  return typeof v === 'string' && /^[\w./-]{1,40}$/.test(v) ? v : describeValue(v);
+}
+
 /** Renders `v` into about `budget` characters (a longer result is cut by the caller). */
 function render(v: unknown, budget: number): string {
   if (budget <= 0) return '…';

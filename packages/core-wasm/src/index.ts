@@ -30,7 +30,7 @@ export {
 } from './network.js';
 export { Random } from './random.js';
 export { ParallelNetwork, type ParallelNetworkOptions } from './parallel/parallel-network.js';
-export { DESCRIBE_MAX_CHARS, describeValue } from './describe.js';
+export { DESCRIBE_MAX_CHARS, describeName, describeValue } from './describe.js';
 export {
   ENGINE_MEMORY_LIMIT,
   checkEngineMemory,

@@ -250,6 +250,20 @@ export {
 } from './io/atomic.js';
 export { ioReason } from './io/errors.js';
 
+// Reading untrusted input: regular files only, JSON depth-capped, and the parsers' in-memory
+// entry points (what the fuzz harness in tools/fuzz/ drives).
+export { MAX_FILE_BYTES, fileKind, readFileBytes, readFileBytesIfAny } from './io/read-file.js';
+export { MAX_JSON_DEPTH, parseJson, type ParseJsonOptions } from './io/safe-json.js';
+export { parseIdxBytes } from './data/node.js';
+export { MAX_TENSOR_RANK } from './models/model.js';
+export {
+  parseCheckpoint,
+  type CheckpointData,
+  type CheckpointExpectation,
+} from './train/checkpoint-data.js';
+export { parseSweepFile, parseSweepRunFile } from './experiments/sweep-files.js';
+export { MAX_MONTE_CARLO_SAMPLES } from './pacgen/monte-carlo.js';
+
 // Loss landscapes: 1-D and 2-D slices along filter-normalised or Hessian-eigenvector directions.
 export {
   checkDirection,

@@ -267,7 +267,7 @@ describe('PyTorch nn.Sequential from safetensors', () => {
     await bad(huge, /header length 4294967\d+ exceeds the \d+ bytes after it/);
     await bad(
       good.subarray(0, good.length - 4),
-      /tensor '7\.bias': data_offsets \[\d+,\d+\] do not lie within/,
+      /tensor '7\.bias': data_offsets \[\d+, \d+\] do not lie within/,
     );
     await bad(
       safetensorsBytes(weights, 'F32', (h) => ((h['0.bias'] as { shape: number[] }).shape = [4])),
@@ -279,7 +279,7 @@ describe('PyTorch nn.Sequential from safetensors', () => {
         'F32',
         (h) => ((h['0.bias'] as { dtype: string }).dtype = 'F8_E4M3'),
       ),
-      /unsupported dtype "F8_E4M3"/,
+      /unsupported dtype 'F8_E4M3'/,
     );
     await bad(
       safetensorsBytes(

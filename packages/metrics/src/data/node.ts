@@ -2,7 +2,7 @@
 // modules are imported inside the functions, so bundling this module for a browser is harmless.
 
 import { PacgenError, type Precision } from '@pacgen/core-wasm';
-import { ioReason } from '../io/errors.js';
+import { readFileBytes } from '../io/read-file.js';
 import { cifarDataset, type CifarOptions } from './cifar.js';
 import type { DataSplit, Dataset } from './dataset.js';
 import {
@@ -18,17 +18,6 @@ import { testSplitNormalization, type Normalization } from './transform.js';
 
 /** Deflate expands at most 1032:1, so a gzip file of m bytes can hold about 1032·m bytes. */
 const MAX_DEFLATE_RATIO = 1032;
-
-/** Reads a whole file, turning I/O failures into one PacgenError naming the file. */
-export async function readFileBytes(path: string, what = 'file'): Promise<Uint8Array> {
-  const fs = await import('node:fs/promises');
-  try {
-    const buf = await fs.readFile(path);
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  } catch (e) {
-    throw new PacgenError(`${path}: cannot read the ${what}: ${ioReason(e)}`);
-  }
-}
 
 /**
  * Inflates gzip data whose decompressed length is implied by its first bytes (`sizeOf` returns
@@ -88,15 +77,20 @@ async function gunzipBounded(
 
 /** Reads an IDX file, gzipped or not (detected by its magic bytes). */
 export async function readIdxFile(path: string): Promise<IdxArray> {
-  let bytes = await readFileBytes(path, 'IDX file');
+  return parseIdxBytes(await readFileBytes(path, 'IDX file'), path);
+}
+
+/** Parses IDX bytes held in memory, gzipped or not (detected by the magic bytes). */
+export async function parseIdxBytes(data: Uint8Array, file = 'IDX data'): Promise<IdxArray> {
+  let bytes = data;
   if (isGzip(bytes)) {
     bytes = await gunzipBounded(
       bytes,
-      path,
-      (prefix) => readIdxHeader(prefix, path)?.totalBytes ?? null,
+      file,
+      (prefix) => readIdxHeader(prefix, file)?.totalBytes ?? null,
     );
   }
-  return readIdx(bytes, path);
+  return readIdx(bytes, file);
 }
 
 /** Reads an IDX image file and an IDX label file into one Dataset. */

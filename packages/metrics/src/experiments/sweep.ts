@@ -15,7 +15,7 @@ import { sam } from '../optim/sam.js';
 import { mixSeed } from '../optim/seeds.js';
 import type { GradientTransformation, Optimizer } from '../optim/types.js';
 import type { PacgenOptions } from '../pacgen/report.js';
-import { decodeState, encodeState } from '../train/serialize.js';
+import { encodeState } from '../train/serialize.js';
 import {
   train,
   type EpochEvent,
@@ -24,6 +24,7 @@ import {
   type StopReason,
 } from '../train/train.js';
 import { historyCurves, type RunCurves } from './curves.js';
+import { parseSweepFile, parseSweepRunFile, settingsDiff } from './sweep-files.js';
 import { granulatedTau, kendallTau, type GranulatedResult, type KendallResult } from './kendall.js';
 import {
   MEASURE_NAMES,
@@ -297,41 +298,6 @@ function checkBudget(b: SweepBudget): void {
   }
 }
 
-/** Names the settings that differ between two sweeps (empty when equal). */
-function settingsDiff(a: SweepSettings, b: SweepSettings): string[] {
-  const flat = (s: SweepSettings) => {
-    const out: Record<string, string> = {};
-    const walk = (v: unknown, path: string) => {
-      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-        for (const [k, x] of Object.entries(v)) walk(x, path ? `${path}.${k}` : k);
-      } else out[path] = JSON.stringify(v);
-    };
-    walk(s, '');
-    return out;
-  };
-  const fa = flat(a);
-  const fb = flat(b);
-  return [...new Set([...Object.keys(fa), ...Object.keys(fb)])]
-    .filter((k) => fa[k] !== fb[k])
-    .map((k) => `${k} ${fa[k] ?? '(none)'} → ${fb[k] ?? '(none)'}`);
-}
-
-async function readJsonIfAny(file: string): Promise<unknown | null> {
-  const fs = await import('node:fs/promises');
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new PacgenError(`${file}: cannot read: ${(e as Error).message}`);
-  }
-  try {
-    return decodeState(JSON.parse(text));
-  } catch (e) {
-    throw new PacgenError(`${file}: malformed JSON (${(e as Error).message}); delete it to rerun`);
-  }
-}
-
 async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   const { writeFileAtomic } = await import('../io/atomic.js');
   await writeFileAtomic(file, `${JSON.stringify(encodeState(value), null, 1)}\n`);
@@ -409,9 +375,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
 
   const out = options.outDir;
   const sweepFile = path.join(out, 'sweep.json');
-  const previous = (await readJsonIfAny(sweepFile)) as { settings: SweepSettings } | null;
-  if (previous) {
-    const diff = settingsDiff(previous.settings, settings);
+  const { readFileBytesIfAny } = await import('../io/read-file.js');
+  const sweepBytes = await readFileBytesIfAny(sweepFile, 'sweep file');
+  if (sweepBytes) {
+    const diff = settingsDiff(parseSweepFile(sweepBytes, sweepFile), settings);
     if (diff.length > 0) {
       throw new PacgenError(
         `${out} holds a sweep of other settings (${diff.join('; ')}): use another folder, or delete it`,
@@ -438,14 +405,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     const name = runName(point);
     const file = path.join(out, 'runs', `${name}.json`);
     const event = { index, total: points.length, name, point };
-    const found = (await readJsonIfAny(file)) as SweepRunResult | null;
-    if (found) {
-      const diff = found.settings ? settingsDiff(found.settings, settings) : ['settings missing'];
-      if (found.format !== 'pacgen-sweep-run/1' || diff.length > 0) {
-        throw new PacgenError(
-          `${file}: a run of other settings (${diff.join('; ')}); delete it to rerun`,
-        );
-      }
+    const foundBytes = await readFileBytesIfAny(file, 'run result');
+    if (foundBytes) {
+      const found = parseSweepRunFile(foundBytes, file, { name, point, settings });
       runs.push(found);
       skipped.push(name);
       await options.onProgress?.run?.({ ...event, status: 'skipped', result: found });

@@ -3,6 +3,8 @@
 import {
   PacgenError,
   compileNetwork,
+  describeName,
+  describeValue,
   type CompiledNetwork,
   type NetworkSpec,
   type TensorInfo,
@@ -74,7 +76,7 @@ export function splitByTensors(
  */
 export function checkRelativePath(p: unknown, file: string): string {
   if (typeof p !== 'string' || p.length === 0) {
-    throw new PacgenError(`${file}: weight path ${JSON.stringify(p)} is not a file name`);
+    throw new PacgenError(`${file}: weight path ${describeValue(p)} is not a file name`);
   }
   let decoded = p;
   try {
@@ -91,7 +93,7 @@ export function checkRelativePath(p: unknown, file: string): string {
       segments.includes('..')
     ) {
       throw new PacgenError(
-        `${file}: weight path '${p}' escapes the model's folder (only relative paths inside it are allowed)`,
+        `${file}: weight path ${describeValue(p)} escapes the model's folder (only relative paths inside it are allowed)`,
       );
     }
   }
@@ -102,3 +104,12 @@ export function checkRelativePath(p: unknown, file: string): string {
 }
 
 export const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+
+/** The most dimensions a stored tensor may have (NumPy's limit; PyTorch's is lower). */
+export const MAX_TENSOR_RANK = 64;
+
+/** At most five names, then how many more: a list in a message stays short. */
+export function listNames(names: string[]): string {
+  const shown = names.slice(0, 5).map((n) => describeName(n));
+  return names.length > 5 ? `${shown.join(', ')} and ${names.length - 5} more` : shown.join(', ');
+}

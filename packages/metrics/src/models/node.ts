@@ -3,7 +3,8 @@
 // imported inside the functions so that bundling this module for a browser is harmless.
 
 import { PacgenError, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
-import { readFileBytes } from '../data/node.js';
+import { readFileBytes } from '../io/read-file.js';
+import { parseJson } from '../io/safe-json.js';
 import { ioReason } from '../io/errors.js';
 import { foreignFiles, replaceDir, recoverReplace, writeFileAtomic } from '../io/atomic.js';
 import type { LoadedModel, NamedTensor } from './model.js';
@@ -12,12 +13,7 @@ import { fromTfjs, parseTfjsModelJson, tfjsWeightPaths, toTfjs, TFJS_SHARD_NAME 
 import { torchToModel } from './torch.js';
 
 async function readJson(file: string, what: string): Promise<unknown> {
-  const bytes = await readFileBytes(file, what);
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (e) {
-    throw new PacgenError(`${file}: malformed JSON (${(e as Error).message})`);
-  }
+  return parseJson(await readFileBytes(file, what), file);
 }
 
 /** Files a TF.js model folder may hold when `overwrite` replaces it (folders without a manifest). */

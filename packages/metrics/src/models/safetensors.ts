@@ -2,8 +2,9 @@
 // {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__?: {string: string}}, then the
 // little-endian data. Parsed here (no maintained npm reader exists); browser-safe.
 
-import { PacgenError } from '@pacgen/core-wasm';
-import { prod, type NamedTensor } from './model.js';
+import { PacgenError, describeValue } from '@pacgen/core-wasm';
+import { parseJson } from '../io/safe-json.js';
+import { MAX_TENSOR_RANK, prod, type NamedTensor } from './model.js';
 
 /** A tensor read from a safetensors file, values widened to f64. */
 export interface SafeTensor {
@@ -14,18 +15,19 @@ export interface SafeTensor {
   data: Float64Array;
 }
 
-const DTYPE_BYTES: Record<string, number> = {
-  F64: 8,
-  F32: 4,
-  F16: 2,
-  BF16: 2,
-  I64: 8,
-  I32: 4,
-  I16: 2,
-  I8: 1,
-  U8: 1,
-  BOOL: 1,
-};
+// A Map, so that a dtype like 'toString' from a file finds nothing.
+const DTYPE_BYTES = new Map<string, number>([
+  ['F64', 8],
+  ['F32', 4],
+  ['F16', 2],
+  ['BF16', 2],
+  ['I64', 8],
+  ['I32', 4],
+  ['I16', 2],
+  ['I8', 1],
+  ['U8', 1],
+  ['BOOL', 1],
+]);
 
 /** The reference implementation refuses headers over 100 MB; so do we. */
 const MAX_HEADER = 100_000_000;
@@ -52,39 +54,52 @@ export function readSafetensors(
       `${file}: malformed: header length ${n} ${n > bytes.length - 8 ? `exceeds the ${bytes.length - 8} bytes after it (truncated or not a safetensors file)` : 'is out of range'}`,
     );
   }
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)));
-  } catch (e) {
-    throw new PacgenError(`${file}: malformed header JSON (${(e as Error).message})`);
-  }
+  // JSON.parse keeps the last of two equal keys: a repeated tensor name is refused instead.
+  const header = parseJson(bytes.subarray(8, 8 + n), file, 'header JSON', {
+    rejectDuplicateKeys: true,
+  });
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new PacgenError(`${file}: malformed: the header is not a JSON object`);
   }
   const dataStart = 8 + n;
   const dataLen = bytes.length - dataStart;
-  const metadata: Record<string, string> = {};
+  let metadata: Record<string, string> = {};
   const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] =
     [];
   for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof v === 'object' && v !== null) {
-        for (const [k, s] of Object.entries(v)) metadata[k] = String(s);
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+        throw new PacgenError(`${file}: malformed: __metadata__ is not an object of strings`);
       }
+      for (const [k, s] of Object.entries(v)) {
+        if (typeof s !== 'string') {
+          throw new PacgenError(
+            `${file}: malformed: __metadata__ ${describeValue(k)} is ${describeValue(s)}, not a string`,
+          );
+        }
+      }
+      // fromEntries defines own properties: a key '__proto__' stays a key.
+      metadata = Object.fromEntries(Object.entries(v)) as Record<string, string>;
       continue;
     }
     const t = v as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const where = `${file}: tensor '${name}'`;
+    const where = `${file}: tensor ${describeValue(name)}`;
     if (typeof t !== 'object' || t === null)
       throw new PacgenError(`${where}: entry is not an object`);
-    const size = typeof t.dtype === 'string' ? DTYPE_BYTES[t.dtype] : undefined;
+    const size = typeof t.dtype === 'string' ? DTYPE_BYTES.get(t.dtype) : undefined;
     if (!size) {
       throw new PacgenError(
-        `${where}: unsupported dtype ${JSON.stringify(t.dtype)} (supported: ${Object.keys(DTYPE_BYTES).join(', ')})`,
+        `${where}: unsupported dtype ${describeValue(t.dtype)} (supported: ${[...DTYPE_BYTES.keys()].join(', ')})`,
       );
     }
-    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new PacgenError(`${where}: shape must be a list of integers ≥ 0`);
+    if (
+      !Array.isArray(t.shape) ||
+      t.shape.length > MAX_TENSOR_RANK ||
+      !t.shape.every((d) => Number.isInteger(d) && d >= 0)
+    ) {
+      throw new PacgenError(
+        `${where}: shape must be a list of at most ${MAX_TENSOR_RANK} integers ≥ 0, got ${describeValue(t.shape)}`,
+      );
     }
     const off = t.data_offsets;
     if (
@@ -96,7 +111,7 @@ export function readSafetensors(
       off[1] > dataLen
     ) {
       throw new PacgenError(
-        `${where}: data_offsets ${JSON.stringify(off)} do not lie within the ${dataLen} data bytes (truncated file?)`,
+        `${where}: data_offsets ${describeValue(off)} do not lie within the ${dataLen} data bytes (truncated file?)`,
       );
     }
     const shape = t.shape as number[];
@@ -113,7 +128,7 @@ export function readSafetensors(
   for (const e of sorted) {
     if (e.begin !== pos) {
       throw new PacgenError(
-        `${file}: malformed: tensor '${e.name}' starts at byte ${e.begin}, expected ${pos} (${e.begin < pos ? 'overlap' : 'hole'})`,
+        `${file}: malformed: tensor ${describeValue(e.name)} starts at byte ${e.begin}, expected ${pos} (${e.begin < pos ? 'overlap' : 'hole'})`,
       );
     }
     pos = e.end;
@@ -187,13 +202,18 @@ export function writeSafetensors(
   tensors: NamedTensor[],
   metadata?: Record<string, string>,
 ): Uint8Array {
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor named '__proto__' is then an ordinary key.
+  const header: Record<string, unknown> = Object.create(null);
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
+  const names = new Set<string>();
   for (const t of tensors) {
-    if (t.name === '__metadata__' || t.name in header) {
-      throw new PacgenError(`safetensors: tensor name '${t.name}' is reserved or repeated`);
+    if (t.name === '__metadata__' || names.has(t.name)) {
+      throw new PacgenError(
+        `safetensors: tensor name ${describeValue(t.name)} is reserved or repeated`,
+      );
     }
+    names.add(t.name);
     const f64 = t.data instanceof Float64Array;
     if (!f64 && !(t.data instanceof Float32Array)) {
       throw new PacgenError(

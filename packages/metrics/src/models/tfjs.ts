@@ -4,6 +4,8 @@
 
 import {
   PacgenError,
+  describeName,
+  describeValue,
   type Activation,
   type LayerSpec,
   type Loss,
@@ -13,6 +15,8 @@ import {
   checkRelativePath,
   compileFromFile,
   compileWithParams,
+  listNames,
+  MAX_TENSOR_RANK,
   prod,
   type LoadedModel,
 } from './model.js';
@@ -55,12 +59,36 @@ const TO_KERAS: Record<Exclude<Activation, 'leaky-relu' | 'gelu'>, string> = {
   softplus: 'softplus',
   softmax: 'softmax',
 };
-const FROM_KERAS: Record<string, Activation> = {
-  ...Object.fromEntries(
-    Object.entries(TO_KERAS).map(([ours, keras]) => [keras, ours as Activation]),
-  ),
-  gelu_new: 'gelu',
-};
+// A Map, so that a name like 'toString' from a file finds nothing.
+const FROM_KERAS = new Map<string, Activation>([
+  ...Object.entries(TO_KERAS).map(([ours, keras]) => [keras, ours as Activation] as const),
+  ['gelu_new', 'gelu'],
+]);
+
+/**
+ * Hands out layer names not handed out before: `base`, else `base_1`, `base_2`, …; a counter
+ * per base keeps this linear however many layers share a name.
+ */
+function uniqueNames(): { take(base: string): string; release(name: string): void } {
+  const taken = new Set<string>();
+  const next = new Map<string, number>();
+  return {
+    take(base) {
+      let name = base;
+      if (taken.has(name)) {
+        let k = next.get(base) ?? 1;
+        while (taken.has(`${base}_${k}`)) k++;
+        next.set(base, k + 1);
+        name = `${base}_${k}`;
+      }
+      taken.add(name);
+      return name;
+    },
+    release(name) {
+      taken.delete(name);
+    },
+  };
+}
 
 function kerasActivation(act: Activation, layer: string): string {
   if (act === 'gelu') {
@@ -98,13 +126,8 @@ export function toTfjs(
 
   const layers: KerasLayer[] = [];
   const specs: { name: string; shape: number[]; offset: number }[] = [];
-  const used = new Set<string>();
-  const unique = (base: string) => {
-    let name = base.replace(/[^A-Za-z0-9_.-]/g, '_') || 'layer';
-    for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
-    used.add(name);
-    return name;
-  };
+  const names = uniqueNames();
+  const unique = (base: string) => names.take(base.replace(/[^A-Za-z0-9_.-]/g, '_') || 'layer');
   for (const l of compiled.layers) {
     const name = unique(l.name);
     const last = layers[layers.length - 1];
@@ -200,7 +223,7 @@ export function toTfjs(
           last.config.activation === 'linear'
         ) {
           last.config.activation = kerasActivation(a.act, l.name);
-          used.delete(name);
+          names.release(name);
         } else {
           layers.push({
             class_name: 'Activation',
@@ -275,22 +298,33 @@ export function parseTfjsModelJson(json: unknown, file = 'model.json'): TfjsMode
   if (!Array.isArray(manifest)) {
     throw new PacgenError(`${file}: weightsManifest is missing or not an array`);
   }
+  // Where each weight name was first seen: a repeated name would load into the wrong layer.
+  const seen = new Map<string, string>();
   manifest.forEach((g, i) => {
     if (!isObject(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
       throw new PacgenError(`${file}: weightsManifest[${i}] needs 'paths' and 'weights' arrays`);
     }
     g.paths.forEach((p) => checkRelativePath(p, file));
     g.weights.forEach((w, j) => {
+      const at = `weightsManifest[${i}].weights[${j}]`;
       if (
         !isObject(w) ||
         typeof w.name !== 'string' ||
         !Array.isArray(w.shape) ||
+        w.shape.length > MAX_TENSOR_RANK ||
         !w.shape.every((d) => Number.isInteger(d) && d >= 0)
       ) {
         throw new PacgenError(
-          `${file}: weightsManifest[${i}].weights[${j}] needs a name and a shape of integers ≥ 0`,
+          `${file}: ${at} needs a name and a shape of at most ${MAX_TENSOR_RANK} integers ≥ 0`,
         );
       }
+      const first = seen.get(w.name);
+      if (first !== undefined) {
+        throw new PacgenError(
+          `${file}: weight name ${describeValue(w.name)} appears twice in the manifest (${first} and ${at})`,
+        );
+      }
+      seen.set(w.name, at);
     });
   });
   return json as unknown as TfjsModelJson;
@@ -306,7 +340,7 @@ function sequentialLayers(topology: Record<string, unknown>, file: string): Kera
   const top = isObject(topology.model_config) ? topology.model_config : topology;
   if (top.class_name !== 'Sequential') {
     throw new PacgenError(
-      `${file}: only Sequential models are supported, got class '${String(top.class_name)}'`,
+      `${file}: only Sequential models are supported, got class ${describeValue(top.class_name)}`,
     );
   }
   const config = top.config;
@@ -324,12 +358,12 @@ function sequentialLayers(topology: Record<string, unknown>, file: string): Kera
 
 function activationOf(v: unknown, where: string): Activation {
   const name = isObject(v) ? v.class_name : (v ?? 'linear');
-  const act = typeof name === 'string' ? FROM_KERAS[name] : undefined;
+  const act = typeof name === 'string' ? FROM_KERAS.get(name) : undefined;
   if (!act) {
     const hint =
       name === 'gelu' ? " (exact GELU; the engine computes the tanh form, 'gelu_new')" : '';
     throw new PacgenError(
-      `${where}: unsupported activation '${String(name)}'${hint} (supported: ${Object.keys(FROM_KERAS).join(', ')}, and LeakyReLU layers)`,
+      `${where}: unsupported activation ${describeValue(name)}${hint} (supported: ${[...FROM_KERAS.keys()].join(', ')}, and LeakyReLU layers)`,
     );
   }
   return act;
@@ -339,7 +373,7 @@ const pair = (v: unknown, where: string, what: string): [number, number] => {
   const a = Array.isArray(v) ? v : [v, v];
   if (a.length !== 2 || !a.every((x) => Number.isInteger(x) && x > 0)) {
     throw new PacgenError(
-      `${where}: ${what} must be a positive integer or a pair, got ${JSON.stringify(v)}`,
+      `${where}: ${what} must be a positive integer or a pair, got ${describeValue(v)}`,
     );
   }
   return [a[0], a[1]];
@@ -382,28 +416,29 @@ export function fromTfjs(
   const layers: LayerSpec[] = [];
   let pad = null as number | null;
   let lastAct = null as Activation | null;
-  const names = new Set<string>();
+  const names = uniqueNames();
   keras.forEach((l, i) => {
     const c = l.config;
-    const where = `${file}: layer ${i} '${String(c.name ?? l.class_name)}' (${l.class_name})`;
+    const where = `${file}: layer ${i} ${describeValue(c.name ?? l.class_name)} (${describeName(l.class_name)})`;
+    if (c.name !== undefined && typeof c.name !== 'string') {
+      throw new PacgenError(`${where}: the layer name must be a string`);
+    }
     const shape = c.batch_input_shape ?? c.batch_shape;
     if (Array.isArray(shape) && inputShape === null) {
       const dims = shape.slice(1);
       if (dims.length === 0 || !dims.every((d) => Number.isInteger(d) && d > 0)) {
         throw new PacgenError(
-          `${where}: the input shape must be fully known, got [${shape.map(String).join(', ')}]`,
+          `${where}: the input shape must be fully known, got ${describeValue(shape)}`,
         );
       }
       inputShape = dims;
     }
     if (c.data_format !== undefined && c.data_format !== 'channels_last') {
       throw new PacgenError(
-        `${where}: data_format '${String(c.data_format)}' is not supported (channels_last only)`,
+        `${where}: data_format ${describeValue(c.data_format)} is not supported (channels_last only)`,
       );
     }
-    let name = String(c.name ?? `${l.class_name.toLowerCase()}_${i}`).replace(/\//g, '_');
-    while (names.has(name)) name = `${name}_`;
-    names.add(name);
+    const name = names.take((c.name ?? `${l.class_name.toLowerCase()}_${i}`).replace(/\//g, '_'));
     if (pad !== null && l.class_name !== 'Conv2D') {
       throw new PacgenError(`${where}: ZeroPadding2D must be followed by a Conv2D layer`);
     }
@@ -414,7 +449,7 @@ export function fromTfjs(
     };
     switch (l.class_name) {
       case 'InputLayer':
-        names.delete(name);
+        names.release(name);
         break;
       case 'Dense':
         if (!Number.isInteger(c.units) || (c.units as number) < 1) {
@@ -436,7 +471,7 @@ export function fromTfjs(
           throw new PacgenError(`${where}: grouped convolutions are not supported`);
         }
         if (c.padding !== 'valid' && c.padding !== 'same' && c.padding !== undefined) {
-          throw new PacgenError(`${where}: padding '${String(c.padding)}' is not supported`);
+          throw new PacgenError(`${where}: padding ${describeValue(c.padding)} is not supported`);
         }
         if (pad !== null && c.padding === 'same') {
           throw new PacgenError(`${where}: ZeroPadding2D before a 'same' Conv2D is not supported`);
@@ -458,7 +493,7 @@ export function fromTfjs(
       case 'AveragePooling2D': {
         if (c.padding !== undefined && c.padding !== 'valid') {
           throw new PacgenError(
-            `${where}: only 'valid' pooling is supported, got '${String(c.padding)}'`,
+            `${where}: only 'valid' pooling is supported, got ${describeValue(c.padding)}`,
           );
         }
         const poolSize = pair(c.pool_size ?? 2, where, 'pool_size');
@@ -483,7 +518,9 @@ export function fromTfjs(
       }
       case 'Softmax':
         if (c.axis !== undefined && c.axis !== -1) {
-          throw new PacgenError(`${where}: softmax over axis ${String(c.axis)} is not supported`);
+          throw new PacgenError(
+            `${where}: softmax over axis ${describeValue(c.axis)} is not supported`,
+          );
         }
         lastAct = 'softmax';
         layers.push({ type: 'activation', name, activation: 'softmax' });
@@ -514,16 +551,16 @@ export function fromTfjs(
         const flat = (Array.isArray(p) ? p.flat() : [p]) as unknown[];
         if (!flat.every((v) => v === flat[0]) || !Number.isInteger(flat[0])) {
           throw new PacgenError(
-            `${where}: only equal padding on every side is supported, got ${JSON.stringify(p)}`,
+            `${where}: only equal padding on every side is supported, got ${describeValue(p)}`,
           );
         }
         pad = flat[0] as number;
-        names.delete(name);
+        names.release(name);
         break;
       }
       default:
         throw new PacgenError(
-          `${where}: unsupported layer class '${l.class_name}' (supported: ${SUPPORTED.join(', ')})`,
+          `${where}: unsupported layer class ${describeValue(l.class_name)} (supported: ${SUPPORTED.join(', ')})`,
         );
     }
   });
@@ -546,36 +583,72 @@ export function fromTfjs(
 
   const weights = readWeights(model, shards, file);
   const params = new Float64Array(compiled.numParams);
-  const byName = new Map(weights.map((w) => [w.name, w]));
-  const unused = new Set(weights);
-  let next = 0;
+  const match = weightMatcher(weights);
   for (const t of compiled.tensors) {
-    // Converted Keras models may prefix names (e.g. 'sequential/dense_1/kernel').
-    let w =
-      byName.get(t.name) ?? weights.find((x) => unused.has(x) && x.name.endsWith(`/${t.name}`));
+    const w = match(t.name);
     if (!w) {
-      while (next < weights.length && !unused.has(weights[next])) next++;
-      w = weights[next];
-    }
-    if (!w || !unused.has(w)) {
       throw new PacgenError(
-        `${file}: no weight left in the manifest for tensor '${t.name}' [${t.shape.join(', ')}]`,
+        `${file}: no weight left in the manifest for tensor ${describeValue(t.name)} [${t.shape.join(', ')}]`,
       );
     }
     if (w.shape.join() !== t.shape.join()) {
       throw new PacgenError(
-        `${file}: weight '${w.name}' has shape [${w.shape.join(', ')}] but '${t.name}' of the architecture needs [${t.shape.join(', ')}]`,
+        `${file}: weight ${describeValue(w.name)} has shape [${w.shape.join(', ')}] but ${describeValue(t.name)} of the architecture needs [${t.shape.join(', ')}]`,
       );
     }
-    unused.delete(w);
     params.set(w.data, t.offset);
   }
-  if (unused.size > 0) {
+  const unused = weights.filter((w) => !match.used.has(w));
+  if (unused.length > 0) {
     throw new PacgenError(
-      `${file}: weights not used by any layer: ${[...unused].map((w) => w.name).join(', ')}`,
+      `${file}: weights not used by any layer: ${listNames(unused.map((w) => w.name))}`,
     );
   }
   return { spec, params };
+}
+
+/**
+ * Finds the manifest weight of each tensor of ours, in linear time overall: the weight of that
+ * exact name; else the first unused one whose name ends in '/' + that name (converted Keras
+ * models prefix names, e.g. 'sequential/dense_1/kernel'); else the next unused one in
+ * manifest order. Undefined when the exact one is taken or none is left. Our tensor names are
+ * 'layer/kernel' or 'layer/bias' with no other '/', so a prefixed weight is found by its last
+ * two segments.
+ */
+function weightMatcher<W extends { name: string }>(
+  weights: W[],
+): ((tensor: string) => W | undefined) & { used: Set<W> } {
+  const used = new Set<W>();
+  const byName = new Map(weights.map((w) => [w.name, w]));
+  const byTail = new Map<string, { list: W[]; at: number }>();
+  for (const w of weights) {
+    const last = w.name.lastIndexOf('/');
+    const cut = last > 0 ? w.name.lastIndexOf('/', last - 1) : -1;
+    if (cut < 0) continue;
+    const tail = w.name.slice(cut + 1);
+    const entry = byTail.get(tail);
+    if (entry) entry.list.push(w);
+    else byTail.set(tail, { list: [w], at: 0 });
+  }
+  let next = 0;
+  const take = (w: W | undefined) => {
+    if (w === undefined || used.has(w)) return undefined;
+    used.add(w);
+    return w;
+  };
+  const match = (tensor: string): W | undefined => {
+    const exact = byName.get(tensor);
+    if (exact) return take(exact);
+    const entry = byTail.get(tensor);
+    if (entry) {
+      // Each list is walked once overall: the cursor only moves past used weights.
+      while (entry.at < entry.list.length && used.has(entry.list[entry.at])) entry.at++;
+      if (entry.at < entry.list.length) return take(entry.list[entry.at]);
+    }
+    while (next < weights.length && used.has(weights[next])) next++;
+    return take(weights[next]);
+  };
+  return Object.assign(match, { used });
 }
 
 /** Slices every weight group's concatenated shards into float32 tensors, checking sizes. */
@@ -591,12 +664,12 @@ function readWeights(
     for (const w of group.weights) {
       if (w.quantization !== undefined) {
         throw new PacgenError(
-          `${file}: weight '${w.name}' is quantized; only float32 weights are supported`,
+          `${file}: weight ${describeValue(w.name)} is quantized; only float32 weights are supported`,
         );
       }
       if (w.dtype !== 'float32') {
         throw new PacgenError(
-          `${file}: weight '${w.name}' has dtype ${String(w.dtype)}; only float32 is supported`,
+          `${file}: weight ${describeValue(w.name)} has dtype ${describeName(w.dtype)}; only float32 is supported`,
         );
       }
       need += prod(w.shape) * 4;
@@ -605,7 +678,7 @@ function readWeights(
     const have = parts.reduce((a, b) => a + b.length, 0);
     if (have !== need) {
       throw new PacgenError(
-        `${file}: weight files ${paths.join(', ')} hold ${have} bytes but the manifest's ${group.weights.length} weights need ${need}${have < need ? ' (truncated)' : ''}`,
+        `${file}: weight files ${listNames(paths)} hold ${have} bytes but the manifest's ${group.weights.length} weights need ${need}${have < need ? ' (truncated)' : ''}`,
       );
     }
     const bytes = parts.length === 1 ? parts[0] : concat(parts, have);
@@ -617,7 +690,9 @@ function readWeights(
       for (let i = 0; i < n; i++, o += 4) {
         data[i] = view.getFloat32(o, true);
         if (!Number.isFinite(data[i])) {
-          throw new PacgenError(`${file}: weight '${w.name}' has a non-finite value at index ${i}`);
+          throw new PacgenError(
+            `${file}: weight ${describeValue(w.name)} has a non-finite value at index ${i}`,
+          );
         }
       }
       out.push({ name: w.name, shape: w.shape, data });

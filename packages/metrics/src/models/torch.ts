@@ -1,8 +1,15 @@
 // PyTorch nn.Sequential weights (a state_dict saved as safetensors) plus a small JSON that
 // lists the layers, converted to our NHWC layout. Browser-safe.
 
-import { PacgenError, type LayerSpec, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
-import { compileFromFile, type LoadedModel } from './model.js';
+import {
+  PacgenError,
+  describeName,
+  describeValue,
+  type LayerSpec,
+  type Loss,
+  type NetworkSpec,
+} from '@pacgen/core-wasm';
+import { compileFromFile, listNames, type LoadedModel } from './model.js';
 import type { SafeTensor } from './safetensors.js';
 
 /**
@@ -76,8 +83,11 @@ export function torchToModel(
   const a = arch as unknown as TorchArchitecture;
   if (!(a.inputShape.length === 1 || a.inputShape.length === 3)) {
     throw new PacgenError(
-      `${archFile}: inputShape must be [channels, height, width] or [features], got [${a.inputShape.join(', ')}]`,
+      `${archFile}: inputShape must be [channels, height, width] or [features], got ${describeValue(a.inputShape)}`,
     );
+  }
+  if (a.prefix !== undefined && typeof a.prefix !== 'string') {
+    throw new PacgenError(`${archFile}: prefix must be a string, got ${describeValue(a.prefix)}`);
   }
   const inputShape =
     a.inputShape.length === 3
@@ -89,7 +99,7 @@ export function torchToModel(
   let last: string | null = null;
   a.layers.forEach((l, i) => {
     if (!isObject(l)) throw new PacgenError(`${archFile}: layer ${i} is not an object`);
-    const where = `${archFile}: layer ${i} (${String(l.type)})`;
+    const where = `${archFile}: layer ${i} (${describeName(l.type)})`;
     const name = `layer_${i}`;
     const key = 'key' in l && typeof l.key === 'string' ? l.key : `${prefix}${i}`;
     last = l.type;
@@ -157,7 +167,7 @@ export function torchToModel(
         break;
       default:
         throw new PacgenError(
-          `${where}: unsupported layer type '${String((l as { type: unknown }).type)}' (supported: conv2d, linear, maxpool2d, avgpool2d, flatten, dropout, dropout2d, relu, leaky-relu, sigmoid, tanh, softplus, gelu, softmax, log-softmax, identity)`,
+          `${where}: unsupported layer type ${describeValue((l as { type: unknown }).type)} (supported: conv2d, linear, maxpool2d, avgpool2d, flatten, dropout, dropout2d, relu, leaky-relu, sigmoid, tanh, softplus, gelu, softmax, log-softmax, identity)`,
         );
     }
   });
@@ -188,17 +198,19 @@ export function torchToModel(
     const t = byName.get(k);
     if (!t) {
       throw new PacgenError(
-        `${file}: tensor '${k}' is missing (the file has ${[...byName.keys()].join(', ') || 'no tensors'})`,
+        `${file}: tensor ${describeValue(k)} is missing (the file has ${listNames([...byName.keys()]) || 'no tensors'})`,
       );
     }
     if (t.shape.join() !== shape.join()) {
       throw new PacgenError(
-        `${file}: tensor '${k}' has shape [${t.shape.join(', ')}] but the architecture needs [${shape.join(', ')}] (${layout})`,
+        `${file}: tensor ${describeValue(k)} has shape [${t.shape.join(', ')}] but the architecture needs [${shape.join(', ')}] (${layout})`,
       );
     }
     for (let i = 0; i < t.data.length; i++) {
       if (!Number.isFinite(t.data[i])) {
-        throw new PacgenError(`${file}: tensor '${k}' has a non-finite value at index ${i}`);
+        throw new PacgenError(
+          `${file}: tensor ${describeValue(k)} has a non-finite value at index ${i}`,
+        );
       }
     }
     used.add(k);
@@ -206,7 +218,9 @@ export function torchToModel(
   };
 
   const params = new Float64Array(compiled.numParams);
-  const offsetOf = (n: string) => compiled.tensors.find((t) => t.name === n)!.offset;
+  // A map, not a search per layer: a list of 20,000 layers must load in linear time.
+  const offsets = new Map(compiled.tensors.map((t) => [t.name, t.offset]));
+  const offsetOf = (n: string) => offsets.get(n)!;
   // The feature map a flatten turned into a vector, while no linear layer has consumed it.
   let flattened: number[] | null = null;
   for (const l of compiled.layers) {
@@ -256,14 +270,14 @@ export function torchToModel(
       params.set(take(biasKey, [units], 'bias').data, offsetOf(`${l.name}/bias`));
     } else if (byName.has(biasKey)) {
       throw new PacgenError(
-        `${file}: tensor '${biasKey}' exists but the architecture says bias: false`,
+        `${file}: tensor ${describeValue(biasKey)} exists but the architecture says bias: false`,
       );
     }
   }
   const unused = [...byName.keys()].filter((k) => !used.has(k));
   if (unused.length > 0) {
     throw new PacgenError(
-      `${file}: tensors not used by the architecture in ${archFile}: ${unused.join(', ')} (a layer missing from the list, or misnumbered?)`,
+      `${file}: tensors not used by the architecture in ${archFile}: ${listNames(unused)} (a layer missing from the list, or misnumbered?)`,
     );
   }
   return { spec, params };

@@ -32,6 +32,12 @@ export interface MonteCarloResult {
 }
 
 /**
+ * The most loss evaluations one estimate takes: each is a forward pass over the objective's
+ * samples, so 10⁷ is already days of work; a larger count is a typo, refused at once.
+ */
+export const MAX_MONTE_CARLO_SAMPLES = 10_000_000;
+
+/**
  * Estimates E_u[L̂(w+u)] for u_i drawn from the noise family with half-widths σ_i.
  * Cost: `samples` loss evaluations (forward passes), no gradient evaluations.
  */
@@ -50,9 +56,14 @@ export async function monteCarloPerturbedLoss(
     if (sigma[i] < 0) throw new PacgenError(`sigma[${i}] is negative (${sigma[i]})`);
   }
   const minimum = antithetic ? 4 : 2;
-  if (!Number.isInteger(samples) || samples < minimum || (antithetic && samples % 2 !== 0)) {
+  if (
+    !Number.isInteger(samples) ||
+    samples < minimum ||
+    samples > MAX_MONTE_CARLO_SAMPLES ||
+    (antithetic && samples % 2 !== 0)
+  ) {
     throw new PacgenError(
-      `samples must be ${antithetic ? 'an even integer' : 'an integer'} >= ${minimum}, got ${samples}`,
+      `samples must be ${antithetic ? 'an even integer' : 'an integer'} in [${minimum}, ${MAX_MONTE_CARLO_SAMPLES}], got ${samples}`,
     );
   }
   const noise = noiseModel(options.noise ?? 'uniform');
@@ -60,7 +71,9 @@ export async function monteCarloPerturbedLoss(
   const draws = antithetic ? samples / 2 : samples;
   const u = new Float64Array(m);
   const point = new Float64Array(m);
-  const values = new Float64Array(draws);
+  // Welford's running mean and sum of squares: memory does not grow with the number of draws.
+  let mean = 0;
+  let ss = 0;
   for (let d = 0; d < draws; d++) {
     for (let i = 0; i < m; i++) u[i] = noise.sample(rng, sigma[i]);
     for (let i = 0; i < m; i++) point[i] = w[i] + u[i];
@@ -69,13 +82,10 @@ export async function monteCarloPerturbedLoss(
       for (let i = 0; i < m; i++) point[i] = w[i] - u[i];
       value = 0.5 * (value + (await obj.loss(point)));
     }
-    values[d] = value;
+    const delta = value - mean;
+    mean += delta / (d + 1);
+    ss += delta * (value - mean);
   }
-  let mean = 0;
-  for (const v of values) mean += v;
-  mean /= draws;
-  let ss = 0;
-  for (const v of values) ss += (v - mean) ** 2;
   const stdErr = Math.sqrt(ss / (draws - 1) / draws);
   return { mean, stdErr, draws, cost: { lossEvaluations: samples, gradientEvaluations: 0 } };
 }

@@ -4,7 +4,7 @@
 //   curvature term  ½·v·Σ a_i σ_i²        (v = Var(u_i)/σ_i²)
 //   KL              Σ ln(τ_i/σ_i) + m·k   (k = KL(q_σ ‖ U(−τ,τ)) − ln(τ/σ), a constant)
 
-import { PacgenError, type Random } from '@pacgen/core-wasm';
+import { PacgenError, describeValue, type Random } from '@pacgen/core-wasm';
 import { erf } from '../stats.js';
 
 export type NoiseKind = 'uniform' | 'truncated-gaussian';
@@ -69,5 +69,7 @@ const truncatedGaussian: NoiseModel = {
 export function noiseModel(kind: NoiseKind): NoiseModel {
   if (kind === 'uniform') return uniform;
   if (kind === 'truncated-gaussian') return truncatedGaussian;
-  throw new PacgenError(`noise must be 'uniform' or 'truncated-gaussian', got '${String(kind)}'`);
+  throw new PacgenError(
+    `noise must be 'uniform' or 'truncated-gaussian', got ${describeValue(kind)}`,
+  );
 }

@@ -6,7 +6,7 @@ import { EXACT_DIAGONAL_LIMIT, hessianDiagonal } from '../hessian/diagonal.js';
 import { hessianLipschitz } from '../hessian/lipschitz.js';
 import { summarizeByTensor, summarizeVector, type VectorSummary } from '../hessian/summary.js';
 import { pacgenFromCurvature, type PacgenCurvatureResult } from './from-curvature.js';
-import { monteCarloPerturbedLoss } from './monte-carlo.js';
+import { MAX_MONTE_CARLO_SAMPLES, monteCarloPerturbedLoss } from './monte-carlo.js';
 import { noiseModel, type NoiseKind } from './noise.js';
 import { sumRange } from './psi.js';
 import {
@@ -127,8 +127,13 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
   noiseModel(noise);
   if (typeof options.rho === 'number') requireNonNegative('rho', options.rho);
   const mc = options.monteCarlo;
-  if (mc !== undefined && !(Number.isInteger(mc) && mc >= 4 && mc % 2 === 0)) {
-    throw new PacgenError(`monteCarlo must be an even integer >= 4 (loss evaluations), got ${mc}`);
+  if (
+    mc !== undefined &&
+    !(Number.isInteger(mc) && mc >= 4 && mc <= MAX_MONTE_CARLO_SAMPLES && mc % 2 === 0)
+  ) {
+    throw new PacgenError(
+      `monteCarlo must be an even integer in [4, ${MAX_MONTE_CARLO_SAMPLES}] (loss evaluations), got ${mc}`,
+    );
   }
   const w = Float64Array.from(options.params ?? obj.params());
   if (w.length !== obj.numParams) {

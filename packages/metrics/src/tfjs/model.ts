@@ -34,7 +34,10 @@ function activationOf(layer: Layer): string {
   if (layer.class_name === 'Softmax') return 'softmax';
   const a = layer.config.activation;
   if (typeof a === 'string') return a;
-  if (a && typeof a === 'object' && 'class_name' in a) return String(a.class_name).toLowerCase();
+  if (a && typeof a === 'object' && 'class_name' in a) {
+    // Only a string: String() of a hostile nested array recurses without limit.
+    return typeof a.class_name === 'string' ? a.class_name.toLowerCase() : 'unknown';
+  }
   return 'linear';
 }
 

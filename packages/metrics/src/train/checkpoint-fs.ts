@@ -3,6 +3,7 @@
 // failed write (a full disk) leaves no temporary file behind.
 
 import { writeFileAtomic } from '../io/atomic.js';
+import { readFileBytesIfAny } from '../io/read-file.js';
 import type { CheckpointStore } from './checkpoint.js';
 
 /** A {@link CheckpointStore} at `dir/file` (default 'checkpoint.json'); creates `dir`. */
@@ -10,13 +11,9 @@ export function fileCheckpointStore(dir: string, file = 'checkpoint.json'): Chec
   const path = `${dir.replace(/[\\/]+$/, '')}/${file}`;
   return {
     async load() {
-      const { readFile } = await import('node:fs/promises');
-      try {
-        return await readFile(path, 'utf8');
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-        throw e;
-      }
+      // Read as a regular file only: a FIFO or a device in its place would block or never end.
+      const bytes = await readFileBytesIfAny(path, 'checkpoint');
+      return bytes && new TextDecoder().decode(bytes);
     },
     async save(text) {
       await writeFileAtomic(path, text);

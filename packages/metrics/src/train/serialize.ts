@@ -2,7 +2,8 @@
 // little-endian on every platform JavaScript runs on in practice), non-finite numbers tagged
 // (plain JSON turns NaN into null). Browser-safe: no Buffer.
 
-import { PacgenError } from '@pacgen/core-wasm';
+import { PacgenError, describeValue } from '@pacgen/core-wasm';
+import { parseJson } from '../io/safe-json.js';
 
 const TYPED = {
   f64: Float64Array,
@@ -29,7 +30,12 @@ function toBase64(bytes: Uint8Array): string {
 }
 
 function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const s = atob(text);
+  let s: string;
+  try {
+    s = atob(text);
+  } catch {
+    throw new PacgenError('malformed checkpoint: a typed array is not valid base64');
+  }
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
   return bytes;
@@ -56,21 +62,30 @@ export function encodeState(value: unknown, path = 'state'): unknown {
   throw new PacgenError(`cannot checkpoint ${path}: unsupported value of type ${typeof value}`);
 }
 
-/** Inverse of {@link encodeState}. */
+/**
+ * Inverse of {@link encodeState}. A malformed typed array (unknown type, bad base64, a byte
+ * count that is not a whole number of elements) is a PacgenError.
+ */
 export function decodeState(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(decodeState);
   const o = value as Record<string, unknown>;
   if (typeof o.$num === 'string') return Number(o.$num);
   if (typeof o.$typed === 'string' && typeof o.data === 'string') {
+    if (!Object.prototype.hasOwnProperty.call(TYPED, o.$typed)) {
+      throw new PacgenError(`unknown typed array ${describeValue(o.$typed)} in checkpoint`);
+    }
     const Ctor = TYPED[o.$typed as TypedTag];
-    if (!Ctor) throw new PacgenError(`unknown typed array '${o.$typed}' in checkpoint`);
     const bytes = fromBase64(o.data);
+    if (bytes.byteLength % Ctor.BYTES_PER_ELEMENT !== 0) {
+      throw new PacgenError(
+        `malformed checkpoint: ${bytes.byteLength} bytes are not a whole number of ${o.$typed} values`,
+      );
+    }
     return new Ctor(bytes.buffer, 0, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
   }
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[k] = decodeState(v);
-  return out;
+  // fromEntries defines own properties: a key '__proto__' stays a key.
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, decodeState(v)]));
 }
 
 /** JSON text of a state tree (exact round trip with {@link parseState}). */
@@ -78,7 +93,7 @@ export function stringifyState(value: unknown): string {
   return JSON.stringify(encodeState(value));
 }
 
-/** A state tree from {@link stringifyState}'s text. */
+/** A state tree from {@link stringifyState}'s text (depth-capped: see io/safe-json.ts). */
 export function parseState(text: string): unknown {
-  return decodeState(JSON.parse(text));
+  return decodeState(parseJson(text, 'checkpoint', 'JSON'));
 }

@@ -23,7 +23,8 @@ import {
 } from '../optim/types.js';
 import { pacgen, type PacgenOptions } from '../pacgen/report.js';
 import type { CheckpointStore } from './checkpoint.js';
-import { parseState, stringifyState } from './serialize.js';
+import { parseCheckpoint, type CheckpointData } from './checkpoint-data.js';
+import { stringifyState } from './serialize.js';
 
 /** Ψ at the end of an epoch (full training set, evaluation mode), from the PACGen report. */
 export interface PsiRecord {
@@ -173,19 +174,6 @@ export interface TrainResult {
   seconds: number;
 }
 
-interface CheckpointData {
-  format: 'pacgen-train/1';
-  fingerprint: Record<string, number | string | boolean>;
-  epoch: number;
-  steps: number;
-  gradientEvaluations: number;
-  params: Float64Array;
-  optimizerState: unknown;
-  history: EpochRecord[];
-  /** Set when the run ended for good (target reached or diverged). */
-  finished: StopReason | null;
-}
-
 /**
  * Trains a network. Each epoch visits the training set in a seeded shuffled order (the data is
  * set on the engine once; minibatches are index lists), one optimizer step per minibatch with
@@ -271,17 +259,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (store && options.resume) {
     const text = await store.load();
     if (text !== null) {
-      const ck = parseState(text) as CheckpointData;
-      if (ck.format !== 'pacgen-train/1') throw new PacgenError('not a pacgen training checkpoint');
-      const diff = Object.entries(fingerprint).filter(([k, v]) => ck.fingerprint[k] !== v);
-      if (diff.length > 0) {
-        throw new PacgenError(
-          `checkpoint belongs to another run: ${diff.map(([k, v]) => `${k} ${ck.fingerprint[k]} ≠ ${v}`).join(', ')}`,
-        );
-      }
-      if (!(ck.params instanceof Float64Array) || ck.params.length !== w.length) {
-        throw new PacgenError('checkpoint parameters are missing or have the wrong length');
-      }
+      const ck = parseCheckpoint(text, {
+        fingerprint,
+        numParams: w.length,
+        optimizerState: optState,
+      });
       w = Float64Array.from(ck.params);
       optState = ck.optimizerState;
       history = ck.history;
