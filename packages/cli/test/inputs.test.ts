@@ -5,27 +5,11 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeIdx, writeSafetensorsFile } from '@pacgen/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeConstantMnist } from '../../metrics/test/mnist-fixture.js';
 import { expectOneLineError, pacgen, tempDir } from './helpers.js';
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
-
-/** An MNIST-format folder: 28×28 images, each of one constant byte value. */
-function constantMnist(folder: string, train: number[], test: number[]): void {
-  mkdirSync(folder, { recursive: true });
-  const images = (values: number[]) =>
-    writeIdx({
-      dtype: 'uint8',
-      shape: [values.length, 28, 28],
-      data: Uint8Array.from({ length: values.length * 784 }, (_, i) => values[(i / 784) | 0]),
-    });
-  const labels = (n: number) =>
-    writeIdx({ dtype: 'uint8', shape: [n], data: Uint8Array.from({ length: n }, (_, i) => i) });
-  writeFileSync(join(folder, 'train-images-idx3-ubyte'), images(train));
-  writeFileSync(join(folder, 'train-labels-idx1-ubyte'), labels(train.length));
-  writeFileSync(join(folder, 't10k-images-idx3-ubyte'), images(test));
-  writeFileSync(join(folder, 't10k-labels-idx1-ubyte'), labels(test.length));
-}
 
 // Training images 0, 255 and 51: v/255 = 0, 1, 0.2, so mean 0.4 and variance 0.56/3.
 const MEAN = 0.4;
@@ -33,7 +17,7 @@ const STD = Math.sqrt(0.56 / 3);
 const FAST = ['--diagonal', 'hutchinson', '--probes', '2', '--rho', '0', '--json'];
 
 beforeAll(async () => {
-  constantMnist(join(dir, 'fash'), [0, 255, 51], [255, 102]);
+  writeConstantMnist(join(dir, 'fash'), [0, 255, 51], [255, 102]);
   const r = await pacgen(
     [
       'train',

@@ -1,7 +1,7 @@
 // Data settings: 'standard' statistics from the training split (checked against values computed
 // by hand), first/random subsets and their description, f64 inputs exact in double.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Network } from '@pacgen/core-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,25 +19,9 @@ import {
   type DataSplit,
 } from '../src/index.js';
 import { useTempDir } from './file-helpers.js';
+import { writeConstantMnist } from './mnist-fixture.js';
 
 const tempDir = useTempDir('pacgen-data-settings-');
-
-/** An MNIST-format folder: 28×28 images, each of one constant byte value. */
-async function constantMnist(dir: string, train: number[], test: number[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const images = (values: number[]) =>
-    writeIdx({
-      dtype: 'uint8',
-      shape: [values.length, 28, 28],
-      data: Uint8Array.from({ length: values.length * 784 }, (_, i) => values[(i / 784) | 0]),
-    });
-  const labels = (n: number) =>
-    writeIdx({ dtype: 'uint8', shape: [n], data: Uint8Array.from({ length: n }, (_, i) => i) });
-  await writeFile(join(dir, 'train-images-idx3-ubyte'), images(train));
-  await writeFile(join(dir, 'train-labels-idx1-ubyte'), labels(train.length));
-  await writeFile(join(dir, 't10k-images-idx3-ubyte'), images(test));
-  await writeFile(join(dir, 't10k-labels-idx1-ubyte'), labels(test.length));
-}
 
 describe("'standard' normalization: the training split's channel statistics", () => {
   it('are the mean and population std of pixels/255, per channel (by hand)', () => {
@@ -55,7 +39,7 @@ describe("'standard' normalization: the training split's channel statistics", ()
   it('come from the training split and standardise the test split too', async () => {
     // Train images 0, 255, 51 → mean 0.4, variance (0.16 + 0.36 + 0.04)/3; test image 255.
     const dir = join(tempDir(), 'fashion-like');
-    await constantMnist(dir, [0, 255, 51], [255, 102]);
+    writeConstantMnist(dir, [0, 255, 51], [255, 102]);
     const d = await loadMnist({ dir, normalization: 'standard' });
     const std = Math.sqrt(0.56 / 3);
     expect(d.train.normalization!.mean[0]).toBeCloseTo(0.4, 15);
