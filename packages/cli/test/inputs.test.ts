@@ -3,7 +3,7 @@
 
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeIdx, writeSafetensorsFile } from '@pacgen/metrics';
+import { readSafetensorsFile, writeIdx, writeSafetensorsFile } from '@pacgen/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConstantMnist } from '../../metrics/test/mnist-fixture.js';
 import { expectOneLineError, pacgen, tempDir } from './helpers.js';
@@ -113,11 +113,17 @@ describe("a model's normalization", () => {
 describe('--subset first|random', () => {
   it('scores the first n samples or a seeded random n, and prints which', async () => {
     const first = await pacgen(
-      ['score', 'bare', '--samples', '7', '--subset', 'first', ...FAST],
+      ['score', 'bare', '--samples', '7', '--subset', 'first', '--export', 'exp', ...FAST],
       dir,
     );
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('samples: first 7 of 60,000 training samples of mnist');
+    const { metadata } = await readSafetensorsFile(join(dir, 'exp', 'curvature.safetensors'));
+    expect(metadata).toMatchObject({
+      samples: '7',
+      selection: 'first 7 of 60,000 training samples of mnist',
+      normalization: 'none (pixels/255)',
+    });
     expect(JSON.parse(first.stdout).inputs.selection).toEqual({
       mode: 'first',
       count: 7,
