@@ -104,7 +104,7 @@ export async function loadIdxDataset(
 }
 
 export interface MnistOptions {
-  /** Keep seeded random subsets of these sizes (default: all 60,000 / 10,000). */
+  /** Keep subsets of these sizes (default: all 60,000 / 10,000). */
   subset?: { train?: number; test?: number };
   /** Then keep this many of each subset, chosen the same way (see SampleChoice). */
   sample?: { train?: number; test?: number };
