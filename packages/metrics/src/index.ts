@@ -18,6 +18,12 @@ export {
   type EstimatorOptions,
   type ProgressCallback,
 } from './hessian/operator.js';
+export {
+  combineHealth,
+  emptyHealth,
+  healthWarning,
+  type FiniteDifferenceHealth,
+} from './hessian/health.js';
 export { topEigenvalues, type EigenOptions, type EigenResult } from './spectrum/eigen.js';
 export { hessianTrace, type TraceOptions, type TraceResult } from './spectrum/trace.js';
 export {

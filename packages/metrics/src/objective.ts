@@ -3,6 +3,8 @@
 // over TensorFlow.js models (tfjs/objective.ts). Methods are async so GPU and multi-threaded
 // backends fit.
 
+import type { KinkCount } from '@pacgen/core-wasm';
+
 /** A named block of the parameter vector (a layer's kernel or bias). */
 export interface ParameterTensor {
   name: string;
@@ -17,6 +19,12 @@ export interface HvpRequest {
   step?: number;
   /** Richardson extrapolation: 4 gradients instead of 2. */
   richardson?: boolean;
+  /**
+   * When given, a backend that sees its piecewise-linear units (core-wasm) sets `crossings` to
+   * the (sample, unit) pairs whose ReLU side or max-pool argmax differs between w ± t·v
+   * (docs/method.md §5); others leave it undefined. Wrappers pass the request on as it is.
+   */
+  kinks?: KinkCount;
 }
 
 export interface Objective {

@@ -1,13 +1,7 @@
 // Test objectives with known Hessians, small seeded networks, and an independent reference
 // Hessian of any Objective by Richardson-extrapolated differences of its analytic gradient.
 
-import {
-  defaultHvpStep,
-  Network,
-  Random,
-  type Activation,
-  type LayerSpec,
-} from '@pacgen/core-wasm';
+import { hvpStep, Network, Random, type Activation, type LayerSpec } from '@pacgen/core-wasm';
 import { EigenvalueDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
 import type { Dataset } from '../src/data/dataset.js';
 import { networkObjective, type Objective } from '../src/index.js';
@@ -16,8 +10,8 @@ type Vec = Float64Array;
 
 /**
  * An f64 Objective from a loss and its gradient, with the engine's finite-difference HVP rule
- * (central differences, coordinate move defaultHvpStep('f64') along the largest entry of v), so
- * the estimators see the same kind of noise as on a network.
+ * (central differences, step hvpStep('f64', v, w)), so the estimators see the same kind of
+ * noise as on a network.
  */
 export function functionObjective(
   m: number,
@@ -38,9 +32,7 @@ export function functionObjective(
     loss: async (w) => loss(w),
     gradient: async (w) => ({ loss: loss(w), grad: grad(w) }),
     async hvp(w, v, request = {}) {
-      let vmax = 0;
-      for (let i = 0; i < v.length; i++) vmax = Math.max(vmax, Math.abs(v[i]));
-      const t = request.step ?? (vmax === 0 ? 1 : defaultHvpStep('f64') / vmax);
+      const t = request.step ?? hvpStep('f64', v, w);
       const d1 = central(w, v, t);
       if (!request.richardson) return d1;
       const d2 = central(w, v, 2 * t);

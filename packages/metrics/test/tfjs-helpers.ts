@@ -1,7 +1,7 @@
 // Shared by the tfjs tests: two small seeded problems (a tanh MLP and a ReLU CNN) on core-wasm
 // f32, and the comparisons of one Objective against another.
 
-import { Network, Random, type NetworkSpec } from '@pacgen/core-wasm';
+import { hvpStep, Network, Random, type NetworkSpec } from '@pacgen/core-wasm';
 import { expect } from 'vitest';
 import {
   hessianDiagonal,
@@ -34,6 +34,18 @@ export const SMALL_CNN: NetworkSpec = {
   ],
   loss: 'softmax-cross-entropy',
 };
+
+/**
+ * The parity problems: label, spec, the move every product uses (undefined: the default) and
+ * the tolerance scale for it. The CNN is compared at 1e-4 (100× below f32's default, hence the
+ * scale 100), where none of core-wasm's products crosses a ReLU/max-pool kink: at larger moves
+ * core-wasm sees the kinks and shrinks those products (docs/method.md §5), which TF.js cannot,
+ * so the two would differ by the kinks' gradient jumps, not by rounding.
+ */
+export const PARITY_CASES: [string, NetworkSpec, number | undefined, number][] = [
+  ['small MLP (tanh)', SMALL_MLP, undefined, 1],
+  ['small CNN (ReLU, max-pool, dropout)', SMALL_CNN, 1e-4, 100],
+];
 
 export interface Problem {
   spec: NetworkSpec;
@@ -85,22 +97,35 @@ export interface Quantities {
   psiStar: number;
   curvatureFraction: number;
   rho: number;
+  /** Products of the estimators that crossed a kink at the requested move (0 when not counted). */
+  productsWithCrossings: number;
 }
 
-export async function quantities(obj: Objective, w: Float64Array): Promise<Quantities> {
+/**
+ * Every quantity at the finite-difference move `move` (default: the engines' own, 1e-2 in f32;
+ * docs/method.md §5), the same for every product.
+ */
+export async function quantities(
+  obj: Objective,
+  w: Float64Array,
+  move?: number,
+): Promise<Quantities> {
   const g = await obj.gradient(w);
-  const hvp = await obj.hvp(w, rademacher(w.length, 7));
-  const diag = await hessianDiagonal(obj, w, { method: 'hutchinson', probes: 8, seed: 3 });
-  const eig = await topEigenvalues(obj, w, { k: 1, iterations: 30, seed: 4 });
+  const v = rademacher(w.length, 7);
+  const hvp = await obj.hvp(w, v, { step: move && hvpStep('f32', v, w, move) });
+  const step = move;
+  const diag = await hessianDiagonal(obj, w, { method: 'hutchinson', probes: 8, seed: 3, step });
+  const eig = await topEigenvalues(obj, w, { k: 1, iterations: 30, seed: 4, step });
   const report = await pacgen(obj, {
     params: w,
     seed: 5,
     // A box wide enough that the curvature enters Ψ (a_i κ_i² > 1) for a share of coordinates.
     gamma: 1,
     epsilon: 1,
-    diagonal: { method: 'hutchinson', probes: 8 },
-    rho: { probes: 2 },
+    diagonal: { method: 'hutchinson', probes: 8, step },
+    rho: { probes: 2, step },
   });
+  const healths = [diag.health, eig.health, report.diagonal.health, report.rho.health!];
   return {
     loss: await obj.loss(w),
     grad: g.grad,
@@ -111,6 +136,7 @@ export async function quantities(obj: Objective, w: Float64Array): Promise<Quant
     psiStar: report.psiStar,
     curvatureFraction: report.curvatureFraction,
     rho: report.rho.value,
+    productsWithCrossings: healths.reduce((s, h) => s + h.hvpsWithCrossings, 0),
   };
 }
 
@@ -120,13 +146,14 @@ export async function quantities(obj: Objective, w: Float64Array): Promise<Quant
  * problems, tfjs cpu / wasm / webgpu (llvmpipe) against core-wasm f32 (relative unless marked):
  *   loss 1e-8 – 2e-7       one f32 evaluation, a few ε_f32 = 1.2e-7;
  *   gradient 2e-7 – 3e-7   the same, over the backward pass's sums;
- *   HVP 4e-6 – 3e-5        (g(w+tv) − g(w−tv))/2t with the move t·‖v‖∞ = 1e-3: each gradient's
+ *   HVP 4e-6 – 3e-5        (g(w+tv) − g(w−tv))/2t with the move ‖t·v‖₂ = 1e-2: each gradient's
  *                          rounding (~2e-7·‖g‖) is divided by 2t, so ~1e-4·‖g‖/‖Hv‖;
  *   diagonal 3e-6 – 2e-5   a mean of 8 such products (same probes: the same seed);
  *   top eigenvalue 2e-7 – 5e-6   a Rayleigh quotient of them (Lanczos, 30 products);
  *   ρ̂ 3e-6 – 2e-5          a ratio of product differences over the box;
  *   Ψ, Ψ* 3e-5 – 1e-3 nats absolute (Ψ ≈ 20 – 1200 nats): ½·δa/a per curvature coordinate.
- * Each bound is about 10× the largest observed.
+ * Each bound is about 10× the largest observed. The curvature quantities' rounding grows as
+ * 1/move: `expectParity`'s `scale` widens them for a smaller move.
  */
 export const F32_TOLERANCE = {
   loss: 2e-6,
@@ -139,8 +166,15 @@ export const F32_TOLERANCE = {
   psi: 1e-2,
 };
 
-export function expectParity(got: Quantities, want: Quantities, label: string): void {
-  const t = F32_TOLERANCE;
+export function expectParity(got: Quantities, want: Quantities, label: string, scale = 1): void {
+  const t = {
+    ...F32_TOLERANCE,
+    hvp: F32_TOLERANCE.hvp * scale,
+    diagonal: F32_TOLERANCE.diagonal * scale,
+    topEigenvalue: F32_TOLERANCE.topEigenvalue * scale,
+    rho: F32_TOLERANCE.rho * scale,
+    psi: F32_TOLERANCE.psi * scale,
+  };
   expect(Math.abs(got.loss - want.loss) / want.loss, `${label} loss`).toBeLessThan(t.loss);
   expect(relErr(got.grad, want.grad), `${label} gradient`).toBeLessThan(t.grad);
   expect(relErr(got.hvp, want.hvp), `${label} HVP`).toBeLessThan(t.hvp);

@@ -10,11 +10,11 @@ import { tf, tfjsObjective, TfjsBackendError, useBackend } from '../src/tfjs/ind
 import {
   expectParity,
   F32_TOLERANCE,
+  PARITY_CASES,
   problem,
   quantities,
   rademacher,
   relErr,
-  SMALL_CNN,
   SMALL_MLP,
 } from './tfjs-helpers.js';
 
@@ -36,19 +36,21 @@ describe('tfjs webgpu', () => {
   });
 
   describe.skipIf(started.info === null)('on the adapter', () => {
-    it.each([
-      ['small MLP (tanh)', SMALL_MLP],
-      ['small CNN (ReLU, max-pool, dropout)', SMALL_CNN],
-    ] as const)('%s: every quantity agrees with core-wasm f32', async (_, spec) => {
-      const p = await problem(spec, 48);
-      const obj = await tfjsObjective({ spec, params: p.w, data: p, backend: 'webgpu' });
-      try {
-        expect(obj.info.adapter).toBe(started.info!.adapter);
-        expectParity(await quantities(obj, p.w), await quantities(p.core, p.w), 'webgpu');
-      } finally {
-        obj.dispose();
-      }
-    });
+    it.each(PARITY_CASES)(
+      '%s: every quantity agrees with core-wasm f32',
+      async (_, spec, move, scale) => {
+        const p = await problem(spec, 48);
+        const obj = await tfjsObjective({ spec, params: p.w, data: p, backend: 'webgpu' });
+        try {
+          expect(obj.info.adapter).toBe(started.info!.adapter);
+          const want = await quantities(p.core, p.w, move);
+          expect(want.productsWithCrossings).toBe(0);
+          expectParity(await quantities(obj, p.w, move), want, 'webgpu', scale);
+        } finally {
+          obj.dispose();
+        }
+      },
+    );
 
     it('keeps conv gradients right past an adapter loop limit (llvmpipe: 65,535 iterations)', async () => {
       // 26×26 output pixels × 128 samples: 128·(26·27 + 27) ≈ 93,000 loop iterations in one

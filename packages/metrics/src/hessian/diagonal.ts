@@ -4,6 +4,7 @@
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { checkInteger } from './checks.js';
+import type { FiniteDifferenceHealth } from './health.js';
 import { hessianAt, type EstimatorOptions } from './operator.js';
 
 /** Above this many parameters the exact diagonal refuses (2m gradients) unless `force`. */
@@ -28,6 +29,8 @@ export interface DiagonalResult {
   probes: number;
   /** Gradient evaluations spent. */
   cost: number;
+  /** Kink crossings of its Hessian-vector products and the step shrinks they caused. */
+  health: FiniteDifferenceHealth;
 }
 
 /**
@@ -76,7 +79,7 @@ export async function hessianDiagonal(
       e[i] = 0;
       progress?.(i + 1, m);
     }
-    return { diagonal, stdErr: null, method, probes, cost: op.cost };
+    return { diagonal, stdErr: null, method, probes, cost: op.cost, health: op.health };
   }
 
   // Welford's running mean and sum of squared deviations, per coordinate.
@@ -99,5 +102,5 @@ export async function hessianDiagonal(
   for (let i = 0; i < m; i++) {
     stdErr[i] = probes > 1 ? Math.sqrt(m2[i] / (probes - 1) / probes) : NaN;
   }
-  return { diagonal: mean, stdErr, method, probes, cost: op.cost };
+  return { diagonal: mean, stdErr, method, probes, cost: op.cost, health: op.health };
 }

@@ -5,6 +5,7 @@ import { defaultHvpStep, PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { firstNonFinite, norm2, normalize, normInf, sub } from '../linalg/vector.js';
 import { checkInteger, checkNonNegative } from './checks.js';
+import { combineHealth, type FiniteDifferenceHealth } from './health.js';
 import { HessianOperator, hessianAt, type EstimatorOptions } from './operator.js';
 
 export interface LipschitzOptions extends EstimatorOptions {
@@ -34,8 +35,10 @@ export interface LipschitzResult {
    * from one extra product at step 2t. A ρ̂ within a few times `noise` is indistinguishable from 0.
    */
   noise: number;
-  /** The largest coordinate move t·‖u‖∞ of every product: `step`, or defaultHvpStep(precision). */
+  /** The move ‖t·u‖₂ (parameter-scale units) of every product: `step`, or defaultHvpStep(precision). */
   step: number;
+  /** Kink crossings of its Hessian-vector products (at w and at every w + d_k) and the shrinks. */
+  health: FiniteDifferenceHealth;
 }
 
 /**
@@ -50,19 +53,20 @@ export interface LipschitzResult {
  * a few displacements from the centre only some of the pairs. More probes and refinement raise
  * it towards the truth, never above it beyond the finite-difference noise.
  *
- * Finite differences: the two products along the same u use the same step, so their smooth
- * truncation errors (∝ t²) cancel to O(t²) of ρ itself; what remains is the rounding noise
- * ∝ ε_machine·|g|/t, which `noise` measures and which ‖d‖ divides. The step is always explicit:
- * the coordinate move `step`, else `defaultHvpStep(precision)` (1e-6 in f64, 1e-3 in f32). With
- * the default box (κ_i ≥ 0.1, so ‖d‖ ≳ 0.06·√m) the noise is many orders below ρ in f64 (1e-10
- * of it on small tanh networks); in f32, or with a tiny box, check `rho ≫ noise` (say 10×) and
- * otherwise enlarge the step, use `richardson`, or score in f64.
- * `noise` is measured at w only: on a ReLU network a product at w + d that moves a
- * pre-activation across 0 errs by far more, unseen (f32 at a move of 1e-2 gave 2.6× the f64
- * ρ̂ on a small ReLU network); score ReLU networks in f64, where the default move is 1e-6.
+ * Finite differences: the two products along the same u use the same move, so their smooth
+ * truncation errors (∝ t²) cancel to O(t²) of ρ itself (unless the parameters' scale σ of
+ * core-wasm's `hvpStep` differs between w and w + d, or one of the two is shrunk at a kink);
+ * what remains is the rounding noise ∝ ε_machine·|g|/t, which `noise` measures and which ‖d‖
+ * divides. The move is always explicit: `step`, else `defaultHvpStep(precision)` (1e-6 in
+ * f64, 1e-3 in f32). With the default box (κ_i ≥ 0.1, so ‖d‖ ≳ 0.06·√m) the noise is many
+ * orders below ρ in f64 (1e-10 of it on small tanh networks); in f32, or with a tiny box, check
+ * `rho ≫ noise` (say 10×) and otherwise enlarge the step, use `richardson`, or score in f64.
+ * `noise` is measured at w only; on a ReLU network a product at w + d whose points straddle a
+ * kink errs by far more: such products are shrunk and counted in `health` (docs/method.md §5).
  *
  * Cost: 1 + g·(2K·(1 + refine) + 1) gradient evaluations, g = 2 per product (4 with
- * Richardson): two products per displacement and refinement step, one more for `noise`.
+ * Richardson): two products per displacement and refinement step, one more for `noise`; g more
+ * per step shrink (`health.stepShrinks`).
  */
 export async function hessianLipschitz(
   obj: Objective,
@@ -92,6 +96,7 @@ export async function hessianLipschitz(
   const tick = () => options.onProgress?.(++done, total);
 
   let otherCost = 0;
+  const shiftedHealth: FiniteDifferenceHealth[] = [];
   let rho = 0;
   let noiseNorm = 0;
   let minNorm = Infinity;
@@ -121,6 +126,7 @@ export async function hessianLipschitz(
       normalize(u);
     }
     otherCost += shifted.cost;
+    shiftedHealth.push(shifted.health);
     ratios.push(best);
     rho = Math.max(rho, best);
   }
@@ -132,6 +138,7 @@ export async function hessianLipschitz(
     ratios,
     noise: (2 * noiseNorm) / minNorm,
     step: s,
+    health: combineHealth([op.health, ...shiftedHealth]),
   };
 }
 

@@ -1,10 +1,16 @@
 // The Hessian of an Objective at a fixed point, as a counted, checked linear operator: every
 // estimator spends its gradient evaluations through one of these.
 
-import { PacgenError } from '@pacgen/core-wasm';
+import {
+  defaultHvpStep,
+  hvpStep,
+  minimumHvpStep,
+  PacgenError,
+  type KinkCount,
+} from '@pacgen/core-wasm';
 import type { HvpRequest, Objective } from '../objective.js';
-import { normInf } from '../linalg/vector.js';
 import { checkOutput, checkPoint, checkSeed, checkStep } from './checks.js';
+import { emptyHealth, type FiniteDifferenceHealth } from './health.js';
 
 /** Progress of a long run: units of work done (Hessian-vector products) and planned. */
 export type ProgressCallback = (done: number, total: number) => void;
@@ -12,13 +18,11 @@ export type ProgressCallback = (done: number, total: number) => void;
 /** Options shared by every curvature estimator. */
 export interface EstimatorOptions extends HvpRequest {
   /**
-   * Largest coordinate move of each finite-difference product, t·‖v‖∞ (the HVP's t is
-   * step/‖v‖∞): the core-wasm default's relative rule, so one value means the same for Rademacher
-   * probes, basis vectors and unit directions. Default: the objective's own (core-wasm:
-   * `defaultHvpStep`, 1e-6 in f64, 1e-3 in f32; see docs/method.md §7). Measured against an exact Hessian on small
-   * tanh/sigmoid/ReLU networks: f64 at 1e-5 gives 3e-11 to 3e-9 relative HVP error and top
-   * eigenvalues to 1e-9; f32 at 1e-2 gives 2e-5 to 3e-3 and top eigenvalues to 3e-4–8e-4, while
-   * 3e-3 gives 3e-5–7e-5 for both the diagonal and the top eigenvalue.
+   * Length of the move of each finite-difference product, ‖t·v‖₂ in units of the scale
+   * max(1, ‖w ⊙ v‖₂/‖v‖₂) of the parameters it moves (core-wasm's `hvpStep`), so one value
+   * moves the point equally far for Rademacher probes, basis vectors and unit directions.
+   * Default `defaultHvpStep`: 1e-6 in f64, 1e-3 in f32 (docs/method.md §5, §7). A product that
+   * crosses a kink is recomputed at a tenth of it, down to `minimumHvpStep`.
    */
   step?: number;
   /** Seed of the random probes; the same seed gives identical results. Default 0. */
@@ -29,12 +33,24 @@ export interface EstimatorOptions extends HvpRequest {
 
 /**
  * H = ∇²L̂(w) as an operator v ↦ Hv over the objective's finite-difference HVP.
- * `cost` counts gradient evaluations: 2 per product, 4 with Richardson, plus the 1 of `check`.
+ *
+ * Kinks (docs/method.md §5): when the backend reports that a product's two points w ± t·v lie
+ * on different sides of a ReLU / max-pool kink, the product is recomputed at a tenth of the
+ * move, down to `minimumHvpStep` (a move already at or below it is not shrunk), and the one
+ * with the fewest crossings is used. A shrink that
+ * does not reduce the crossings means they sit on kinks at w itself (a pre-activation that is 0
+ * to rounding), which no step avoids: the operator then stops shrinking for good. `health`
+ * reports all of it.
+ *
+ * `cost` counts gradient evaluations: 2 per product, 4 with Richardson, plus the 1 of `check`,
+ * plus 2 (4) per step shrink.
  */
 export class HessianOperator {
   readonly size: number;
   private gradients = 0;
   private products = 0;
+  private readonly crossings = emptyHealth();
+  private shrinkingFutile = false;
 
   constructor(
     readonly objective: Objective,
@@ -50,7 +66,7 @@ export class HessianOperator {
     return this.gradients;
   }
 
-  /** Hessian-vector products computed so far. */
+  /** Hessian-vector products computed so far (retries at smaller steps not counted). */
   get count(): number {
     return this.products;
   }
@@ -60,17 +76,53 @@ export class HessianOperator {
     return this.request.richardson ? 4 : 2;
   }
 
+  /** Kink crossings of the products so far and the shrinks they caused (a copy). */
+  get health(): FiniteDifferenceHealth {
+    return { ...this.crossings, hvps: this.products };
+  }
+
   /**
-   * Hv (a fresh array). `move` (default: the request's `step`) is the largest coordinate move
-   * t·‖v‖∞; undefined leaves the step to the objective.
+   * Hv (a fresh array) at the move `move` (default: the request's `step`, else
+   * `defaultHvpStep`), shrunk as the class explains when it crosses kinks. Cost: 2 gradient
+   * evaluations (4 with Richardson), and as much again per shrink.
    */
   async apply(v: ArrayLike<number>, move = this.request.step): Promise<Float64Array> {
-    const step = move === undefined ? undefined : move / (normInf(v) || 1);
-    const hv = await this.objective.hvp(this.point, v, { ...this.request, step });
-    this.gradients += this.gradientsPerProduct;
+    const precision = this.objective.precision;
+    let s = move ?? defaultHvpStep(precision);
+    const first = await this.product(v, s);
     this.products++;
+    const h = this.crossings;
+    if (first.crossings === undefined) h.counted = false;
+    if (!first.crossings) return first.hv;
+    h.hvpsWithCrossings++;
+    h.unitCrossings += first.crossings;
+    let best = { hv: first.hv, crossings: first.crossings };
+    // Moves s/10, s/100, … and last the floor itself (the factor absorbs rounding).
+    const floor = minimumHvpStep(precision);
+    while (best.crossings > 0 && !this.shrinkingFutile && s > floor * (1 + 1e-9)) {
+      s = Math.max(s / 10, floor);
+      const next = await this.product(v, s);
+      h.stepShrinks++;
+      // Equal crossings at a smaller step err more (each jump is divided by t): keep the larger.
+      if (next.crossings! < best.crossings) best = { hv: next.hv, crossings: next.crossings! };
+      else this.shrinkingFutile = true;
+    }
+    if (best.crossings > 0) h.unresolved++;
+    return best.hv;
+  }
+
+  /** One product at move `move`, with its kink crossings (undefined: the backend cannot tell). */
+  private async product(
+    v: ArrayLike<number>,
+    move: number,
+  ): Promise<{ hv: Float64Array; crossings?: number }> {
+    const step = hvpStep(this.objective.precision, v, this.point, move);
+    const kinks: KinkCount = {};
+    const request = { richardson: this.request.richardson, step, kinks };
+    const hv = await this.objective.hvp(this.point, v, request);
+    this.gradients += this.gradientsPerProduct;
     checkOutput('Hessian-vector product', hv, this.size);
-    return Float64Array.from(hv);
+    return { hv: Float64Array.from(hv), crossings: kinks.crossings };
   }
 
   /**

@@ -1,14 +1,14 @@
 // The current minibatch loss as an Objective, from a gradient oracle, so the curvature estimators
 // of src/hessian can run inside an optimizer step.
 
-import { defaultHvpStep, PacgenError } from '@pacgen/core-wasm';
+import { hvpStep, PacgenError } from '@pacgen/core-wasm';
 import type { HvpRequest, Objective } from '../objective.js';
 import type { GradientOracle } from './types.js';
 
 /**
  * Finite-difference Hessian-vector product of the oracle's loss at w: central difference
  * (g(w + t·v) − g(w − t·v))/(2t), or Richardson (8·D(t) − D(2t))/(12t) with D(s) = g(w+sv) − g(w−sv).
- * `t` defaults to defaultHvpStep(precision)/‖v‖∞ (the largest coordinate moves by the default).
+ * `t` defaults to core-wasm's `hvpStep(precision, v, w)` (docs/method.md §5).
  * Cost: 2 gradient evaluations (4 with Richardson).
  */
 export async function oracleHvp(
@@ -22,7 +22,7 @@ export async function oracleHvp(
   let vmax = 0;
   for (let i = 0; i < m; i++) vmax = Math.max(vmax, Math.abs(v[i]));
   if (vmax === 0) return new Float64Array(m);
-  const t = request.step ?? defaultHvpStep(precision) / vmax;
+  const t = request.step ?? hvpStep(precision, v, w);
   if (!(t > 0) || !Number.isFinite(t)) throw new PacgenError(`HVP step must be > 0, got ${t}`);
   const diff = async (s: number) => {
     const plus = Float64Array.from(w, (x, i) => x + s * v[i]);

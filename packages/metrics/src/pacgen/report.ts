@@ -3,6 +3,7 @@
 import { PacgenError } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { EXACT_DIAGONAL_LIMIT, hessianDiagonal } from '../hessian/diagonal.js';
+import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianLipschitz } from '../hessian/lipschitz.js';
 import { summarizeByTensor, summarizeVector, type VectorSummary } from '../hessian/summary.js';
 import { pacgenFromCurvature, type PacgenCurvatureResult } from './from-curvature.js';
@@ -77,6 +78,8 @@ export interface PacgenReport extends PacgenCurvatureResult {
     stdErr: VectorSummary | null;
     /** Gradient evaluations. */
     cost: number;
+    /** Kink crossings of its Hessian-vector products and the step shrinks (docs/method.md §5). */
+    health: FiniteDifferenceHealth;
   };
   rho: {
     /** ρ used (loss units per parameter unit³); when estimated, a lower estimate. */
@@ -88,6 +91,8 @@ export interface PacgenReport extends PacgenCurvatureResult {
     noise: number | null;
     /** Gradient evaluations. */
     cost: number;
+    /** Kink crossings of its Hessian-vector products and the step shrinks; null when given. */
+    health: FiniteDifferenceHealth | null;
   };
   /** The Monte Carlo check at σ*, when asked. */
   monteCarlo?: {
@@ -112,7 +117,8 @@ export interface PacgenReport extends PacgenCurvatureResult {
  *
  * Cost (gradient evaluations): 1 loss evaluation for L̂(w); diagonal 2m + 1 (exact) or 2K + 1
  * (Hutchinson), doubled HVPs with Richardson; ρ estimated 2·(2·probes·(1 + refine) + 1) + 1;
- * Monte Carlo `monteCarlo` loss evaluations.
+ * 2 more per step shrink at a kink (`diagonal.health`, `rho.health`); Monte Carlo
+ * `monteCarlo` loss evaluations.
  */
 export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promise<PacgenReport> {
   const gamma = options.gamma ?? 0.1;
@@ -158,7 +164,15 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
 
   let rho: PacgenReport['rho'];
   if (typeof options.rho === 'number') {
-    rho = { value: options.rho, estimated: false, probes: 0, refine: 0, noise: null, cost: 0 };
+    rho = {
+      value: options.rho,
+      estimated: false,
+      probes: 0,
+      refine: 0,
+      noise: null,
+      cost: 0,
+      health: null,
+    };
   } else {
     const r = options.rho ?? {};
     const est = await hessianLipschitz(obj, w, {
@@ -179,6 +193,7 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
       refine: est.refine,
       noise: est.noise,
       cost: est.cost,
+      health: est.health,
     };
   }
 
@@ -209,6 +224,7 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
       perTensor: summarizeByTensor(diag.diagonal, obj.tensors),
       stdErr: diag.stdErr && summarizeVector(diag.stdErr),
       cost: diag.cost,
+      health: diag.health,
     },
     rho,
     cost: { gradientEvaluations: diag.cost + rho.cost, lossEvaluations: 1 },

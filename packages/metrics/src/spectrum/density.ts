@@ -4,6 +4,7 @@
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { checkInteger, checkNonNegative } from '../hessian/checks.js';
+import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianAt, type EstimatorOptions } from '../hessian/operator.js';
 import { lanczos, tridiagonalEigen } from './lanczos.js';
 import { meanAndError } from './trace.js';
@@ -42,6 +43,8 @@ export interface DensityResult {
   steps: number;
   /** Gradient evaluations spent. */
   cost: number;
+  /** Kink crossings of its Hessian-vector products and the step shrinks they caused. */
+  health: FiniteDifferenceHealth;
 }
 
 /**
@@ -102,7 +105,18 @@ export async function spectralDensity(
       ? linspace(lo - 5 * sigma, hi + 5 * sigma, gridOption)
       : Float64Array.from(gridOption);
   const density = smooth(nodes, weights, grid, sigma);
-  return { nodes, weights, grid, density, sigma, moments, runs, steps, cost: op.cost };
+  return {
+    nodes,
+    weights,
+    grid,
+    density,
+    sigma,
+    moments,
+    runs,
+    steps,
+    cost: op.cost,
+    health: op.health,
+  };
 }
 
 /** n evenly spaced points from a to b inclusive. */

@@ -5,6 +5,7 @@ import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { axpy, dot, norm2, normalize, orthogonalize } from '../linalg/vector.js';
 import { checkInteger, checkNonNegative } from '../hessian/checks.js';
+import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianAt, type EstimatorOptions, type HessianOperator } from '../hessian/operator.js';
 import { lanczos, ritzVector, tridiagonalEigen } from './lanczos.js';
 
@@ -39,6 +40,8 @@ export interface EigenResult {
   iterations: number;
   /** Gradient evaluations spent. */
   cost: number;
+  /** Kink crossings of its Hessian-vector products and the step shrinks they caused. */
+  health: FiniteDifferenceHealth;
 }
 
 /**
@@ -89,6 +92,7 @@ export async function topEigenvalues(
     method,
     iterations: op.count,
     cost: op.cost,
+    health: op.health,
   };
 }
 

@@ -4,6 +4,7 @@ import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { dot, norm2, orthogonalize, scale } from '../linalg/vector.js';
 import { checkInteger } from '../hessian/checks.js';
+import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianAt, type EstimatorOptions } from '../hessian/operator.js';
 
 export interface TraceOptions extends EstimatorOptions {
@@ -25,6 +26,8 @@ export interface TraceResult {
   probes: number;
   /** Gradient evaluations spent. */
   cost: number;
+  /** Kink crossings of its Hessian-vector products and the step shrinks they caused. */
+  health: FiniteDifferenceHealth;
 }
 
 /**
@@ -86,7 +89,7 @@ export async function hessianTrace(
     tick();
   }
   const { mean, stdErr } = meanAndError(forms);
-  return { trace: low + mean, stdErr, method, probes, cost: op.cost };
+  return { trace: low + mean, stdErr, method, probes, cost: op.cost, health: op.health };
 }
 
 /** Sample mean and its standard error (NaN below 2 samples). */

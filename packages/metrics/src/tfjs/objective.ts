@@ -77,9 +77,12 @@ export interface TfjsObjectiveOptions {
   backend?: TfjsBackendName;
 }
 
-/** A Hessian-vector product request on the device: `step` t, or t = s/max|v| computed there. */
+/** A Hessian-vector product request on the device: `step` t, or core-wasm's rule for it there. */
 export interface TfjsHvpRequest extends HvpRequest {
-  /** Largest coordinate move s when `step` is not given (default 1e-3, f32's). */
+  /**
+   * The move s when `step` is not given (default 1e-3, f32's): t = s·σ/‖v‖₂ with
+   * σ = max(1, ‖w ⊙ v‖₂/‖v‖₂), core-wasm's `hvpStep` (docs/method.md §5).
+   */
   move?: number;
 }
 
@@ -112,7 +115,8 @@ export interface TfjsObjective extends Objective {
   /**
    * ∇²L̂(w)·v [m] by central differences (g(w + tv) − g(w − tv))/2t, Richardson
    * (4·D(t) − D(2t))/3 on request; w ± tv formed on the device; t = request.step, else
-   * move/max|v| computed on the device. Cost: 2 gradient evaluations (4 with Richardson).
+   * core-wasm's step rule for `move` computed on the device. Cost: 2 gradient evaluations (4
+   * with Richardson).
    */
   hvpTensor(w: tf.Tensor1D, v: tf.Tensor1D, request?: TfjsHvpRequest): tf.Tensor1D;
   /** Frees the data, the private model and the cached point; restores `variables` to params(). */
@@ -597,9 +601,12 @@ class TfjsObjectiveImpl implements TfjsObjective {
       request.step !== undefined
         ? tf.scalar(request.step)
         : tf.tidy(() => {
-            const vmax = tf.max(tf.abs(v));
+            // hvpStep on the device: t = s·max(1, ‖w ⊙ v‖/‖v‖)/‖v‖, 1 for v = 0.
+            const vv = tf.sum(tf.square(v));
+            const sigma = tf.maximum(1, tf.sqrt(tf.div(tf.sum(tf.square(tf.mul(w, v))), vv)));
             const s = request.move ?? defaultHvpStep('f32');
-            return tf.where(tf.greater(vmax, 0), tf.div(s, vmax), tf.scalar(1)) as tf.Scalar;
+            const t = tf.div(tf.mul(s, sigma), tf.sqrt(vv));
+            return tf.where(tf.greater(vv, 0), t, tf.scalar(1)) as tf.Scalar;
           });
     const d1 = this.difference(w, v, t);
     let out: tf.Tensor1D;
@@ -650,8 +657,8 @@ class TfjsObjectiveImpl implements TfjsObjective {
     await this.enter();
     const wd = this.point(w);
     const v32 = Float32Array.from(v);
-    // The engine's default step, from v in f32: max|v| moves by 1e-3.
-    const step = request.step ?? hvpStep('f32', v32);
+    // The engine's default step for f32 (docs/method.md §5); TF.js cannot count kinks.
+    const step = request.step ?? hvpStep('f32', v32, w);
     const vd = this.upload(v32);
     try {
       const out = this.hvpTensor(wd, vd, { ...request, step });
