@@ -5,7 +5,7 @@
 
 import { PacgenError, describeValue } from '@pacgen/core-wasm';
 import { parseState } from './serialize.js';
-import type { EpochRecord, StopReason } from './train.js';
+import type { EpochRecord, StopReason } from './history.js';
 
 /** The checkpoint of a training run (the JSON of `stringifyState`). */
 export interface CheckpointData {

@@ -3,98 +3,22 @@
 // optional Ψ tracking, early stop at a target training loss, and exact resume from checkpoints.
 // Browser-safe: the node:fs checkpoint store is imported only when `checkpointDir` is given.
 
-import {
-  Network,
-  PacgenError,
-  Random,
-  type EvalResult,
-  type NetworkSpec,
-  type Precision,
-} from '@pacgen/core-wasm';
+import type { EvalResult, Network, NetworkSpec, Precision } from '@pacgen/core-wasm';
 import type { Dataset } from '../data/dataset.js';
-import { networkObjective } from '../objective/network.js';
 import { fromTransformation } from '../optim/optimizer.js';
-import { mixSeed } from '../optim/seeds.js';
-import {
-  isOptimizer,
-  type GradientOracle,
-  type GradientTransformation,
-  type Optimizer,
-} from '../optim/types.js';
-import { pacgen, type PacgenOptions } from '../pacgen/report.js';
+import { isOptimizer, type GradientTransformation, type Optimizer } from '../optim/types.js';
+import type { PacgenOptions } from '../pacgen/report.js';
 import type { CheckpointStore } from './checkpoint.js';
-import { parseCheckpoint, type CheckpointData } from './checkpoint-data.js';
+import { runEpoch } from './epoch.js';
+import type { EpochEvent, EpochRecord, StepEvent, StopReason } from './history.js';
+import { psiRecord } from './psi-record.js';
+import { checkpointOf, startState } from './run-state.js';
+import { checkIndices, onPsiSchedule, type PsiSchedule } from './schedule.js';
 import { stringifyState } from './serialize.js';
+import { trainSettings, trainingNetwork } from './settings.js';
 
-/** Ψ at the end of an epoch (full training set, evaluation mode), from the PACGen report. */
-export interface PsiRecord {
-  /** Literal Ψ_{γ,ε} (nats). */
-  psi: number;
-  /** Ψ* at the bound-optimal σ* (nats). */
-  psiStar: number;
-  /** Ψ and Ψ* divided by m (nats per parameter). */
-  psiPerParameter: number;
-  psiStarPerParameter: number;
-  /** Fractions of coordinates where the curvature enters Ψ and Ψ*. */
-  curvatureFraction: number;
-  curvatureFractionStar: number;
-  /** ρ used (loss units per parameter unit³). */
-  rho: number;
-  /** η of σ* (loss units). */
-  eta: number;
-  /** The PAC-Bayes bound total at σ* (a score for cross-entropy, not a guarantee). */
-  bound: number;
-  /** Gradient evaluations the report spent (over the full training set). */
-  gradientEvaluations: number;
-}
-
-/** One row of the history: the state after `epoch` completed epochs (0: before training). */
-export interface EpochRecord {
-  epoch: number;
-  /** Optimizer steps so far. */
-  steps: number;
-  /** Minibatch gradient evaluations so far (training only; Ψ's are in `psi`). */
-  gradientEvaluations: number;
-  /**
-   * Mean over the epoch's steps of the minibatch loss at the optimizer's point (training mode:
-   * dropout on; w + u for perturbedOPT); null at epoch 0.
-   */
-  batchLoss: number | null;
-  batchAccuracy: number | null;
-  /** Full training set, evaluation mode (null when not evaluated this epoch). */
-  trainLoss: number | null;
-  trainAccuracy: number | null;
-  /** Test set, evaluation mode (null when not evaluated or no test set). */
-  testLoss: number | null;
-  testAccuracy: number | null;
-  /** testLoss − trainLoss (loss units). */
-  gap: number | null;
-  psi: PsiRecord | null;
-  /** The optimizer's diagnostics after the epoch's last step (e.g. σ statistics). */
-  optimizer: Record<string, number> | null;
-}
-
-/** Per-step progress. */
-export interface StepEvent {
-  /** Epoch in progress (1-based) and step within it (1-based). */
-  epoch: number;
-  step: number;
-  stepsPerEpoch: number;
-  /** Optimizer steps so far, this one included. */
-  steps: number;
-  /** Minibatch loss and accuracy at the optimizer's point. */
-  loss: number;
-  accuracy: number;
-  gradientEvaluations: number;
-}
-
-/** Per-epoch progress: the history row, with wall time (not in the history: runs stay comparable). */
-export interface EpochEvent extends EpochRecord {
-  /** Wall-clock seconds of this epoch, evaluation and Ψ included. */
-  seconds: number;
-}
-
-export type StopReason = 'epochs' | 'target' | 'diverged' | 'aborted';
+export type { EpochEvent, EpochRecord, PsiRecord, StepEvent, StopReason } from './history.js';
+export { checkPsiSchedule, onPsiSchedule, type PsiSchedule } from './schedule.js';
 
 export interface TrainOptions {
   /** The network to build (with `precision`, `maxBatch`); or give `network`. */
@@ -187,50 +111,12 @@ export interface TrainResult {
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const t0 = now();
-  const seed = options.seed ?? 0;
-  if (!Number.isFinite(seed)) throw new PacgenError(`seed must be a finite number, got ${seed}`);
-  const limit = Math.min(options.epochs ?? Infinity, options.maxEpochs ?? Infinity);
-  if (!Number.isInteger(limit) || limit < 0) {
-    throw new PacgenError(
-      `give epochs or maxEpochs as an integer ≥ 0 (got epochs=${options.epochs}, maxEpochs=${options.maxEpochs})`,
-    );
-  }
-  const batchSize = options.batchSize;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new PacgenError(`batchSize must be an integer ≥ 1, got ${batchSize}`);
-  }
-  const evalEvery = checkEvery('evalEvery', options.evalEvery ?? 1);
-  const psiEvery = checkPsiSchedule(options.psiEvery ?? 0);
-  const target = options.targetTrainLoss;
-  if (target !== undefined && !Number.isFinite(target)) {
-    throw new PacgenError(`targetTrainLoss must be a finite number, got ${target}`);
-  }
-  const { train: trainSet, test: testSet } = options.data;
-  if (!trainSet || trainSet.n < 1) throw new PacgenError('data.train is empty');
-  const n = trainSet.n;
-  const nTest = testSet?.n ?? 0;
-  if (batchSize > n)
-    throw new PacgenError(`batchSize ${batchSize} exceeds the ${n} training samples`);
-  const dropLast = options.dropLast ?? false;
-  const stepsPerEpoch = dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
-
-  if (!options.spec === !options.network)
-    throw new PacgenError('give exactly one of spec and network');
-  const net =
-    options.network ??
-    (await Network.create(options.spec as NetworkSpec, {
-      precision: options.precision,
-      maxBatch: options.maxBatch,
-    }));
-  const joined = joinData(trainSet, testSet);
-  net.setData(joined.x, joined.y);
-  if (options.initialParams) net.setParams(options.initialParams);
-  else if (options.spec) net.initParams(seed);
-
+  const cfg = trainSettings(options);
+  const { seed, n, nTest, limit, evalEvery, psiEvery, target } = cfg;
+  const net = await trainingNetwork(options, seed);
   const opt: Optimizer<unknown> = isOptimizer(options.optimizer)
     ? options.optimizer
     : fromTransformation(options.optimizer);
-
   const store =
     options.checkpoint ??
     (options.checkpointDir !== undefined
@@ -241,64 +127,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     precision: net.precision,
     trainSamples: n,
     testSamples: nTest,
-    batchSize,
-    dropLast,
+    batchSize: cfg.batchSize,
+    dropLast: cfg.dropLast,
     seed,
     optimizer: opt.name,
   };
-
-  let w = Float64Array.from(net.params);
-  let optState = opt.init(w);
-  let history: EpochRecord[] = [];
-  let epoch = 0;
-  let steps = 0;
-  let evals = 0;
-  let resumedFrom: number | null = null;
-  let finished: StopReason | null = null;
-
-  if (store && options.resume) {
-    const text = await store.load();
-    if (text !== null) {
-      const ck = parseCheckpoint(text, {
-        fingerprint,
-        numParams: w.length,
-        optimizerState: optState,
-      });
-      w = Float64Array.from(ck.params);
-      optState = ck.optimizerState;
-      history = ck.history;
-      epoch = resumedFrom = ck.epoch;
-      steps = ck.steps;
-      evals = ck.gradientEvaluations;
-      finished = ck.finished;
-    }
-  }
+  const run = await startState(net, opt, store && options.resume ? store : null, fingerprint);
 
   const evaluate = (start: number, count: number) => {
-    net.setParams(w);
+    net.setParams(run.w);
     return net.evaluate({ samples: { start, count } });
   };
   const psiSubset = options.psiSamples && checkIndices(options.psiSamples, n);
-  const psiAt = async (): Promise<PsiRecord> => {
-    const obj = networkObjective(net, {
-      samples: psiSubset ?? { start: 0, count: n },
-      params: w,
-    });
-    const scored = psiSubset ? { ...obj, numSamples: n } : obj;
-    const r = await pacgen(scored, { ...options.psi, seed: options.psi?.seed ?? seed });
-    return {
-      psi: r.psi,
-      psiStar: r.psiStar,
-      psiPerParameter: r.perParameter.psi,
-      psiStarPerParameter: r.perParameter.psiStar,
-      curvatureFraction: r.curvatureFraction,
-      curvatureFractionStar: r.curvatureFractionStar,
-      rho: r.rho.value,
-      eta: r.eta,
-      bound: r.bound.total,
-      gradientEvaluations: r.cost.gradientEvaluations,
-    };
-  };
   const record = async (
     batch: { loss: number; accuracy: number } | null,
     tr: EvalResult | null,
@@ -307,9 +147,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   ): Promise<EpochRecord> => {
     const te = evalTest && nTest > 0 ? evaluate(n, nTest) : null;
     return {
-      epoch,
-      steps,
-      gradientEvaluations: evals,
+      epoch: run.epoch,
+      steps: run.steps,
+      gradientEvaluations: run.evals,
       batchLoss: batch?.loss ?? null,
       batchAccuracy: batch?.accuracy ?? null,
       trainLoss: tr?.loss ?? null,
@@ -317,180 +157,59 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       testLoss: te?.loss ?? null,
       testAccuracy: te?.accuracy ?? null,
       gap: tr && te ? te.loss - tr.loss : null,
-      psi: withPsi ? await psiAt() : null,
+      psi: withPsi ? await psiRecord(net, run.w, n, psiSubset, options.psi, seed) : null,
       optimizer: batch && opt.diagnostics ? opt.diagnostics() : null,
     };
   };
-  const save = async () => {
-    if (!store) return;
-    const data: CheckpointData = {
-      format: 'pacgen-train/1',
-      fingerprint,
-      epoch,
-      steps,
-      gradientEvaluations: evals,
-      params: w,
-      optimizerState: optState,
-      history,
-      finished,
-    };
-    await store.save(stringifyState(data));
+  const finishEpoch = async (row: EpochRecord, ts: number) => {
+    run.history.push(row);
+    if (store) await store.save(stringifyState(checkpointOf(run, fingerprint)));
+    await options.onProgress?.epoch?.({ ...row, seconds: (now() - ts) / 1000 });
   };
 
-  if (history.length === 0 && (evalEvery > 0 || psiEvery !== 0)) {
+  if (run.history.length === 0 && (evalEvery > 0 || psiEvery !== 0)) {
     const ts = now();
     const tr = evalEvery > 0 ? evaluate(0, n) : null;
-    const row = await record(null, tr, evalEvery > 0, psiEvery !== 0);
-    history.push(row);
-    await save();
-    await options.onProgress?.epoch?.({ ...row, seconds: (now() - ts) / 1000 });
+    await finishEpoch(await record(null, tr, evalEvery > 0, psiEvery !== 0), ts);
   }
 
-  const context = { precision: net.precision, trainSamples: n };
-  // Beyond this the engine's copy of the parameters overflows.
-  const maxParam = net.precision === 'f32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
-  const perm = new Int32Array(n);
-  let stopReason: StopReason = finished ?? 'epochs';
-  while (finished === null && epoch < limit) {
+  let stopReason: StopReason = run.finished ?? 'epochs';
+  while (run.finished === null && run.epoch < limit) {
     const ts = now();
-    const e = epoch + 1;
-    for (let i = 0; i < n; i++) perm[i] = i;
-    new Random(mixSeed(seed, 0x5a1f, e)).shuffle(perm);
-    let lossSum = 0;
-    let accSum = 0;
-    let done = 0;
-    for (let b = 0; b < stepsPerEpoch; b++) {
-      if (options.signal?.aborted) {
-        stopReason = 'aborted';
-        break;
-      }
-      const idx = perm.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-      const dropoutSeed = mixSeed(seed, 0xd0, steps) >>> 0;
-      const gradAt: GradientOracle = (p) => {
-        net.setParams(p);
-        const r = net.gradient({ samples: idx, training: true, seed: dropoutSeed });
-        evals++;
-        return r;
-      };
-      const r = await opt.step(w, optState, gradAt, { ...context, batchSize: idx.length });
-      const next = Float64Array.from(w, (x, i) => x + r.updates[i]);
-      if (!Number.isFinite(r.loss) || !allFinite(next, maxParam)) {
-        // Keep the last finite parameters.
-        stopReason = finished = 'diverged';
-        break;
-      }
-      w = next;
-      optState = r.state;
-      steps++;
-      done++;
-      lossSum += r.loss;
-      accSum += r.accuracy;
-      await options.onProgress?.step?.({
-        epoch: e,
-        step: b + 1,
-        stepsPerEpoch,
-        steps,
-        loss: r.loss,
-        accuracy: r.accuracy,
-        gradientEvaluations: evals,
-      });
+    const { batch, aborted } = await runEpoch(net, opt, run, cfg, options);
+    if (aborted) {
+      stopReason = 'aborted';
+      break;
     }
-    if (stopReason === 'aborted') break;
-    epoch = e;
-    const batch = done > 0 ? { loss: lossSum / done, accuracy: accSum / done } : null;
     // The target needs the training loss every epoch.
-    const onSchedule = evalEvery > 0 && epoch % evalEvery === 0;
+    const onSchedule = evalEvery > 0 && run.epoch % evalEvery === 0;
     const tr =
-      target !== undefined || onSchedule || epoch === limit || finished !== null
+      target !== undefined || onSchedule || run.epoch === limit || run.finished !== null
         ? evaluate(0, n)
         : null;
-    if (finished === null && target !== undefined && (tr as EvalResult).loss <= target) {
-      stopReason = finished = 'target';
+    if (run.finished === null && target !== undefined && (tr as EvalResult).loss <= target) {
+      run.finished = 'target';
     }
-    const last = finished !== null || epoch === limit;
-    const withPsi = psiEvery !== 0 && (last || onPsiSchedule(psiEvery, epoch));
-    const row = await record(batch, tr, onSchedule || last, withPsi);
-    history.push(row);
-    await save();
-    await options.onProgress?.epoch?.({ ...row, seconds: (now() - ts) / 1000 });
+    const last = run.finished !== null || run.epoch === limit;
+    const withPsi = psiEvery !== 0 && (last || onPsiSchedule(psiEvery, run.epoch));
+    await finishEpoch(await record(batch, tr, onSchedule || last, withPsi), ts);
   }
-  if (finished !== null) stopReason = finished;
-  net.setParams(w);
+  if (run.finished !== null) stopReason = run.finished;
+  net.setParams(run.w);
   return {
-    params: w,
-    history,
-    epochs: epoch,
-    steps,
-    gradientEvaluations: evals,
+    params: run.w,
+    history: run.history,
+    epochs: run.epoch,
+    steps: run.steps,
+    gradientEvaluations: run.evals,
     stopReason,
-    optimizerState: optState,
+    optimizerState: run.optState,
     network: net,
-    resumedFrom,
+    resumedFrom: run.resumedFrom,
     seconds: (now() - t0) / 1000,
   };
 }
 
-/** When a training run reports Ψ: every k epochs (0: never, besides the end), or at 0, 1, 2, 4, 8, …. */
-export type PsiSchedule = number | 'log';
-
-/** `s` when it is a valid Ψ schedule (an integer ≥ 0 or 'log'); a PacgenError otherwise. */
-export function checkPsiSchedule(s: PsiSchedule): PsiSchedule {
-  return s === 'log' ? s : checkEvery('psiEvery', s);
-}
-
-/** Whether `epoch` (not the last) is on the Ψ schedule `s` (≠ 0). */
-export function onPsiSchedule(s: PsiSchedule, epoch: number): boolean {
-  if (s === 'log') return epoch === 0 || (epoch & (epoch - 1)) === 0;
-  return epoch % s === 0;
-}
-
-function checkEvery(name: string, k: number): number {
-  if (!Number.isInteger(k) || k < 0)
-    throw new PacgenError(`${name} must be an integer ≥ 0, got ${k}`);
-  return k;
-}
-
-/** A copy of training-set indices, each an integer in [0, n). */
-function checkIndices(idx: ArrayLike<number>, n: number): Int32Array {
-  if (idx.length < 1) throw new PacgenError('psiSamples is empty');
-  for (let i = 0; i < idx.length; i++) {
-    const v = idx[i];
-    if (!Number.isInteger(v) || v < 0 || v >= n) {
-      throw new PacgenError(`psiSamples[${i}] = ${v} is not a training-sample index in [0, ${n})`);
-    }
-  }
-  return Int32Array.from(idx);
-}
-
-function allFinite(x: Float64Array, max: number): boolean {
-  for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i]) <= max)) return false;
-  return true;
-}
-
 function now(): number {
   return globalThis.performance?.now() ?? Date.now();
-}
-
-/** Training samples then test samples, in one pair of arrays for one `setData`. */
-function joinData(tr: Dataset, te: Dataset | undefined): { x: Dataset['x']; y: Dataset['y'] } {
-  if (!te || te.n === 0) return { x: tr.x, y: tr.y };
-  const size = (d: Dataset) => d.inputShape.reduce((a, b) => a * b, 1);
-  if (size(tr) !== size(te)) {
-    throw new PacgenError(
-      `train and test inputs differ in shape: [${tr.inputShape.join(', ')}] vs [${te.inputShape.join(', ')}]`,
-    );
-  }
-  if (tr.y instanceof Int32Array !== te.y instanceof Int32Array) {
-    throw new PacgenError('train and test targets differ in kind (labels vs real targets)');
-  }
-  const x = new (tr.x.constructor as new (n: number) => Dataset['x'])(tr.x.length + te.x.length);
-  x.set(tr.x);
-  x.set(te.x, tr.x.length);
-  const y =
-    tr.y instanceof Int32Array
-      ? new Int32Array(tr.y.length + te.y.length)
-      : new Float32Array(tr.y.length + te.y.length);
-  y.set(tr.y);
-  y.set(te.y, tr.y.length);
-  return { x, y };
 }
