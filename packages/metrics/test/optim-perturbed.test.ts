@@ -86,7 +86,7 @@ describe('perturbedOPT', () => {
         seed: 1,
       });
       const steps = 4000;
-      const { state, evaluations } = await run(opt, [0, 0, 0, 0], q.oracle, steps);
+      const { state, evaluations, last } = await run(opt, [0, 0, 0, 0], q.oracle, steps);
       const sigma = [0.1, 0.1, 0.01, 0.001];
       const est = Array.from(state.hSum, (x, i) => x / state.hWeight[i]);
       est.forEach((x, i) => expect(x).toBeCloseTo(h[i], 6));
@@ -102,7 +102,7 @@ describe('perturbedOPT', () => {
         expect(variance / (v * sigma[i] ** 2)).toBeGreaterThan(0.93);
         expect(variance / (v * sigma[i] ** 2)).toBeLessThan(1.07);
       }
-      const stats = opt.sigmaStats();
+      const stats = last?.sigmaStats();
       expect(stats).not.toBeNull();
       expect(stats?.fractionAtCap).toBe(0.5);
       expect(stats?.max).toBeCloseTo(0.1, 12);
@@ -138,14 +138,14 @@ describe('perturbedOPT', () => {
       seed: 4,
       warmup: 5,
     });
-    const { state } = await run(opt, [0, 0], q.oracle, 50);
+    const { state, last } = await run(opt, [0, 0], q.oracle, 50);
     expect(state.eta).not.toBeNull();
-    const st = opt.sigmaStats();
+    const st = last?.sigmaStats();
     // Coordinate 0 is flat (σ = κ = 0.1); coordinate 1 is sharp: σ = √(η/1e4).
     expect(st?.max).toBeCloseTo(0.1, 12);
     expect(st?.min).toBeCloseTo(Math.sqrt((state.eta as number) / 1e4), 6);
     expect(st?.fractionAtCap).toBe(0.5);
-    expect(opt.diagnostics?.().sigmaMin).toBe(st?.min);
+    expect(last?.diagnostics().sigmaMin).toBe(st?.min);
   });
 
   it('estimated ρ̂ is positive on a cubic and counted in the cost', async () => {

@@ -30,7 +30,7 @@ export type TrainCaseName =
 
 export interface TrainCase {
   name: TrainCaseName;
-  /** A fresh optimizer (perturbedOPT keeps per-run diagnostics: one instance per run). */
+  /** The optimizer of a run. */
   optimizer: () => Optimizer<unknown>;
   description: string;
 }

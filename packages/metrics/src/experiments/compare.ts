@@ -78,7 +78,7 @@ export interface ComparisonVariant {
   /** A readable label, e.g. 'SAM ρ=0.05 + Adam'. */
   name: string;
   spec: NetworkSpec;
-  /** A fresh optimizer for a run of this seed (perturbedOPT keeps per-run diagnostics). */
+  /** The optimizer of a run of this seed. */
   optimizer: (seed: number) => Optimizer<unknown> | GradientTransformation<unknown>;
   /** Average minibatch gradient evaluations per step. */
   gradientsPerStep: number;

@@ -13,7 +13,14 @@ import {
 } from './perturbed-curvature.js';
 import { noiseScaleRule, rhoRule, type BoundScale, type RhoOption } from './perturbed-scale.js';
 import { mixSeed } from './seeds.js';
-import type { GradientTransformation, Optimizer, Schedule, StepContext } from './types.js';
+import type {
+  GradientOracle,
+  GradientTransformation,
+  Optimizer,
+  Schedule,
+  StepContext,
+  StepResult,
+} from './types.js';
 
 export type {
   CurvatureEstimator,
@@ -82,9 +89,21 @@ export interface SigmaStats {
   curvatureMean: number;
 }
 
+/** A step of perturbedOPT: the step result with the σ statistics of the step. */
+export interface PerturbedStepResult extends StepResult<PerturbedState> {
+  /** σ statistics of this step. Cost O(m log m), paid only when called. */
+  sigmaStats(): SigmaStats;
+  diagnostics(): Record<string, number>;
+}
+
+/** perturbedOPT: an Optimizer whose steps also report their σ statistics. */
 export interface PerturbedOptimizer extends Optimizer<PerturbedState> {
-  /** σ statistics of the last step, or null before the first. Cost O(m log m). */
-  sigmaStats(): SigmaStats | null;
+  step(
+    params: Float64Array,
+    state: PerturbedState,
+    gradAt: GradientOracle,
+    context?: StepContext,
+  ): Promise<PerturbedStepResult>;
 }
 
 /**
@@ -125,8 +144,8 @@ export function perturbationWidths(input: {
  *
  * The secant ratio |Δg_i|/|Δp_i| mixes two minibatches, so minibatch noise biases ĥ upwards
  * (more so for small noise); the probes estimator avoids that at the price of 2K gradients.
- * The optimizer object keeps the last σ for `sigmaStats` (not in the state): use one instance
- * per run.
+ * Each step's result carries its σ statistics (`sigmaStats`, `diagnostics`); the optimizer object
+ * itself holds no state, so one instance may serve many runs.
  */
 export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
   const { inner } = options;
@@ -142,17 +161,6 @@ export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
   const tracker = curvatureTracker(options.curvature);
   const rhoAt = rhoRule(options.rho ?? 0, gamma, epsilon, seed);
   const scaleAt = noiseScaleRule(options.scale ?? 1, noise);
-
-  let last: {
-    sigma: Float64Array;
-    kappa: Float64Array;
-    s: number;
-    rho: number;
-    hMean: number;
-  } | null = null;
-
-  const stats = (): SigmaStats | null =>
-    last && sigmaStatistics(last.sigma, last.kappa, last.s, last.rho, last.hMean);
 
   return {
     name: `perturbed(${tracker.method}, ${scaleAt.label}, gamma=${gamma}, epsilon=${epsilon}, ${noise.kind}, ${inner.name})`,
@@ -196,32 +204,31 @@ export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
       const curvature = tracker.after(point, g, c0.state, at);
 
       const u = inner.update(g, state.inner, w);
-      last = { sigma, kappa, s, rho, hMean };
+      const stats = () => sigmaStatistics(sigma, kappa, s, rho, hMean);
       return {
         updates: u.updates,
         state: { ...curvature, count: count + 1, inner: u.state, rho, eta },
         loss: r.loss,
         accuracy: r.accuracy ?? NaN,
         gradientEvaluations: r0.evaluations + c0.evaluations + 1,
+        sigmaStats: stats,
+        diagnostics: () => sigmaDiagnostics(stats()),
       };
     },
+  };
+}
 
-    sigmaStats: stats,
-
-    diagnostics(): Record<string, number> {
-      const st = stats();
-      if (!st) return {};
-      return {
-        sigmaMean: st.mean,
-        sigmaMedian: st.median,
-        sigmaMin: st.min,
-        sigmaMax: st.max,
-        sigmaFractionAtCap: st.fractionAtCap,
-        noiseScale: st.scale,
-        rho: st.rho,
-        curvatureMean: st.curvatureMean,
-      };
-    },
+/** σ statistics as the flat record of a history row's `optimizer` field. */
+function sigmaDiagnostics(st: SigmaStats): Record<string, number> {
+  return {
+    sigmaMean: st.mean,
+    sigmaMedian: st.median,
+    sigmaMin: st.min,
+    sigmaMax: st.max,
+    sigmaFractionAtCap: st.fractionAtCap,
+    noiseScale: st.scale,
+    rho: st.rho,
+    curvatureMean: st.curvatureMean,
   };
 }
 

@@ -67,6 +67,8 @@ export interface StepResult<S> {
   accuracy: number;
   /** Gradient evaluations this step spent. */
   gradientEvaluations: number;
+  /** Numbers describing this step for logs (e.g. perturbedOPT's σ statistics), on demand. */
+  diagnostics?(): Record<string, number>;
 }
 
 /**
@@ -85,8 +87,6 @@ export interface Optimizer<S = unknown> {
     gradAt: GradientOracle,
     context?: StepContext,
   ): Promise<StepResult<S>>;
-  /** Numbers describing the last step, for logging (e.g. σ statistics); not part of the state. */
-  diagnostics?(): Record<string, number>;
 }
 
 /** A learning rate (or any scalar) as a function of the step count (0 for the first update). */

@@ -21,7 +21,12 @@ export async function runEpoch(
   run: RunState,
   cfg: TrainSettings,
   options: Pick<TrainOptions, 'signal' | 'onProgress'>,
-): Promise<{ batch: { loss: number; accuracy: number } | null; aborted: boolean }> {
+): Promise<{
+  batch: { loss: number; accuracy: number } | null;
+  aborted: boolean;
+  /** The last step's diagnostics (null when the optimizer gives none or no step was done). */
+  diagnostics: Record<string, number> | null;
+}> {
   const { n, batchSize, seed, stepsPerEpoch } = cfg;
   const context = { precision: net.precision, trainSamples: n };
   // Beyond this the engine's copy of the parameters overflows.
@@ -33,8 +38,9 @@ export async function runEpoch(
   let lossSum = 0;
   let accSum = 0;
   let done = 0;
+  let last: (() => Record<string, number>) | undefined;
   for (let b = 0; b < stepsPerEpoch; b++) {
-    if (options.signal?.aborted) return { batch: null, aborted: true };
+    if (options.signal?.aborted) return { batch: null, aborted: true, diagnostics: null };
     const idx = perm.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
     const dropoutSeed = mixSeed(seed, 0xd0, run.steps) >>> 0;
     const gradAt: GradientOracle = (p) => {
@@ -51,6 +57,7 @@ export async function runEpoch(
     }
     run.w = next;
     run.optState = r.state;
+    last = r.diagnostics?.bind(r);
     run.steps++;
     done++;
     lossSum += r.loss;
@@ -66,10 +73,8 @@ export async function runEpoch(
     });
   }
   run.epoch = e;
-  return {
-    batch: done > 0 ? { loss: lossSum / done, accuracy: accSum / done } : null,
-    aborted: false,
-  };
+  const batch = done > 0 ? { loss: lossSum / done, accuracy: accSum / done } : null;
+  return { batch, aborted: false, diagnostics: batch && last ? last() : null };
 }
 
 function allFinite(x: Float64Array, max: number): boolean {

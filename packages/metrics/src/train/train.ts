@@ -144,6 +144,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     tr: EvalResult | null,
     evalTest: boolean,
     withPsi: boolean,
+    diagnostics: Record<string, number> | null = null,
   ): Promise<EpochRecord> => {
     const te = evalTest && nTest > 0 ? evaluate(n, nTest) : null;
     return {
@@ -158,7 +159,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       testAccuracy: te?.accuracy ?? null,
       gap: tr && te ? te.loss - tr.loss : null,
       psi: withPsi ? await psiRecord(net, run.w, n, psiSubset, options.psi, seed) : null,
-      optimizer: batch && opt.diagnostics ? opt.diagnostics() : null,
+      optimizer: diagnostics,
     };
   };
   const finishEpoch = async (row: EpochRecord, ts: number) => {
@@ -176,7 +177,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let stopReason: StopReason = run.finished ?? 'epochs';
   while (run.finished === null && run.epoch < limit) {
     const ts = now();
-    const { batch, aborted } = await runEpoch(net, opt, run, cfg, options);
+    const { batch, aborted, diagnostics } = await runEpoch(net, opt, run, cfg, options);
     if (aborted) {
       stopReason = 'aborted';
       break;
@@ -192,7 +193,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
     const last = run.finished !== null || run.epoch === limit;
     const withPsi = psiEvery !== 0 && (last || onPsiSchedule(psiEvery, run.epoch));
-    await finishEpoch(await record(batch, tr, onSchedule || last, withPsi), ts);
+    await finishEpoch(await record(batch, tr, onSchedule || last, withPsi, diagnostics), ts);
   }
   if (run.finished !== null) stopReason = run.finished;
   net.setParams(run.w);
