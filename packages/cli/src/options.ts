@@ -138,7 +138,7 @@ export function estimatorOptions(): Record<string, Options> {
     step: {
       type: 'number',
       describe:
-        'finite-difference step (largest coordinate move; default 1e-6 in f64, 1e-3 in f32)',
+        'finite-difference step: the length of each HVP’s move, relative to the parameters’ scale (default 1e-6 in f64, 1e-2 in f32)',
       coerce: numArg('step', { gt: 0 }),
     },
     'monte-carlo': {

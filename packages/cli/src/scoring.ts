@@ -342,6 +342,7 @@ export interface ScoreDocument {
     summary: PacgenReport['diagonal']['summary'];
     stdErr: PacgenReport['diagonal']['stdErr'];
     cost: number;
+    health: PacgenReport['diagonal']['health'];
   };
   ingredients: PacgenReport['ingredients'];
   monteCarlo: NonNullable<PacgenReport['monteCarlo']> | null;
@@ -401,6 +402,7 @@ export function scoreDocument(
       summary: r.diagonal.summary,
       stdErr: r.diagonal.stdErr,
       cost: r.diagonal.cost,
+      health: r.diagonal.health,
     },
     ingredients: r.ingredients,
     monteCarlo: r.monteCarlo ?? null,

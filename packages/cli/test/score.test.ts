@@ -52,6 +52,9 @@ describe('pacgen score', () => {
     expect(doc.bound.caution).toMatch(/not a guarantee/);
     expect(doc.diagonal).toMatchObject({ method: 'hutchinson', probes: 4 });
     expect(doc.diagonal.summary.size).toBe(doc.numParams);
+    // Finite-difference health of both estimates (docs/method.md §5): core-wasm counts kinks.
+    expect(doc.diagonal.health).toMatchObject({ hvps: 4, counted: true });
+    expect(doc.rho.health).toMatchObject({ hvps: 2 * 2 + 1, counted: true });
     expect(doc.layers.map((l: { name: string }) => l.name)).toEqual([
       'dense_1/kernel',
       'dense_1/bias',

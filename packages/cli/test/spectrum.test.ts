@@ -53,6 +53,24 @@ describe('pacgen spectrum', () => {
     expect(readFileSync(join(dir, 'density.svg'), 'utf8')).toContain('<svg');
   });
 
+  it('says when products crossed ReLU kinks and were recomputed at smaller steps', async () => {
+    // The default move (1e-6 in f64) crosses none here; a move of 1e-3 crosses some.
+    const plain = await pacgen(['spectrum', 'model', ...FAST, '--json'], dir);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(JSON.parse(plain.stdout).trace.health).toMatchObject({ hvps: 6, hvpsWithCrossings: 0 });
+    expect(plain.stderr).not.toContain('kinks');
+    const r = await pacgen(['spectrum', 'model', ...FAST, '--step', '1e-3', '--json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const { trace, density } = doc as Record<string, { health: Record<string, number> }>;
+    expect(trace.health.hvpsWithCrossings + density.health.hvpsWithCrossings).toBeGreaterThan(0);
+    expect(density.health.stepShrinks).toBeGreaterThanOrEqual(density.health.hvpsWithCrossings);
+    expect(doc.eigenvalues.health.counted).toBe(true);
+    expect(r.stderr).toMatch(
+      /\d+ of 20 Hessian-vector products of the density crossed ReLU\/max-pool kinks \(\d+ unit crossings\) at the requested step; recomputed at smaller steps/,
+    );
+  });
+
   it('skips parts on request', async () => {
     const r = await pacgen(
       ['spectrum', 'model', ...FAST, '--no-trace', '--no-density', '--json'],

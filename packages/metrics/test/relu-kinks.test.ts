@@ -11,6 +11,7 @@ import {
   hessianDiagonal,
   hessianLipschitz,
   hessianTrace,
+  healthWarning,
   networkObjective,
   spectralDensity,
   topEigenvalues,
@@ -114,6 +115,27 @@ describe('ReLU network with pre-activations within 1e-5 of their kinks (f64, PyT
     expect(t.health.unresolved).toBe(0);
     expect(t.cost).toBe(2 * (100 + t.health.stepShrinks) + 1);
     expect(Math.abs(t.trace - fixture.trace)).toBeLessThan(3 * t.stdErr);
+  });
+
+  it('says so in one line: shrunk away in f64, left unresolved in f32 (floor 1e-4)', async () => {
+    const t = await hessianTrace(obj, w, { step: 1e-6 * Math.sqrt(net.numParams) });
+    const note = healthWarning('trace', t.health)!;
+    expect(note.unreliable).toBe(false);
+    expect(note.text).toBe(
+      `${t.health.hvpsWithCrossings} of 100 Hessian-vector products of the trace crossed ReLU/max-pool kinks (${t.health.unitCrossings} unit crossings) at the requested step; recomputed at smaller steps (${t.health.stepShrinks} shrinks), none crossed there`,
+    );
+    // f32 cannot step below 1e-4 (rounding): pre-activations at 1e-6 stay crossed.
+    const f32 = await Network.create(fixture.spec, { precision: 'f32' });
+    f32.setParams(fixture.params);
+    f32.setData(fixture.x, fixture.y);
+    const rough = await hessianTrace(networkObjective(f32), w, { probes: 10 });
+    expect(rough.health.unresolved).toBeGreaterThan(0);
+    const warning = healthWarning('trace', rough.health)!;
+    expect(warning.unreliable).toBe(true);
+    expect(warning.text).toMatch(
+      /still crossed at the smallest step tried, so the estimate includes gradient jumps/,
+    );
+    expect(healthWarning('trace', (await hessianTrace(obj, w, { probes: 4 })).health)).toBeNull();
   });
 
   it('Lanczos, SLQ and ρ report their health too', async () => {

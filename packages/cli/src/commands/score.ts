@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { splitByTensors, writeSafetensorsFile, type PacgenOptions } from '@pacgen/metrics';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
+import { reportHealth } from '../fd-health.js';
 import { duration, fmt, int, keyValues, pct, table } from '../format.js';
 import {
   MODEL_POSITIONAL,
@@ -239,6 +240,10 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
       });
       ctx.log(`wrote ${join(argv.export, 'curvature.safetensors')}`);
     }
+    reportHealth(ctx, [
+      ['Hessian diagonal', report.diagonal.health],
+      ['ρ estimate', report.rho.health],
+    ]);
     ctx.result({ model: model.source, data: data.source, inputs, ...doc, engine, seconds });
     ctx.print(formatScore(doc));
     ctx.print(

@@ -14,6 +14,7 @@ import {
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
+import { reportHealth } from '../fd-health.js';
 import { duration, fmt, int, keyValues, table } from '../format.js';
 import {
   MODEL_POSITIONAL,
@@ -129,7 +130,8 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
         },
         step: {
           type: 'number',
-          describe: 'finite-difference step (largest coordinate move)',
+          describe:
+            'finite-difference step: the length of each HVP’s move, relative to the parameters’ scale (default 1e-6 in f64, 1e-2 in f32)',
           coerce: numArg('step', { gt: 0 }),
         },
         plot: { type: 'string', describe: 'write the density plot here (.svg or .png)' },
@@ -207,6 +209,11 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
     }
     const seconds = (Date.now() - t0) / 1000;
     const cost = eig.cost + (trace?.cost ?? 0) + (density?.cost ?? 0);
+    reportHealth(ctx, [
+      ['eigenvalues', eig.health],
+      ['trace', trace?.health],
+      ['density', density?.health],
+    ]);
 
     ctx.result({
       model: model.source,
@@ -223,6 +230,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
         method: eig.method,
         iterations: eig.iterations,
         cost: eig.cost,
+        health: eig.health,
       },
       trace,
       density: density && {
@@ -233,6 +241,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
         runs: density.runs,
         steps: density.steps,
         cost: density.cost,
+        health: density.health,
       },
       plot: argv.plot ?? null,
       cost: { gradientEvaluations: cost },

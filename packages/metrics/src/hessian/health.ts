@@ -48,15 +48,21 @@ export function combineHealth(parts: readonly FiniteDifferenceHealth[]): FiniteD
 }
 
 /**
- * One line for a person, or null when there is nothing to say: products that crossed kinks and
- * how they were handled (unresolved ones make the estimate unreliable). `what` names the
- * estimate, e.g. 'Hessian diagonal'.
+ * One line for a person, or null when there is nothing to say: how many products crossed kinks
+ * and what was done. `unreliable` when some still crossed at the step finally used: the
+ * estimate then includes gradient jumps divided by the step. `what` names the estimate, e.g.
+ * 'Hessian diagonal'.
  */
-export function healthWarning(what: string, h: FiniteDifferenceHealth): string | null {
+export function healthWarning(
+  what: string,
+  h: FiniteDifferenceHealth,
+): { text: string; unreliable: boolean } | null {
   if (h.hvpsWithCrossings === 0) return null;
   const crossed = `${h.hvpsWithCrossings} of ${h.hvps} Hessian-vector products of the ${what} crossed ReLU/max-pool kinks (${h.unitCrossings} unit crossings) at the requested step`;
   if (h.unresolved === 0) {
-    return `${crossed}; recomputed at smaller steps (${h.stepShrinks} shrinks), none crossed there`;
+    const text = `${crossed}; recomputed at smaller steps (${h.stepShrinks} shrinks), none crossed there`;
+    return { text, unreliable: false };
   }
-  return `warning: ${crossed}; ${h.unresolved} still crossed at the smallest step tried, so the estimate includes gradient jumps and may be far off: check it at a smaller step (docs/method.md §5)`;
+  const text = `${crossed}; ${h.unresolved} still crossed at the smallest step tried, so the estimate includes gradient jumps and may be far off: check it at a smaller step, or in f64 (docs/method.md §5)`;
+  return { text, unreliable: true };
 }
