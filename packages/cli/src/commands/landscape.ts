@@ -16,15 +16,9 @@ import {
   modelLossOptions,
   runOptions,
 } from '../options.js';
-import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
-import { figureFiles } from '../plot/index.js';
+import { checkOutputTarget, withStagedDir, writeFiles } from '../output.js';
 import { loadModelInputs, networkFor, scoringObjective } from '../scoring.js';
-import {
-  landscapeCsv,
-  landscapeData,
-  landscapeFigures,
-  landscapeHtml,
-} from '../landscape-report.js';
+import { landscapeOutput } from '../landscape-output.js';
 import { pacgenOptions, type EstimatorArgs } from './score.js';
 import { parseRange } from './toy.js';
 
@@ -168,63 +162,24 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
       bar.stop();
     }
 
-    const title = `Landscape of ${model.source}`;
-    const svgs = await landscapeFigures(r, title);
-    const files: Record<string, string | Uint8Array> = {};
-    for (const [name, svg] of Object.entries(svgs)) {
-      Object.assign(files, figureFiles(`figures/${name}`, svg, { png: argv.png }));
-    }
-    const notes = [
-      `${r.dims}-D slice through the model's parameters w of ${int(net.numParams)} parameters, loss over the ${inputs.samples} (${argv.precision}); normalization ${inputs.normalization.summary}.`,
-      r.kind === 'random'
-        ? `Random Gaussian directions (seed ${argv.seed}), normalised '${argv.normalization}' against w (Li et al. 2018); biases '${argv.biases}'. A coefficient of 1 moves every filter by its own norm.`
-        : 'The top Hessian eigenvectors (Lanczos on finite-difference Hessian-vector products), unit length: a coefficient is a distance in parameter units.',
-    ];
-    if (r.psi)
-      notes.push(
-        'Ψ at every grid point from a full PACGen score (exact or Hutchinson diagonal, ρ̂ estimated).',
-      );
     const seconds = (Date.now() - t0) / 1000;
-    const summary = {
+    const { files, summary, figures } = await landscapeOutput(r, {
       out: resolve(argv.out),
+      command: `pacgen landscape ${argv.model} --data ${argv.data}`,
       model: model.source,
       data: data.source,
       inputs,
       numParams: net.numParams,
       numSamples: subset.n,
       precision: argv.precision,
-      dims: r.dims,
-      directions: r.kind,
       steps,
       range: argv.range,
-      normalization: r.kind === 'random' ? argv.normalization : null,
-      biases: r.kind === 'random' ? argv.biases : null,
-      eigenvalues: r.eigenvalues ?? null,
-      directionNorms: r.directionNorms,
-      centerNorm: r.centerNorm,
-      centerLoss: r.centerLoss,
-      lossRange: landscapeData(r).lossRange,
-      psi: Boolean(r.psi),
-      cost: r.cost,
-      files: [
-        'landscape.json',
-        'landscape.csv',
-        'summary.json',
-        'report.html',
-        ...Object.keys(files),
-      ].sort(),
+      normalization: argv.normalization,
+      biases: argv.biases,
+      seed: argv.seed,
+      png: argv.png,
       seconds,
-    };
-    files['landscape.json'] = toJsonText(landscapeData(r));
-    files['landscape.csv'] = landscapeCsv(r);
-    files['summary.json'] = toJsonText(summary);
-    files['report.html'] = landscapeHtml(
-      r,
-      svgs,
-      title,
-      `pacgen landscape ${argv.model} --data ${argv.data}`,
-      notes,
-    );
+    });
     await withStagedDir(argv.out, { overwrite: argv.force }, (dir) => writeFiles(dir, files));
 
     ctx.result(summary);
@@ -241,7 +196,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
     ]);
     ctx.print(keyValues(lines));
     ctx.print(
-      `\nwrote ${argv.out}/ (report.html, landscape.json, landscape.csv, ${Object.keys(svgs).length} figures)`,
+      `\nwrote ${argv.out}/ (report.html, landscape.json, landscape.csv, ${figures} figures)`,
     );
   },
 };
