@@ -12,6 +12,7 @@ import { Network } from '@pacgen/core-wasm';
 import {
   adam,
   fromTfjs,
+  healthWarning,
   lipschitzOnBox2,
   loadMnist,
   mlp,
@@ -360,6 +361,32 @@ describe('pacgen web app', () => {
     });
     for (let i = 0; i < 3; i++) await expectShown(`eigen-${i}`, eigen.values[i]);
     await shot('score.png');
+
+    // In f32 the ReLU model's products cross kinks (docs/method.md §5): the page says so in the
+    // library's words, one line per estimate.
+    await page.selectOption('[data-testid=score-precision]', 'f32');
+    await page.fill('[data-testid=score-eigen]', '0');
+    await page.fill('[data-testid=score-density-runs]', '0');
+    await run();
+    await page.getByText('f32 engine, 1 thread').waitFor();
+    const ref32 = await Network.create(loaded.spec, { precision: 'f32' });
+    ref32.setParams(loaded.params);
+    ref32.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
+    const report32 = await pacgen(networkObjective(ref32), {
+      seed: 0,
+      diagonal: { method: 'hutchinson', probes: 20 },
+      rho: { probes: 4 },
+    });
+    const notes = [
+      healthWarning('Hessian diagonal', report32.diagonal.health),
+      healthWarning('ρ estimate', report32.rho.health!),
+    ].filter((n) => n !== null);
+    expect(notes.length).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.getByTestId('score-kinks').allTextContents())
+      .toEqual(notes.map((n) => `${n.unreliable ? 'Warning: ' : ''}${n.text}.`));
+    await shot('score-kinks.png');
+    await page.selectOption('[data-testid=score-precision]', 'f64');
 
     // PyTorch weights: safetensors plus the layer-list JSON.
     const arch = {

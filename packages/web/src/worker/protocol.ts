@@ -214,6 +214,11 @@ export interface ScoreOutcome {
   /** What ran it, e.g. 'core-wasm · f64' or 'tfjs · webgpu · SwiftShader'. */
   engine: string;
   seconds: number;
+  /**
+   * One line per estimate whose Hessian-vector products crossed ReLU/max-pool kinks
+   * (`healthWarning`, docs/method.md §5); `unreliable` when some still crossed at the end.
+   */
+  kinkNotes: { text: string; unreliable: boolean }[];
 }
 
 export type Job = ToyJob | ProbeJob | TrainJob | ScoreJob;

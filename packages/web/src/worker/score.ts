@@ -10,6 +10,7 @@ import {
 } from '@pacgen/core-wasm';
 import {
   fromTfjs,
+  healthWarning,
   networkObjective,
   pacgen,
   readSafetensors,
@@ -257,6 +258,12 @@ export async function runScore(
       threads: parallel ? parallel.threads : 1,
       engine,
       seconds: (performance.now() - t0) / 1000,
+      kinkNotes: [
+        healthWarning('Hessian diagonal', report.diagonal.health),
+        report.rho.health && healthWarning('ρ estimate', report.rho.health),
+        eigen && healthWarning('eigenvalues', eigen.health),
+        density && healthWarning('density', density.health),
+      ].filter((n) => n !== null),
     };
   } finally {
     dispose?.();
