@@ -89,6 +89,23 @@ describe('pacgen(): the orchestrator on an engine network (f64)', () => {
     expect(report.cost).toEqual({ gradientEvaluations: 2 * 45 + 1, lossEvaluations: 1 });
   });
 
+  it("the bound's n is trainSamples (the training set) when the curvature is on a subset", async () => {
+    const obj = await makeObjective(smooth, 40, 1);
+    const w = obj.params();
+    const h = await exactDiagonal(obj, w);
+    const report = await pacgen(obj, { ...settings, rho: 0.5, trainSamples: 60000 });
+    const ref = pacgenFromCurvature({ w, h, rho: 0.5, n: 60000, ...settings });
+    const at40 = pacgenFromCurvature({ w, h, rho: 0.5, n: 40, ...settings });
+    expect(report.ingredients.n).toBe(60000);
+    expect(report.numSamples).toBe(40);
+    expect(Math.abs(report.psiStar - ref.psiStar)).toBeLessThan(1e-9);
+    expect(Math.abs(report.bound.complexityTerm - ref.bound.complexityTerm)).toBeLessThan(1e-12);
+    // n = 60,000 instead of 40: a smaller η, so a larger Ψ* and a much smaller complexity term.
+    expect(report.psiStar).toBeGreaterThan(at40.psiStar);
+    expect(report.bound.complexityTerm).toBeLessThan(at40.bound.complexityTerm / 10);
+    await expect(pacgen(obj, { trainSamples: 1 })).rejects.toThrow(/must be an integer >= 2/);
+  });
+
   it('Hutchinson diagonal: Ψ within the interval its standard errors allow', async () => {
     const obj = await makeObjective(smooth, 40, 1);
     const w = obj.params();

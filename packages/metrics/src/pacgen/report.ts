@@ -5,6 +5,7 @@ import type { Objective } from '../objective.js';
 import { EXACT_DIAGONAL_LIMIT, hessianDiagonal } from '../hessian/diagonal.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianLipschitz } from '../hessian/lipschitz.js';
+import type { KinkPolicy } from '../hessian/operator.js';
 import { summarizeByTensor, summarizeVector, type VectorSummary } from '../hessian/summary.js';
 import { pacgenFromCurvature, type PacgenCurvatureResult } from './from-curvature.js';
 import { MAX_MONTE_CARLO_SAMPLES, monteCarloPerturbedLoss } from './monte-carlo.js';
@@ -47,13 +48,29 @@ export interface PacgenOptions {
     /** HVP step (default: the objective's). */
     step?: number;
     richardson?: boolean;
+    /** Products that cross kinks: recomputed at smaller moves (default) or only reported. */
+    onKink?: KinkPolicy;
     /** Allow the exact diagonal above its parameter limit. */
     force?: boolean;
   };
   /** ρ given (loss units per parameter unit³), or the estimator's settings (default {probes: 8}). */
-  rho?: number | { probes?: number; refine?: number; step?: number; richardson?: boolean };
+  rho?:
+    | number
+    | {
+        probes?: number;
+        refine?: number;
+        step?: number;
+        richardson?: boolean;
+        onKink?: KinkPolicy;
+      };
   /** Loss evaluations of the Monte Carlo check of E_u[L̂(w+u)] at σ* (default: no check). */
   monteCarlo?: number;
+  /**
+   * n of the bound: the training samples the model was trained on (default
+   * `obj.numSamples`). The curvature may be estimated on a subset of them; the bound's n is
+   * still the whole training set's (docs/method.md §8).
+   */
+  trainSamples?: number;
   /** Seed of every random probe and perturbation (default 0). */
   seed?: number;
   onProgress?: PacgenProgress;
@@ -63,6 +80,7 @@ export interface PacgenReport extends PacgenCurvatureResult {
   /** L̂(w) (loss units). */
   trainLoss: number;
   numParams: number;
+  /** Samples the loss and curvature were taken over (the bound's n is `ingredients.n`). */
   numSamples: number;
   precision: 'f32' | 'f64';
   diagonal: {
@@ -129,7 +147,8 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
   requirePositive('gamma', gamma);
   requirePositive('epsilon', epsilon);
   requireConfidence(delta);
-  requireSampleCount(obj.numSamples);
+  const n = options.trainSamples ?? obj.numSamples;
+  requireSampleCount(n);
   noiseModel(noise);
   if (typeof options.rho === 'number') requireNonNegative('rho', options.rho);
   const mc = options.monteCarlo;
@@ -157,6 +176,7 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
     probes: d.probes,
     step: d.step,
     richardson: d.richardson,
+    onKink: d.onKink,
     force: d.force,
     seed,
     onProgress: progress && ((done, total) => progress('diagonal', done, total)),
@@ -182,6 +202,7 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
       refine: r.refine,
       step: r.step,
       richardson: r.richardson,
+      onKink: r.onKink,
       // A different stream from the diagonal's probes.
       seed: seed + 1,
       onProgress: progress && ((done, total) => progress('rho', done, total)),
@@ -201,7 +222,7 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
     w,
     h: diag.diagonal,
     rho: rho.value,
-    n: obj.numSamples,
+    n,
     gamma,
     epsilon,
     delta,

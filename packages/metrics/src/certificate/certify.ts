@@ -1,0 +1,304 @@
+// certify: an upper bound on the test error of a trained classifier with a stated confidence.
+// For each posterior Q = N(w, diag σ²) (PACGen's σ* shape and an isotropic σ, each with its
+// scale chosen by the bound, and the optimized posterior) the 0-1 error of Q on all n training
+// samples by Monte Carlo, bounded by the sample-convergence bound, then the PAC-Bayes-kl bound
+// with the prior N(w₀, λI), λ from a fixed grid. docs/method.md §9.
+
+import { PacgenError } from '@pacgen/core-wasm';
+import { pacgen } from '../pacgen/report.js';
+import { bestPriorVariance, gaussianKlSums } from './gaussian-kl.js';
+import type { CertificateObjective } from './objective.js';
+import { optimizePosterior } from './optimize-posterior.js';
+import { pacBayesKlBound } from './pac-bayes-kl.js';
+import { priorVariances } from './prior.js';
+import { sampleConvergenceBound } from './sample-convergence.js';
+import { searchScale, type ScalePoint } from './scale-search.js';
+import { samplesPerDraw, stochasticError } from './stochastic-error.js';
+import {
+  checkCertifyOptions,
+  type CertificateReport,
+  type CertifyOptions,
+  type PosteriorCertificate,
+  type PosteriorKind,
+} from './settings.js';
+
+export type { CertificateReport, CertifyOptions, PosteriorCertificate, PosteriorKind };
+
+/** A posterior ready to be certified. */
+interface Candidate {
+  kind: PosteriorKind;
+  mean: Float64Array;
+  sigma: Float64Array;
+  scale: number | null;
+}
+
+/** Seed offsets: every stage draws from a stream of its own. */
+const STREAM = { curvature: 1, search: 2, optimize: 3, train: 4, test: 5 };
+
+/**
+ * The certificate of a trained classifier: for each requested posterior, KL to the prior, the
+ * Monte Carlo error of Q on all n training samples and its sample-convergence bound, the
+ * PAC-Bayes-kl bound on the test error of Q, and the measured test error of Q and of the mean.
+ * With probability ≥ 1 − δ every bound reported holds at once: δ is split between the
+ * PAC-Bayes part (shared by the λ grid through a union bound) and the Monte Carlo bounds (one
+ * share per posterior). Seeded: the same inputs give the same report bit for bit (timings
+ * aside). Throws PacgenError on invalid options before any evaluation.
+ *
+ * Cost: σ* 2K + 1 + 4P + 3 gradient evaluations on `sigmaStar.samples` samples (K probes, P ρ
+ * displacements); each scale search one forward pass over `search.samples` samples per scale;
+ * the optimization epochs·⌈n/batch⌉ minibatch gradients; each certificate `passes` forward
+ * passes over the n training samples and `testPasses` over the test samples, and one draw of
+ * m normals per `samplesPerDraw` samples.
+ */
+export async function certify(
+  obj: CertificateObjective,
+  options: CertifyOptions = {},
+): Promise<CertificateReport> {
+  const s = checkCertifyOptions(options, obj);
+  const n = obj.numTrainSamples;
+  const m = obj.numParams;
+  const timings: { step: string; seconds: number }[] = [];
+  const timed = async <T>(step: string, run: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const out = await run();
+    timings.push({ step, seconds: (performance.now() - t0) / 1000 });
+    return out;
+  };
+  const w = obj.params();
+  const w0 = s.priorMean;
+  const grid = priorVariances(s.priorGrid);
+  const deltaMc = s.delta * s.monteCarloShare;
+  const deltaPb = s.delta - deltaMc;
+  const block = samplesPerDraw(n, s.monteCarlo.samplesPerDraw);
+  const meanErrors = await timed('errors of the mean', () => meanErrorRates(obj, w));
+
+  const candidates: Candidate[] = [];
+  const scans: { posterior: PosteriorKind; points: ScalePoint[] }[] = [];
+  const searchBlock = samplesPerDraw(s.search.samples, s.monteCarlo.samplesPerDraw);
+  const search = async (kind: PosteriorKind, shape: Float64Array, scales: number[]) => {
+    const r = await timed(`scale search (${kind})`, () =>
+      searchScale(obj, {
+        mean: w,
+        shape,
+        priorMean: w0,
+        priorVariances: grid,
+        delta: deltaPb,
+        scales,
+        refine: s.search.refine,
+        samples: s.search.samples,
+        samplesPerDraw: searchBlock,
+        seed: s.seed * 8 + STREAM.search,
+        onProgress: s.onProgress && ((d, t) => s.onProgress?.(`search ${kind}`, d, t)),
+      }),
+    );
+    scans.push({ posterior: kind, points: r.points });
+    const sigma = Float64Array.from(shape, (x) => x * r.best.scale);
+    candidates.push({ kind, mean: w, sigma, scale: r.best.scale });
+    return r.best;
+  };
+
+  let sigmaStar: CertificateReport['sigmaStar'] = null;
+  const needStart = s.posteriors.includes('optimized');
+  if (s.posteriors.includes('sigma-star')) {
+    const shape = await timed('σ* (Hessian diagonal, ρ)', async () => {
+      const sub = await obj.subsetObjective(s.sigmaStar.samples, s.seed * 8 + STREAM.curvature);
+      const r = await pacgen(sub, {
+        trainSamples: n,
+        delta: deltaPb,
+        gamma: s.sigmaStar.gamma,
+        epsilon: s.sigmaStar.epsilon,
+        diagonal: { method: 'hutchinson', probes: s.sigmaStar.probes },
+        rho: { probes: s.sigmaStar.rhoProbes },
+        seed: s.seed * 8 + STREAM.curvature,
+        onProgress: s.onProgress && ((st, d, t) => s.onProgress?.(`σ* ${st}`, d, t)),
+      });
+      sigmaStar = {
+        samples: sub.numSamples,
+        probes: s.sigmaStar.probes,
+        psiStar: r.psiStar,
+        eta: r.eta,
+        curvatureFractionStar: r.curvatureFractionStar,
+      };
+      return r.sigmaStar;
+    });
+    await search('sigma-star', shape, s.search.sigmaStarScales);
+  }
+  if (s.posteriors.includes('isotropic') || needStart) {
+    await search('isotropic', new Float64Array(m).fill(1), s.search.isotropicScales);
+  }
+
+  let optimization: CertificateReport['optimization'] = null;
+  if (needStart) {
+    const start = bestScan(scans);
+    const from = candidates.find((c) => c.kind === start.posterior) as Candidate;
+    const lambda = start.point.lambda;
+    const r = await timed('optimized posterior', () =>
+      optimizePosterior(obj, {
+        mean: from.mean,
+        sigma: from.sigma,
+        lambda,
+        priorMean: w0,
+        priorVariances: grid,
+        delta: deltaPb,
+        ...s.optimize,
+        seed: s.seed * 8 + STREAM.optimize,
+        onProgress: s.onProgress && ((d, t) => s.onProgress?.('optimize', d, t)),
+      }),
+    );
+    candidates.push({ kind: 'optimized', mean: r.mean, sigma: r.sigma, scale: null });
+    optimization = { start: start.posterior, history: r.history, steps: r.steps, lambda: r.lambda };
+  }
+
+  const chosen = candidates.filter((c) => s.posteriors.includes(c.kind));
+  const deltaEach = deltaMc / chosen.length;
+  const certificates: PosteriorCertificate[] = [];
+  for (const c of chosen) {
+    certificates.push(
+      await timed(`certificate (${c.kind})`, () =>
+        certifyPosterior(obj, c, { grid, w0, deltaPb, deltaMc: deltaEach, block, s }),
+      ),
+    );
+  }
+  let best = certificates[0];
+  for (const c of certificates) if (c.bound < best.bound) best = c;
+  const forward =
+    (s.monteCarlo.passes * n + s.monteCarlo.testPasses * obj.numTestSamples) * chosen.length +
+    scans.reduce((a, sc) => a + sc.points.length * s.search.samples, 0) +
+    n +
+    obj.numTestSamples;
+  return {
+    n,
+    m,
+    numTestSamples: obj.numTestSamples,
+    precision: obj.precision,
+    seed: s.seed,
+    delta: {
+      total: s.delta,
+      pacBayes: deltaPb,
+      perPrior: deltaPb / grid.length,
+      monteCarlo: deltaMc,
+      perPosterior: deltaEach,
+    },
+    prior: {
+      mean: w0 ? 'given' : 'zero',
+      grid: s.priorGrid,
+      distance: Math.sqrt(gaussianKlSums(w, new Float64Array(m).fill(1), w0).sumSquaredDistance),
+    },
+    mean: meanErrors,
+    certificates,
+    best: best.posterior,
+    scans,
+    optimization,
+    sigmaStar,
+    timings,
+    cost: {
+      forwardPasses: forward / n,
+      gradientEvaluations: optimization?.steps ?? 0,
+    },
+  };
+}
+
+/** The scan point with the lowest estimated bound, and its posterior. */
+function bestScan(scans: { posterior: PosteriorKind; points: ScalePoint[] }[]) {
+  let out: { posterior: PosteriorKind; point: ScalePoint } | null = null;
+  for (const sc of scans) {
+    for (const p of sc.points) {
+      if (!out || p.bound < out.point.bound) out = { posterior: sc.posterior, point: p };
+    }
+  }
+  if (!out) throw new PacgenError('no scale search ran before the optimization');
+  return out;
+}
+
+/** 0-1 error rates of the deterministic network at w on the training and test samples. */
+async function meanErrorRates(obj: CertificateObjective, w: Float64Array) {
+  const tr = await obj.evaluate(w, 'train', 0, obj.numTrainSamples);
+  const te = obj.numTestSamples > 0 ? await obj.evaluate(w, 'test', 0, obj.numTestSamples) : null;
+  return {
+    trainError: tr.errors / obj.numTrainSamples,
+    testError: te ? te.errors / obj.numTestSamples : null,
+  };
+}
+
+/** The certificate of one posterior: KL at the grid's best λ, Monte Carlo errors, the bound. */
+async function certifyPosterior(
+  obj: CertificateObjective,
+  c: Candidate,
+  ctx: {
+    grid: number[];
+    w0: Float64Array | null;
+    deltaPb: number;
+    deltaMc: number;
+    block: number;
+    s: ReturnType<typeof checkCertifyOptions>;
+  },
+): Promise<PosteriorCertificate> {
+  const { s } = ctx;
+  const sums = gaussianKlSums(c.mean, c.sigma, ctx.w0);
+  const prior = bestPriorVariance(sums, ctx.grid);
+  const progress = (what: string) =>
+    s.onProgress && ((d: number, t: number) => s.onProgress?.(`${what} ${c.kind}`, d, t));
+  const train = await stochasticError(obj, {
+    mean: c.mean,
+    sigma: c.sigma,
+    split: 'train',
+    passes: s.monteCarlo.passes,
+    samplesPerDraw: ctx.block,
+    seed: s.seed * 8 + STREAM.train,
+    onProgress: progress('train error'),
+  });
+  const errorBound = sampleConvergenceBound(train.error, train.draws, ctx.deltaMc);
+  const pb = pacBayesKlBound({
+    empiricalError: errorBound,
+    kl: prior.kl,
+    n: obj.numTrainSamples,
+    delta: ctx.deltaPb,
+    gridSize: ctx.grid.length,
+  });
+  let test: PosteriorCertificate['test'] = null;
+  if (obj.numTestSamples > 0 && s.monteCarlo.testPasses > 0) {
+    const te = await stochasticError(obj, {
+      mean: c.mean,
+      sigma: c.sigma,
+      split: 'test',
+      passes: s.monteCarlo.testPasses,
+      samplesPerDraw: samplesPerDraw(obj.numTestSamples, s.monteCarlo.samplesPerDraw),
+      seed: s.seed * 8 + STREAM.test,
+      onProgress: progress('test error'),
+    });
+    test = { error: te.error, stdErr: te.stdErr, draws: te.draws };
+  }
+  let lo = Infinity;
+  let hi = 0;
+  let sum = 0;
+  for (const x of c.sigma) {
+    lo = Math.min(lo, x);
+    hi = Math.max(hi, x);
+    sum += x;
+  }
+  return {
+    posterior: c.kind,
+    scale: c.scale,
+    sigma: { min: lo, mean: sum / c.sigma.length, max: hi },
+    meanDistance: Math.sqrt(sums.sumSquaredDistance),
+    lambda: prior.lambda,
+    kl: prior.kl,
+    monteCarlo: {
+      error: train.error,
+      stdErr: train.stdErr,
+      draws: train.draws,
+      samplesPerDraw: train.samplesPerDraw,
+      passes: train.passes,
+      delta: ctx.deltaMc,
+      errorBound,
+    },
+    pacBayes: {
+      delta: ctx.deltaPb,
+      gridSize: ctx.grid.length,
+      confidenceTerm: pb.confidenceTerm,
+      complexity: pb.complexity,
+    },
+    bound: pb.bound,
+    test,
+  };
+}

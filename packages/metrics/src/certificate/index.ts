@@ -1,0 +1,51 @@
+// A generalization certificate: the PAC-Bayes-kl bound on the 0-1 test error of a stochastic
+// network Q = N(w, diag σ²), with every piece exported (docs/method.md §9).
+
+export { binaryKl, klInverse, klInverseGradient } from './kl-inverse.js';
+export { sampleConvergenceBound } from './sample-convergence.js';
+export {
+  bestPriorVariance,
+  gaussianKl,
+  gaussianKlSums,
+  type GaussianKlSums,
+} from './gaussian-kl.js';
+export {
+  DEFAULT_PRIOR_GRID,
+  initialisationPrior,
+  priorVariances,
+  type PriorVarianceGrid,
+} from './prior.js';
+export { pacBayesKlBound, type PacBayesKlInput, type PacBayesKlTerms } from './pac-bayes-kl.js';
+export { drawWeights, NormalStream } from './gaussian-noise.js';
+export {
+  networkCertificateObjective,
+  type CertificateObjective,
+  type CertificateSplit,
+  type NetworkCertificateInput,
+} from './objective.js';
+export {
+  samplesPerDraw,
+  stochasticError,
+  type StochasticErrorOptions,
+  type StochasticErrorResult,
+} from './stochastic-error.js';
+export {
+  geometricScales,
+  searchScale,
+  type ScalePoint,
+  type ScaleSearchOptions,
+} from './scale-search.js';
+export {
+  optimizePosterior,
+  type OptimizationEpoch,
+  type OptimizedPosterior,
+  type OptimizePosteriorOptions,
+} from './optimize-posterior.js';
+export {
+  POSTERIOR_KINDS,
+  type CertificateReport,
+  type CertifyOptions,
+  type PosteriorCertificate,
+  type PosteriorKind,
+} from './settings.js';
+export { certify } from './certify.js';

@@ -1,0 +1,231 @@
+// The settings of `certify` with their defaults and checks, and the report it returns.
+
+import { PacgenError } from '@pacgen/core-wasm';
+import { requireConfidence, requirePositive } from '../pacgen/validate.js';
+import type { CertificateObjective } from './objective.js';
+import type { OptimizationEpoch } from './optimize-posterior.js';
+import { DEFAULT_PRIOR_GRID, priorVariances, type PriorVarianceGrid } from './prior.js';
+import { geometricScales, type ScalePoint } from './scale-search.js';
+
+/** The posteriors a certificate can bound (docs/method.md §9). */
+export type PosteriorKind = 'sigma-star' | 'isotropic' | 'optimized';
+
+export const POSTERIOR_KINDS: readonly PosteriorKind[] = ['sigma-star', 'isotropic', 'optimized'];
+
+export interface CertifyOptions {
+  /** Total confidence δ ∈ (0, 1): every bound reported holds at once with probability ≥ 1 − δ (default 0.05). */
+  delta?: number;
+  /** Share of δ spent on the Monte Carlo (sample-convergence) bounds, in (0, 1) (default 0.2). */
+  monteCarloShare?: number;
+  /** Prior mean w₀: the run's initialisation (see initialisationPrior), or null for 0 (default). */
+  priorMean?: Float64Array | null;
+  /** The grid of prior variances λ (default DEFAULT_PRIOR_GRID). */
+  priorGrid?: PriorVarianceGrid;
+  /** Posteriors to certify (default all three). */
+  posteriors?: PosteriorKind[];
+  /** PACGen's σ*: curvature on `samples` training samples (default 1000), Hutchinson `probes` (16), ρ from `rhoProbes` (4), γ, ε (0.1). */
+  sigmaStar?: {
+    samples?: number;
+    probes?: number;
+    rhoProbes?: number;
+    gamma?: number;
+    epsilon?: number;
+  };
+  /**
+   * The scale searches: error estimated on the first `samples` training samples (default
+   * min(n, 5000)); scales (increasing) for σ*'s shape (default 10⁻⁴ … 10, 16 points) and for the
+   * isotropic σ (parameter units, default 10⁻⁵ … 1, 16 points); `refine` points (3) on each
+   * side of the best.
+   */
+  search?: {
+    samples?: number;
+    sigmaStarScales?: number[];
+    isotropicScales?: number[];
+    refine?: number;
+  };
+  /** The optimized posterior (see optimizePosterior; default 2 epochs of 100-sample batches). */
+  optimize?: {
+    epochs?: number;
+    batchSize?: number;
+    learningRate?: number;
+    sigmaLearningRate?: number;
+  };
+  /**
+   * The Monte Carlo errors: `passes` over the n training samples (default 4) and `testPasses`
+   * over the test samples (default 1), one weight draw per `samplesPerDraw` samples (a target,
+   * rounded down to a divisor of the sample count; default max(1, round(m/2000))).
+   */
+  monteCarlo?: { passes?: number; testPasses?: number; samplesPerDraw?: number };
+  /** Seed of every draw (default 0). */
+  seed?: number;
+  /** Progress of each stage: (stage, done, total). */
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+/** The certificate of one posterior. */
+export interface PosteriorCertificate {
+  posterior: PosteriorKind;
+  /** The global scale chosen by the bound (σ* and isotropic), null for the optimized one. */
+  scale: number | null;
+  /** Statistics of σ (parameter units). */
+  sigma: { min: number; mean: number; max: number };
+  /** ‖w_Q − w₀‖₂ of the posterior mean (parameter units). */
+  meanDistance: number;
+  /** The grid's prior variance λ with the lowest KL (parameter units²) and that KL (nats). */
+  lambda: number;
+  kl: number;
+  monteCarlo: {
+    /** Monte Carlo 0-1 error of Q on the n training samples, and its standard error. */
+    error: number;
+    stdErr: number;
+    /** K weight draws, of `samplesPerDraw` samples each, over `passes` passes. */
+    draws: number;
+    samplesPerDraw: number;
+    passes: number;
+    /** The δ of this sample-convergence bound. */
+    delta: number;
+    /** klInverse(error, ln(2/δ)/K): an upper bound on the training error of Q. */
+    errorBound: number;
+  };
+  pacBayes: {
+    /** The δ of the PAC-Bayes-kl bound, shared by `gridSize` priors. */
+    delta: number;
+    gridSize: number;
+    /** ln(2√n·J/δ) and (KL + it)/n (nats, nats per sample). */
+    confidenceTerm: number;
+    complexity: number;
+  };
+  /** The certificate: the test error of Q is at most this, with the report's confidence. */
+  bound: number;
+  /** The measured (Monte Carlo) test error of Q, a check of the bound; null without a test set. */
+  test: { error: number; stdErr: number; draws: number } | null;
+}
+
+export interface CertificateReport {
+  /** Training samples n, parameters m, test samples, arithmetic, seed. */
+  n: number;
+  m: number;
+  numTestSamples: number;
+  precision: 'f32' | 'f64';
+  seed: number;
+  /** How δ was spent: PAC-Bayes part (per prior of the grid) and Monte Carlo (per posterior). */
+  delta: {
+    total: number;
+    pacBayes: number;
+    perPrior: number;
+    monteCarlo: number;
+    perPosterior: number;
+  };
+  /** The prior N(w₀, λI): w₀ given or 0, the λ grid, and ‖w − w₀‖₂ of the trained weights. */
+  prior: { mean: 'given' | 'zero'; grid: PriorVarianceGrid; distance: number };
+  /** 0-1 error rates of the trained (deterministic) network on the training and test samples. */
+  mean: { trainError: number; testError: number | null };
+  certificates: PosteriorCertificate[];
+  /** The posterior with the lowest bound. */
+  best: PosteriorKind;
+  /** The scale searches, every point: the bound against the posterior scale. */
+  scans: { posterior: PosteriorKind; points: ScalePoint[] }[];
+  /** The optimization: the posterior it started from, per-epoch estimates, steps, final λ. */
+  optimization: {
+    start: PosteriorKind;
+    history: OptimizationEpoch[];
+    steps: number;
+    lambda: number;
+  } | null;
+  /** PACGen's σ* behind the σ* shape: samples, probes, Ψ*, η, curvature fraction. */
+  sigmaStar: {
+    samples: number;
+    probes: number;
+    psiStar: number;
+    eta: number;
+    curvatureFractionStar: number;
+  } | null;
+  /** Wall-clock seconds per step. */
+  timings: { step: string; seconds: number }[];
+  /** Forward passes (in passes over the n training samples) and minibatch gradient steps. */
+  cost: { forwardPasses: number; gradientEvaluations: number };
+}
+
+function requireInt(name: string, x: number, min: number): number {
+  if (!(Number.isInteger(x) && x >= min)) {
+    throw new PacgenError(`${name} must be an integer >= ${min}, got ${x}`);
+  }
+  return x;
+}
+
+/** The options with defaults filled in, checked before any evaluation (PacgenError). */
+export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObjective) {
+  const n = obj.numTrainSamples;
+  const m = obj.numParams;
+  const delta = options.delta ?? 0.05;
+  requireConfidence(delta);
+  const monteCarloShare = options.monteCarloShare ?? 0.2;
+  if (!(monteCarloShare > 0 && monteCarloShare < 1)) {
+    throw new PacgenError(`monteCarloShare must be in (0, 1), got ${monteCarloShare}`);
+  }
+  if (!(Number.isInteger(n) && n >= 8)) {
+    throw new PacgenError(`a certificate needs n ≥ 8 training samples, got ${n}`);
+  }
+  const priorMean = options.priorMean ?? null;
+  if (priorMean && priorMean.length !== m) {
+    throw new PacgenError(
+      `the prior mean has length ${priorMean.length}, the model ${m} parameters`,
+    );
+  }
+  const priorGrid = options.priorGrid ?? DEFAULT_PRIOR_GRID;
+  priorVariances(priorGrid);
+  const posteriors = options.posteriors ?? [...POSTERIOR_KINDS];
+  if (posteriors.length === 0 || posteriors.some((p) => !POSTERIOR_KINDS.includes(p))) {
+    throw new PacgenError(`posteriors must be some of ${POSTERIOR_KINDS.join(', ')}`);
+  }
+  const ss = options.sigmaStar ?? {};
+  const sigmaStar = {
+    samples: requireInt('sigmaStar.samples', Math.min(ss.samples ?? 1000, n), 2),
+    probes: requireInt('sigmaStar.probes', ss.probes ?? 16, 1),
+    rhoProbes: requireInt('sigmaStar.rhoProbes', ss.rhoProbes ?? 4, 1),
+    gamma: ss.gamma ?? 0.1,
+    epsilon: ss.epsilon ?? 0.1,
+  };
+  requirePositive('sigmaStar.gamma', sigmaStar.gamma);
+  requirePositive('sigmaStar.epsilon', sigmaStar.epsilon);
+  const se = options.search ?? {};
+  const search = {
+    samples: requireInt('search.samples', Math.min(se.samples ?? 5000, n), 1),
+    sigmaStarScales: se.sigmaStarScales ?? geometricScales(1e-4, 10, 16),
+    isotropicScales: se.isotropicScales ?? geometricScales(1e-5, 1, 16),
+    refine: requireInt('search.refine', se.refine ?? 3, 0),
+  };
+  const op = options.optimize ?? {};
+  const optimize = {
+    epochs: requireInt('optimize.epochs', op.epochs ?? 2, 1),
+    batchSize: requireInt('optimize.batchSize', op.batchSize ?? 100, 1),
+    learningRate: op.learningRate ?? 1e-4,
+    sigmaLearningRate: op.sigmaLearningRate ?? 1e-3,
+  };
+  requirePositive('optimize.learningRate', optimize.learningRate);
+  requirePositive('optimize.sigmaLearningRate', optimize.sigmaLearningRate);
+  const mc = options.monteCarlo ?? {};
+  const monteCarlo = {
+    passes: requireInt('monteCarlo.passes', mc.passes ?? 4, 1),
+    testPasses: requireInt('monteCarlo.testPasses', mc.testPasses ?? 1, 0),
+    samplesPerDraw: requireInt(
+      'monteCarlo.samplesPerDraw',
+      mc.samplesPerDraw ?? Math.max(1, Math.round(m / 2000)),
+      1,
+    ),
+  };
+  const seed = requireInt('seed', options.seed ?? 0, 0);
+  return {
+    delta,
+    monteCarloShare,
+    priorMean,
+    priorGrid,
+    posteriors,
+    sigmaStar,
+    search,
+    optimize,
+    monteCarlo,
+    seed,
+    onProgress: options.onProgress,
+  };
+}

@@ -1,0 +1,139 @@
+// certify on a tiny trained classifier: the bound holds (above the measured test error of Q),
+// every term is the one its pieces give, a seeded run repeats bit for bit, and the prior's
+// mean is the initialisation the training started from.
+
+import { Random } from '@pacgen/core-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  certify,
+  initialisationPrior,
+  networkCertificateObjective,
+  pacBayesKlBound,
+  sampleConvergenceBound,
+  stochasticError,
+  type CertificateObjective,
+  type CertificateReport,
+} from '../src/certificate/index.js';
+import { adam, mlp, train, type Dataset } from '../src/index.js';
+
+/** Three 2-D Gaussian blobs (std 0.8) at radius 2, 120° apart: some overlap, so errors > 0. */
+function blobs(n: number, seed: number): Dataset {
+  const rng = new Random(seed);
+  const x = new Float32Array(2 * n);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % 3;
+    const angle = (2 * Math.PI * c) / 3;
+    x[2 * i] = 2 * Math.cos(angle) + 0.8 * rng.normal();
+    x[2 * i + 1] = 2 * Math.sin(angle) + 0.8 * rng.normal();
+    y[i] = c;
+  }
+  return { name: 'blobs', x, y, n, inputShape: [2], numClasses: 3 };
+}
+
+const spec = mlp({ inputShape: [2], hidden: [8], numClasses: 3 });
+const data = { train: blobs(3000, 1), test: blobs(3000, 2) };
+const SEED = 5;
+const OPTIONS = {
+  search: { samples: 3000 },
+  optimize: { epochs: 2, batchSize: 100, learningRate: 1e-3, sigmaLearningRate: 1e-2 },
+  monteCarlo: { passes: 2, testPasses: 2 },
+  sigmaStar: { samples: 500, probes: 8, rhoProbes: 2 },
+  seed: 3,
+};
+
+let obj: CertificateObjective;
+let prior: Float64Array;
+let report: CertificateReport;
+
+beforeAll(async () => {
+  const run = await train({
+    spec,
+    data,
+    optimizer: adam({ learningRate: 0.01 }),
+    batchSize: 50,
+    epochs: 3,
+    seed: SEED,
+    evalEvery: 0,
+  });
+  obj = await networkCertificateObjective({ spec, params: run.params, ...data });
+  prior = await initialisationPrior(spec, SEED, 'f32');
+  report = await certify(obj, { ...OPTIONS, priorMean: prior });
+});
+
+describe('certify on a tiny model (m = 51, n = 3,000)', () => {
+  it('bounds the measured test error of Q for every posterior, far below 1', () => {
+    expect(report.certificates.map((c) => c.posterior)).toEqual([
+      'sigma-star',
+      'isotropic',
+      'optimized',
+    ]);
+    for (const c of report.certificates) {
+      const test = c.test?.error as number;
+      expect(test).toBeGreaterThan(0);
+      expect(c.bound).toBeGreaterThan(test);
+      expect(c.bound).toBeLessThan(0.5);
+    }
+    const best = report.certificates.find((c) => c.posterior === report.best);
+    expect(best?.bound).toBe(Math.min(...report.certificates.map((c) => c.bound)));
+  });
+
+  it('spends δ = 0.05 as 0.04 on the PAC-Bayes part (over 10,001 priors) and 0.01/3 per Monte Carlo bound', () => {
+    expect(report.delta.total).toBe(0.05);
+    expect(report.delta.pacBayes).toBeCloseTo(0.04, 15);
+    expect(report.delta.perPrior).toBeCloseTo(0.04 / 10001, 18);
+    expect(report.delta.perPosterior).toBeCloseTo(0.01 / 3, 15);
+  });
+
+  it('each bound is the PAC-Bayes-kl bound of its terms, and the Monte Carlo error its own recount', async () => {
+    for (const c of report.certificates) {
+      const mc = c.monteCarlo;
+      expect(mc.errorBound).toBe(sampleConvergenceBound(mc.error, mc.draws, mc.delta));
+      expect(mc.draws).toBe((mc.passes * 3000) / mc.samplesPerDraw);
+      const pb = pacBayesKlBound({
+        empiricalError: mc.errorBound,
+        kl: c.kl,
+        n: 3000,
+        delta: c.pacBayes.delta,
+        gridSize: c.pacBayes.gridSize,
+      });
+      expect(c.bound).toBe(pb.bound);
+      expect(c.pacBayes.complexity).toBe(pb.complexity);
+      expect(c.bound).toBeGreaterThanOrEqual(mc.errorBound);
+      expect(mc.errorBound).toBeGreaterThanOrEqual(mc.error);
+    }
+  });
+
+  it('with σ → 0 the stochastic error is the trained network’s error', async () => {
+    const w = obj.params();
+    const r = await stochasticError(obj, {
+      mean: w,
+      sigma: new Float64Array(w.length),
+      split: 'train',
+      samplesPerDraw: 100,
+      seed: 0,
+    });
+    expect(r.error).toBeCloseTo(report.mean.trainError, 15);
+    expect(r.draws).toBe(30);
+  });
+
+  it('repeats bit for bit with the same seed', async () => {
+    const again = await certify(obj, { ...OPTIONS, priorMean: prior });
+    const strip = (r: CertificateReport) => ({ ...r, timings: [] });
+    expect(strip(again)).toEqual(strip(report));
+  });
+
+  it('the prior mean is the initialisation of the run (0 epochs of training leave it)', async () => {
+    const run = await train({
+      spec,
+      data,
+      optimizer: adam(),
+      batchSize: 50,
+      epochs: 0,
+      seed: SEED,
+      evalEvery: 0,
+    });
+    expect(Array.from(prior)).toEqual(Array.from(run.params));
+    expect(report.prior.mean).toBe('given');
+  });
+});
