@@ -5,6 +5,7 @@ import type { NetworkSpec, Precision } from '@pacgen/core-wasm';
 import type {
   EpochEvent,
   PacgenReport,
+  StepEvent,
   Sym2,
   ToyExperimentResult,
   TrainResult,
@@ -129,15 +130,8 @@ export interface TrainJob {
   psiProbes: number;
 }
 
-/** Throttled per-step progress of a run. */
-export interface StepInfo {
-  epoch: number;
-  step: number;
-  stepsPerEpoch: number;
-  steps: number;
-  loss: number;
-  accuracy: number;
-}
+/** Throttled per-step progress of a run: the library's step event (its cost not shown). */
+export type StepInfo = Omit<StepEvent, 'gradientEvaluations'>;
 
 export interface TrainOutcome {
   spec: NetworkSpec;
