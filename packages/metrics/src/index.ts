@@ -267,7 +267,7 @@ export {
   type CheckpointData,
   type CheckpointExpectation,
 } from './train/checkpoint-data.js';
-export { parseSweepFile, parseSweepRunFile } from './experiments/sweep-files.js';
+export { parseSweepFile, parseSweepRunFile, settingsDiff } from './experiments/sweep-files.js';
 export { MAX_MONTE_CARLO_SAMPLES } from './pacgen/monte-carlo.js';
 
 // Loss landscapes: 1-D and 2-D slices along filter-normalised or Hessian-eigenvector directions.
