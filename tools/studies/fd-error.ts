@@ -1,83 +1,137 @@
-// Finite-difference error study of the engine's Hessian-vector product (docs/method.md).
+// Finite-difference error study of the engine's Hessian-vector product (docs/method.md §7).
 //
 //   npx tsx tools/studies/fd-error.ts
 //
-// Relative error ‖Ĥv − Hv‖₂/‖Hv‖₂ of the engine's HVP (central, and Richardson (4D(t) − D(2t))/3)
-// against a reference, over steps s = t·‖v‖∞ (the largest coordinate move) from 1e-8 to 1e-1,
-// for f32 and f64 engines, a tanh and a ReLU network. Median over Rademacher directions v (the
-// Hutchinson probes). The reference is the f64 engine's central difference at a step t_ref with
-// two Richardson levels (error O(t⁶)) at the same f32-representable parameters and data; its
-// floor is estimated by repeating it at t_ref/4. t_ref is small for ReLU: a step that carries a
-// pre-activation across 0 differences across the kink, and kinks get denser with n.
+// Relative error ‖Ĥv − Hv‖₂/‖Hv‖₂ of the engine's central-difference HVP against a reference,
+// over the move s = ‖t·v‖₂ (the step rule of core-wasm's `hvpStep`: t = s/‖v‖₂ here, where
+// every weight is below 1) from 1e-9 to 1e-1, for f32 and f64 engines, a tanh and two ReLU
+// networks, and two kinds of direction: Rademacher probes (Hutchinson's, Hutch++'s, SLQ's) and
+// unit vectors e_i (the exact diagonal's), and Richardson on the probes for the tanh network.
+// Medians over 8 directions of each kind. For the ReLU
+// networks it also gives the median kink crossings of a Rademacher product (the engine's count).
+// The reference is the f64 engine's central difference with two Richardson levels (t, t/2, t/4;
+// error O(t⁶)) at the same f32-representable parameters and data, at the largest move in
+// 1e-2, 1e-3, … whose product crosses no kink; its floor is estimated by repeating it at a
+// quarter of that move.
 
 import {
   Network,
   Random,
+  type KinkCount,
   type NetworkSpec,
   type Precision,
 } from '../../packages/core-wasm/src/index.js';
 
 const DIRECTIONS = 8;
-const STEPS = Array.from({ length: 15 }, (_, k) => 10 ** (-8 + k / 2));
+const MOVES = Array.from({ length: 17 }, (_, k) => 10 ** (-9 + k / 2));
 
-function spec(activation: 'tanh' | 'relu'): NetworkSpec {
+interface Case {
+  label: string;
+  activation: 'tanh' | 'relu';
+  inputs: number;
+  hidden: number[];
+  classes: number;
+  n: number;
+}
+
+const CASES: Case[] = [
+  {
+    label: 'tanh 5-16-16-3 n=128',
+    activation: 'tanh',
+    inputs: 5,
+    hidden: [16, 16],
+    classes: 3,
+    n: 128,
+  },
+  {
+    label: 'relu 5-16-16-3 n=2048',
+    activation: 'relu',
+    inputs: 5,
+    hidden: [16, 16],
+    classes: 3,
+    n: 2048,
+  },
+  {
+    label: 'relu 64-128-10 n=2048',
+    activation: 'relu',
+    inputs: 64,
+    hidden: [128],
+    classes: 10,
+    n: 2048,
+  },
+];
+
+function spec(c: Case): NetworkSpec {
   return {
-    inputShape: [5],
+    inputShape: [c.inputs],
     layers: [
-      { type: 'dense', units: 16, activation },
-      { type: 'dense', units: 16, activation },
-      { type: 'dense', units: 3 },
+      ...c.hidden.map((units) => ({ type: 'dense' as const, units, activation: c.activation })),
+      { type: 'dense', units: c.classes },
     ],
     loss: 'softmax-cross-entropy',
   };
 }
 
-interface Case {
-  activation: 'tanh' | 'relu';
-  n: number;
-  /** Reference step (largest coordinate move). */
-  tRef: number;
-}
-
-const CASES: Case[] = [
-  { activation: 'tanh', n: 128, tRef: 1e-3 },
-  { activation: 'relu', n: 128, tRef: 1e-5 },
-  { activation: 'relu', n: 2048, tRef: 1e-6 },
-];
-
-/** Data and directions, rounded to f32 so both engines see the same numbers. */
-function problem(numParams: number, n: number, seed: number) {
-  const rng = new Random(seed);
-  const x = Float64Array.from({ length: n * 5 }, () => Math.fround(rng.normal()));
-  const y = Array.from({ length: n }, () => rng.int(3));
-  const dirs = Array.from({ length: DIRECTIONS }, () =>
-    rng.rademacher(new Float64Array(numParams)),
-  );
-  return { x, y, dirs };
-}
-
+/** The case's network at a Glorot init and N(0, 1) data, both rounded to f32. */
 async function network(c: Case, precision: Precision, seed: number): Promise<Network> {
-  const net = await Network.create(spec(c.activation), { precision });
-  // Glorot init (from the f64 stream), rounded to f32.
-  const ref = await Network.create(spec(c.activation), { precision: 'f64' });
-  const w = Float64Array.from(ref.initParams(seed), Math.fround);
-  const { x, y } = problem(net.numParams, c.n, seed);
-  net.setParams(w);
-  net.setData(x, y);
+  const net = await Network.create(spec(c), { precision });
+  const ref = await Network.create(spec(c), { precision: 'f64' });
+  net.setParams(Float64Array.from(ref.initParams(seed), Math.fround));
+  const rng = new Random(seed);
+  const x = Float64Array.from({ length: c.n * c.inputs }, () => Math.fround(rng.normal()));
+  net.setData(
+    x,
+    Array.from({ length: c.n }, () => rng.int(c.classes)),
+  );
   return net;
 }
 
-/** Central difference at absolute step t (no engine Richardson). */
-function central(net: Network, v: Float64Array, t: number): Float64Array {
-  return Float64Array.from(net.hvp(v, { step: t }));
+/** 8 Rademacher probes and 8 unit vectors at seeded coordinates. */
+function directions(m: number, seed: number): { kind: 'rademacher' | 'unit'; v: Float64Array }[] {
+  const rng = new Random(seed + 7);
+  const out: { kind: 'rademacher' | 'unit'; v: Float64Array }[] = [];
+  for (let k = 0; k < DIRECTIONS; k++) {
+    out.push({ kind: 'rademacher', v: rng.rademacher(new Float64Array(m)) });
+  }
+  for (let k = 0; k < DIRECTIONS; k++) {
+    const v = new Float64Array(m);
+    v[rng.int(m)] = 1;
+    out.push({ kind: 'unit', v });
+  }
+  return out;
 }
 
-/** Two Richardson levels over t, t/2, t/4: error O(t⁶). */
-function reference(net: Network, v: Float64Array, t: number): Float64Array {
-  const d1 = central(net, v, t);
-  const d2 = central(net, v, t / 2);
-  const d4 = central(net, v, t / 4);
+const norm = (v: ArrayLike<number>) => Math.sqrt(Array.from(v).reduce((s, x) => s + x * x, 0));
+
+/** Central difference at move s (t = s/‖v‖₂; Richardson on request), and its kink crossings. */
+function central(
+  net: Network,
+  v: Float64Array,
+  s: number,
+  richardson = false,
+): { hv: Float64Array; crossings: number } {
+  const kinks: KinkCount = {};
+  const hv = Float64Array.from(net.hvp(v, { step: s / norm(v), kinks, richardson }));
+  return { hv, crossings: kinks.crossings ?? NaN };
+}
+
+/** Two Richardson levels over moves s, s/2, s/4: error O(s⁶). */
+function extrapolated(net: Network, v: Float64Array, s: number): Float64Array {
+  const d1 = central(net, v, s).hv;
+  const d2 = central(net, v, s / 2).hv;
+  const d4 = central(net, v, s / 4).hv;
   return d4.map((x, k) => (16 * ((4 * x - d2[k]) / 3) - (4 * d2[k] - d1[k]) / 3) / 15);
+}
+
+/** The reference at the largest kink-free move of 1e-3, 1e-4, …, and its floor. */
+function reference(
+  net: Network,
+  v: Float64Array,
+): { hv: Float64Array; move: number; floor: number } {
+  let move = 1e-2;
+  while (central(net, v, move).crossings > 0) move /= 10;
+  const hv = extrapolated(net, v, move);
+  return { hv, move, floor: relativeError(extrapolated(net, v, move / 4), hv) };
 }
 
 function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -96,52 +150,64 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[k] : 0.5 * (s[k - 1] + s[k]);
 }
 
-const fmt = (x: number) => (x >= 1 ? x.toPrecision(2) : x.toExponential(0));
+const fmt = (x: number) => (x >= 1 ? x.toPrecision(2) : x === 0 ? '0' : x.toExponential(0));
 
 async function main(): Promise<void> {
   const seed = 1;
-  const columns: { label: string; errors: number[] }[] = [];
-  const floors: string[] = [];
+  const columns: { label: string; values: number[] }[] = [];
+  const notes: string[] = [];
   for (const c of CASES) {
     const ref64 = await network(c, 'f64', seed);
-    const { dirs } = problem(ref64.numParams, c.n, seed);
-    const refs = dirs.map((v) => reference(ref64, v, c.tRef));
-    const check = dirs.map((v, k) => relativeError(reference(ref64, v, c.tRef / 4), refs[k]));
-    floors.push(
-      `${c.activation} n=${c.n}: t_ref ${c.tRef.toExponential(0)}, ${fmt(median(check))}`,
+    const m = ref64.numParams;
+    const dirs = directions(m, seed);
+    const refs = dirs.map((d) => reference(ref64, d.v));
+    notes.push(
+      `${c.label} (m = ${m}): reference moves ${fmt(Math.min(...refs.map((r) => r.move)))}–${fmt(Math.max(...refs.map((r) => r.move)))}, floor ${fmt(median(refs.map((r) => r.floor)))}`,
     );
     for (const precision of ['f32', 'f64'] as const) {
       const net = await network(c, precision, seed);
-      for (const richardson of [false, true]) {
-        const errors = STEPS.map((s) =>
-          median(dirs.map((v, k) => relativeError(net.hvp(v, { step: s, richardson }), refs[k]))),
+      for (const kind of ['rademacher', 'unit'] as const) {
+        const chosen = dirs
+          .map((d, k) => ({ ...d, ref: refs[k].hv }))
+          .filter((d) => d.kind === kind);
+        const values = MOVES.map((s) =>
+          median(chosen.map((d) => relativeError(central(net, d.v, s).hv, d.ref))),
         );
         columns.push({
-          label: `${precision} ${c.activation} n=${c.n} ${richardson ? 'Rich.' : 'central'}`,
-          errors,
+          label: `${precision} ${c.label} ${kind === 'unit' ? 'e_i' : 'Rad.'}`,
+          values,
         });
       }
+      if (c.activation === 'tanh') {
+        // Richardson (4·D(t) − D(2t))/3 on the probes: the smooth network's most accurate product.
+        const probes = dirs
+          .map((d, k) => ({ ...d, ref: refs[k].hv }))
+          .filter((d) => d.kind === 'rademacher');
+        const values = MOVES.map((s) =>
+          median(probes.map((d) => relativeError(central(net, d.v, s, true).hv, d.ref))),
+        );
+        columns.push({ label: `${precision} ${c.label} Rad. Richardson`, values });
+      }
+    }
+    if (c.activation === 'relu') {
+      const probes = dirs.filter((d) => d.kind === 'rademacher');
+      columns.push({
+        label: `${c.label} crossings/Rad. product`,
+        values: MOVES.map((s) => median(probes.map((d) => central(ref64, d.v, s).crossings))),
+      });
     }
   }
   const lines: string[] = [];
-  lines.push(`Median relative HVP error over ${DIRECTIONS} Rademacher directions; network`);
   lines.push(
-    `5→16→16→3 (m = 419), softmax cross-entropy, Glorot init, N(0,1) inputs, seed ${seed}.`,
+    `Median relative HVP error over ${DIRECTIONS} directions of each kind (Rad.: Rademacher, e_i: unit vectors), central differences, softmax cross-entropy, Glorot init, N(0,1) inputs, seed ${seed}; crossings: median kink crossings of an f64 Rademacher product.`,
   );
-  lines.push(`Reference and its floor (vs t_ref/4): ${floors.join('; ')}.`);
+  lines.push(`References: ${notes.join('; ')}.`);
   lines.push('');
-  lines.push(`| s = t·‖v‖∞ | ${columns.map((c) => c.label).join(' | ')} |`);
+  lines.push(`| s = ‖t·v‖₂ | ${columns.map((c) => c.label).join(' | ')} |`);
   lines.push(`|---|${columns.map(() => '---').join('|')}|`);
-  STEPS.forEach((s, r) => {
-    lines.push(`| ${s.toExponential(0)} | ${columns.map((c) => fmt(c.errors[r])).join(' | ')} |`);
+  MOVES.forEach((s, r) => {
+    lines.push(`| ${s.toExponential(0)} | ${columns.map((c) => fmt(c.values[r])).join(' | ')} |`);
   });
-  const best = columns.map((c) => {
-    let k = 0;
-    c.errors.forEach((e, i) => (e < c.errors[k] ? (k = i) : 0));
-    return `${c.label}: ${STEPS[k].toExponential(0)} (${fmt(c.errors[k])})`;
-  });
-  lines.push('');
-  lines.push(`Best step per column: ${best.join('; ')}.`);
   console.log(lines.join('\n'));
 }
 

@@ -135,12 +135,7 @@ export function estimatorOptions(): Record<string, Options> {
       describe: 'PAC-Bayes confidence δ, in (0, 1)',
       coerce: numArg('delta', { gt: 0, lt: 1 }),
     },
-    step: {
-      type: 'number',
-      describe:
-        'finite-difference step: the length of each HVP’s move, relative to the parameters’ scale (default 1e-6 in f64, 1e-2 in f32)',
-      coerce: numArg('step', { gt: 0 }),
-    },
+    ...finiteDifferenceOptions(),
     'monte-carlo': {
       type: 'number',
       describe: 'check the expansion with N loss evaluations at σ* (even, ≥ 4)',
@@ -149,6 +144,24 @@ export function estimatorOptions(): Record<string, Options> {
         if (n % 2 !== 0) throw new UsageError(`--monte-carlo must be even, got ${n}`);
         return n;
       },
+    },
+  };
+}
+
+/** The Hessian-vector products' flags (docs/method.md §5): `--step` and `--on-kink`. */
+export function finiteDifferenceOptions(): Record<string, Options> {
+  return {
+    step: {
+      type: 'number',
+      describe:
+        'finite-difference step: the length of each HVP’s move, relative to the parameters’ scale (default 1e-6 in f64, 1e-2 in f32)',
+      coerce: numArg('step', { gt: 0 }),
+    },
+    'on-kink': {
+      choices: ['shrink', 'report'],
+      default: 'shrink',
+      describe:
+        'an HVP whose two points straddle a ReLU/max-pool kink: recompute it at smaller steps, or only report it (to compare with an engine that cannot see kinks)',
     },
   };
 }

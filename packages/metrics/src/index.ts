@@ -16,6 +16,7 @@ export {
   HessianOperator,
   hessianAt,
   type EstimatorOptions,
+  type KinkPolicy,
   type ProgressCallback,
 } from './hessian/operator.js';
 export {

@@ -117,6 +117,19 @@ describe('ReLU network with pre-activations within 1e-5 of their kinks (f64, PyT
     expect(Math.abs(t.trace - fixture.trace)).toBeLessThan(3 * t.stdErr);
   });
 
+  it('with onKink "report" the crossings are only counted: the jumps stay in the estimate', async () => {
+    const oldMove = 1e-6 * Math.sqrt(net.numParams);
+    const t = await hessianTrace(obj, w, { step: oldMove, onKink: 'report' });
+    expect(t.health.hvpsWithCrossings).toBeGreaterThan(50);
+    expect(t.health.stepShrinks).toBe(0);
+    expect(t.health.unresolved).toBe(t.health.hvpsWithCrossings);
+    expect(t.cost).toBe(2 * 100 + 1);
+    expect(Math.abs(t.trace - fixture.trace)).toBeGreaterThan(100 * fixture.trace);
+    await expect(hessianTrace(obj, w, { onKink: 'skip' as 'report' })).rejects.toThrow(
+      "onKink must be 'shrink' or 'report', got 'skip'",
+    );
+  });
+
   it('says so in one line: shrunk away in f64, left unresolved in f32 (floor 1e-4)', async () => {
     const t = await hessianTrace(obj, w, { step: 1e-6 * Math.sqrt(net.numParams) });
     const note = healthWarning('trace', t.health)!;
@@ -133,7 +146,7 @@ describe('ReLU network with pre-activations within 1e-5 of their kinks (f64, PyT
     const warning = healthWarning('trace', rough.health)!;
     expect(warning.unreliable).toBe(true);
     expect(warning.text).toMatch(
-      /still crossed at the smallest step tried, so the estimate includes gradient jumps/,
+      /still crossed at the step finally used \(\d+ shrinks\), so the estimate includes gradient jumps/,
     );
     expect(healthWarning('trace', (await hessianTrace(obj, w, { probes: 4 })).health)).toBeNull();
   });

@@ -146,7 +146,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
           normalization: argv.normalization,
           biases: argv.biases,
           seed: argv.seed,
-          eigen: { step: argv.step },
+          eigen: { step: argv.step, onKink: argv['on-kink'] },
           psi: argv.psi ? pacgenOptions(argv) : false,
           onProgress: (s, done, total) => {
             if (s !== stage) {

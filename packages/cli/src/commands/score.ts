@@ -3,7 +3,12 @@
 // per-parameter Hessian diagonal and σ* as safetensors.
 
 import { join } from 'node:path';
-import { splitByTensors, writeSafetensorsFile, type PacgenOptions } from '@pacgen/metrics';
+import {
+  splitByTensors,
+  writeSafetensorsFile,
+  type KinkPolicy,
+  type PacgenOptions,
+} from '@pacgen/metrics';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { reportHealth } from '../fd-health.js';
@@ -38,6 +43,7 @@ export interface EstimatorArgs {
   epsilon: number;
   delta: number;
   step?: number;
+  'on-kink': KinkPolicy;
   'monte-carlo'?: number;
   seed: number;
 }
@@ -65,8 +71,9 @@ export function pacgenOptions(a: EstimatorArgs): PacgenOptions {
       method: a.diagonal === 'auto' ? undefined : a.diagonal,
       probes: a.probes,
       step: a.step,
+      onKink: a['on-kink'],
     },
-    rho: a.rho ?? { probes: a['rho-probes'], step: a.step },
+    rho: a.rho ?? { probes: a['rho-probes'], step: a.step, onKink: a['on-kink'] },
     monteCarlo: a['monte-carlo'],
   };
 }

@@ -9,6 +9,7 @@ import {
   writeFileAtomic,
   type DensityResult,
   type EigenResult,
+  type KinkPolicy,
   type TraceResult,
 } from '@pacgen/metrics';
 import type { Argv, CommandModule } from 'yargs';
@@ -20,9 +21,9 @@ import {
   MODEL_POSITIONAL,
   dataOptions,
   engineOptions,
+  finiteDifferenceOptions,
   intArg,
   modelLossOptions,
-  numArg,
   runOptions,
 } from '../options.js';
 import { densityChart, svgOrPng } from '../report-plots.js';
@@ -47,6 +48,7 @@ interface SpectrumArgs extends GlobalArgs, EngineArgs {
   'lanczos-steps': number;
   grid: number;
   step?: number;
+  'on-kink': KinkPolicy;
   plot?: string;
 }
 
@@ -128,12 +130,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
           describe: 'density grid points',
           coerce: intArg('grid', 2),
         },
-        step: {
-          type: 'number',
-          describe:
-            'finite-difference step: the length of each HVP’s move, relative to the parameters’ scale (default 1e-6 in f64, 1e-2 in f32)',
-          coerce: numArg('step', { gt: 0 }),
-        },
+        ...finiteDifferenceOptions(),
         plot: { type: 'string', describe: 'write the density plot here (.svg or .png)' },
         ...runOptions('f64'),
         ...engineOptions(),
@@ -167,7 +164,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
       throw new UsageError(`--k ${argv.k} exceeds the ${obj.numParams} parameters`);
     }
     const w = obj.params();
-    const common = { seed: argv.seed, step: argv.step };
+    const common = { seed: argv.seed, step: argv.step, onKink: argv['on-kink'] };
     ctx.log(
       `spectrum of ${model.source} (${int(obj.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${engine.summary}, ${engine.precision}`,
     );

@@ -13,8 +13,9 @@ export interface FiniteDifferenceHealth {
   /** Products recomputed at a tenth of the step (2 gradient evaluations each, 4 with Richardson). */
   stepShrinks: number;
   /**
-   * Products that still crossed a kink at the step finally used (the smallest tried, or the
-   * floor `minimumHvpStep`): their values include gradient jumps divided by the step.
+   * Products that still crossed a kink at the step finally used (the floor `minimumHvpStep`, a
+   * step where shrinking stopped helping, or the requested one with `onKink` 'report'): their
+   * values include gradient jumps divided by the step.
    */
   unresolved: number;
   /** Whether the backend counts crossings (core-wasm does; TF.js and custom objectives do not). */
@@ -63,6 +64,6 @@ export function healthWarning(
     const text = `${crossed}; recomputed at smaller steps (${h.stepShrinks} shrinks), none crossed there`;
     return { text, unreliable: false };
   }
-  const text = `${crossed}; ${h.unresolved} still crossed at the smallest step tried, so the estimate includes gradient jumps and may be far off: check it at a smaller step, or in f64 (docs/method.md §5)`;
+  const text = `${crossed}; ${h.unresolved} still crossed at the step finally used (${h.stepShrinks} shrinks), so the estimate includes gradient jumps and may be far off: check it at a smaller step, or in f64 (docs/method.md §5)`;
   return { text, unreliable: true };
 }

@@ -58,7 +58,7 @@ export interface LipschitzResult {
  * core-wasm's `hvpStep` differs between w and w + d, or one of the two is shrunk at a kink);
  * what remains is the rounding noise ∝ ε_machine·|g|/t, which `noise` measures and which ‖d‖
  * divides. The move is always explicit: `step`, else `defaultHvpStep(precision)` (1e-6 in
- * f64, 1e-3 in f32). With the default box (κ_i ≥ 0.1, so ‖d‖ ≳ 0.06·√m) the noise is many
+ * f64, 1e-2 in f32). With the default box (κ_i ≥ 0.1, so ‖d‖ ≳ 0.06·√m) the noise is many
  * orders below ρ in f64 (1e-10 of it on small tanh networks); in f32, or with a tiny box, check
  * `rho ≫ noise` (say 10×) and otherwise enlarge the step, use `richardson`, or score in f64.
  * `noise` is measured at w only; on a ReLU network a product at w + d whose points straddle a
@@ -107,7 +107,7 @@ export async function hessianLipschitz(
     minNorm = Math.min(minNorm, dNorm);
     const u = Float64Array.from({ length: m }, () => rng.normal());
     normalize(u);
-    const shifted = new HessianOperator(obj, addTo(w0, d), op.request);
+    const shifted = new HessianOperator(obj, addTo(w0, d), op.request, op.onKink);
     let best = 0;
     for (let j = 0; j <= refine; j++) {
       // The same t along u at both points, so the truncation errors cancel.

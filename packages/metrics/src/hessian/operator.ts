@@ -12,6 +12,9 @@ import type { HvpRequest, Objective } from '../objective.js';
 import { checkOutput, checkPoint, checkSeed, checkStep } from './checks.js';
 import { emptyHealth, type FiniteDifferenceHealth } from './health.js';
 
+/** What the operator does with a product that crosses kinks (`EstimatorOptions.onKink`). */
+export type KinkPolicy = 'shrink' | 'report';
+
 /** Progress of a long run: units of work done (Hessian-vector products) and planned. */
 export type ProgressCallback = (done: number, total: number) => void;
 
@@ -21,10 +24,17 @@ export interface EstimatorOptions extends HvpRequest {
    * Length of the move of each finite-difference product, ‖t·v‖₂ in units of the scale
    * max(1, ‖w ⊙ v‖₂/‖v‖₂) of the parameters it moves (core-wasm's `hvpStep`), so one value
    * moves the point equally far for Rademacher probes, basis vectors and unit directions.
-   * Default `defaultHvpStep`: 1e-6 in f64, 1e-3 in f32 (docs/method.md §5, §7). A product that
+   * Default `defaultHvpStep`: 1e-6 in f64, 1e-2 in f32 (docs/method.md §5, §7). A product that
    * crosses a kink is recomputed at a tenth of it, down to `minimumHvpStep`.
    */
   step?: number;
+  /**
+   * What to do with a product that crosses ReLU/max-pool kinks: 'shrink' (default) recomputes it
+   * at smaller moves, as {@link HessianOperator} explains; 'report' only counts it in `health`
+   * (the difference then includes the kinks' gradient jumps, as a backend that cannot count
+   * them computes it: for comparing engines).
+   */
+  onKink?: KinkPolicy;
   /** Seed of the random probes; the same seed gives identical results. Default 0. */
   seed?: number;
   /** Called after each Hessian-vector product with (products done, products planned). */
@@ -37,9 +47,9 @@ export interface EstimatorOptions extends HvpRequest {
  * Kinks (docs/method.md §5): when the backend reports that a product's two points w ± t·v lie
  * on different sides of a ReLU / max-pool kink, the product is recomputed at a tenth of the
  * move, down to `minimumHvpStep` (a move already at or below it is not shrunk), and the one
- * with the fewest crossings is used. A shrink that
- * does not reduce the crossings means they sit on kinks at w itself (a pre-activation that is 0
- * to rounding), which no step avoids: the operator then stops shrinking for good. `health`
+ * with the fewest crossings is used (with `onKink` 'report': only counted). A shrink that does
+ * not reduce the crossings means they sit on kinks at w itself (a pre-activation that is 0 to
+ * rounding), which no step avoids: the operator then stops shrinking for good. `health`
  * reports all of it.
  *
  * `cost` counts gradient evaluations: 2 per product, 4 with Richardson, plus the 1 of `check`,
@@ -57,6 +67,7 @@ export class HessianOperator {
     /** The point (a checked copy). */
     readonly point: Float64Array,
     readonly request: HvpRequest = {},
+    readonly onKink: KinkPolicy = 'shrink',
   ) {
     this.size = point.length;
   }
@@ -99,7 +110,8 @@ export class HessianOperator {
     let best = { hv: first.hv, crossings: first.crossings };
     // Moves s/10, s/100, … and last the floor itself (the factor absorbs rounding).
     const floor = minimumHvpStep(precision);
-    while (best.crossings > 0 && !this.shrinkingFutile && s > floor * (1 + 1e-9)) {
+    const shrink = this.onKink === 'shrink';
+    while (shrink && best.crossings > 0 && !this.shrinkingFutile && s > floor * (1 + 1e-9)) {
       s = Math.max(s / 10, floor);
       const next = await this.product(v, s);
       h.stepShrinks++;
@@ -151,7 +163,12 @@ export async function hessianAt(
   const point = checkPoint(obj, w);
   checkSeed(options.seed ?? 0);
   const step = checkStep(options.step);
-  const op = new HessianOperator(obj, point, { step, richardson: options.richardson ?? false });
+  const onKink = options.onKink ?? 'shrink';
+  if (onKink !== 'shrink' && onKink !== 'report') {
+    throw new PacgenError(`onKink must be 'shrink' or 'report', got '${String(onKink)}'`);
+  }
+  const request = { step, richardson: options.richardson ?? false };
+  const op = new HessianOperator(obj, point, request, onKink);
   await op.check();
   return op;
 }

@@ -49,7 +49,7 @@ export interface PerturbedOptions {
   /**
    * ρ̂ (loss units per parameter unit³): given (default 0), or estimated every `every` steps on
    * the current minibatch by `hessianLipschitz` (a lower estimate; the latest one is used;
-   * `probes` default 4, `refine` default 0, `step` the HVP's largest coordinate move).
+   * `probes` default 4, `refine` default 0, `step` the HVP's move, docs/method.md §5).
    */
   rho?: RhoOption;
   /** Noise-free steps at the start (the secant estimate still accumulates). Default 0. */
