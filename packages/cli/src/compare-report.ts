@@ -11,7 +11,7 @@ import type {
   MeanDifference,
   MeanSd,
 } from '@pacgen/metrics';
-import { toCsv } from './csv.js';
+import { rowsToCsv, toCsv } from './csv.js';
 import { fmt, int, markdownTable, pct } from './format.js';
 import { barChart, lineChart, type Bar, type Series } from './plot/index.js';
 
@@ -174,27 +174,25 @@ export function runRow(r: CompareRun) {
 
 /** runs.csv: one row per run. */
 export function compareRunsCsv(result: CompareResult): string {
-  const rs = result.runs;
-  const col = <T extends number | string>(f: (r: CompareRun) => T) => rs.map(f);
-  return toCsv({
-    method: col((r) => r.method),
-    name: col((r) => r.name),
-    seed: col((r) => r.seed),
-    stop: col((r) => r.stopReason),
-    epochs: col((r) => r.epochs),
-    steps: col((r) => r.steps),
-    gradient_evaluations: col((r) => r.gradientEvaluations),
-    train_loss: col((r) => r.final.trainLoss),
-    test_loss: col((r) => r.final.testLoss),
-    gap: col((r) => r.final.gap),
-    train_accuracy: col((r) => r.final.trainAccuracy),
-    test_accuracy: col((r) => r.final.testAccuracy),
-    psi: col((r) => r.psi?.psi ?? NaN),
-    psi_star: col((r) => r.psi?.psiStar ?? NaN),
-    curvature_fraction: col((r) => r.psi?.curvatureFraction ?? NaN),
-    curvature_fraction_star: col((r) => r.psi?.curvatureFractionStar ?? NaN),
-    bound: col((r) => r.psi?.bound ?? NaN),
-    seconds: col((r) => r.seconds),
+  return rowsToCsv(result.runs, {
+    method: (r) => r.method,
+    name: (r) => r.name,
+    seed: (r) => r.seed,
+    stop: (r) => r.stopReason,
+    epochs: (r) => r.epochs,
+    steps: (r) => r.steps,
+    gradient_evaluations: (r) => r.gradientEvaluations,
+    train_loss: (r) => r.final.trainLoss,
+    test_loss: (r) => r.final.testLoss,
+    gap: (r) => r.final.gap,
+    train_accuracy: (r) => r.final.trainAccuracy,
+    test_accuracy: (r) => r.final.testAccuracy,
+    psi: (r) => r.psi?.psi ?? NaN,
+    psi_star: (r) => r.psi?.psiStar ?? NaN,
+    curvature_fraction: (r) => r.psi?.curvatureFraction ?? NaN,
+    curvature_fraction_star: (r) => r.psi?.curvatureFractionStar ?? NaN,
+    bound: (r) => r.psi?.bound ?? NaN,
+    seconds: (r) => r.seconds,
   });
 }
 

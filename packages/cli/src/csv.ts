@@ -21,3 +21,11 @@ export function toCsv(columns: CsvColumns): string {
   for (let i = 0; i < n; i++) lines.push(names.map((k) => field(columns[k][i])).join(','));
   return `${lines.join('\n')}\n`;
 }
+
+/** CSV of one row per item of `rows`, each column's value computed from the item. */
+export function rowsToCsv<R>(
+  rows: readonly R[],
+  columns: Record<string, (r: R) => number | string>,
+): string {
+  return toCsv(Object.fromEntries(Object.entries(columns).map(([k, f]) => [k, rows.map(f)])));
+}
