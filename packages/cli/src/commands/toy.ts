@@ -7,11 +7,11 @@ import { toyExperiment, type ToyExperimentResult } from '@pacgen/metrics';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
+import { figureFileSet } from '../figure-output.js';
 import { duration, fmt, int, table } from '../format.js';
 import { breathe } from '../interrupt.js';
 import { intArg, numArg, figureOptions } from '../options.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
-import { figureFiles } from '../plot/index.js';
 import {
   minimumLabel,
   toyFigures,
@@ -161,14 +161,7 @@ const command: CommandModule<GlobalArgs, ToyArgs> = {
     ctx.log(`computed in ${duration(result.cost.seconds)}; drawing figures`);
 
     const svgs = await toyFigures(result);
-    const files: Record<string, string | Uint8Array> = {};
-    for (const [name, svg] of Object.entries(svgs)) {
-      Object.assign(
-        files,
-        figureFiles(`figures/${name}`, svg, { png: argv.png, width: argv['png-width'] }),
-      );
-      await breathe();
-    }
+    const files = await figureFileSet(svgs, argv);
     const summary = toySummary(result);
     const seconds = (Date.now() - t0) / 1000;
     const doc = {
