@@ -1,28 +1,26 @@
 // Scoring in the worker: read a model (TF.js model.json + shards, or safetensors + a layer-list
 // JSON), check it against the data, then the PACGen report and the Hessian spectrum.
 
-import {
-  Network,
-  PacgenError,
-  ParallelNetwork,
-  compileNetwork,
-  type NetworkSpec,
-} from '@pacgen/core-wasm';
+import { PacgenError, compileNetwork, type NetworkSpec } from '@pacgen/core-wasm';
 import {
   fromTfjs,
   healthWarning,
-  networkObjective,
   pacgen,
   readSafetensors,
   spectralDensity,
   topEigenvalues,
   torchToModel,
   type Dataset,
+  type DensityResult,
+  type EigenResult,
   type LoadedModel,
   type Objective,
+  type PacgenOptions,
+  type PacgenReport,
 } from '@pacgen/metrics';
 import { describe, firstSamples } from './data';
 import type { LayerRow, NamedBytes, ScoreJob, ScoreOutcome } from './protocol';
+import { openEngine, type ScoreEngine } from './score-engine';
 import type { Progress } from './toy';
 
 const base = (name: string) => name.split(/[\\/]/).pop() ?? name;
@@ -95,31 +93,6 @@ export function checkFits(spec: NetworkSpec, data: Dataset): void {
   }
 }
 
-/** The Objective of a ParallelNetwork (the library's networkObjective is for Network). */
-function parallelObjective(p: ParallelNetwork): Objective {
-  const w0 = Float64Array.from(p.params());
-  return {
-    numParams: p.numParams,
-    tensors: p.tensors,
-    numSamples: p.numSamples,
-    precision: p.precision,
-    params: () => Float64Array.from(w0),
-    async loss(w) {
-      p.setParams(w);
-      return (await p.evaluate()).loss;
-    },
-    async gradient(w) {
-      p.setParams(w);
-      const r = await p.gradient();
-      return { loss: r.loss, grad: Float64Array.from(r.grad) };
-    },
-    async hvp(w, v, request = {}) {
-      p.setParams(w);
-      return Float64Array.from(await p.hvp(v, request));
-    },
-  };
-}
-
 /** Throttles progress messages and lets the event loop run between units of work. */
 function throttled(progress: Progress, stage: string) {
   let last = 0;
@@ -132,6 +105,7 @@ function throttled(progress: Progress, stage: string) {
   };
 }
 
+/** Reads the model, checks it against the data, scores it and summarizes the result. */
 export async function runScore(
   job: ScoreJob,
   loaded: { train: Dataset; test: Dataset | null },
@@ -144,129 +118,133 @@ export async function runScore(
   if (data.n < 2) throw new PacgenError('scoring needs at least 2 training samples');
 
   progress('engine', 0, 1);
-  let obj: Objective;
-  let accuracy: number;
-  let parallel: ParallelNetwork | null = null;
-  let dispose: (() => void) | null = null;
-  let engine = `core-wasm · ${job.precision}`;
-  if (job.engine === 'tfjs') {
-    const { tfjsScoreObjective } = await import('./score-tfjs');
-    const t = await tfjsScoreObjective(model.spec, model.params, data, job.backend);
-    obj = t.obj;
-    dispose = () => t.obj.dispose();
-    engine = t.label;
-    // The accuracy (a count, not part of Ψ) from one core-wasm f32 pass.
-    const net = await Network.create(model.spec, { precision: 'f32' });
-    net.setParams(model.params);
-    net.setData(data.x, data.y);
-    accuracy = net.evaluate().accuracy;
-  } else if (job.threads > 1) {
-    parallel = await ParallelNetwork.create(model.spec, {
-      precision: job.precision,
-      threads: job.threads,
-    });
-    parallel.setParams(model.params);
-    await parallel.setData(data.x, data.y);
-    accuracy = (await parallel.evaluate()).accuracy;
-    obj = parallelObjective(parallel);
-    engine += ` · ${parallel.threads} threads`;
-  } else {
-    const net = await Network.create(model.spec, { precision: job.precision });
-    net.setParams(model.params);
-    net.setData(data.x, data.y);
-    accuracy = net.evaluate().accuracy;
-    obj = networkObjective(net);
-  }
+  const engine = await openEngine(job, model, data);
   progress('engine', 1, 1);
-
   try {
-    const report = await pacgen(obj, {
-      gamma: job.gamma,
-      epsilon: job.epsilon,
-      delta: job.delta,
-      seed: job.seed,
-      diagonal: {
-        method: job.diagonal === 'auto' ? undefined : job.diagonal,
-        probes: job.probes,
-      },
-      rho: { probes: job.rhoProbes },
-      onProgress: (stage, done, total) => progress(stage, done, total),
-    });
-    const w = obj.params();
-    const eigen =
-      job.eigenvalues > 0
-        ? await topEigenvalues(obj, w, {
-            k: Math.min(job.eigenvalues, obj.numParams),
-            iterations: Math.min(obj.numParams, Math.max(30, 3 * job.eigenvalues)),
-            tol: obj.precision === 'f32' ? 1e-3 : 1e-6,
-            seed: job.seed,
-            onProgress: throttled(progress, 'eigenvalues'),
-          })
-        : null;
-    const density =
-      job.densityRuns > 0
-        ? await spectralDensity(obj, w, {
-            runs: job.densityRuns,
-            steps: Math.min(obj.numParams, job.densitySteps),
-            grid: 256,
-            seed: job.seed,
-            onProgress: throttled(progress, 'density'),
-          })
-        : null;
-
-    const sigma = Float64Array.from(report.sigmaStar).sort();
-    const tensors = obj.tensors;
-    const perLayer: LayerRow[] = (report.perTensor ?? []).map((t, i) => {
-      let s = 0;
-      for (let j = t.offset; j < t.offset + t.size; j++) s += report.sigmaStar[j];
-      return {
-        name: t.name,
-        shape: [...tensors[i].shape],
-        size: t.size,
-        psi: t.psi,
-        psiStar: t.psiStar,
-        psiPerParameter: t.perParameter.psi,
-        curvatureFraction: t.curvatureFraction,
-        hMean: t.h.mean,
-        sigmaStarMean: s / t.size,
-      };
-    });
-    const { sigmaStar: _s, diagonal, ...rest } = report;
-    const { values: _v, ...diagonalSummary } = diagonal;
-    return {
-      modelName: model.name,
-      format: model.format,
-      layers: model.spec.layers.map((l) => l.name ?? l.type),
-      data: describe(data, null),
-      report: { ...rest, diagonal: diagonalSummary },
-      accuracy,
-      perLayer,
-      sigmaStar: { min: sigma[0], median: sigma[sigma.length >> 1], max: sigma[sigma.length - 1] },
-      eigen: eigen && {
-        values: eigen.values,
-        residuals: eigen.residuals,
-        converged: eigen.converged,
-        cost: eigen.cost,
-      },
-      density: density && {
-        grid: density.grid,
-        density: density.density,
-        sigma: density.sigma,
-        moments: density.moments,
-        cost: density.cost,
-      },
-      threads: parallel ? parallel.threads : 1,
-      engine,
-      seconds: (performance.now() - t0) / 1000,
-      kinkNotes: [
-        healthWarning('Hessian diagonal', report.diagonal.health),
-        report.rho.health && healthWarning('ρ estimate', report.rho.health),
-        eigen && healthWarning('eigenvalues', eigen.health),
-        density && healthWarning('density', density.health),
-      ].filter((n) => n !== null),
-    };
+    const report = await pacgen(engine.obj, pacgenOptions(job, progress));
+    const { eigen, density } = await spectrum(engine.obj, job, progress);
+    return outcome({ model, data, engine, report, eigen, density, t0 });
   } finally {
-    dispose?.();
-    await parallel?.terminate();
+    await engine.close();
   }
+}
+
+/** The PACGen report's settings, as the job gives them. */
+function pacgenOptions(job: ScoreJob, progress: Progress): PacgenOptions {
+  return {
+    gamma: job.gamma,
+    epsilon: job.epsilon,
+    delta: job.delta,
+    seed: job.seed,
+    diagonal: {
+      method: job.diagonal === 'auto' ? undefined : job.diagonal,
+      probes: job.probes,
+    },
+    rho: { probes: job.rhoProbes },
+    onProgress: (stage, done, total) => progress(stage, done, total),
+  };
+}
+
+/** The top eigenvalues and the spectral density, each when the job asks for it. */
+async function spectrum(obj: Objective, job: ScoreJob, progress: Progress) {
+  const w = obj.params();
+  const eigen =
+    job.eigenvalues > 0
+      ? await topEigenvalues(obj, w, {
+          k: Math.min(job.eigenvalues, obj.numParams),
+          iterations: Math.min(obj.numParams, Math.max(30, 3 * job.eigenvalues)),
+          tol: obj.precision === 'f32' ? 1e-3 : 1e-6,
+          seed: job.seed,
+          onProgress: throttled(progress, 'eigenvalues'),
+        })
+      : null;
+  const density =
+    job.densityRuns > 0
+      ? await spectralDensity(obj, w, {
+          runs: job.densityRuns,
+          steps: Math.min(obj.numParams, job.densitySteps),
+          grid: 256,
+          seed: job.seed,
+          onProgress: throttled(progress, 'density'),
+        })
+      : null;
+  return { eigen, density };
+}
+
+interface Scored {
+  model: ReturnType<typeof readModel>;
+  data: Dataset;
+  engine: ScoreEngine;
+  report: PacgenReport;
+  eigen: EigenResult | null;
+  density: DensityResult | null;
+  /** When the job started (performance.now()). */
+  t0: number;
+}
+
+/** What the page shows: the report without its per-coordinate arrays, and summaries of them. */
+function outcome({ model, data, engine, report, eigen, density, t0 }: Scored): ScoreOutcome {
+  const sigma = Float64Array.from(report.sigmaStar).sort();
+  const { sigmaStar: _s, diagonal, ...rest } = report;
+  const { values: _v, ...diagonalSummary } = diagonal;
+  return {
+    modelName: model.name,
+    format: model.format,
+    layers: model.spec.layers.map((l) => l.name ?? l.type),
+    data: describe(data, null),
+    report: { ...rest, diagonal: diagonalSummary },
+    accuracy: engine.accuracy,
+    perLayer: layerRows(report, engine.obj.tensors),
+    sigmaStar: { min: sigma[0], median: sigma[sigma.length >> 1], max: sigma[sigma.length - 1] },
+    eigen: eigen && {
+      values: eigen.values,
+      residuals: eigen.residuals,
+      converged: eigen.converged,
+      cost: eigen.cost,
+    },
+    density: density && {
+      grid: density.grid,
+      density: density.density,
+      sigma: density.sigma,
+      moments: density.moments,
+      cost: density.cost,
+    },
+    threads: engine.threads,
+    engine: engine.label,
+    seconds: (performance.now() - t0) / 1000,
+    kinkNotes: kinkNotes(report, eigen, density),
+  };
+}
+
+/** Ψ, Ψ*, curvature and the mean σ* of each parameter tensor. */
+function layerRows(report: PacgenReport, tensors: Objective['tensors']): LayerRow[] {
+  return (report.perTensor ?? []).map((t, i) => {
+    let s = 0;
+    for (let j = t.offset; j < t.offset + t.size; j++) s += report.sigmaStar[j];
+    return {
+      name: t.name,
+      shape: [...tensors[i].shape],
+      size: t.size,
+      psi: t.psi,
+      psiStar: t.psiStar,
+      psiPerParameter: t.perParameter.psi,
+      curvatureFraction: t.curvatureFraction,
+      hMean: t.h.mean,
+      sigmaStarMean: s / t.size,
+    };
+  });
+}
+
+/** One line per estimate whose products crossed ReLU/max-pool kinks (the library's words). */
+function kinkNotes(
+  report: PacgenReport,
+  eigen: EigenResult | null,
+  density: DensityResult | null,
+): ScoreOutcome['kinkNotes'] {
+  return [
+    healthWarning('Hessian diagonal', report.diagonal.health),
+    report.rho.health && healthWarning('ρ estimate', report.rho.health),
+    eigen && healthWarning('eigenvalues', eigen.health),
+    density && healthWarning('density', density.health),
+  ].filter((n) => n !== null);
 }

@@ -1,0 +1,100 @@
+// The engine a score runs on: core-wasm (one Network, or a ParallelNetwork of web workers) or
+// TensorFlow.js, as an Objective at the model's parameters with the model's accuracy on the data.
+
+import { Network, ParallelNetwork, type Precision } from '@pacgen/core-wasm';
+import { networkObjective, type Dataset, type LoadedModel, type Objective } from '@pacgen/metrics';
+import type { ScoreJob } from './protocol';
+
+export interface ScoreEngine {
+  obj: Objective;
+  /** Of the model on the scored samples (a count, not part of Ψ). */
+  accuracy: number;
+  /** What runs it, e.g. 'core-wasm · f64' or 'tfjs · webgpu · SwiftShader'. */
+  label: string;
+  threads: number;
+  /** Releases its workers or tensors. */
+  close(): Promise<void>;
+}
+
+/** The engine the job asks for, at the model's parameters on the data. */
+export function openEngine(job: ScoreJob, model: LoadedModel, data: Dataset): Promise<ScoreEngine> {
+  if (job.engine === 'tfjs') return tfjsEngine(job, model, data);
+  return job.threads > 1 ? parallelEngine(job, model, data) : networkEngine(job, model, data);
+}
+
+/** A core-wasm Network at the model's parameters on the data. */
+async function networkOn(model: LoadedModel, data: Dataset, precision: Precision) {
+  const net = await Network.create(model.spec, { precision });
+  net.setParams(model.params);
+  net.setData(data.x, data.y);
+  return net;
+}
+
+async function networkEngine(job: ScoreJob, model: LoadedModel, data: Dataset) {
+  const net = await networkOn(model, data, job.precision);
+  const accuracy = net.evaluate().accuracy;
+  return {
+    obj: networkObjective(net),
+    accuracy,
+    label: `core-wasm · ${job.precision}`,
+    threads: 1,
+    close: async () => {},
+  };
+}
+
+async function parallelEngine(job: ScoreJob, model: LoadedModel, data: Dataset) {
+  const parallel = await ParallelNetwork.create(model.spec, {
+    precision: job.precision,
+    threads: job.threads,
+  });
+  parallel.setParams(model.params);
+  await parallel.setData(data.x, data.y);
+  const accuracy = (await parallel.evaluate()).accuracy;
+  return {
+    obj: parallelObjective(parallel),
+    accuracy,
+    label: `core-wasm · ${job.precision} · ${parallel.threads} threads`,
+    threads: parallel.threads,
+    close: () => parallel.terminate(),
+  };
+}
+
+async function tfjsEngine(job: ScoreJob, model: LoadedModel, data: Dataset) {
+  // Imported here so that core-wasm scoring never downloads TensorFlow.js.
+  const { tfjsScoreObjective } = await import('./score-tfjs');
+  const t = await tfjsScoreObjective(model.spec, model.params, data, job.backend);
+  // The accuracy from one core-wasm f32 pass.
+  const net = await networkOn(model, data, 'f32');
+  return {
+    obj: t.obj,
+    accuracy: net.evaluate().accuracy,
+    label: t.label,
+    threads: 1,
+    close: async () => t.obj.dispose(),
+  };
+}
+
+/** The Objective of a ParallelNetwork (the library's networkObjective is for Network). */
+function parallelObjective(p: ParallelNetwork): Objective {
+  const w0 = Float64Array.from(p.params());
+  return {
+    numParams: p.numParams,
+    tensors: p.tensors,
+    numSamples: p.numSamples,
+    precision: p.precision,
+    params: () => Float64Array.from(w0),
+    async loss(w) {
+      p.setParams(w);
+      return (await p.evaluate()).loss;
+    },
+    async gradient(w) {
+      p.setParams(w);
+      const r = await p.gradient();
+      return { loss: r.loss, grad: Float64Array.from(r.grad) };
+    },
+    async hvp(w, v, request = {}) {
+      p.setParams(w);
+      return Float64Array.from(await p.hvp(v, request));
+    },
+  };
+}
