@@ -1,5 +1,6 @@
 // Small statistics used across the library: the error function and its complement, the mean and
-// the median of a sample. Pure functions over arrays; each exact to rounding in its stated range.
+// the median of a sample, the mean with its sample standard deviation, and a difference of means
+// with Welch's t. Pure functions over arrays; each exact to rounding in its stated range.
 
 /** erf(x) by its Maclaurin series: exact to rounding for |x| ≤ 3 (use erfc beyond). */
 export function erf(x: number): number {
@@ -40,4 +41,40 @@ export function median(xs: ArrayLike<number>): number {
   const s = Float64Array.from(xs).sort();
   const h = s.length >> 1;
   return s.length % 2 ? s[h] : 0.5 * (s[h - 1] + s[h]);
+}
+
+/** Mean and sample standard deviation (n − 1; NaN for one value), e.g. over seeds. */
+export interface MeanSd {
+  mean: number;
+  sd: number;
+}
+
+/** A difference of means with its standard error and Welch's t. */
+export interface MeanDifference {
+  /** The first mean minus the second (in a comparison: this method's minus plain's). */
+  difference: number;
+  /** √(sd₁²/n₁ + sd₂²/n₂) (NaN with fewer than 2 values on a side). */
+  se: number;
+  /** difference / se. */
+  t: number;
+  /** Welch–Satterthwaite degrees of freedom. */
+  df: number;
+}
+
+/** Mean and sample standard deviation (n − 1). */
+export function meanSd(xs: readonly number[]): MeanSd {
+  const m = mean(xs);
+  if (xs.length < 2) return { mean: m, sd: NaN };
+  const ss = xs.reduce((a, x) => a + (x - m) * (x - m), 0);
+  return { mean: m, sd: Math.sqrt(ss / (xs.length - 1)) };
+}
+
+/** a − b with SE √(sd_a²/n_a + sd_b²/n_b), Welch's t and its degrees of freedom. */
+export function meanDifference(a: MeanSd, na: number, b: MeanSd, nb: number): MeanDifference {
+  const va = (a.sd * a.sd) / na;
+  const vb = (b.sd * b.sd) / nb;
+  const se = Math.sqrt(va + vb);
+  const difference = a.mean - b.mean;
+  const df = ((va + vb) * (va + vb)) / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
+  return { difference, se, t: difference / se, df };
 }

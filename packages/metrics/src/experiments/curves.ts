@@ -1,5 +1,6 @@
 // The per-epoch curves an experiment keeps of a training run: its history as columns (one array
-// per quantity, null where the epoch was not evaluated), ready for JSON, CSV and plots.
+// per quantity, null where the epoch was not evaluated), ready for JSON, CSV and plots; and the
+// run's final fit, its last epoch's row.
 
 import type { EpochRecord } from '../train/train.js';
 
@@ -39,5 +40,26 @@ export function historyCurves(history: readonly EpochRecord[]): RunCurves {
     psiStar: col((r) => r.psi?.psiStar),
     curvatureFraction: col((r) => r.psi?.curvatureFraction),
     curvatureFractionStar: col((r) => r.psi?.curvatureFractionStar),
+  };
+}
+
+/** The fit at the end of a run: its last epoch's losses, gap and accuracies. */
+export interface FinalFit {
+  trainLoss: number;
+  testLoss: number;
+  gap: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+}
+
+/** The last epoch's fit of `history` (NaN where it was not evaluated, or no epoch ran). */
+export function finalFit(history: readonly EpochRecord[]): FinalFit {
+  const last = history[history.length - 1];
+  return {
+    trainLoss: last?.trainLoss ?? NaN,
+    testLoss: last?.testLoss ?? NaN,
+    gap: last?.gap ?? NaN,
+    trainAccuracy: last?.trainAccuracy ?? NaN,
+    testAccuracy: last?.testAccuracy ?? NaN,
   };
 }
