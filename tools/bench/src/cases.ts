@@ -5,7 +5,7 @@ import {
   Network,
   Random,
   compileNetwork,
-  defaultHvpStep,
+  hvpStep,
   type CompiledNetwork,
   type NetworkSpec,
 } from '@pacgen/core-wasm';
@@ -102,7 +102,7 @@ export interface CaseData {
   y: Int32Array;
   /** HVP direction (all cases get one; only 'hvp' cases use it). */
   v: Float32Array;
-  /** HVP difference step t, the engine's default for f32 and this v. */
+  /** HVP difference step t, the engine's default for f32, this v and these weights. */
   step: number;
 }
 
@@ -118,7 +118,5 @@ export async function makeCaseData(bench: BenchCase, seed = 1): Promise<CaseData
   const x = Float32Array.from({ length: bench.batch * compiled.inputSize }, () => rng.uniform());
   const y = Int32Array.from({ length: bench.batch }, () => rng.int(compiled.outputSize));
   const v = Float32Array.from({ length: compiled.numParams }, () => rng.normal());
-  let vmax = 0;
-  for (const e of v) vmax = Math.max(vmax, Math.abs(e));
-  return { bench, compiled, params, x, y, v, step: defaultHvpStep('f32') / vmax };
+  return { bench, compiled, params, x, y, v, step: hvpStep('f32', v, params) };
 }

@@ -68,6 +68,24 @@ function torchGoal(rows: readonly Row[], bestOf: boolean): Goal {
   };
 }
 
+/**
+ * mlp-hvp: core-wasm's f64 finite-difference HVP (two gradients) at most 1.5× the time of
+ * PyHessian's double-backprop HVP in PyTorch f64, 1 thread each (issue 13's comparison).
+ */
+export function hvpGoal(rows: readonly Row[]): Goal {
+  const goal =
+    'mlp-hvp: core-wasm f64 HVP within 1.5× of PyTorch double backprop f64 (1 thread each)';
+  const core = rowMedian(rows, 'mlp-hvp', 'core-wasm-f64', 1);
+  const torch = rowMedian(rows, 'mlp-hvp', 'pytorch-hvp-f64', 1);
+  if (!core || !torch) return { goal, measured: 'not measured (no PyTorch rows)', met: null };
+  const r = core.ms / torch.ms;
+  return {
+    goal,
+    measured: `core-wasm-f64 takes ${formatRatio(r)} the time of pytorch-hvp-f64`,
+    met: r <= 1.5,
+  };
+}
+
 const thousands = (n: number) => n.toLocaleString('en-US');
 
 /**
@@ -107,7 +125,8 @@ export function perturbedGoal(training: TrainResult | null | undefined): Goal {
 
 /**
  * The goals of the bench issues: the three of the first (the stretch goal both like for like and
- * best against best), pacgen-mlp's speed-up, and perturbedOPT's cost per step.
+ * best against best), the HVP against PyHessian's, pacgen-mlp's speed-up, and perturbedOPT's
+ * cost per step.
  */
 export function evaluateGoals(
   rows: readonly Row[],
@@ -118,6 +137,7 @@ export function evaluateGoals(
     speedupGoal(rows, 'cnn-grad', 'tfjs-cpu', 10),
     torchGoal(rows, false),
     torchGoal(rows, true),
+    hvpGoal(rows),
     psiGoal(extra.psi),
     perturbedGoal(extra.training),
   ];

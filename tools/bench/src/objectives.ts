@@ -33,7 +33,7 @@ export interface TfjsObjectiveOptions {
  * `setParams` writes its engine memory), then every pass runs over the samples in chunks of
  * `chunk`, each chunk's summed loss scaled by 1/n and its gradient (tf.grads) accumulated, as
  * the engine does. `hvp` is the engine's central difference (g(w + tv) − g(w − tv))/2t with w ± tv
- * formed in f32 and t from `hvpStep('f32', v)` (v rounded to f32 first) unless given; Richardson
+ * formed in f32 and t from `hvpStep('f32', v, w)` (v rounded to f32 first) unless given; Richardson
  * as the engine's, (4·D(t) − D(2t))/3. Every intermediate tensor is disposed (tf.tidy).
  * Softmax cross-entropy networks only.
  */
@@ -159,7 +159,7 @@ export async function tfjsObjective(
       if (v.length !== m) throw new PacgenError(`direction has length ${v.length}, not ${m}`);
       load(w);
       const v32 = Float32Array.from(v);
-      const t = request.step ?? hvpStep('f32', v32);
+      const t = request.step ?? hvpStep('f32', v32, w);
       if (!(t > 0) || !Number.isFinite(t)) throw new PacgenError(`HVP step must be > 0, got ${t}`);
       const vt = tensors.map((ti) =>
         tf.tensor(v32.subarray(ti.offset, ti.offset + ti.size), ti.shape),

@@ -144,15 +144,22 @@ export async function runPsi(
     contenders.push({
       engine: 'tfjs-wasm',
       threads: 1,
-      objective: await tfjsObjective(spec, params, train.x, y, {
+      // The bench's inputs are f32 (TF.js computes in f32 anyway).
+      objective: await tfjsObjective(spec, params, Float32Array.from(train.x), y, {
         backend: 'wasm',
         chunk: settings.chunk,
       }),
     });
 
+    // TF.js cannot see ReLU kinks; core-wasm only reports its crossings here, so that every
+    // engine computes the same differences (docs/method.md §5) and costs the same gradients.
     const options = {
-      diagonal: { method: 'hutchinson' as const, probes: settings.probes },
-      rho: { probes: settings.rhoProbes },
+      diagonal: {
+        method: 'hutchinson' as const,
+        probes: settings.probes,
+        onKink: 'report' as const,
+      },
+      rho: { probes: settings.rhoProbes, onKink: 'report' as const },
       seed: settings.seed,
     };
     const { results, busyMs } = await interleave(

@@ -155,8 +155,9 @@ function psiSection(result: BenchResult): string {
   const lines = [
     `PACGen Ψ (pacgen-mlp): MLP 784-128-64-10 (mlp preset, 109,386 parameters, f32), the same seeded Glorot weights in every engine, ` +
       `mean loss over ${thousands(s.images)} MNIST training images in chunks of ${s.chunk}.`,
-    `pacgen(obj, { diagonal: { method: 'hutchinson', probes: ${s.probes} }, rho: { probes: ${s.rhoProbes} }, seed: ${s.seed} }) ` +
-      `on each engine's Objective (${setting}).`,
+    `pacgen(obj, { diagonal: { method: 'hutchinson', probes: ${s.probes}, onKink: 'report' }, rho: { probes: ${s.rhoProbes}, onKink: 'report' }, seed: ${s.seed} }) ` +
+      `on each engine's Objective (${setting}); 'report': core-wasm counts ReLU kink crossings but does not shrink those products, ` +
+      'which TF.js cannot see, so every engine computes the same differences.',
     'core-wasm: networkObjective(Network); its threads > 1 row: an Objective over ParallelNetwork; tfjs-wasm: tf.grads over ' +
       'tf.Variables, HVPs by the same central differences and step rule (hvpStep).',
     "The engines ran interleaved, one objective call each in turn; time: the sum of the engine's own turns. gradient evals: " +
@@ -259,7 +260,10 @@ export function renderReport(result: BenchResult, opts: BenchOptions): string {
     sections.push(`Cases\n${casesTable(result)}`);
     sections.push(
       'Agreement with core-wasm (dropout off; gradient, or HVP for mlp-hvp; f32 central ' +
-        'differences make HVPs agree less closely than gradients)\n' +
+        'differences make HVPs agree less closely than gradients). mlp-hvp: pytorch-hvp and ' +
+        'pytorch-hvp-f64 (double backprop: no step) are compared with core-wasm-f64, whose f64 ' +
+        'difference crosses no ReLU kink; core-wasm-f64 against core-wasm shows what the kinks ' +
+        "crossed at f32's larger step add to every f32 central difference (docs/method.md §5, §7)\n" +
         agreementTable(result),
     );
   }

@@ -4,14 +4,19 @@
 import { CASES, makeCaseData, type CaseData, type CaseName } from './cases.js';
 import type { BenchOptions } from './args.js';
 import type { Engine } from './engines/engine.js';
-import { coreWasm, coreWasmParallel, parallelNetworkClass } from './engines/corewasm.js';
+import {
+  coreWasm,
+  coreWasmF64,
+  coreWasmParallel,
+  parallelNetworkClass,
+} from './engines/corewasm.js';
 import {
   TFJS_WASM_THREADS_NOTE,
   tfjsEngine,
   tfjsMatMul,
   type TfjsBackend,
 } from './engines/tfjs.js';
-import { runTorch, type TorchOutcome } from './engines/torch.js';
+import { runTorch, type TorchOutcome, type TorchReference } from './engines/torch.js';
 import { GEMM_SHAPES, coreWasmGemm } from './gemm.js';
 import { parallelCapacity, type ParallelCapacity } from './machine.js';
 import { runPsi, type PsiResult } from './psi.js';
@@ -63,20 +68,28 @@ export interface BenchResult {
 }
 
 /**
- * Times one case on each engine and checks each engine's dropout-off result against the first
- * engine's (core-wasm, the reference, returned for the PyTorch child).
+ * Times one case on each engine that applies to it and checks each engine's dropout-off result
+ * against the first engine's (core-wasm, the reference, returned for the PyTorch child, with
+ * core-wasm-f64's HVP when that engine ran).
  */
 export async function benchCase(
   data: CaseData,
   engines: readonly Engine[],
   timing: TimingOptions,
   log: Log = () => undefined,
-): Promise<{ rows: Row[]; agreement: Agreement[]; reference: Float32Array }> {
+): Promise<{
+  rows: Row[];
+  agreement: Agreement[];
+  reference: Float32Array;
+  reference64: Float64Array | null;
+}> {
   const rows: Row[] = [];
   const agreement: Agreement[] = [];
   let reference: Float32Array | null = null;
+  let reference64: Float64Array | null = null;
   for (const engine of engines) {
     const name = data.bench.name;
+    if (engine.appliesTo && !engine.appliesTo(data.bench)) continue;
     const runner = await engine.prepare(data);
     if (typeof runner === 'string') {
       log(`  ${name} / ${engine.name}: skipped (${runner})`);
@@ -92,7 +105,8 @@ export async function benchCase(
     }
     try {
       const result = await runner.result();
-      if (!reference) reference = result;
+      if (engine.name === 'core-wasm-f64') reference64 = Float64Array.from(result);
+      if (!reference) reference = Float32Array.from(result);
       else {
         const rel_err = relativeError(result, reference);
         agreement.push({ case: name, engine: engine.name, threads: runner.threads, rel_err });
@@ -107,12 +121,12 @@ export async function benchCase(
     }
   }
   if (!reference) throw new Error(`no engine ran ${data.bench.name}`);
-  return { rows, agreement, reference };
+  return { rows, agreement, reference, reference64 };
 }
 
 /** The in-process engines, core-wasm first (it is the reference). */
 export function engines(opts: Pick<BenchOptions, 'parallelThreads'>): Engine[] {
-  const list: Engine[] = [coreWasm];
+  const list: Engine[] = [coreWasm, coreWasmF64];
   if (parallelNetworkClass()) list.push(coreWasmParallel(opts.parallelThreads));
   list.push(tfjsEngine('wasm'), tfjsEngine('cpu'));
   return list;
@@ -146,7 +160,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   result.notes.push(TFJS_WASM_THREADS_NOTE);
 
   const data: CaseData[] = [];
-  const references = new Map<CaseName, Float32Array>();
+  const references = new Map<CaseName, TorchReference>();
   for (const c of selected) {
     log(`${c.name}: ${c.description}, batch ${c.batch}`);
     const d = await makeCaseData(c);
@@ -154,7 +168,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     const r = await benchCase(d, list, opts.timing, log);
     result.rows.push(...r.rows);
     result.agreement.push(...r.agreement);
-    references.set(c.name, r.reference);
+    references.set(c.name, { f32: r.reference, f64: r.reference64 });
   }
 
   if (withGemm) {
@@ -193,9 +207,9 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
       result.torchVersion = torch.version;
       result.torchBlas = torch.blas;
       for (const c of torch.cases) {
-        const { rel_err, ...row } = c;
-        result.rows.push({ ...row, engine: 'pytorch' });
-        result.agreement.push({ case: c.case, engine: 'pytorch', threads: c.threads, rel_err });
+        const { rel_err, engine, ...row } = c;
+        result.rows.push({ ...row, engine });
+        result.agreement.push({ case: c.case, engine, threads: c.threads, rel_err });
       }
       for (const g of torch.gemm) {
         const { name, ...row } = g;

@@ -13,7 +13,8 @@ import { tfjsEngine } from '../src/engines/tfjs.js';
 import { GEMM_SHAPES } from '../src/gemm.js';
 import { evaluateGoals } from '../src/goals.js';
 import type { JsonRow } from '../src/report.js';
-import { benchCase, relativeError, type Row } from '../src/run.js';
+import { relativeError } from '../src/log.js';
+import { benchCase, type Row } from '../src/run.js';
 import { measure, median } from '../src/timing.js';
 import { Network } from '@pacgen/core-wasm';
 import { mlp, networkObjective } from '@pacgen/metrics';
@@ -83,6 +84,11 @@ describe('npm run bench -- --json', () => {
       // tfjs-wasm has no conv filter gradient: its cnn-grad row is skipped.
       expect(has(c.name, 'tfjs-wasm')).toBe(c.name !== 'cnn-grad');
       expect(has(c.name, 'pytorch')).toBe(torchAvailable);
+      // HVP cases: core-wasm in f64 too, and PyHessian's double backprop in f32 and f64.
+      const hvp = c.kind === 'hvp';
+      expect(has(c.name, 'core-wasm-f64')).toBe(hvp);
+      expect(has(c.name, 'pytorch-hvp')).toBe(hvp && torchAvailable);
+      expect(has(c.name, 'pytorch-hvp-f64')).toBe(hvp && torchAvailable);
     }
     for (const s of GEMM_SHAPES) {
       for (const e of ['core-wasm', 'tfjs-wasm', 'tfjs-cpu']) {
@@ -253,8 +259,14 @@ describe('pieces', () => {
       row('cnn-grad', 'tfjs-cpu', 50),
       row('mlp-grad', 'pytorch', 0.4),
     ]);
-    expect(goals.map((g) => g.met)).toEqual([true, false, false, false, null, null]);
+    expect(goals.map((g) => g.met)).toEqual([true, false, false, false, null, null, null]);
     expect(goals[2].measured).toMatch(/2\.50×/);
+    const [hvp] = evaluateGoals([
+      row('mlp-hvp', 'core-wasm-f64', 3),
+      row('mlp-hvp', 'pytorch-hvp-f64', 2),
+    ]).slice(4);
+    expect(hvp.met).toBe(true);
+    expect(hvp.measured).toBe('core-wasm-f64 takes 1.50× the time of pytorch-hvp-f64');
 
     const psiRow = (engine: string, ms: number) =>
       ({ engine, threads: 1, ms }) as PsiResult['rows'][number];
@@ -269,7 +281,7 @@ describe('pieces', () => {
       settings: { images: 64, batch: 8, seed: 1 },
       rows: [trainRow('train-adam', 1), trainRow('train-perturbed-secant', 1.25)],
     } as TrainResult;
-    const [psiGoal, perturbedGoal] = evaluateGoals([], { psi, training }).slice(4);
+    const [psiGoal, perturbedGoal] = evaluateGoals([], { psi, training }).slice(5);
     expect(psiGoal.met).toBe(true);
     expect(psiGoal.measured).toMatch(/6\.00× \(100 probes, 10,000 images; the issue's setting\)/);
     expect(perturbedGoal.met).toBe(false);

@@ -13,31 +13,42 @@ import type { CaseData } from '../cases.js';
 import type { Engine, Runner } from './engine.js';
 
 /** The engine's single-threaded Network, f32. */
-export const coreWasm: Engine = {
-  name: 'core-wasm',
-  async prepare(data: CaseData): Promise<Runner> {
-    const net = await Network.create(data.bench.spec, {
-      precision: 'f32',
-      maxBatch: data.bench.batch,
-    });
-    net.setParams(data.params);
-    net.setData(data.x, data.y);
-    let seed = 0;
-    const hvpOpts = { step: data.step };
-    return {
-      threads: 1,
-      step: () =>
-        data.bench.kind === 'hvp'
-          ? net.hvp(data.v, hvpOpts)
-          : net.gradient({ training: data.bench.trainingDropout, seed: ++seed }),
-      result: () =>
-        Float32Array.from(
-          data.bench.kind === 'hvp' ? net.hvp(data.v, hvpOpts) : net.gradient().grad,
-        ),
-      dispose: () => undefined,
-    };
-  },
+export const coreWasm: Engine = singleThreaded('f32');
+
+/**
+ * The same in f64, for HVP cases only (row 'core-wasm-f64'), at its own default step: the
+ * precision PyHessian's double-backprop HVP is compared in (pytorch-hvp-f64).
+ */
+export const coreWasmF64: Engine = {
+  ...singleThreaded('f64'),
+  appliesTo: (bench) => bench.kind === 'hvp',
 };
+
+function singleThreaded(precision: 'f32' | 'f64'): Engine {
+  return {
+    name: precision === 'f32' ? 'core-wasm' : 'core-wasm-f64',
+    prepare: (data) => prepareNetwork(data, precision),
+  };
+}
+
+async function prepareNetwork(data: CaseData, precision: 'f32' | 'f64'): Promise<Runner> {
+  const net = await Network.create(data.bench.spec, { precision, maxBatch: data.bench.batch });
+  net.setParams(data.params);
+  net.setData(data.x, data.y);
+  let seed = 0;
+  // f32 uses the step every engine is given; f64 its own default (hvpStep for f64).
+  const hvpOpts = { step: precision === 'f32' ? data.step : undefined };
+  const hvp = data.bench.kind === 'hvp';
+  return {
+    threads: 1,
+    step: () =>
+      hvp
+        ? net.hvp(data.v, hvpOpts)
+        : net.gradient({ training: data.bench.trainingDropout, seed: ++seed }),
+    result: () => (hvp ? net.hvp(data.v, hvpOpts) : net.gradient().grad).slice(),
+    dispose: () => undefined,
+  };
+}
 
 // ---- HOOK: data-parallel core-wasm (ParallelNetwork) ----
 // ParallelNetwork is being written alongside this bench. Its announced API is typed here and

@@ -24,12 +24,29 @@ export interface TorchOptions {
   gemmTiming: TimingOptions;
 }
 
+/** core-wasm's dropout-off result of a case, which the child compares its own against. */
+export interface TorchReference {
+  /** core-wasm f32: for the gradient, and the central difference at the same step. */
+  f32: Float32Array;
+  /** core-wasm f64's HVP (HVP cases): for the double-backprop rows. */
+  f64: Float64Array | null;
+}
+
 export interface TorchCaseRow {
   case: CaseName;
+  /**
+   * 'pytorch': the case as written (gradient, or the central-difference HVP at core-wasm's
+   * step); HVP cases add 'pytorch-hvp' and 'pytorch-hvp-f64', PyHessian's double backprop
+   * (the gradient's graph differentiated again along v) in f32 and f64.
+   */
+  engine: string;
   threads: number;
   median_ms: number;
   iterations: number;
-  /** ‖torch − core-wasm‖ / ‖core-wasm‖ of the dropout-off result. */
+  /**
+   * ‖torch − core-wasm‖ / ‖core-wasm‖ of the dropout-off result; the double-backprop rows
+   * against core-wasm f64 when it ran.
+   */
   rel_err: number;
 }
 
@@ -79,12 +96,12 @@ function runChild(python: string, args: string[], threads: number): Promise<stri
 
 /**
  * Runs the cases (and GEMM shapes) in PyTorch once per thread count. `references` holds
- * core-wasm's dropout-off result per case, which the child compares its own against.
+ * core-wasm's dropout-off results per case, which the child compares its own against.
  * Never throws for a missing Python or torch: the outcome carries a note instead.
  */
 export async function runTorch(
   data: readonly CaseData[],
-  references: ReadonlyMap<CaseName, Float32Array>,
+  references: ReadonlyMap<CaseName, TorchReference>,
   gemm: readonly GemmShape[],
   opts: TorchOptions,
 ): Promise<TorchOutcome> {
@@ -95,13 +112,14 @@ export async function runTorch(
       const file = (what: string) => join(dir, `${d.bench.name}.${what}.bin`);
       const ref = references.get(d.bench.name);
       if (!ref) throw new Error(`no core-wasm reference for ${d.bench.name}`);
-      const blobs: [string, Float32Array | Int32Array][] = [
+      const blobs: [string, Float32Array | Float64Array | Int32Array][] = [
         ['params', d.params],
         ['x', d.x],
         ['y', d.y],
         ['v', d.v],
-        ['reference', ref],
+        ['reference', ref.f32],
       ];
+      if (ref.f64) blobs.push(['reference64', ref.f64]);
       for (const [what, a] of blobs) {
         await writeFile(file(what), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       }

@@ -7,7 +7,10 @@ check. Prints one JSON object on stdout; everything else goes to stderr.
 
 The model is built the way a PyTorch user writes it (NCHW, nn.Linear/nn.Conv2d weight layouts,
 F.cross_entropy, torch.autograd.grad); the engine's NHWC weights are converted once at load,
-and gradients are converted back only for the agreement check.
+and gradients are converted back only for the agreement check. HVP cases are timed three ways:
+the central difference at core-wasm's step ('pytorch'), and PyHessian's double backprop (the
+gradient with its graph, differentiated again along v) in float32 ('pytorch-hvp') and float64
+('pytorch-hvp-f64'), which is what the pacgen-vs-PyHessian HVP ratio is measured against.
 """
 
 import json
@@ -157,12 +160,12 @@ class Model:
                 raise ValueError(f"activation {arg} not supported")
         return h
 
-    def grad(self, ws, x, y, training):
+    def grad(self, ws, x, y, training, create_graph=False):
         loss = F.cross_entropy(self.forward(ws, x, training), y)  # mean over the batch
-        return torch.autograd.grad(loss, ws)
+        return torch.autograd.grad(loss, ws, create_graph=create_graph)
 
-    def to_flat(self, parts, tensors, n):
-        out = np.zeros(n, dtype=np.float32)
+    def to_flat(self, parts, tensors, n, dtype=np.float32):
+        out = np.zeros(n, dtype=dtype)
         for i, (p, t) in enumerate(zip(parts, tensors)):
             out[t["offset"] : t["offset"] + t["size"]] = self.to_engine[i](p.detach()).reshape(-1).numpy()
         return out
@@ -190,17 +193,38 @@ def run_case(case, timing):
         gm = model.grad(minus, x, y, False)
         return [(a - b) / (2 * t) for a, b in zip(gp, gm)]
 
-    if case["kind"] == "hvp":
-        step = hvp
-    else:
-        step = lambda: model.grad(ws, x, y, case["trainingDropout"])
-    median_ms, iterations = measure(step, timing)
+    def relative_error(result, reference, dtype=np.float32):
+        mine = model.to_flat(result, case["tensors"], flat.size, np.float64).astype(np.float64)
+        ref = np.fromfile(reference, dtype=dtype).astype(np.float64)
+        return float(np.linalg.norm(mine - ref) / max(np.linalg.norm(ref), 1e-30))
 
-    result = hvp() if case["kind"] == "hvp" else model.grad(ws, x, y, False)
-    mine = model.to_flat(result, case["tensors"], flat.size)
-    ref = np.fromfile(files["reference"], dtype=np.float32)
-    rel = float(np.linalg.norm(mine.astype(np.float64) - ref) / max(np.linalg.norm(ref.astype(np.float64)), 1e-30))
-    return {"case": case["name"], "median_ms": median_ms, "iterations": iterations, "rel_err": rel}
+    def row(engine, fn, reference, dtype=np.float32):
+        median_ms, iterations = measure(fn, timing)
+        rel = relative_error(fn(), reference, dtype)
+        return {"case": case["name"], "engine": engine, "median_ms": median_ms, "iterations": iterations, "rel_err": rel}
+
+    if case["kind"] != "hvp":
+        step = lambda: model.grad(ws, x, y, case["trainingDropout"])
+        median_ms, iterations = measure(step, timing)
+        rel = relative_error(model.grad(ws, x, y, False), files["reference"])
+        return [{"case": case["name"], "engine": "pytorch", "median_ms": median_ms, "iterations": iterations, "rel_err": rel}]
+
+    def double_backprop(ws_, vs_, x_):
+        # PyHessian's HVP: the gradient with its graph, then the gradient of (∇L)·v.
+        g = model.grad(ws_, x_, y, False, create_graph=True)
+        dot = sum((gi * vi).sum() for gi, vi in zip(g, vs_))
+        return torch.autograd.grad(dot, ws_)
+
+    ws64 = [w.detach().double().requires_grad_() for w in ws]
+    vs64 = [v.double() for v in vs]
+    x64 = x.double()
+    # The double-backprop rows against core-wasm f64 when it ran (no step, no kinks), else f32.
+    exact_ref = (files["reference64"], np.float64) if "reference64" in files else (files["reference"], np.float32)
+    return [
+        row("pytorch", hvp, files["reference"]),
+        row("pytorch-hvp", lambda: double_backprop(ws, vs, x), *exact_ref),
+        row("pytorch-hvp-f64", lambda: double_backprop(ws64, vs64, x64), *exact_ref),
+    ]
 
 
 def run_gemm(g, timing):
@@ -239,7 +263,7 @@ def main():
         manifest = json.load(f)
     torch.set_num_threads(manifest["threads"])
     timing = manifest["timing"]
-    cases = [run_case(c, timing) for c in manifest["cases"]]
+    cases = [r for c in manifest["cases"] for r in run_case(c, timing)]
     gemm = [run_gemm(g, manifest["gemmTiming"]) for g in manifest["gemm"]]
     print(
         json.dumps(
