@@ -2,12 +2,11 @@
 // in run.json, and the commands that score the model read them back, so it sees its inputs
 // standardised exactly as in training (docs/method.md §8).
 
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, extname, join } from 'node:path';
 import type { Dataset, Normalization, SampleSelection } from '@pacgen/metrics';
 import type { Context } from './context.js';
 import { fmt } from './format.js';
 import { CliError, UsageError } from './errors.js';
+import { readRunLog, type RunRecord } from './run-record.js';
 
 /** The `normalization` record of run.json. */
 export interface NormalizationRecord {
@@ -54,20 +53,6 @@ export function normalizationRecord(
   };
 }
 
-/** The run.json beside a TF.js model (in its folder, or beside its model.json), if any. */
-async function runJsonOf(model: string): Promise<string | null> {
-  const info = await stat(model).catch(() => null);
-  if (!info) return null;
-  const folder = info.isDirectory()
-    ? model
-    : extname(model).toLowerCase() === '.json'
-      ? dirname(model)
-      : null;
-  if (folder === null) return null;
-  const file = join(folder, 'run.json');
-  return (await stat(file).catch(() => null))?.isFile() ? file : null;
-}
-
 const isStats = (v: unknown): v is number[] =>
   Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
@@ -95,35 +80,22 @@ function readRecord(doc: Record<string, unknown>, file: string): NormalizationRe
  * The normalization to score `model` with: the values its run.json records when there is one
  * (a --normalize `flag` that contradicts it is a usage error), else the flag (default 'none').
  * A run.json of an older pacgen records only the flag: 'standard' then uses --data's training
- * split, with a warning.
+ * split, with a warning. `known`: the model's run log when already read (null: none).
  */
 export async function modelNormalization(
   model: string,
   flag: 'none' | 'standard' | undefined,
   ctx: Context,
+  known?: RunRecord | null,
 ): Promise<InputNormalization> {
   const fromFlag: InputNormalization = {
     method: flag ?? 'none',
     normalization: flag ?? 'none',
     file: null,
   };
-  const file = await runJsonOf(model);
-  if (!file) return fromFlag;
-  let doc: Record<string, unknown>;
-  try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    throw new CliError(
-      `${file}: cannot read the run log beside the model: ${(e as Error).message}`,
-      {
-        hint: 'fix or remove that run.json',
-      },
-    );
-  }
-  if (doc?.format !== 'pacgen-train-run/1') {
-    ctx.debug(`${file} is not a pacgen train run log: ignored`);
-    return fromFlag;
-  }
+  const run = known === undefined ? await readRunLog(model, ctx) : known;
+  if (!run) return fromFlag;
+  const { file, doc } = run;
   if ('normalization' in doc) {
     const record = readRecord(doc, file);
     if (record === null) return fromFlag; // generated data: nothing to standardise

@@ -70,6 +70,9 @@ export {
 } from './pacgen/optimal-perturbation.js';
 export { pacBayesBound, type BoundInput, type BoundTerms } from './pacgen/bound.js';
 export { curvatureBranch, psiTerms } from './pacgen/psi.js';
+
+// The certificate: a PAC-Bayes-kl bound on the 0-1 test error (docs/method.md §9).
+export * from './certificate/index.js';
 export type {
   GradientOracle,
   GradientSample,

@@ -2,6 +2,7 @@
 
 import type { CommandModule } from 'yargs';
 import bench from './bench.js';
+import certify from './certify.js';
 import compare from './compare.js';
 import demo from './demo.js';
 import landscape from './landscape.js';
@@ -19,6 +20,7 @@ export const COMMANDS: AnyCommand[] = [
   demo,
   train,
   score,
+  certify,
   spectrum,
   landscape,
   toy,

@@ -55,146 +55,193 @@ export async function certify(
   options: CertifyOptions = {},
 ): Promise<CertificateReport> {
   const s = checkCertifyOptions(options, obj);
-  const n = obj.numTrainSamples;
-  const m = obj.numParams;
-  const timings: { step: string; seconds: number }[] = [];
-  const timed = async <T>(step: string, run: () => Promise<T>): Promise<T> => {
-    const t0 = performance.now();
-    const out = await run();
-    timings.push({ step, seconds: (performance.now() - t0) / 1000 });
-    return out;
-  };
-  const w = obj.params();
-  const w0 = s.priorMean;
-  const grid = priorVariances(s.priorGrid);
-  const deltaMc = s.delta * s.monteCarloShare;
-  const deltaPb = s.delta - deltaMc;
-  const block = samplesPerDraw(n, s.monteCarlo.samplesPerDraw);
-  const meanErrors = await timed('errors of the mean', () => meanErrorRates(obj, w));
-
-  const candidates: Candidate[] = [];
-  const scans: { posterior: PosteriorKind; points: ScalePoint[] }[] = [];
-  const searchBlock = samplesPerDraw(s.search.samples, s.monteCarlo.samplesPerDraw);
-  const search = async (kind: PosteriorKind, shape: Float64Array, scales: number[]) => {
-    const r = await timed(`scale search (${kind})`, () =>
-      searchScale(obj, {
-        mean: w,
-        shape,
-        priorMean: w0,
-        priorVariances: grid,
-        delta: deltaPb,
-        scales,
-        refine: s.search.refine,
-        samples: s.search.samples,
-        samplesPerDraw: searchBlock,
-        seed: s.seed * 8 + STREAM.search,
-        onProgress: s.onProgress && ((d, t) => s.onProgress?.(`search ${kind}`, d, t)),
-      }),
-    );
-    scans.push({ posterior: kind, points: r.points });
-    const sigma = Float64Array.from(shape, (x) => x * r.best.scale);
-    candidates.push({ kind, mean: w, sigma, scale: r.best.scale });
-    return r.best;
-  };
-
-  let sigmaStar: CertificateReport['sigmaStar'] = null;
-  const needStart = s.posteriors.includes('optimized');
+  const run = startRun(obj, s);
+  const meanErrors = await run.timed('errors of the mean', () => meanErrorRates(obj, run.w));
   if (s.posteriors.includes('sigma-star')) {
-    const shape = await timed('σ* (Hessian diagonal, ρ)', async () => {
-      const sub = await obj.subsetObjective(s.sigmaStar.samples, s.seed * 8 + STREAM.curvature);
-      const r = await pacgen(sub, {
-        trainSamples: n,
-        delta: deltaPb,
-        gamma: s.sigmaStar.gamma,
-        epsilon: s.sigmaStar.epsilon,
-        diagonal: { method: 'hutchinson', probes: s.sigmaStar.probes },
-        rho: { probes: s.sigmaStar.rhoProbes },
-        seed: s.seed * 8 + STREAM.curvature,
-        onProgress: s.onProgress && ((st, d, t) => s.onProgress?.(`σ* ${st}`, d, t)),
-      });
-      sigmaStar = {
-        samples: sub.numSamples,
-        probes: s.sigmaStar.probes,
-        psiStar: r.psiStar,
-        eta: r.eta,
-        curvatureFractionStar: r.curvatureFractionStar,
-      };
-      return r.sigmaStar;
-    });
-    await search('sigma-star', shape, s.search.sigmaStarScales);
+    const shape = s.sigmaStar.shape ?? (await sigmaStarShape(run));
+    await searchShape(run, 'sigma-star', shape, s.search.sigmaStarScales);
   }
-  if (s.posteriors.includes('isotropic') || needStart) {
-    await search('isotropic', new Float64Array(m).fill(1), s.search.isotropicScales);
+  const optimized = s.posteriors.includes('optimized');
+  if (s.posteriors.includes('isotropic') || optimized) {
+    const ones = new Float64Array(run.m).fill(1);
+    await searchShape(run, 'isotropic', ones, s.search.isotropicScales);
   }
-
-  let optimization: CertificateReport['optimization'] = null;
-  if (needStart) {
-    const start = bestScan(scans);
-    const from = candidates.find((c) => c.kind === start.posterior) as Candidate;
-    const lambda = start.point.lambda;
-    const r = await timed('optimized posterior', () =>
-      optimizePosterior(obj, {
-        mean: from.mean,
-        sigma: from.sigma,
-        lambda,
-        priorMean: w0,
-        priorVariances: grid,
-        delta: deltaPb,
-        ...s.optimize,
-        seed: s.seed * 8 + STREAM.optimize,
-        onProgress: s.onProgress && ((d, t) => s.onProgress?.('optimize', d, t)),
-      }),
-    );
-    candidates.push({ kind: 'optimized', mean: r.mean, sigma: r.sigma, scale: null });
-    optimization = { start: start.posterior, history: r.history, steps: r.steps, lambda: r.lambda };
-  }
-
-  const chosen = candidates.filter((c) => s.posteriors.includes(c.kind));
-  const deltaEach = deltaMc / chosen.length;
+  if (optimized) await optimizeFromBest(run);
+  const chosen = run.candidates.filter((c) => s.posteriors.includes(c.kind));
+  const deltaEach = run.deltaMc / chosen.length;
+  const block = samplesPerDraw(run.n, s.monteCarlo.samplesPerDraw);
   const certificates: PosteriorCertificate[] = [];
   for (const c of chosen) {
-    certificates.push(
-      await timed(`certificate (${c.kind})`, () =>
-        certifyPosterior(obj, c, { grid, w0, deltaPb, deltaMc: deltaEach, block, s }),
-      ),
-    );
+    const step = `certificate (${c.kind})`;
+    const ctx = { grid: run.grid, w0: run.w0, deltaPb: run.deltaPb, deltaMc: deltaEach, block, s };
+    certificates.push(await run.timed(step, () => certifyPosterior(obj, c, ctx)));
   }
   let best = certificates[0];
   for (const c of certificates) if (c.bound < best.bound) best = c;
   const forward =
-    (s.monteCarlo.passes * n + s.monteCarlo.testPasses * obj.numTestSamples) * chosen.length +
-    scans.reduce((a, sc) => a + sc.points.length * s.search.samples, 0) +
-    n +
+    (s.monteCarlo.passes * run.n + s.monteCarlo.testPasses * obj.numTestSamples) * chosen.length +
+    run.scans.reduce((a, sc) => a + sc.points.length * s.search.samples, 0) +
+    run.n +
     obj.numTestSamples;
   return {
-    n,
-    m,
+    n: run.n,
+    m: run.m,
     numTestSamples: obj.numTestSamples,
     precision: obj.precision,
     seed: s.seed,
     delta: {
       total: s.delta,
-      pacBayes: deltaPb,
-      perPrior: deltaPb / grid.length,
-      monteCarlo: deltaMc,
+      pacBayes: run.deltaPb,
+      perPrior: run.deltaPb / run.grid.length,
+      monteCarlo: run.deltaMc,
       perPosterior: deltaEach,
     },
     prior: {
-      mean: w0 ? 'given' : 'zero',
+      mean: run.w0 ? 'given' : 'zero',
       grid: s.priorGrid,
-      distance: Math.sqrt(gaussianKlSums(w, new Float64Array(m).fill(1), w0).sumSquaredDistance),
+      distance: Math.sqrt(gaussianKlSums(run.w, run.ones, run.w0).sumSquaredDistance),
     },
     mean: meanErrors,
     certificates,
     best: best.posterior,
-    scans,
-    optimization,
-    sigmaStar,
+    scans: run.scans,
+    optimization: run.optimization,
+    sigmaStar: run.sigmaStar,
+    timings: run.timings,
+    cost: { forwardPasses: forward / run.n, gradientEvaluations: run.optimization?.steps ?? 0 },
+  };
+}
+
+/** What the stages of one certify call share, and what they add to the report. */
+interface Run {
+  obj: CertificateObjective;
+  s: Settings;
+  n: number;
+  m: number;
+  w: Float64Array;
+  w0: Float64Array | null;
+  ones: Float64Array;
+  grid: number[];
+  deltaPb: number;
+  deltaMc: number;
+  candidates: Candidate[];
+  scans: { posterior: PosteriorKind; points: ScalePoint[] }[];
+  sigmaStar: CertificateReport['sigmaStar'];
+  optimization: CertificateReport['optimization'];
+  timings: { step: string; seconds: number }[];
+  /** Runs a stage and records its wall-clock seconds. */
+  timed<T>(step: string, stage: () => Promise<T>): Promise<T>;
+}
+
+type Settings = ReturnType<typeof checkCertifyOptions>;
+
+function startRun(obj: CertificateObjective, s: Settings): Run {
+  const deltaMc = s.delta * s.monteCarloShare;
+  const timings: Run['timings'] = [];
+  return {
+    obj,
+    s,
+    n: obj.numTrainSamples,
+    m: obj.numParams,
+    w: obj.params(),
+    w0: s.priorMean,
+    ones: new Float64Array(obj.numParams).fill(1),
+    grid: priorVariances(s.priorGrid),
+    deltaPb: s.delta - deltaMc,
+    deltaMc,
+    candidates: [],
+    scans: [],
+    sigmaStar: null,
+    optimization: null,
     timings,
-    cost: {
-      forwardPasses: forward / n,
-      gradientEvaluations: optimization?.steps ?? 0,
+    async timed(step, stage) {
+      const t0 = performance.now();
+      const out = await stage();
+      timings.push({ step, seconds: (performance.now() - t0) / 1000 });
+      return out;
     },
+  };
+}
+
+/** PACGen's σ* on a seeded subset, with the bound's n the whole training set's. */
+async function sigmaStarShape(run: Run): Promise<Float64Array> {
+  const { s, obj } = run;
+  return run.timed('σ* (Hessian diagonal, ρ)', async () => {
+    const seed = s.seed * 8 + STREAM.curvature;
+    const sub = await obj.subsetObjective(s.sigmaStar.samples, seed);
+    const r = await pacgen(sub, {
+      trainSamples: run.n,
+      delta: run.deltaPb,
+      gamma: s.sigmaStar.gamma,
+      epsilon: s.sigmaStar.epsilon,
+      diagonal: { method: 'hutchinson', probes: s.sigmaStar.probes },
+      rho: { probes: s.sigmaStar.rhoProbes },
+      seed,
+      onProgress: s.onProgress && ((st, d, t) => s.onProgress?.(`σ* ${st}`, d, t)),
+    });
+    run.sigmaStar = {
+      samples: sub.numSamples,
+      probes: s.sigmaStar.probes,
+      psiStar: r.psiStar,
+      eta: r.eta,
+      curvatureFractionStar: r.curvatureFractionStar,
+    };
+    return r.sigmaStar;
+  });
+}
+
+/** The scale search of one shape; adds its curve and its best posterior to the run. */
+async function searchShape(
+  run: Run,
+  kind: PosteriorKind,
+  shape: Float64Array,
+  scales: number[],
+): Promise<void> {
+  const { s } = run;
+  const r = await run.timed(`scale search (${kind})`, () =>
+    searchScale(run.obj, {
+      mean: run.w,
+      shape,
+      priorMean: run.w0,
+      priorVariances: run.grid,
+      delta: run.deltaPb,
+      scales,
+      refine: s.search.refine,
+      samples: s.search.samples,
+      samplesPerDraw: samplesPerDraw(s.search.samples, s.monteCarlo.samplesPerDraw),
+      seed: s.seed * 8 + STREAM.search,
+      onProgress: s.onProgress && ((d, t) => s.onProgress?.(`search ${kind}`, d, t)),
+    }),
+  );
+  run.scans.push({ posterior: kind, points: r.points });
+  const sigma = Float64Array.from(shape, (x) => x * r.best.scale);
+  run.candidates.push({ kind, mean: run.w, sigma, scale: r.best.scale });
+}
+
+/** The optimized posterior, started from the searched posterior with the lowest estimate. */
+async function optimizeFromBest(run: Run): Promise<void> {
+  const { s } = run;
+  const start = bestScan(run.scans);
+  const from = run.candidates.find((c) => c.kind === start.posterior) as Candidate;
+  const r = await run.timed('optimized posterior', () =>
+    optimizePosterior(run.obj, {
+      mean: from.mean,
+      sigma: from.sigma,
+      lambda: start.point.lambda,
+      priorMean: run.w0,
+      priorVariances: run.grid,
+      delta: run.deltaPb,
+      ...s.optimize,
+      seed: s.seed * 8 + STREAM.optimize,
+      onProgress: s.onProgress && ((d, t) => s.onProgress?.('optimize', d, t)),
+    }),
+  );
+  run.candidates.push({ kind: 'optimized', mean: r.mean, sigma: r.sigma, scale: null });
+  run.optimization = {
+    start: start.posterior,
+    history: r.history,
+    steps: r.steps,
+    lambda: r.lambda,
   };
 }
 
@@ -230,7 +277,7 @@ async function certifyPosterior(
     deltaPb: number;
     deltaMc: number;
     block: number;
-    s: ReturnType<typeof checkCertifyOptions>;
+    s: Settings;
   },
 ): Promise<PosteriorCertificate> {
   const { s } = ctx;

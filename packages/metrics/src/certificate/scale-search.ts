@@ -33,6 +33,8 @@ export interface ScaleSearchOptions {
 /** The estimated bound at one scale. */
 export interface ScalePoint {
   scale: number;
+  /** Mean of σ = scale·shape over the parameters (parameter units), comparable across shapes. */
+  meanSigma: number;
   /** Monte Carlo error of Q on the search samples (one pass; an estimate, not a bound). */
   error: number;
   /** KL(Q ‖ P) at the best λ of the grid (nats), and that λ. */
@@ -61,6 +63,8 @@ export async function searchScale(
   const points: ScalePoint[] = [];
   const at = async (scale: number): Promise<ScalePoint> => {
     const sigma = Float64Array.from(shape, (x) => x * scale);
+    let sigmaSum = 0;
+    for (const x of sigma) sigmaSum += x;
     const sums = gaussianKlSums(options.mean, sigma, options.priorMean);
     const prior = bestPriorVariance(sums, options.priorVariances);
     const est = await stochasticError(obj, {
@@ -78,7 +82,14 @@ export async function searchScale(
       delta: options.delta,
       gridSize: options.priorVariances.length,
     });
-    const point = { scale, error: est.error, kl: prior.kl, lambda: prior.lambda, bound };
+    const point = {
+      scale,
+      meanSigma: sigmaSum / sigma.length,
+      error: est.error,
+      kl: prior.kl,
+      lambda: prior.lambda,
+      bound,
+    };
     points.push(point);
     options.onProgress?.(points.length, total);
     return point;

@@ -23,8 +23,13 @@ export interface CertifyOptions {
   priorGrid?: PriorVarianceGrid;
   /** Posteriors to certify (default all three). */
   posteriors?: PosteriorKind[];
-  /** PACGen's σ*: curvature on `samples` training samples (default 1000), Hutchinson `probes` (16), ρ from `rhoProbes` (4), γ, ε (0.1). */
+  /**
+   * PACGen's σ*: curvature on `samples` training samples (default 1000), Hutchinson `probes`
+   * (16), ρ from `rhoProbes` (4), γ, ε (0.1); or σ* itself as `shape` (e.g. from a `pacgen`
+   * report already computed with the same n), which skips the curvature.
+   */
   sigmaStar?: {
+    shape?: Float64Array;
     samples?: number;
     probes?: number;
     rhoProbes?: number;
@@ -179,7 +184,11 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
     throw new PacgenError(`posteriors must be some of ${POSTERIOR_KINDS.join(', ')}`);
   }
   const ss = options.sigmaStar ?? {};
+  if (ss.shape && (ss.shape.length !== m || ss.shape.some((x) => !(x > 0)))) {
+    throw new PacgenError(`sigmaStar.shape must hold ${m} numbers > 0`);
+  }
   const sigmaStar = {
+    shape: ss.shape ?? null,
     samples: requireInt('sigmaStar.samples', Math.min(ss.samples ?? 1000, n), 2),
     probes: requireInt('sigmaStar.probes', ss.probes ?? 16, 1),
     rhoProbes: requireInt('sigmaStar.rhoProbes', ss.rhoProbes ?? 4, 1),
