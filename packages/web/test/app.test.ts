@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Network } from '@pacgen/core-wasm';
+import { Network, type NetworkSpec } from '@pacgen/core-wasm';
 import {
   adam,
   fromTfjs,
@@ -73,6 +73,24 @@ async function expectShown(id: string, expected: number, rel = 1e-10): Promise<v
     rel * Math.max(1, Math.abs(expected)),
   );
   if (rel <= 1e-10) expect(await page.textContent(`[data-testid="${id}"]`)).toBe(fmt(expected));
+}
+
+/**
+ * The library's PACGen report of a model on the first 300 training images with the settings the
+ * score test gives the page (seed 0, 20 Hutchinson probes, 4 ρ probes).
+ */
+async function pageReport(
+  model: { spec: NetworkSpec; params: ArrayLike<number> },
+  precision: 'f32' | 'f64',
+) {
+  const net = await Network.create(model.spec, { precision });
+  net.setParams(model.params);
+  net.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
+  return pacgen(networkObjective(net), {
+    seed: 0,
+    diagonal: { method: 'hutchinson', probes: 20 },
+    rho: { probes: 4 },
+  });
 }
 
 async function tab(name: 'Toy landscape' | 'Train' | 'Score') {
@@ -369,14 +387,7 @@ describe('pacgen web app', () => {
     await page.fill('[data-testid=score-density-runs]', '0');
     await run();
     await page.getByText('f32 engine, 1 thread').waitFor();
-    const ref32 = await Network.create(loaded.spec, { precision: 'f32' });
-    ref32.setParams(loaded.params);
-    ref32.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
-    const report32 = await pacgen(networkObjective(ref32), {
-      seed: 0,
-      diagonal: { method: 'hutchinson', probes: 20 },
-      rho: { probes: 4 },
-    });
+    const report32 = await pageReport(loaded, 'f32');
     const notes = [
       healthWarning('Hessian diagonal', report32.diagonal.health),
       healthWarning('ρ estimate', report32.rho.health!),
@@ -414,14 +425,7 @@ describe('pacgen web app', () => {
     await run();
     await page.getByText('mlp.safetensors (safetensors)').waitFor();
     const torch = torchToModel(arch, readSafetensors(st).tensors);
-    const tnet = await Network.create(torch.spec, { precision: 'f64' });
-    tnet.setParams(torch.params);
-    tnet.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
-    const treport = await pacgen(networkObjective(tnet), {
-      seed: 0,
-      diagonal: { method: 'hutchinson', probes: 20 },
-      rho: { probes: 4 },
-    });
+    const treport = await pageReport(torch, 'f64');
     await expectShown('score-psi', treport.psi);
     await expectShown('score-bound', treport.bound.total);
 
