@@ -223,7 +223,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
       case 'dense': {
         if (inShape.length !== 1) {
           throw new PacgenError(
-            `${where} needs a flat input but gets shape [${inShape.join(', ')}]: add a flatten layer before it`,
+            `${where} needs a flat input but gets shape ${describeValue(inShape)}: add a flatten layer before it`,
           );
         }
         const units = positiveInt(l.units, `${where}: units`);
@@ -244,7 +244,7 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
       case 'avgpool2d': {
         if (inShape.length !== 3) {
           throw new PacgenError(
-            `${where} needs an image input [height, width, channels] but gets [${inShape.join(', ')}]`,
+            `${where} needs an image input [height, width, channels] but gets ${describeValue(inShape)}`,
           );
         }
         const [H, W, C] = inShape;

@@ -52,7 +52,7 @@ function render(v: unknown, budget: number): string {
   }
   if (v === null) return 'null';
   if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.byteLength} bytes)`;
-  // A part that exhausts the budget ends the list: the caller's cut then shows '…'.
+  // A part that exhausts the budget ends the list.
   const parts: string[] = [];
   let used = 2;
   const add = (text: string): boolean => {
@@ -60,16 +60,26 @@ function render(v: unknown, budget: number): string {
     used += text.length + 2;
     return used < budget;
   };
+  // Entries left out are marked, so a cut list never reads as a complete one.
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length && add(render(v[i], budget - used)); i++);
+    for (let i = 0; i < v.length; i++) {
+      if (add(render(v[i], budget - used))) continue;
+      if (i < v.length - 1) parts.push('…');
+      break;
+    }
     return `[${parts.join(', ')}]`;
   }
   // for…in stops early, where Object.keys would first list every key of a huge object.
   const o = v as Record<string, unknown>;
+  let full = false;
   for (const k in o) {
     if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+    if (full) {
+      parts.push('…');
+      break;
+    }
     const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : render(k, 20);
-    if (!add(`${key}: ${render(o[k], budget - used - key.length - 2)}`)) break;
+    full = !add(`${key}: ${render(o[k], budget - used - key.length - 2)}`);
   }
   return `{${parts.join(', ')}}`;
 }

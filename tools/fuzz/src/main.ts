@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Random } from '@pacgen/core-wasm';
 import { inputSeed, makeInput } from './mutate.js';
+import { classify } from './outcome.js';
 import { runFuzz, type TargetReport } from './runner.js';
 import { buildCorpus, type Corpus } from './seeds.js';
 import { TARGETS, targetByName } from './targets.js';
@@ -62,13 +63,20 @@ async function replay(corpus: Corpus, seed: number, spec: string): Promise<numbe
   }
   const { dir, input, t } = await saveInput(corpus, seed, target, Number(index));
   console.log(`input files in ${dir}`);
+  let thrown: unknown;
+  let threw = false;
   try {
     await t.run(input.files, corpus[target][input.seed].context);
-    console.log('accepted');
   } catch (e) {
-    console.log(e);
+    thrown = e;
+    threw = true;
   }
-  return 0;
+  const outcome = classify(thrown, threw);
+  console.log(
+    outcome.kind === 'clean' ? `clear error: ${(thrown as Error).message}` : outcome.kind,
+  );
+  if (outcome.kind === 'other') console.log(thrown);
+  return outcome.kind === 'other' ? 1 : 0;
 }
 
 async function main(): Promise<number> {

@@ -68,15 +68,7 @@ export function inputSeed(seed: number, target: string, index: number): number {
   return h;
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 const pick = <T>(rng: Random, xs: readonly T[]): T => xs[rng.int(xs.length)];
 

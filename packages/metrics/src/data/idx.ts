@@ -1,7 +1,7 @@
 // The IDX format of MNIST (big-endian): 0, 0, dtype byte, rank byte, rank × u32 dims, data.
 // Browser-safe: works on bytes; the file readers are in node.ts.
 
-import { PacgenError, type Precision } from '@pacgen/core-wasm';
+import { PacgenError, describeValue, type Precision } from '@pacgen/core-wasm';
 import type { Dataset } from './dataset.js';
 import { chooseSamples, type SubsetMode } from './subset.js';
 import {
@@ -90,8 +90,8 @@ export function readIdx(bytes: Uint8Array, file = 'IDX data'): IdxArray {
   if (bytes.length !== h.totalBytes) {
     const what =
       bytes.length < h.totalBytes
-        ? `truncated: dims [${h.shape.join(', ')}] of ${h.dtype} need ${h.totalBytes} bytes but the file has ${bytes.length}`
-        : `malformed: dims [${h.shape.join(', ')}] of ${h.dtype} need ${h.totalBytes} bytes but the file has ${bytes.length - h.totalBytes} extra`;
+        ? `truncated: dims ${describeValue(h.shape)} of ${h.dtype} need ${h.totalBytes} bytes but the file has ${bytes.length}`
+        : `malformed: dims ${describeValue(h.shape)} of ${h.dtype} need ${h.totalBytes} bytes but the file has ${bytes.length - h.totalBytes} extra`;
     throw new PacgenError(`${file}: ${what}`);
   }
   const count = (h.totalBytes - h.headerBytes) / CODES[h.dtype].size;
@@ -209,7 +209,7 @@ export function idxDataset(
   const [n, ...rest] = images.shape;
   if (images.shape.length > 4) {
     throw new PacgenError(
-      `${imagesFile}: images must have rank 1 to 4 ([n, h, w] or [n, h, w, c]), got shape [${images.shape.join(', ')}]`,
+      `${imagesFile}: images must have rank 1 to 4 ([n, h, w] or [n, h, w, c]), got shape ${describeValue(images.shape)}`,
     );
   }
   if (!INTEGER_DTYPES.includes(labels.dtype)) {
@@ -217,7 +217,7 @@ export function idxDataset(
   }
   if (!(labels.shape.length === 1 || (labels.shape.length === 2 && labels.shape[1] === 1))) {
     throw new PacgenError(
-      `${labelsFile}: labels must have shape [n] or [n, 1], got [${labels.shape.join(', ')}]`,
+      `${labelsFile}: labels must have shape [n] or [n, 1], got ${describeValue(labels.shape)}`,
     );
   }
   if (labels.shape[0] !== n) {

@@ -117,7 +117,7 @@ export function readSafetensors(
     const shape = t.shape as number[];
     if (off[1] - off[0] !== prod(shape) * size) {
       throw new PacgenError(
-        `${where}: shape [${shape.join(', ')}] of ${t.dtype} needs ${prod(shape) * size} bytes but data_offsets span ${off[1] - off[0]}`,
+        `${where}: shape ${describeValue(shape)} of ${t.dtype} needs ${prod(shape) * size} bytes but data_offsets span ${off[1] - off[0]}`,
       );
     }
     entries.push({ name, dtype: t.dtype as string, shape, begin: off[0], end: off[1] });

@@ -564,12 +564,12 @@ export function fromTfjs(
     const w = match(t.name);
     if (!w) {
       throw new PacgenError(
-        `${file}: no weight left in the manifest for tensor ${describeValue(t.name)} [${t.shape.join(', ')}]`,
+        `${file}: no weight left in the manifest for tensor ${describeValue(t.name)} ${describeValue(t.shape)}`,
       );
     }
     if (w.shape.join() !== t.shape.join()) {
       throw new PacgenError(
-        `${file}: weight ${describeValue(w.name)} has shape [${w.shape.join(', ')}] but ${describeValue(t.name)} of the architecture needs [${t.shape.join(', ')}]`,
+        `${file}: weight ${describeValue(w.name)} has shape ${describeValue(w.shape)} but ${describeValue(t.name)} of the architecture needs ${describeValue(t.shape)}`,
       );
     }
     params.set(w.data, t.offset);

@@ -203,7 +203,7 @@ export function torchToModel(
     }
     if (t.shape.join() !== shape.join()) {
       throw new PacgenError(
-        `${file}: tensor ${describeValue(k)} has shape [${t.shape.join(', ')}] but the architecture needs [${shape.join(', ')}] (${layout})`,
+        `${file}: tensor ${describeValue(k)} has shape ${describeValue(t.shape)} but the architecture needs ${describeValue(shape)} (${layout})`,
       );
     }
     for (let i = 0; i < t.data.length; i++) {

@@ -3,7 +3,7 @@
 // would write: a damaged or foreign file is one clear PacgenError, never a TypeError later in
 // the optimizer or the report. Browser-safe.
 
-import { PacgenError, describeValue } from '@pacgen/core-wasm';
+import { PacgenError, describeName, describeValue } from '@pacgen/core-wasm';
 import { parseState } from './serialize.js';
 import type { EpochRecord, StopReason } from './history.js';
 
@@ -79,7 +79,7 @@ export function parseCheckpoint(text: string, expected: CheckpointExpectation): 
   const state = sameShape(ck.optimizerState, expected.optimizerState, expected.numParams);
   if (state !== null) {
     throw new PacgenError(
-      `checkpoint optimizer state does not fit this optimizer (at ${state}): a checkpoint of another optimizer or a damaged file`,
+      `checkpoint optimizer state does not fit this optimizer (at ${state.length > 80 ? `${state.slice(0, 79)}…` : state}): a checkpoint of another optimizer or a damaged file`,
     );
   }
   if (!Array.isArray(ck.history) || ck.history.length > (ck.epoch as number) + 1) {
@@ -146,12 +146,14 @@ function sameShape(value: unknown, template: unknown, m: number, path = 'state')
   if (isObject(template)) {
     if (!isObject(value)) return path;
     const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
-    for (const k of Object.keys(value)) if (!has(template, k)) return `${path}.${k}`;
+    // Keys come from the file: described, so that the path in the message stays short.
+    const at = (k: string) => `${path}.${describeName(k)}`;
+    for (const k of Object.keys(value)) if (!has(template, k)) return at(k);
     for (const k of Object.keys(template)) {
       // encodeState drops undefined fields: one may be absent, or filled in like a null.
       if (template[k] === undefined && !has(value, k)) continue;
-      if (!has(value, k)) return `${path}.${k}`;
-      const d = sameShape(value[k], template[k] ?? null, m, `${path}.${k}`);
+      if (!has(value, k)) return at(k);
+      const d = sameShape(value[k], template[k] ?? null, m, at(k));
       if (d) return d;
     }
     return null;
