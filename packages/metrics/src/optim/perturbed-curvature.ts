@@ -4,7 +4,7 @@
 // after it (the secant estimator reads the change of gradient). ĥ_i = hSum_i / hWeight_i, an
 // exponential moving average with bias correction.
 
-import { defaultHvpStep, PacgenError, Random } from '@pacgen/core-wasm';
+import { hvpStep, PacgenError, Random } from '@pacgen/core-wasm';
 import { checkInt, checkRange } from './checks.js';
 import { oracleHvp } from './oracle-objective.js';
 import { mixSeed } from './seeds.js';
@@ -28,7 +28,7 @@ export interface ProbeCurvature {
   probes?: number;
   /** EMA decay across estimates (default 0.9; bias-corrected). */
   beta?: number;
-  /** Largest coordinate move of the finite-difference HVP (default defaultHvpStep(precision)). */
+  /** Length of the finite-difference HVP's move (core-wasm's hvpStep; default defaultHvpStep(precision)). */
   step?: number;
 }
 
@@ -159,10 +159,12 @@ export function probeTracker(options: Omit<ProbeCurvature, 'method'> = {}): Curv
       const rng = new Random(mixSeed(seed, count, 3));
       const est = new Float64Array(m);
       const v = new Float64Array(m);
-      const t = step ?? defaultHvpStep(precision);
       for (let k = 0; k < probes; k++) {
         rng.rademacher(v);
-        const hv = await oracleHvp(gradAt, w, v, precision, { step: t });
+        // The step rule of every HVP (docs/method.md §5): the move's length, not each coordinate's.
+        const hv = await oracleHvp(gradAt, w, v, precision, {
+          step: hvpStep(precision, v, w, step),
+        });
         for (let i = 0; i < m; i++) est[i] += (v[i] * hv[i]) / probes;
       }
       return {
