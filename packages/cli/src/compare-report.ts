@@ -167,7 +167,7 @@ export function compareFindings(result: CompareResult): string[] {
 }
 
 /** A run without its curves (for summary.json). */
-export function runRow(r: CompareRun) {
+export function runRow(r: CompareRun): Omit<CompareRun, 'curves'> {
   const { curves: _curves, ...rest } = r;
   return rest;
 }

@@ -8,7 +8,9 @@ import { PacgenError, describeName, describeValue } from '@pacgen/core-wasm';
 import { parseJson } from '../io/safe-json.js';
 import { decodeState } from '../train/serialize.js';
 import { MEASURE_NAMES } from './measures.js';
-import type { SweepPoint, SweepRunResult, SweepSettings } from './sweep.js';
+import type { SweepPoint } from './sweep-grid.js';
+import type { SweepRunResult } from './sweep-run.js';
+import type { SweepSettings } from './sweep-settings.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
