@@ -7,9 +7,9 @@
 import { Network, ParallelNetwork } from '@pacgen/core-wasm';
 import { loadMnist, mlp, networkObjective, pacgen, type PacgenReport } from '@pacgen/metrics';
 import { interleave } from './lockstep.js';
+import { tfjsObjective } from '@pacgen/metrics/tfjs';
 import {
   parallelObjective,
-  tfjsObjective,
   timedObjective,
   type CallTimes,
   type DisposableObjective,
@@ -145,7 +145,10 @@ export async function runPsi(
       engine: 'tfjs-wasm',
       threads: 1,
       // The bench's inputs are f32 (TF.js computes in f32 anyway).
-      objective: await tfjsObjective(spec, params, Float32Array.from(train.x), y, {
+      objective: await tfjsObjective({
+        spec,
+        params,
+        data: { x: Float32Array.from(train.x), y },
         backend: 'wasm',
         chunk: settings.chunk,
       }),

@@ -19,7 +19,7 @@ import { measure, median } from '../src/timing.js';
 import { Network } from '@pacgen/core-wasm';
 import { mlp, networkObjective } from '@pacgen/metrics';
 import { interleave } from '../src/lockstep.js';
-import { tfjsObjective } from '../src/objectives.js';
+import { tfjsObjective } from '@pacgen/metrics/tfjs';
 import { PSI_DEFAULT, PSI_FULL, PSI_QUICK, runPsi, type PsiResult } from '../src/psi.js';
 import { TRAIN_CASES, runTraining, type TrainResult } from '../src/training.js';
 
@@ -129,7 +129,13 @@ describe('pacgen-mlp', () => {
     net.setData(x, y);
     const core = networkObjective(net);
     // Chunks of 16 as the engine's maxBatch: 3 passes, the last one short.
-    const tfjs = await tfjsObjective(spec, w, x, y, { backend: 'cpu', chunk: 16 });
+    const tfjs = await tfjsObjective({
+      spec,
+      params: w,
+      data: { x, y },
+      backend: 'cpu',
+      chunk: 16,
+    });
     try {
       expect(tfjs.numParams).toBe(core.numParams);
       expect(Math.abs((await tfjs.loss(w)) - (await core.loss(w)))).toBeLessThan(1e-5);
