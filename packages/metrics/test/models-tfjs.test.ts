@@ -153,7 +153,12 @@ describe('TF.js Layers: ours → tf.loadLayersModel', () => {
     net.setParams(random(net.numParams, 1, spec.shared ? 2 : 0.5));
     const folder = join(dir, `ours-${spec.layers.length}-${spec.loss}`);
     const saved = await saveTfjsModel(folder, spec, net.params);
-    expect((await readdir(folder)).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    // The model's two files, and pacgen's ownership manifest (io/atomic.ts).
+    expect((await readdir(folder)).sort()).toEqual([
+      '.pacgen-output.json',
+      'group1-shard1of1.bin',
+      'model.json',
+    ]);
     expect(saved.weights[0]).toBe(join(folder, 'group1-shard1of1.bin'));
     const model = await tfl.loadLayersModel(fileHandler(folder));
     const inputShape = spec.inputShape;
@@ -434,9 +439,10 @@ describe('saveTfjsModel writes atomically', () => {
     await writeFile(join(parent, 'm', 'notes.txt'), 'mine');
     await fails(
       saveTfjsModel(join(parent, 'm'), spec, params, { overwrite: true }),
-      /will not replace a folder holding other files than a TF\.js model \(notes\.txt\)/,
+      /will not replace a folder holding files pacgen did not write \(notes\.txt\)/,
     );
     expect((await readdir(join(parent, 'm'))).sort()).toEqual([
+      '.pacgen-output.json',
       'group1-shard1of1.bin',
       'model.json',
       'notes.txt',
