@@ -1,5 +1,6 @@
 // The compiled network: a list of fixed-size layer records written by the TypeScript side
-// (src/compile.ts), which checks shapes and plans every buffer. Keep the two in step.
+// (src/compile/: layers.ts fills the fields per layer kind), which checks shapes and plans
+// every buffer. Keep the two in step.
 
 export const REC_BYTES: usize = 128;
 

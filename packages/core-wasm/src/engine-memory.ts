@@ -3,7 +3,7 @@
 // figure instead of failing inside the engine ("engine aborted") or in a typed-array
 // constructor ("Invalid typed array length").
 
-import { kinkStateBytes, type CompiledNetwork } from './compile.js';
+import { kinkStateBytes, type CompiledNetwork } from './compile/compiled.js';
 import { PacgenError } from './errors.js';
 import type { Precision } from './module.js';
 

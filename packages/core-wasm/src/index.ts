@@ -1,10 +1,6 @@
 export type * from './spec.js';
-export {
-  compileNetwork,
-  type CompiledNetwork,
-  type CompiledLayer,
-  type TensorInfo,
-} from './compile.js';
+export { compileNetwork } from './compile/compile-network.js';
+export type { CompiledNetwork, CompiledLayer, TensorInfo } from './compile/compiled.js';
 export { PacgenError } from './errors.js';
 export {
   engineModule,

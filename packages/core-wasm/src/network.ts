@@ -1,13 +1,13 @@
 // A network over one flat parameter vector, backed by its own engine instance. Parameters,
 // gradients and data live in the module's memory; the getters return typed-array views on it.
 
+import { compileNetwork } from './compile/compile-network.js';
 import {
-  compileNetwork,
   kinkStateBytes,
   LOSS_CODE,
   type CompiledNetwork,
   type TensorInfo,
-} from './compile.js';
+} from './compile/compiled.js';
 import {
   ENGINE_MEMORY_LIMIT,
   LAYER_RECORD_BYTES,

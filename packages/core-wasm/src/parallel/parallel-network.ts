@@ -3,7 +3,7 @@
 // own Network and a full copy of the data) compute the others, and the parts' means are
 // combined weighted by count/total — one thread's result up to summation order.
 
-import type { TensorInfo } from '../compile.js';
+import type { TensorInfo } from '../compile/compiled.js';
 import { PacgenError } from '../errors.js';
 import type { Precision } from '../module.js';
 import {
