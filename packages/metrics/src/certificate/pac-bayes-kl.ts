@@ -3,7 +3,7 @@
 // every λ of the grid, kl(ê_S(Q) ‖ e_D(Q)) ≤ (KL(Q ‖ P_λ) + ln(2√n·J/δ))/n. docs/method.md §9.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { requireConfidence } from '../pacgen/validate.js';
+import { checkConfidence } from '../checks.js';
 import { klInverse } from './kl-inverse.js';
 
 export interface PacBayesKlInput {
@@ -35,7 +35,7 @@ export interface PacBayesKlTerms {
 export function pacBayesKlBound(input: PacBayesKlInput): PacBayesKlTerms {
   const { empiricalError, kl, n, delta } = input;
   const gridSize = input.gridSize ?? 1;
-  requireConfidence(delta);
+  checkConfidence(delta);
   if (!(Number.isInteger(n) && n >= 8)) {
     throw new PacgenError(`the PAC-Bayes-kl bound needs n ≥ 8 training samples, got ${n}`);
   }

@@ -2,7 +2,7 @@
 // network is an expectation over weight draws, known only through a Monte Carlo average; this
 // bounds it from above with confidence 1 − δ. docs/method.md §9.
 
-import { requireConfidence } from '../pacgen/validate.js';
+import { checkConfidence } from '../checks.js';
 import { klInverse } from './kl-inverse.js';
 import { PacgenError } from '@pacgen/core-wasm';
 
@@ -14,7 +14,7 @@ import { PacgenError } from '@pacgen/core-wasm';
  * Cost: one klInverse.
  */
 export function sampleConvergenceBound(meanError: number, draws: number, delta: number): number {
-  requireConfidence(delta);
+  checkConfidence(delta);
   if (!(Number.isInteger(draws) && draws >= 1)) {
     throw new PacgenError(`draws must be an integer >= 1, got ${draws}`);
   }

@@ -1,7 +1,7 @@
 // The settings of `certify` with their defaults and checks, and the report it returns.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { requireConfidence, requirePositive } from '../pacgen/validate.js';
+import { checkConfidence, checkPositive } from '../checks.js';
 import type { CertificateObjective } from './objective.js';
 import type { OptimizationEpoch } from './optimize-posterior.js';
 import { DEFAULT_PRIOR_GRID, priorVariances, type PriorVarianceGrid } from './prior.js';
@@ -163,7 +163,7 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
   const n = obj.numTrainSamples;
   const m = obj.numParams;
   const delta = options.delta ?? 0.05;
-  requireConfidence(delta);
+  checkConfidence(delta);
   const monteCarloShare = options.monteCarloShare ?? 0.2;
   if (!(monteCarloShare > 0 && monteCarloShare < 1)) {
     throw new PacgenError(`monteCarloShare must be in (0, 1), got ${monteCarloShare}`);
@@ -195,8 +195,8 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
     gamma: ss.gamma ?? 0.1,
     epsilon: ss.epsilon ?? 0.1,
   };
-  requirePositive('sigmaStar.gamma', sigmaStar.gamma);
-  requirePositive('sigmaStar.epsilon', sigmaStar.epsilon);
+  checkPositive('sigmaStar.gamma', sigmaStar.gamma);
+  checkPositive('sigmaStar.epsilon', sigmaStar.epsilon);
   const se = options.search ?? {};
   const search = {
     samples: requireInt('search.samples', Math.min(se.samples ?? 5000, n), 1),
@@ -211,8 +211,8 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
     learningRate: op.learningRate ?? 1e-4,
     sigmaLearningRate: op.sigmaLearningRate ?? 1e-3,
   };
-  requirePositive('optimize.learningRate', optimize.learningRate);
-  requirePositive('optimize.sigmaLearningRate', optimize.sigmaLearningRate);
+  checkPositive('optimize.learningRate', optimize.learningRate);
+  checkPositive('optimize.sigmaLearningRate', optimize.sigmaLearningRate);
   const mc = options.monteCarlo ?? {};
   const monteCarlo = {
     passes: requireInt('monteCarlo.passes', mc.passes ?? 4, 1),

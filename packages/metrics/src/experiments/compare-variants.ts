@@ -5,7 +5,7 @@
 
 import { PacgenError, type NetworkSpec } from '@pacgen/core-wasm';
 import { adam, sgd } from '../optim/aliases.js';
-import { checkInt, checkRange } from '../optim/checks.js';
+import { checkInteger, checkRange } from '../checks.js';
 import { perturbedOpt } from '../optim/perturbed.js';
 import { asam, sam } from '../optim/sam.js';
 import type { GradientTransformation, Optimizer } from '../optim/types.js';
@@ -131,9 +131,9 @@ export function variantSettings(options: ComparisonVariantOptions): ComparisonVa
       scale: checkRange('perturbed scale', p.scale, 0),
       gamma: checkRange('perturbed gamma', p.gamma, 0),
       epsilon: checkRange('perturbed epsilon', p.epsilon, 0),
-      warmup: checkInt('perturbed warmup', p.warmup, 0),
-      probeEvery: checkInt('perturbed probeEvery', p.probeEvery),
-      probeCount: checkInt('perturbed probeCount', p.probeCount),
+      warmup: checkInteger('perturbed warmup', p.warmup, 0),
+      probeEvery: checkInteger('perturbed probeEvery', p.probeEvery, 1),
+      probeCount: checkInteger('perturbed probeCount', p.probeCount, 1),
     },
   };
 }

@@ -8,7 +8,7 @@
 import { PacgenError, compileNetwork, type Precision } from '@pacgen/core-wasm';
 import type { Dataset } from '../data/dataset.js';
 import { selectSubset } from '../data/subset.js';
-import { checkInt } from '../optim/checks.js';
+import { checkInteger } from '../checks.js';
 import { mixSeed } from '../optim/seeds.js';
 import {
   checkPsiSchedule,
@@ -156,12 +156,12 @@ function comparisonSettings(
 ): { settings: CompareSettings; psiIdx: Int32Array } {
   const vs = variantSettings(options);
   const seeds = checkSeeds(options.seeds ?? [1, 2, 3]);
-  const epochs = checkInt('compare epochs', options.epochs);
-  const batchSize = checkInt('compare batchSize', options.batchSize);
+  const epochs = checkInteger('compare epochs', options.epochs, 1);
+  const batchSize = checkInteger('compare batchSize', options.batchSize, 1);
   const psiEvery = checkPsiSchedule(options.psiEvery ?? epochs);
-  const psiSamples = checkInt('compare psiSamples', options.psiSamples ?? 256);
-  const probes = checkInt('compare probes', options.probes ?? 8);
-  const rhoProbes = checkInt('compare rhoProbes', options.rhoProbes ?? 2);
+  const psiSamples = checkInteger('compare psiSamples', options.psiSamples ?? 256, 1);
+  const probes = checkInteger('compare probes', options.probes ?? 8, 1);
+  const rhoProbes = checkInteger('compare rhoProbes', options.rhoProbes ?? 2, 1);
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed))
     throw new PacgenError(`compare seed must be an integer, got ${seed}`);

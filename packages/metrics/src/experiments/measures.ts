@@ -6,7 +6,7 @@
 
 import { PacgenError } from '@pacgen/core-wasm';
 import type { Objective, ParameterTensor } from '../objective.js';
-import { checkPoint } from '../hessian/checks.js';
+import { checkPoint } from '../checks.js';
 import { pacgen, type PacgenOptions } from '../pacgen/report.js';
 import { topEigenvalues } from '../spectrum/eigen.js';
 import { hessianTrace } from '../spectrum/trace.js';

@@ -5,7 +5,13 @@
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
-import { checkInteger, checkNonNegative, checkPoint, checkSeed } from '../hessian/checks.js';
+import {
+  checkFinite,
+  checkInteger,
+  checkNonNegative,
+  checkPoint,
+  checkPositive,
+} from '../checks.js';
 import { norm2 } from '../linalg/vector.js';
 import { mixSeed } from '../optim/seeds.js';
 
@@ -54,10 +60,10 @@ export async function samSharpness(
   w: ArrayLike<number>,
   options: SharpnessOptions = {},
 ): Promise<SharpnessResult> {
-  const rho = checkNonNegative('sharpness radius', options.radius ?? 0.05, true);
+  const rho = checkPositive('sharpness radius', options.radius ?? 0.05);
   const steps = checkInteger('sharpness steps', options.steps ?? 5, 1);
-  const stepSize = checkNonNegative('sharpness stepSize', options.stepSize ?? 0.5, true);
-  const seed = checkSeed(options.seed ?? 0);
+  const stepSize = checkPositive('sharpness stepSize', options.stepSize ?? 0.5);
+  const seed = checkFinite('seed', options.seed ?? 0);
   const w0 = checkPoint(obj, w);
   const m = w0.length;
   const cost: MeasureCost = { gradientEvaluations: 0, lossEvaluations: 0 };
@@ -165,7 +171,7 @@ export async function perturbedDeviation(
   checkNonNegative('alpha', alpha);
   const epsilon = checkNonNegative('flatness epsilon', options.epsilon ?? 1e-3);
   const samples = checkInteger('flatness samples', options.samples ?? 4, 1);
-  const seed = checkSeed(options.seed ?? 0);
+  const seed = checkFinite('seed', options.seed ?? 0);
   const w0 = checkPoint(obj, w);
   const cost: MeasureCost = { gradientEvaluations: 0, lossEvaluations: 0 };
   let loss = options.loss;
@@ -209,7 +215,7 @@ export async function magnitudeFlatness(
   w: ArrayLike<number>,
   options: FlatnessOptions = {},
 ): Promise<FlatnessResult> {
-  const target = checkNonNegative('flatness target', options.target ?? 0.1, true);
+  const target = checkPositive('flatness target', options.target ?? 0.1);
   const iterations = checkInteger('flatness iterations', options.iterations ?? 10, 0);
   const base = {
     epsilon: options.epsilon ?? 1e-3,

@@ -2,7 +2,7 @@
 // 2×2 matrix from four gradients, and the Hessian's Lipschitz constant on the neighbourhood box
 // is estimated from the Hessians on a lattice over the box.
 
-import { checkInteger } from '../hessian/checks.js';
+import { checkInteger } from '../checks.js';
 import type { Objective } from '../objective.js';
 import { neighbourhoodRadius } from '../pacgen/neighbourhood.js';
 

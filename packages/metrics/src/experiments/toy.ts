@@ -5,7 +5,7 @@
 
 import { Network, PacgenError } from '@pacgen/core-wasm';
 import { toyGaussianMixture, type GaussianMixture, type ToyData } from '../data/synthetic.js';
-import { checkInteger, checkNonNegative } from '../hessian/checks.js';
+import { checkConfidence, checkInteger, checkNonNegative, checkPositive } from '../checks.js';
 import { toyNet } from '../models/presets.js';
 import type { Objective } from '../objective.js';
 import { networkObjective } from '../objective/network.js';
@@ -252,18 +252,16 @@ function toySettings(options: ToyExperimentOptions) {
     throw new PacgenError(`range must be [lo, hi] with finite lo < hi, got [${range}]`);
   }
   const settings = {
-    gamma: checkNonNegative('gamma', options.gamma ?? 0.1, true),
-    epsilon: checkNonNegative('epsilon', options.epsilon ?? 0.1, true),
+    gamma: checkPositive('gamma', options.gamma ?? 0.1),
+    epsilon: checkPositive('epsilon', options.epsilon ?? 0.1),
     delta: options.delta ?? 0.05,
     lattice: checkInteger('lattice', options.lattice ?? 5, 2),
-    hessianStep: checkNonNegative('hessianStep', options.hessianStep ?? 1e-5, true),
+    hessianStep: checkPositive('hessianStep', options.hessianStep ?? 1e-5),
   };
-  if (!(settings.delta > 0 && settings.delta < 1)) {
-    throw new PacgenError(`delta must be in (0, 1), got ${settings.delta}`);
-  }
+  checkConfidence(settings.delta);
   const starts = checkInteger('starts', options.starts ?? 7, 1);
   const maxIterations = checkInteger('maxIterations', options.maxIterations ?? 300, 1);
-  const tol = checkNonNegative('gradientTolerance', options.gradientTolerance ?? 1e-7, true);
+  const tol = checkPositive('gradientTolerance', options.gradientTolerance ?? 1e-7);
   const mergeRadius = checkNonNegative('mergeRadius', options.mergeRadius ?? 0.05);
   const numDraws = checkInteger('samples', options.samples ?? 2000, 1);
   const inputN = checkInteger('inputGrid', options.inputGrid ?? 61, 2);

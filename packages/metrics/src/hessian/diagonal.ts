@@ -3,7 +3,7 @@
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
-import { checkInteger } from './checks.js';
+import { checkInteger } from '../checks.js';
 import type { FiniteDifferenceHealth } from './health.js';
 import { hessianAt, type EstimatorOptions } from './operator.js';
 

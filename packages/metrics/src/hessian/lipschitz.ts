@@ -4,7 +4,7 @@
 import { defaultHvpStep, PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { firstNonFinite, norm2, normalize, normInf, sub } from '../linalg/vector.js';
-import { checkInteger, checkNonNegative } from './checks.js';
+import { checkInteger, checkNonNegative } from '../checks.js';
 import { combineHealth, type FiniteDifferenceHealth } from './health.js';
 import { HessianOperator, hessianAt, type EstimatorOptions } from './operator.js';
 

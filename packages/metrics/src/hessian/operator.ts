@@ -9,7 +9,7 @@ import {
   type KinkCount,
 } from '@pacgen/core-wasm';
 import type { HvpRequest, Objective } from '../objective.js';
-import { checkOutput, checkPoint, checkSeed, checkStep } from './checks.js';
+import { checkFinite, checkOutput, checkPoint, checkStep } from '../checks.js';
 import { emptyHealth, type FiniteDifferenceHealth } from './health.js';
 
 /** What the operator does with a product that crosses kinks (`EstimatorOptions.onKink`). */
@@ -161,7 +161,7 @@ export async function hessianAt(
   options: EstimatorOptions,
 ): Promise<HessianOperator> {
   const point = checkPoint(obj, w);
-  checkSeed(options.seed ?? 0);
+  checkFinite('seed', options.seed ?? 0);
   const step = checkStep(options.step);
   const onKink = options.onKink ?? 'shrink';
   if (onKink !== 'shrink' && onKink !== 'report') {

@@ -3,7 +3,7 @@
 
 import { PacgenError } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
-import { checkInteger, checkPoint } from '../hessian/checks.js';
+import { checkInteger, checkPoint } from '../checks.js';
 import { norm2 } from '../linalg/vector.js';
 import { pacgen, type PacgenOptions } from '../pacgen/report.js';
 import type { EigenOptions } from '../spectrum/eigen.js';

@@ -2,7 +2,7 @@
 // f(w + α·d1) and f(w + α·d1 + β·d2) on regular grids of α and β.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { checkInteger } from '../hessian/checks.js';
+import { checkInteger } from '../checks.js';
 import { firstNonFinite } from '../linalg/vector.js';
 
 /** A regular grid of `steps` coefficients from `from` to `to` (inclusive). */

@@ -1,6 +1,6 @@
 // The usual optimizers as chains of transformations (optax's aliases).
 
-import { checkRange } from './checks.js';
+import { checkRange } from '../checks.js';
 import {
   addDecayedWeights,
   chain,

@@ -1,6 +1,6 @@
 // A gradient transformation as an optimizer that evaluates its own gradient (1 per step).
 
-import { checkLength } from './checks.js';
+import { checkLength } from '../checks.js';
 import type { GradientTransformation, Optimizer } from './types.js';
 
 /**

@@ -5,7 +5,7 @@
 // exponential moving average with bias correction.
 
 import { hvpStep, PacgenError, Random } from '@pacgen/core-wasm';
-import { checkInt, checkRange } from './checks.js';
+import { checkInteger, checkRange } from '../checks.js';
 import { oracleHvp } from './oracle-objective.js';
 import { mixSeed } from './seeds.js';
 import type { GradientOracle } from './types.js';
@@ -142,8 +142,8 @@ export function secantTracker(options: Omit<SecantCurvature, 'method'> = {}): Cu
 
 /** The probes estimator: Hutchinson ĥ ≈ mean_k v_k ⊙ H v_k on the minibatch every T steps, EMA. */
 export function probeTracker(options: Omit<ProbeCurvature, 'method'> = {}): CurvatureTracker {
-  const every = checkInt('probe interval', options.every ?? 10);
-  const probes = checkInt('probes', options.probes ?? 2);
+  const every = checkInteger('probe interval', options.every ?? 10, 1);
+  const probes = checkInteger('probes', options.probes ?? 2, 1);
   const beta = checkRange('probe beta', options.beta ?? 0.9, 0, 1, { max: true });
   const step =
     options.step === undefined

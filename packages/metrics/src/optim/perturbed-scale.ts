@@ -6,7 +6,8 @@ import { PacgenError } from '@pacgen/core-wasm';
 import { hessianLipschitz } from '../hessian/lipschitz.js';
 import type { NoiseModel } from '../pacgen/noise.js';
 import { optimalPerturbation } from '../pacgen/optimal-perturbation.js';
-import { at, checkInt, checkRange } from './checks.js';
+import { checkInteger, checkRange } from '../checks.js';
+import { scheduleValue } from './schedules.js';
 import { oracleObjective } from './oracle-objective.js';
 import { mixSeed } from './seeds.js';
 import type { GradientOracle, Schedule } from './types.js';
@@ -54,7 +55,7 @@ export function noiseScaleRule(
     return {
       label: 's=schedule',
       scale(count, { eta }) {
-        const s = at('noise scale', option, count);
+        const s = scheduleValue('noise scale', option, count);
         if (s < 0) throw new PacgenError(`noise scale must be ≥ 0, got ${s} at step ${count}`);
         return { s, eta };
       },
@@ -62,9 +63,9 @@ export function noiseScaleRule(
   }
   if (option && typeof option === 'object' && 'bound' in option) {
     const b = option.bound;
-    if (b.n !== undefined) checkInt('bound n', b.n, 2);
+    if (b.n !== undefined) checkInteger('bound n', b.n, 2);
     const delta = checkRange('bound delta', b.delta ?? 0.05, 0, 1, { min: true, max: true });
-    const every = checkInt('bound interval', b.every ?? 10);
+    const every = checkInteger('bound interval', b.every ?? 10, 1);
     return {
       label: 'bound',
       scale(count, { w, widths, eta, trainSamples }) {
@@ -113,9 +114,9 @@ export function rhoRule(option: RhoOption, gamma: number, epsilon: number, seed:
       update: async (_w, r) => ({ rho: r, evaluations: 0 }),
     };
   }
-  const every = checkInt('rho interval', option.every);
-  const probes = checkInt('rho probes', option.probes ?? 4);
-  const refine = checkInt('rho refine', option.refine ?? 0, 0);
+  const every = checkInteger('rho interval', option.every, 1);
+  const probes = checkInteger('rho probes', option.probes ?? 4, 1);
+  const refine = checkInteger('rho refine', option.refine ?? 0, 0);
   return {
     initial: 0,
     gradientsPerStep: (1 + 2 * (2 * probes * (1 + refine) + 1)) / every,

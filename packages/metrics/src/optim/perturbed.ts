@@ -4,7 +4,7 @@
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import { noiseModel, type NoiseKind } from '../pacgen/noise.js';
-import { checkInt, checkLength, checkRange } from './checks.js';
+import { checkInteger, checkLength, checkRange } from '../checks.js';
 import {
   curvatureEstimate,
   curvatureTracker,
@@ -155,7 +155,7 @@ export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
   const gamma = checkRange('gamma', options.gamma ?? 0.1, 0);
   const epsilon = checkRange('epsilon', options.epsilon ?? 0.1, 0);
   const noise = noiseModel(options.noise ?? 'uniform');
-  const warmup = checkInt('warmup', options.warmup ?? 0, 0);
+  const warmup = checkInteger('warmup', options.warmup ?? 0, 0);
   const seed = options.seed ?? 0;
   checkRange('seed', seed, -Infinity);
   const tracker = curvatureTracker(options.curvature);

@@ -2,7 +2,7 @@
 // 2021): the gradient is taken at the worst point of a small ball around w.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { checkLength, checkRange } from './checks.js';
+import { checkLength, checkRange } from '../checks.js';
 import type { GradientTransformation, Optimizer } from './types.js';
 
 export interface SamOptions {

@@ -2,8 +2,24 @@
 // with `joinSchedules` and `withWarmup`. Values are in the units of what they schedule.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { checkInt, checkRange } from './checks.js';
-import type { Schedule } from './types.js';
+import { checkInteger, checkRange } from '../checks.js';
+import type { ScalarOrSchedule, Schedule } from './types.js';
+
+/** A number becomes a constant schedule (checked to be ≥ 0); a function is used as given. */
+export function toSchedule(name: string, value: ScalarOrSchedule): Schedule {
+  if (typeof value === 'function') return value;
+  checkRange(name, value, 0);
+  return () => value;
+}
+
+/** The value of a schedule at a step, checked to be finite. */
+export function scheduleValue(name: string, schedule: Schedule, count: number): number {
+  const v = schedule(count);
+  if (!Number.isFinite(v)) {
+    throw new PacgenError(`${name} schedule returned ${v} at step ${count}`);
+  }
+  return v;
+}
 
 /** The same value at every step. */
 export function constantSchedule(value: number): Schedule {
@@ -16,7 +32,7 @@ export function stepSchedule(options: { value: number; factor: number; every: nu
   const { value, factor } = options;
   checkRange('value', value, -Infinity);
   checkRange('factor', factor, 0);
-  const every = checkInt('every', options.every);
+  const every = checkInteger('every', options.every, 1);
   return (count) => value * factor ** Math.floor(Math.max(0, count) / every);
 }
 
@@ -33,7 +49,7 @@ export function piecewiseConstantSchedule(
     .map(([b, s]) => [Number(b), s] as const)
     .sort((x, y) => x[0] - y[0]);
   for (const [b, s] of marks) {
-    checkInt('boundary', b, 0);
+    checkInteger('boundary', b, 0);
     checkRange('scale', s, -Infinity);
   }
   return (count) => {
@@ -61,7 +77,7 @@ export function linearSchedule(options: { start: number; end: number; steps: num
   const { start, end } = options;
   checkRange('start', start, -Infinity);
   checkRange('end', end, -Infinity);
-  const steps = checkInt('steps', options.steps);
+  const steps = checkInteger('steps', options.steps, 1);
   return (count) => start + (end - start) * Math.min(1, Math.max(0, count) / steps);
 }
 
@@ -76,7 +92,7 @@ export function cosineDecaySchedule(options: {
 }): Schedule {
   const { value } = options;
   checkRange('value', value, -Infinity);
-  const steps = checkInt('steps', options.steps);
+  const steps = checkInteger('steps', options.steps, 1);
   const alpha = checkRange('alpha', options.alpha ?? 0, 0, 1);
   return (count) => {
     const c = Math.min(Math.max(0, count), steps);
@@ -95,7 +111,7 @@ export function joinSchedules(schedules: Schedule[], boundaries: number[]): Sche
     );
   }
   boundaries.forEach((b, k) => {
-    checkInt('boundary', b, 0);
+    checkInteger('boundary', b, 0);
     if (k > 0 && b <= boundaries[k - 1]) {
       throw new PacgenError(`boundaries must increase strictly, got ${boundaries.join(', ')}`);
     }
@@ -112,7 +128,7 @@ export function joinSchedules(schedules: Schedule[], boundaries: number[]): Sche
  * then the schedule with its count restarted.
  */
 export function withWarmup(schedule: Schedule, steps: number, start = 0): Schedule {
-  checkInt('warm-up steps', steps, 0);
+  checkInteger('warm-up steps', steps, 0);
   if (steps === 0) return schedule;
   return joinSchedules([linearSchedule({ start, end: schedule(0), steps }), schedule], [steps]);
 }
@@ -130,8 +146,8 @@ export function warmupCosineSchedule(options: {
 }): Schedule {
   const { peak, warmupSteps, totalSteps } = options;
   const end = options.end ?? 0;
-  checkInt('warmupSteps', warmupSteps, 0);
-  checkInt('totalSteps', totalSteps, warmupSteps + 1);
+  checkInteger('warmupSteps', warmupSteps, 0);
+  checkInteger('totalSteps', totalSteps, warmupSteps + 1);
   checkRange('peak', peak, 0, Infinity, { min: true });
   checkRange('end', end, 0, peak);
   const cosine = cosineDecaySchedule({

@@ -3,7 +3,8 @@
 // so the final updates are added to the parameters (w ← w + updates).
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { at, checkLength, checkRange, toSchedule } from './checks.js';
+import { checkLength, checkRange } from '../checks.js';
+import { scheduleValue, toSchedule } from './schedules.js';
 import type { GradientTransformation, ScalarOrSchedule, TransformResult, Vector } from './types.js';
 
 /** w ← w + updates, in place (works on a Network's Float32Array parameter view too). */
@@ -50,7 +51,7 @@ export function scaleByLearningRate(
     name: typeof learningRate === 'number' ? `lr(${learningRate})` : 'lr(schedule)',
     init: () => ({ count: 0 }),
     update(u, state) {
-      const f = -at('learning rate', lr, state.count);
+      const f = -scheduleValue('learning rate', lr, state.count);
       return { updates: Float64Array.from(u, (x) => f * x), state: { count: state.count + 1 } };
     },
   };
@@ -146,7 +147,7 @@ export function addDecayedWeights(
     init: () => ({ count: 0 }),
     update(u, state, params) {
       checkLength('params (needed by weight decay)', params, u.length);
-      const c = at('weight decay', wd, state.count);
+      const c = scheduleValue('weight decay', wd, state.count);
       const p = params as ArrayLike<number>;
       return {
         updates: Float64Array.from(u, (x, i) => x + c * p[i]),

@@ -8,14 +8,14 @@ import { optimalPerturbation } from './optimal-perturbation.js';
 import { belowCap, curvatureBranch, logRatioTerms, psiTerms, sumRange } from './psi.js';
 import { fraction, summarize, type Summary } from './stats.js';
 import {
-  requireConfidence,
-  requireFinite,
-  requireFiniteVector,
-  requireNonNegative,
-  requirePositive,
-  requireSampleCount,
-  requireTensors,
-} from './validate.js';
+  checkConfidence,
+  checkFinite,
+  checkFiniteVector,
+  checkNonNegative,
+  checkPositive,
+  checkSampleCount,
+  checkTensors,
+} from '../checks.js';
 
 export interface PacgenCurvatureInput {
   /** The point being scored, w (parameter units), length m. */
@@ -113,16 +113,16 @@ export function pacgenFromCurvature(input: PacgenCurvatureInput): PacgenCurvatur
   const epsilon = input.epsilon ?? 0.1;
   const delta = input.delta ?? 0.05;
   const kind = input.noise ?? 'uniform';
-  requirePositive('gamma', gamma);
-  requirePositive('epsilon', epsilon);
-  requireConfidence(delta);
-  requireSampleCount(n);
-  requireFiniteVector('w', w);
+  checkPositive('gamma', gamma);
+  checkPositive('epsilon', epsilon);
+  checkConfidence(delta);
+  checkSampleCount(n);
+  checkFiniteVector('w', w);
   const m = w.length;
-  requireFiniteVector('h', h, m);
-  requireNonNegative('rho', rho);
-  if (input.trainLoss !== undefined) requireFinite('trainLoss', input.trainLoss);
-  if (input.tensors) requireTensors(input.tensors, m);
+  checkFiniteVector('h', h, m);
+  checkNonNegative('rho', rho, '>=');
+  if (input.trainLoss !== undefined) checkFinite('trainLoss', input.trainLoss);
+  if (input.tensors) checkTensors(input.tensors, m);
   const noise = noiseModel(kind);
 
   const kappa = neighbourhoodRadius(w, gamma, epsilon);

@@ -4,7 +4,7 @@
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { noiseModel, type NoiseKind } from './noise.js';
-import { requireFiniteVector } from './validate.js';
+import { checkFiniteVector } from '../checks.js';
 
 export interface MonteCarloOptions {
   /** Loss evaluations (default 32; even, ≥ 4, with antithetic pairs). */
@@ -50,8 +50,8 @@ export async function monteCarloPerturbedLoss(
   const samples = options.samples ?? 32;
   const antithetic = options.antithetic ?? true;
   const m = obj.numParams;
-  requireFiniteVector('w', w, m);
-  requireFiniteVector('sigma', sigma, m);
+  checkFiniteVector('w', w, m);
+  checkFiniteVector('sigma', sigma, m);
   for (let i = 0; i < m; i++) {
     if (sigma[i] < 0) throw new PacgenError(`sigma[${i}] is negative (${sigma[i]})`);
   }

@@ -11,12 +11,7 @@ import { pacgenFromCurvature, type PacgenCurvatureResult } from './from-curvatur
 import { MAX_MONTE_CARLO_SAMPLES, monteCarloPerturbedLoss } from './monte-carlo.js';
 import { noiseModel, type NoiseKind } from './noise.js';
 import { sumRange } from './psi.js';
-import {
-  requireConfidence,
-  requireNonNegative,
-  requirePositive,
-  requireSampleCount,
-} from './validate.js';
+import { checkConfidence, checkNonNegative, checkPositive, checkSampleCount } from '../checks.js';
 
 /** Which stage a progress report is about, with (units done, units planned). */
 export type PacgenProgress = (
@@ -127,30 +122,20 @@ export interface PacgenReport extends PacgenCurvatureResult {
   cost: { gradientEvaluations: number; lossEvaluations: number };
 }
 
-/**
- * PACGen report for an objective at its point: the Hessian diagonal (exact or Hutchinson), ρ
- * (given or estimated), Ψ, Ψ*, σ*, per-tensor breakdown, the PAC-Bayes bound (which assumes a
- * loss in [0, 1]; for cross-entropy it is a score, not a guarantee) and optionally a Monte Carlo
- * check of the expansion. Throws PacgenError on invalid settings before spending any gradient.
- *
- * Cost (gradient evaluations): 1 loss evaluation for L̂(w); diagonal 2m + 1 (exact) or 2K + 1
- * (Hutchinson), doubled HVPs with Richardson; ρ estimated 2·(2·probes·(1 + refine) + 1) + 1;
- * 2 more per step shrink at a kink (`diagonal.health`, `rho.health`); Monte Carlo
- * `monteCarlo` loss evaluations.
- */
-export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promise<PacgenReport> {
+/** The report's settings with their defaults, checked before any gradient is spent. */
+function pacgenSettings(obj: Objective, options: PacgenOptions) {
   const gamma = options.gamma ?? 0.1;
   const epsilon = options.epsilon ?? 0.1;
   const delta = options.delta ?? 0.05;
   const noise = options.noise ?? 'uniform';
   const seed = options.seed ?? 0;
-  requirePositive('gamma', gamma);
-  requirePositive('epsilon', epsilon);
-  requireConfidence(delta);
+  checkPositive('gamma', gamma);
+  checkPositive('epsilon', epsilon);
+  checkConfidence(delta);
   const n = options.trainSamples ?? obj.numSamples;
-  requireSampleCount(n);
+  checkSampleCount(n);
   noiseModel(noise);
-  if (typeof options.rho === 'number') requireNonNegative('rho', options.rho);
+  if (typeof options.rho === 'number') checkNonNegative('rho', options.rho, '>=');
   const mc = options.monteCarlo;
   if (
     mc !== undefined &&
@@ -164,6 +149,65 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
   if (w.length !== obj.numParams) {
     throw new PacgenError(`params have length ${w.length}, the objective has ${obj.numParams}`);
   }
+  return { gamma, epsilon, delta, noise, seed, n, mc, w };
+}
+
+/** ρ: the given value, or `hessianLipschitz`'s estimate on the neighbourhood box. */
+async function rhoPart(
+  obj: Objective,
+  w: Float64Array,
+  options: PacgenOptions,
+  s: { gamma: number; epsilon: number; seed: number },
+): Promise<PacgenReport['rho']> {
+  if (typeof options.rho === 'number') {
+    return {
+      value: options.rho,
+      estimated: false,
+      probes: 0,
+      refine: 0,
+      noise: null,
+      cost: 0,
+      health: null,
+    };
+  }
+  const r = options.rho ?? {};
+  const progress = options.onProgress;
+  const est = await hessianLipschitz(obj, w, {
+    gamma: s.gamma,
+    epsilon: s.epsilon,
+    probes: r.probes,
+    refine: r.refine,
+    step: r.step,
+    richardson: r.richardson,
+    onKink: r.onKink,
+    // A different stream from the diagonal's probes.
+    seed: s.seed + 1,
+    onProgress: progress && ((done, total) => progress('rho', done, total)),
+  });
+  return {
+    value: est.rho,
+    estimated: true,
+    probes: est.probes,
+    refine: est.refine,
+    noise: est.noise,
+    cost: est.cost,
+    health: est.health,
+  };
+}
+
+/**
+ * PACGen report for an objective at its point: the Hessian diagonal (exact or Hutchinson), ρ
+ * (given or estimated), Ψ, Ψ*, σ*, per-tensor breakdown, the PAC-Bayes bound (which assumes a
+ * loss in [0, 1]; for cross-entropy it is a score, not a guarantee) and optionally a Monte Carlo
+ * check of the expansion. Throws PacgenError on invalid settings before spending any gradient.
+ *
+ * Cost (gradient evaluations): 1 loss evaluation for L̂(w); diagonal 2m + 1 (exact) or 2K + 1
+ * (Hutchinson), doubled HVPs with Richardson; ρ estimated 2·(2·probes·(1 + refine) + 1) + 1;
+ * 2 more per step shrink at a kink (`diagonal.health`, `rho.health`); Monte Carlo
+ * `monteCarlo` loss evaluations.
+ */
+export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promise<PacgenReport> {
+  const { gamma, epsilon, delta, noise, seed, n, mc, w } = pacgenSettings(obj, options);
   const progress = options.onProgress;
 
   const trainLoss = await obj.loss(w);
@@ -182,41 +226,7 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
     onProgress: progress && ((done, total) => progress('diagonal', done, total)),
   });
 
-  let rho: PacgenReport['rho'];
-  if (typeof options.rho === 'number') {
-    rho = {
-      value: options.rho,
-      estimated: false,
-      probes: 0,
-      refine: 0,
-      noise: null,
-      cost: 0,
-      health: null,
-    };
-  } else {
-    const r = options.rho ?? {};
-    const est = await hessianLipschitz(obj, w, {
-      gamma,
-      epsilon,
-      probes: r.probes,
-      refine: r.refine,
-      step: r.step,
-      richardson: r.richardson,
-      onKink: r.onKink,
-      // A different stream from the diagonal's probes.
-      seed: seed + 1,
-      onProgress: progress && ((done, total) => progress('rho', done, total)),
-    });
-    rho = {
-      value: est.rho,
-      estimated: true,
-      probes: est.probes,
-      refine: est.refine,
-      noise: est.noise,
-      cost: est.cost,
-      health: est.health,
-    };
-  }
+  const rho = await rhoPart(obj, w, options, { gamma, epsilon, seed });
 
   const core = pacgenFromCurvature({
     w,

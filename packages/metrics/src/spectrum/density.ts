@@ -3,7 +3,7 @@
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
-import { checkInteger, checkNonNegative } from '../hessian/checks.js';
+import { checkInteger, checkPositive } from '../checks.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianAt, type EstimatorOptions } from '../hessian/operator.js';
 import { lanczos, tridiagonalEigen } from './lanczos.js';
@@ -70,7 +70,7 @@ export async function spectralDensity(
   const gridOption = options.grid ?? 512;
   if (typeof gridOption === 'number') checkInteger('grid size', gridOption, 2);
   else if (gridOption.length < 1) throw new PacgenError('grid has no points');
-  if (options.sigma !== undefined) checkNonNegative('sigma', options.sigma, true);
+  if (options.sigma !== undefined) checkPositive('sigma', options.sigma);
   const op = await hessianAt(obj, w, options);
   const rng = new Random(options.seed ?? 0);
 

@@ -4,7 +4,7 @@
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { axpy, dot, norm2, normalize, orthogonalize } from '../linalg/vector.js';
-import { checkInteger, checkNonNegative } from '../hessian/checks.js';
+import { checkInteger, checkNonNegative } from '../checks.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianAt, type EstimatorOptions, type HessianOperator } from '../hessian/operator.js';
 import { lanczos, ritzVector, tridiagonalEigen } from './lanczos.js';

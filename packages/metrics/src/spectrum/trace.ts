@@ -3,7 +3,7 @@
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
 import { dot, norm2, orthogonalize, scale } from '../linalg/vector.js';
-import { checkInteger } from '../hessian/checks.js';
+import { checkInteger } from '../checks.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianAt, type EstimatorOptions } from '../hessian/operator.js';
 
