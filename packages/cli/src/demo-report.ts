@@ -41,7 +41,14 @@ export async function demoReport(
     ['curvature fraction Ψ', ...runs.map((r) => pct(r.score.curvatureFraction))],
     ['curvature fraction Ψ*', ...runs.map((r) => pct(r.score.curvatureFractionStar))],
     ['ρ (lower estimate)', ...runs.map((r) => fmt(r.score.rho.value))],
-    ['bound', ...runs.map((r) => fmt(r.score.bound.total))],
+    ['bound (loss scale, a score)', ...runs.map((r) => fmt(r.score.bound.total))],
+    [
+      'certificate: test error ≤',
+      ...runs.map((r) => {
+        const c = r.certificate.certificates.find((x) => x.posterior === r.certificate.best);
+        return `${fmt(c?.bound)} (${c?.posterior})`;
+      }),
+    ],
   ];
   const html = htmlReport({
     title: 'pacgen demo: Adam vs perturbedOPT',

@@ -236,20 +236,22 @@ export const MODEL_POSITIONAL = {
 } as const;
 
 /**
- * --samples (the training samples the loss is taken over, at least `minSamples`), --normalize
- * as the model was trained (replacing dataOptions'), and --arch (the layer list of a
- * .safetensors model), shared by the commands that score a model. Spread after dataOptions.
+ * The data flags of the commands that evaluate a trained model, without defaults: the model's
+ * run.json decides --data, --subset, --train-size and --normalize, and an explicit flag must
+ * agree with it (training-set.ts); without one, mnist, random and none. Also --arch (the layer
+ * list of a .safetensors model). Spread after dataOptions.
  */
-export function modelLossOptions(minSamples: number): Record<string, Options> {
+export function modelDataOptions(): Record<string, Options> {
   return {
-    samples: {
-      type: 'number',
-      default: 1000,
-      describe:
-        'training samples the loss is taken over (of the --train-size subset; chosen by --subset)',
-      coerce: intArg('samples', minSamples),
+    data: {
+      type: 'string',
+      describe: `data set: ${DATA_FORMS.join(' | ')} (default: the model's, from the run.json beside it, else mnist)`,
     },
-    // No default: a model's run.json decides, and an explicit flag must agree with it.
+    subset: {
+      choices: ['first', 'random'] as const,
+      describe:
+        "how --train-size chose its samples: the first, or seeded random ones (default: the model's run.json, else random)",
+    },
     normalize: {
       choices: ['none', 'standard'] as const,
       describe:
@@ -259,5 +261,23 @@ export function modelLossOptions(minSamples: number): Record<string, Options> {
       type: 'string',
       describe: 'layer-list JSON of a .safetensors model (default: beside it, .json)',
     },
+  };
+}
+
+/**
+ * --samples (the training samples the loss is taken over, at least `minSamples`) and the
+ * model's data flags (modelDataOptions), shared by the commands that score a model. Spread
+ * after dataOptions.
+ */
+export function modelLossOptions(minSamples: number): Record<string, Options> {
+  return {
+    samples: {
+      type: 'number',
+      default: 1000,
+      describe:
+        "training samples the loss and curvature are taken over (of the training set; chosen by --subset); the bound's n is the whole training set",
+      coerce: intArg('samples', minSamples),
+    },
+    ...modelDataOptions(),
   };
 }

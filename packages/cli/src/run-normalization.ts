@@ -30,7 +30,7 @@ export interface InputNormalization {
 }
 
 /** Samples of the split `s` was taken from (its outermost selection's size). */
-function splitSize(s: SampleSelection): number {
+export function splitSize(s: SampleSelection): number {
   return s.from ? splitSize(s.from) : s.of;
 }
 

@@ -17,6 +17,7 @@ import {
 } from '@pacgen/metrics';
 import type { Context } from './context.js';
 import { asUsage, CliError, UsageError } from './errors.js';
+import { int } from './format.js';
 import { breathe } from './interrupt.js';
 import { SILENT_BAR } from './progress.js';
 import {
@@ -29,13 +30,17 @@ import {
 import {
   describeNormalization,
   modelNormalization,
+  splitSize,
   type InputNormalization,
 } from './run-normalization.js';
+import { readRunLog } from './run-record.js';
+import { describeTrainingSet, trainingSet } from './training-set.js';
 
 /** The flags of the commands that evaluate a trained model on training samples. */
 export interface ModelInputArgs {
   model: string;
-  data: string;
+  /** Unset: the model's run.json, else mnist. */
+  data?: string;
   'train-size'?: number;
   subset?: SubsetMode;
   normalize?: 'none' | 'standard';
@@ -78,33 +83,44 @@ function inputsReport(data: ResolvedData, norm: InputNormalization): InputsRepor
 }
 
 /**
- * Loads the model's training samples the loss is taken over (--samples of the --train-size
- * subset, chosen by --subset, in the engine's `precision` so f64 inputs are exact; only those
- * are read into memory), standardised as the model was trained (its run.json) or as
- * --normalize says; loads the model, checks they fit, warns when it is an untrained preset, and
- * logs which samples and which normalization were used.
+ * Loads the model's training samples the loss is taken over (--samples of its training set,
+ * chosen by --subset, in the engine's `precision` so f64 inputs are exact; only those are read
+ * into memory), standardised as the model was trained; loads the model, checks they fit, warns
+ * when it is an untrained preset or --samples exceeds the training set, and logs which samples
+ * and which normalization were used. The training set and its normalization are the run's
+ * (run.json beside the model) when there is one, else the flags'. `trainSamples` is the n of
+ * the bound: the run's training set, else --train-size, else the whole training split (with a
+ * warning that it is assumed).
  */
 export async function loadModelInputs(
   argv: ModelInputArgs,
   ctx: Context,
   precision: Precision,
-): Promise<{ data: ResolvedData; model: ResolvedModel; subset: Dataset; inputs: InputsReport }> {
-  const norm = await modelNormalization(argv.model, argv.normalize, ctx);
+): Promise<{
+  data: ResolvedData;
+  model: ResolvedModel;
+  subset: Dataset;
+  inputs: InputsReport;
+  trainSamples: number;
+}> {
+  const run = await readRunLog(argv.model, ctx);
+  const set = trainingSet(argv, run);
+  const norm = await modelNormalization(argv.model, argv.normalize, ctx, run);
   let data: ResolvedData;
   try {
-    data = await resolveData(argv.data, {
-      trainSize: argv['train-size'],
+    data = await resolveData(set.data, {
+      trainSize: set.trainSize,
       testSize: 0,
       samples: argv.samples,
-      subsetMode: argv.subset,
-      seed: argv.seed,
+      subsetMode: set.subset,
+      seed: set.seed,
       normalization: norm.normalization,
       precision,
     });
   } catch (e) {
     // Stored values with another channel count than --data's images.
     if (norm.file && e instanceof PacgenError && /normalization/.test(e.message)) {
-      throw new CliError(`${norm.file} does not fit --data ${argv.data}: ${e.message}`);
+      throw new CliError(`${norm.file} does not fit --data ${set.data}: ${e.message}`);
     }
     throw e;
   }
@@ -113,10 +129,24 @@ export async function loadModelInputs(
   if (!model.params) {
     ctx.warn(`${argv.model} is a preset: its untrained initialisation (seed ${argv.seed})`);
   }
+  const split = data.train.selection ? splitSize(data.train.selection) : data.train.n;
+  const available = set.trainSize ?? split;
+  if (argv.samples !== undefined && argv.samples > available) {
+    ctx.warn(
+      `--samples ${int(argv.samples)} exceeds the ${int(available)} training samples: all ${int(available)} are used`,
+    );
+  }
+  const trainSamples = set.n ?? split;
+  if (set.n === null) {
+    ctx.warn(
+      `no run.json beside ${argv.model} and no --train-size: the bound takes n = ${int(trainSamples)}, the whole training split of ${set.data}; give --train-size if it was trained on fewer`,
+    );
+  }
   const inputs = inputsReport(data, norm);
+  ctx.log(`training set: ${describeTrainingSet({ ...set, n: trainSamples })}`);
   ctx.log(`samples: ${inputs.samples}`);
   ctx.log(`normalization: ${inputs.normalization.summary}`);
-  return { data, model, subset: data.train, inputs };
+  return { data, model, subset: data.train, inputs, trainSamples };
 }
 
 /** The arithmetic `args` select: --precision, else f64 on core-wasm and f32 on tfjs. */
@@ -327,6 +357,8 @@ export interface ScoreDocument {
   perParameter: { psi: number; psiStar: number };
   curvatureFraction: number;
   curvatureFractionStar: number;
+  /** n of the bound: the training samples the model was trained on (ingredients.n). */
+  trainSamples: number;
   trainLoss: number;
   numParams: number;
   numSamples: number;
@@ -382,6 +414,7 @@ export function scoreDocument(
     perParameter: r.perParameter,
     curvatureFraction: r.curvatureFraction,
     curvatureFractionStar: r.curvatureFractionStar,
+    trainSamples: r.ingredients.n,
     trainLoss: r.trainLoss,
     numParams: r.numParams,
     numSamples: r.numSamples,

@@ -38,6 +38,9 @@ describe('pacgen demo', () => {
       'curv. Ψ*',
       'bound',
       'not a guarantee',
+      'Certificates (pacgen certify',
+      'adam: test error ≤ ',
+      'perturbed: test error ≤ ',
     ]) {
       expect(r.stdout).toContain(s);
     }
@@ -49,7 +52,16 @@ describe('pacgen demo', () => {
     for (const run of report.runs) {
       expect(Number.isFinite(run.score.psiStar)).toBe(true);
       expect(run.score.numSamples).toBe(60);
+      // The bound's n is the training set, not the 60 scored samples.
+      expect(run.score.trainSamples).toBe(300);
       expect(run.final.testAccuracy).toBeGreaterThan(0.1);
+      // Each model ends with its certificate, above the measured test error of Q.
+      expect(run.certificate.n).toBe(300);
+      expect(run.certificate.prior.mean).toBe('given');
+      for (const c of run.certificate.certificates) {
+        expect(c.bound).toBeGreaterThan(c.test.error);
+        expect(c.bound).toBeLessThanOrEqual(1);
+      }
     }
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<svg');

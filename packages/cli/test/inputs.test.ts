@@ -54,26 +54,29 @@ describe("a model's normalization", () => {
     expect(log.settings).toMatchObject({ normalize: 'standard', subset: 'random' });
   });
 
-  it('score uses the stored values, whatever --data it is given, and says so', async () => {
+  it("score uses the run's data set and stored values, and says so", async () => {
     const own = await pacgen(['score', 'model', '--data', 'fash', ...FAST], dir);
     expect(own.code, own.stderr).toBe(0);
     expect(own.stderr).toContain(
       'normalization: standard, mean [0.400000], std [0.432049] (stored in model/run.json)',
     );
     expect(own.stderr).toContain('samples: all 3 training samples of fash');
-    // On MNIST the model still sees its training standardisation, not MNIST's 0.1307/0.3081.
-    const mnist = await pacgen(
-      ['score', 'model/model.json', '--data', 'mnist', '--samples', '20', ...FAST],
-      dir,
-    );
-    expect(mnist.code, mnist.stderr).toBe(0);
-    const doc = JSON.parse(mnist.stdout);
+    // Without --data the run's data set is used; another one contradicts the run.
+    const implicit = await pacgen(['score', 'model/model.json', ...FAST], dir);
+    expect(implicit.code, implicit.stderr).toBe(0);
+    const doc = JSON.parse(implicit.stdout);
+    expect(doc.data).toBe('fash');
     expect(doc.inputs.normalization).toMatchObject({
       method: 'standard',
       file: 'model/run.json',
     });
     expect(doc.inputs.normalization.mean[0]).toBeCloseTo(MEAN, 15);
     expect(doc.inputs.normalization.std[0]).toBeCloseTo(STD, 15);
+    const mnist = await pacgen(['score', 'model', '--data', 'mnist', ...FAST], dir);
+    expect(mnist.code).toBe(2);
+    expect(expectOneLineError(mnist)).toBe(
+      'pacgen: --data mnist contradicts model/run.json: the model was trained with --data fash',
+    );
     // Without run.json: --normalize standard computes MNIST's own training-split values.
     const flag = await pacgen(
       ['score', 'bare', '--samples', '20', '--normalize', 'standard', ...FAST],
@@ -107,6 +110,40 @@ describe("a model's normalization", () => {
     expect(legacy.code, legacy.stderr).toBe(0);
     expect(legacy.stderr).toContain('predates stored normalization statistics');
     expect(JSON.parse(legacy.stdout).inputs.normalization.mean[0]).toBeCloseTo(MEAN, 15);
+  });
+});
+
+describe("the bound's n and the training set", () => {
+  it("n is the run's training set, whatever --samples scores; a capped --samples is said", async () => {
+    const two = await pacgen(['score', 'model', '--samples', '2', ...FAST], dir);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stderr).toContain(
+      'training set: fash, all training samples (n = 3, from model/run.json)',
+    );
+    const many = await pacgen(['score', 'model', '--samples', '500', ...FAST], dir);
+    expect(many.code, many.stderr).toBe(0);
+    expect(many.stderr).toContain(
+      'warning: --samples 500 exceeds the 3 training samples: all 3 are used',
+    );
+    const [a, b] = [JSON.parse(two.stdout), JSON.parse(many.stdout)];
+    expect([a.numSamples, a.trainSamples, a.ingredients.n]).toEqual([2, 3, 3]);
+    expect([b.numSamples, b.trainSamples, b.ingredients.n]).toEqual([3, 3, 3]);
+  });
+
+  it('without run.json n is --train-size, else the whole split with a warning', async () => {
+    const given = await pacgen(
+      ['score', 'bare', '--train-size', '40', '--samples', '10', ...FAST],
+      dir,
+    );
+    expect(given.code, given.stderr).toBe(0);
+    expect(JSON.parse(given.stdout).ingredients.n).toBe(40);
+    expect(given.stderr).not.toContain('no run.json');
+    const assumed = await pacgen(['score', 'bare', '--samples', '10', ...FAST], dir);
+    expect(assumed.code, assumed.stderr).toBe(0);
+    expect(JSON.parse(assumed.stdout).ingredients.n).toBe(60000);
+    expect(assumed.stderr).toContain(
+      'no run.json beside bare and no --train-size: the bound takes n = 60,000, the whole training split of mnist',
+    );
   });
 });
 

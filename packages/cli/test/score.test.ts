@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensorsFile, writeSafetensorsFile } from '@pacgen/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,24 @@ describe('pacgen score', () => {
     for (const s of ['Ψ:', 'Ψ*:', 'ρ:', 'σ*:', 'bound:', 'not a guarantee', 'dense_1/kernel']) {
       expect(r.stdout).toContain(s);
     }
+  });
+
+  it('says how to read Ψ, and warns when no coordinate is on the curvature branch', async () => {
+    const flat = await pacgen(['score', 'model', ...FAST, '--epsilon', '1e-4', '--rho', '0'], dir);
+    expect(flat.code, flat.stderr).toBe(0);
+    expect(flat.stdout).toMatch(/Ψ\*: +\S+ nats .*: the headline, lower is better/);
+    expect(flat.stdout).toMatch(
+      /n: +300 training samples \(the bound's n; the curvature is taken on 100 of them\)/,
+    );
+    expect(flat.stdout).toContain('Reading Ψ:');
+    expect(flat.stdout).toContain('same n, γ and ε');
+    expect(flat.stdout).toMatch(/Ψ: .* 0\.0% of coordinates on the curvature branch/);
+    expect(flat.stdout).toContain(
+      'warning: 0% of coordinates are on the curvature branch of Ψ: Ψ here measures weight size, not curvature.',
+    );
+    const curved = await pacgen(['score', 'model', ...FAST, '--epsilon', '100', '--rho', '0'], dir);
+    expect(curved.code, curved.stderr).toBe(0);
+    expect(curved.stdout).not.toContain('branch of Ψ: Ψ here measures weight size');
   });
 
   it('prints one JSON document with --json', async () => {
@@ -160,7 +178,15 @@ describe('pacgen score', () => {
     const wrong = await pacgen(['score', 'broken', ...FAST], dir);
     expect(wrong.code).toBe(1);
     expectOneLineError(wrong);
-    const mismatch = await pacgen(['score', 'model', '--data', 'toy', '--export', 'never'], dir);
+    // With its run.json another data set contradicts the run; without, it does not fit.
+    const contradicts = await pacgen(['score', 'model', '--data', 'toy', '--export', 'never'], dir);
+    expect(contradicts.code).toBe(2);
+    expect(expectOneLineError(contradicts)).toMatch(/--data toy contradicts model\/run\.json/);
+    mkdirSync(join(dir, 'bare'));
+    for (const f of ['model.json', 'group1-shard1of1.bin']) {
+      cpSync(join(dir, 'model', f), join(dir, 'bare', f));
+    }
+    const mismatch = await pacgen(['score', 'bare', '--data', 'toy', '--export', 'never'], dir);
     expect(mismatch.code).toBe(1);
     expect(expectOneLineError(mismatch)).toMatch(
       /takes inputs \[28, 28, 1\] but data toy has \[2\]/,

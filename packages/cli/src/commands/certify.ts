@@ -10,7 +10,14 @@ import { certifyOptions, priorMean, runCertify, type CertifyArgs } from '../cert
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { int } from '../format.js';
-import { intArg, listArg, MODEL_POSITIONAL, numArg } from '../options.js';
+import {
+  dataOptions,
+  intArg,
+  listArg,
+  MODEL_POSITIONAL,
+  modelDataOptions,
+  numArg,
+} from '../options.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
 import { describeNormalization, modelNormalization } from '../run-normalization.js';
@@ -31,32 +38,6 @@ interface CertifyCommandArgs extends GlobalArgs, CertifyArgs {
 }
 
 const FILES = new Set(['certificate.json', 'bound-vs-scale.svg']);
-
-/** The data flags of `certify`, without defaults: the model's run.json decides. */
-function dataFlags() {
-  return {
-    data: { type: 'string', describe: "data set (default: the model's run.json, else mnist)" },
-    'train-size': {
-      type: 'number',
-      describe: 'training samples the model was trained on (n; required without a run.json)',
-      coerce: intArg('train-size', 8),
-    },
-    'test-size': {
-      type: 'number',
-      describe: 'test samples to measure the test errors on (default all; 0: none)',
-      coerce: intArg('test-size', 0),
-    },
-    subset: {
-      choices: ['first', 'random'],
-      describe: "how --train-size was chosen (default: the run's, else random)",
-    },
-    normalize: {
-      choices: ['none', 'standard'],
-      describe: "pixel scaling (default: the run's, else none)",
-    },
-    arch: { type: 'string', describe: 'layer-list JSON of a .safetensors model' },
-  } as const;
-}
 
 /** The certificate's own flags. */
 function certifyFlags() {
@@ -170,7 +151,7 @@ const command: CommandModule<GlobalArgs, CertifyCommandArgs> = {
   builder: (y) =>
     y
       .positional('model', MODEL_POSITIONAL)
-      .options({ ...dataFlags(), ...certifyFlags() })
+      .options({ ...dataOptions('mnist'), ...modelDataOptions(), ...certifyFlags() })
       .example('$0 certify mnist-mlp', 'a model trained by pacgen train (its run.json gives n)')
       .example('$0 certify model.json --train-size 60000 --data mnist', 'a model from elsewhere')
       .example(

@@ -25,9 +25,9 @@ import { parseRange } from './toy.js';
 interface LandscapeArgs extends GlobalArgs, EstimatorArgs {
   model: string;
   arch?: string;
-  data: string;
+  data?: string;
   'train-size'?: number;
-  subset: 'first' | 'random';
+  subset?: 'first' | 'random';
   normalize?: 'none' | 'standard';
   samples: number;
   dims: 1 | 2;
@@ -165,7 +165,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
     const seconds = (Date.now() - t0) / 1000;
     const { files, summary, figures } = await landscapeOutput(r, {
       out: resolve(argv.out),
-      command: `pacgen landscape ${argv.model} --data ${argv.data}`,
+      command: `pacgen landscape ${argv.model} --data ${data.source}`,
       model: model.source,
       data: data.source,
       inputs,

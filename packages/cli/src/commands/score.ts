@@ -51,9 +51,9 @@ export interface EstimatorArgs {
 interface ScoreArgs extends GlobalArgs, EstimatorArgs, EngineArgs {
   model: string;
   arch?: string;
-  data: string;
+  data?: string;
   'train-size'?: number;
-  subset: 'first' | 'random';
+  subset?: 'first' | 'random';
   normalize?: 'none' | 'standard';
   samples: number;
   export?: string;
@@ -88,12 +88,16 @@ export function formatScore(doc: ScoreDocument): string {
   const se = d.stdErr ? `, standard error mean ${fmt(d.stdErr.mean)}` : '';
   const lines = keyValues([
     [
-      'Ψ',
-      `${fmt(doc.psi, 6)} nats (${fmt(doc.perParameter.psi)} per parameter; curvature enters ${pct(doc.curvatureFraction)} of coordinates)`,
+      'Ψ*',
+      `${fmt(doc.psiStar, 6)} nats (${fmt(doc.perParameter.psiStar)} per parameter; curvature enters ${pct(doc.curvatureFractionStar)} of coordinates): the headline, lower is better`,
     ],
     [
-      'Ψ*',
-      `${fmt(doc.psiStar, 6)} nats (${fmt(doc.perParameter.psiStar)} per parameter; curvature enters ${pct(doc.curvatureFractionStar)})`,
+      'Ψ',
+      `${fmt(doc.psi, 6)} nats (${fmt(doc.perParameter.psi)} per parameter; ${pct(doc.curvatureFraction)} of coordinates on the curvature branch)`,
+    ],
+    [
+      'n',
+      `${int(doc.ingredients.n)} training samples (the bound's n; the curvature is taken on ${int(doc.numSamples)} of them)`,
     ],
     ['training loss', `${fmt(doc.trainLoss)} on ${int(doc.numSamples)} samples (${doc.precision})`],
     [
@@ -148,20 +152,44 @@ export function formatScore(doc: ScoreDocument): string {
     ],
     { alignLeft: [1] },
   );
-  return `${lines}\n  caution: ${BOUND_CAUTION}${mc}\n\n${layers}`;
+  return `${lines}\n  caution: ${BOUND_CAUTION}${mc}\n\n${layers}\n\n${readingPsi(doc)}`;
+}
+
+/**
+ * What Ψ and Ψ* measure, which way is better and what they compare, with a warning when the
+ * curvature reaches no coordinate (docs/method.md, "Reading Ψ").
+ */
+export function readingPsi(doc: ScoreDocument): string {
+  const lines = [
+    'Reading Ψ: Ψ* is the KL term of the PAC-Bayes bound at the bound-optimal perturbation σ*: the',
+    'nats needed to state the weights to the precision the loss surface tolerates around them.',
+    'Lower is better (smaller weights, a flatter minimum). Ψ is the same sum at the literal',
+    'σ_i = min(1/√a_i, κ_i). Both compare models of the same architecture on the same data at the',
+    'same n, γ and ε; they are not error rates. For a bound on the test error: pacgen certify.',
+  ];
+  const flat = (f: number, name: string) =>
+    f === 0
+      ? `warning: 0% of coordinates are on the curvature branch of ${name}: ${name} here measures weight size, not curvature.`
+      : null;
+  const warnings = [flat(doc.curvatureFraction, 'Ψ'), flat(doc.curvatureFractionStar, 'Ψ*')];
+  return [...lines, ...warnings.filter((w) => w !== null)].join('\n');
 }
 
 /** Loads, scores, and returns the document and what `--export` needs. */
 async function score(argv: ScoreArgs, ctx: Context) {
   const t0 = Date.now();
-  const { data, model, subset, inputs } = await loadModelInputs(argv, ctx, enginePrecision(argv));
+  const { data, model, subset, inputs, trainSamples } = await loadModelInputs(
+    argv,
+    ctx,
+    enginePrecision(argv),
+  );
   const setup = await scoringSetup(model.spec, model.params, subset, argv, ctx);
   const { obj, engine } = setup;
   ctx.log(
     `scoring ${model.source} (${int(obj.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${engine.summary}, ${engine.precision}`,
   );
   try {
-    const report = await runPacgen(obj, pacgenOptions(argv), ctx);
+    const report = await runPacgen(obj, { ...pacgenOptions(argv), trainSamples }, ctx);
     const doc = scoreDocument(report, obj.tensors);
     return {
       doc,

@@ -32,9 +32,9 @@ import { enginePrecision, loadModelInputs, scoringSetup, type EngineArgs } from 
 interface SpectrumArgs extends GlobalArgs, EngineArgs {
   model: string;
   arch?: string;
-  data: string;
+  data?: string;
   'train-size'?: number;
-  subset: 'first' | 'random';
+  subset?: 'first' | 'random';
   normalize?: 'none' | 'standard';
   samples: number;
   k: number;
