@@ -9,21 +9,13 @@ export {
   type EngineExports,
   type Precision,
 } from './module.js';
-export {
-  Network,
-  applyOutputActivation,
-  defaultHvpStep,
-  hvpStep,
-  minimumHvpStep,
-  sampleCount,
-  type EvalResult,
-  type HvpOptions,
-  type KinkCount,
-  type NetworkOptions,
-  type PassOptions,
-  type RealArray,
-  type Samples,
-} from './network.js';
+export { Network, type NetworkOptions } from './network/network.js';
+export type { RealArray } from './network/buffers.js';
+export { sampleCount, type Samples } from './network/samples.js';
+export type { EvalResult, PassOptions } from './network/evaluate.js';
+export type { HvpOptions, KinkCount } from './network/hvp.js';
+export { applyOutputActivation } from './network/predict.js';
+export { defaultHvpStep, hvpStep, minimumHvpStep } from './hvp-step.js';
 export { Random } from './random.js';
 export { ParallelNetwork, type ParallelNetworkOptions } from './parallel/parallel-network.js';
 export { DESCRIBE_MAX_CHARS, describeName, describeValue } from './describe.js';

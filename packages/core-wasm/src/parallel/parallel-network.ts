@@ -6,17 +6,12 @@
 import type { TensorInfo } from '../compile/compiled.js';
 import { PacgenError } from '../errors.js';
 import type { Precision } from '../module.js';
-import {
-  Network,
-  hvpStep,
-  type EvalResult,
-  type HvpOptions,
-  type KinkCount,
-  type NetworkOptions,
-  type PassOptions,
-  type RealArray,
-  type Samples,
-} from '../network.js';
+import { hvpStep } from '../hvp-step.js';
+import type { RealArray } from '../network/buffers.js';
+import type { EvalResult, PassOptions } from '../network/evaluate.js';
+import type { HvpOptions, KinkCount } from '../network/hvp.js';
+import { Network, type NetworkOptions } from '../network/network.js';
+import { isSampleList, sampleRange, type Samples } from '../network/samples.js';
 import type { NetworkSpec } from '../spec.js';
 import {
   spawnWorker,
@@ -387,28 +382,14 @@ export class ParallelNetwork {
   private split(samples: Samples | undefined): PartSamples[] {
     const n = this.main.numSamples;
     if (n === 0) throw new PacgenError('no data: call setData(x, y) first');
-    let count: number;
+    let list: Int32Array | number[] | null = null;
     let start = 0;
-    const list = Array.isArray(samples) || samples instanceof Int32Array ? samples : null;
-    if (list) {
+    let count: number;
+    if (samples !== undefined && isSampleList(samples)) {
+      list = samples;
       count = list.length;
       if (count === 0) throw new PacgenError('sample index list is empty');
-    } else {
-      const range = samples as { start?: number; count?: number } | undefined;
-      start = range?.start ?? 0;
-      count = range?.count ?? n - start;
-      if (
-        !Number.isInteger(start) ||
-        !Number.isInteger(count) ||
-        start < 0 ||
-        count < 1 ||
-        start + count > n
-      ) {
-        throw new PacgenError(
-          `sample range start=${start} count=${count} does not fit the data set of ${n} samples`,
-        );
-      }
-    }
+    } else ({ start, count } = sampleRange(samples ?? {}, n));
     const k = Math.min(this.threads, count);
     const parts: PartSamples[] = [];
     let at = 0;
@@ -422,7 +403,7 @@ export class ParallelNetwork {
 }
 
 function partCount(p: PartSamples): number {
-  return Array.isArray(p) || p instanceof Int32Array ? p.length : p.count;
+  return isSampleList(p) ? p.length : p.count;
 }
 
 function buffers(...arrays: (RealArray | undefined)[]): ArrayBuffer[] {

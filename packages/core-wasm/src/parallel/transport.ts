@@ -2,7 +2,8 @@
 // worker_threads and browsers' Web Workers so the rest of the code doesn't care which it has.
 
 import type { Precision } from '../module.js';
-import type { EvalResult, RealArray } from '../network.js';
+import type { RealArray } from '../network/buffers.js';
+import type { EvalResult } from '../network/evaluate.js';
 import type { NetworkSpec } from '../spec.js';
 
 /** A part of a sample selection: a range, or a slice of an index list (checked by the worker). */

@@ -1,7 +1,8 @@
 // Worker side of ParallelNetwork: one Network with a full copy of the data; computes the part
 // of a pass it is sent and replies with mean results (the caller weights them by count).
 
-import { Network, type KinkCount } from '../network.js';
+import type { KinkCount } from '../network/hvp.js';
+import { Network } from '../network/network.js';
 import type { WorkerReply, WorkerRequest } from './transport.js';
 
 type Reply = (msg: WorkerReply, transfer: ArrayBuffer[]) => void;

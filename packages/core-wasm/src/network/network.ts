@@ -1,0 +1,171 @@
+// A network over one flat parameter vector, backed by its own engine instance. Parameters,
+// gradients and data live in the module's memory; the getters return typed-array views on it.
+// The handle: its parameters here; the data set (data.ts), passes (evaluate.ts), the HVP
+// (hvp.ts) and prediction (predict.ts) in their own modules.
+
+import { compileNetwork } from '../compile/compile-network.js';
+import type { CompiledNetwork, TensorInfo } from '../compile/compiled.js';
+import { checkEngineMemory } from '../engine-memory.js';
+import { PacgenError } from '../errors.js';
+import { instantiateEngine, type EngineExports, type Precision } from '../module.js';
+import { Random } from '../random.js';
+import type { NetworkSpec } from '../spec.js';
+import { EngineBuffers, type RealArray } from './buffers.js';
+import { EngineData } from './data.js';
+import { runPass, type EvalResult, type PassOptions } from './evaluate.js';
+import { engineHvp, type HvpOptions } from './hvp.js';
+import { Predictor } from './predict.js';
+import { writeProgram } from './program.js';
+
+export interface NetworkOptions {
+  precision?: Precision;
+  /** Samples per chunk in every pass (bounds memory; any data size works). Default 256. */
+  maxBatch?: number;
+}
+
+/**
+ * A compiled network and its own engine instance, on the calling thread (`ParallelNetwork`
+ * splits passes over workers). Create with `Network.create`.
+ */
+export class Network {
+  readonly compiled: CompiledNetwork;
+  readonly precision: Precision;
+  readonly maxBatch: number;
+  private readonly buf: EngineBuffers;
+  private readonly data: EngineData;
+  private readonly predictor: Predictor;
+
+  private constructor(
+    ex: EngineExports,
+    compiled: CompiledNetwork,
+    precision: Precision,
+    maxBatch: number,
+  ) {
+    this.compiled = compiled;
+    this.precision = precision;
+    this.maxBatch = maxBatch;
+    this.buf = new EngineBuffers(ex, compiled, precision);
+    writeProgram(this.buf, maxBatch);
+    this.data = new EngineData(this.buf);
+    this.predictor = new Predictor(this.buf);
+  }
+
+  /** Compiles the spec (throws PacgenError on a bad one) and instantiates an engine for it. */
+  static async create(spec: NetworkSpec, options: NetworkOptions = {}): Promise<Network> {
+    const precision = options.precision ?? 'f32';
+    const maxBatch = options.maxBatch ?? 256;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) {
+      throw new PacgenError(`maxBatch must be a positive integer, got ${maxBatch}`);
+    }
+    const compiled = compileNetwork(spec);
+    checkEngineMemory(compiled, precision, maxBatch);
+    const ex = await instantiateEngine(precision);
+    return new Network(ex, compiled, precision, maxBatch);
+  }
+
+  get numParams(): number {
+    return this.compiled.numParams;
+  }
+
+  /** The live parameter vector (a view: writes go straight to the engine). */
+  get params(): RealArray {
+    return this.buf.params;
+  }
+
+  /** Copies a parameter vector in, after checking its length and values. */
+  setParams(values: ArrayLike<number>): void {
+    if (values.length !== this.numParams) {
+      throw new PacgenError(
+        `parameter vector has length ${values.length}, the network has ${this.numParams} parameters`,
+      );
+    }
+    // Checked before writing, so a rejected vector never replaces the current parameters.
+    for (let i = 0; i < values.length; i++) {
+      if (!Number.isFinite(values[i])) throw this.buf.nonFinite('parameters', i);
+    }
+    const p = this.params;
+    if (values !== p) p.set(values);
+  }
+
+  /** The parameter vector's named blocks (kernels and biases, or the shared tensors). */
+  get tensors(): TensorInfo[] {
+    return this.compiled.tensors;
+  }
+
+  /** Glorot-uniform kernels and zero biases (uniform(−1, 1) for shared tensors), seeded. */
+  initParams(seed = 0): RealArray {
+    const rng = new Random(seed);
+    const p = this.params;
+    for (const t of this.tensors) {
+      const isBias = t.name.endsWith('/bias');
+      let limit = 1;
+      if (!this.compiled.map) {
+        const s = t.shape;
+        const receptive = s.length === 4 ? s[0] * s[1] : 1;
+        const fanIn = s.length === 4 ? receptive * s[2] : s[0];
+        const fanOut = s.length === 4 ? receptive * s[3] : s[s.length - 1];
+        limit = Math.sqrt(6 / (fanIn + fanOut));
+      }
+      for (let i = 0; i < t.size; i++)
+        p[t.offset + i] = isBias ? 0 : (2 * rng.uniform() - 1) * limit;
+    }
+    return p;
+  }
+
+  /**
+   * Copies a data set into engine memory (once; later passes read it in place).
+   * x: n × inputSize inputs; y: n class labels (softmax-cross-entropy) or n × outputSize targets.
+   */
+  setData(x: ArrayLike<number>, y: ArrayLike<number>): void {
+    this.data.set(x, y);
+  }
+
+  /** Number of samples set by `setData`. */
+  get numSamples(): number {
+    return this.data.n;
+  }
+
+  /** Mean loss and accuracy over the samples. Cost: one forward pass. */
+  evaluate(opts: PassOptions = {}): EvalResult {
+    return runPass(this.buf, this.data, 0, opts);
+  }
+
+  /**
+   * Mean loss, accuracy, and the gradient of the mean loss (into `grad`). Cost: 1 gradient
+   * evaluation (a forward and a backward pass over the samples).
+   */
+  gradient(opts: PassOptions = {}): EvalResult & { grad: RealArray } {
+    const r = runPass(this.buf, this.data, this.buf.ptr.grad, opts);
+    return { ...r, grad: this.grad };
+  }
+
+  /** The gradient written by the last `gradient` call (a view). */
+  get grad(): RealArray {
+    return this.buf.view(this.buf.ptr.grad, this.numParams);
+  }
+
+  /**
+   * Hessian-vector product of the mean loss at the current parameters, by central differences
+   * of the gradient inside the engine. Cost: 2 gradient evaluations (4 with Richardson); the
+   * two passes alternate chunk by chunk and compare the states of the piecewise-linear units
+   * (`opts.kinks` receives the crossings; about 1 comparison per unit and sample).
+   * Returns a view that the next call overwrites.
+   */
+  hvp(v: ArrayLike<number>, opts: HvpOptions = {}): RealArray {
+    return engineHvp(this.buf, this.data, v, opts);
+  }
+
+  /**
+   * Network outputs for n = x.length / inputSize inputs: logits, or probabilities with
+   * `probabilities` when the loss fused a softmax/sigmoid. Returns a fresh array (n × outputs).
+   * Cost: one forward pass over the n inputs.
+   */
+  predict(x: ArrayLike<number>, opts: { probabilities?: boolean } = {}): RealArray {
+    return this.predictor.run(x, opts.probabilities);
+  }
+
+  /** The engine's raw exports (for workers and benchmarks). */
+  get engine(): EngineExports {
+    return this.buf.ex;
+  }
+}

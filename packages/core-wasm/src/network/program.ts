@@ -1,0 +1,81 @@
+// The compiled network written into its engine: every buffer a pass needs is allocated once
+// (activations, layer scratch, kink states, ping-pong deltas, the tie map's expanded weights)
+// and each layer becomes a 128-byte record that assembly/program.ts reads.
+
+import { kinkStateBytes, LOSS_CODE } from '../compile/compiled.js';
+import { LAYER_RECORD_BYTES } from '../engine-memory.js';
+import type { EngineBuffers } from './buffers.js';
+
+/**
+ * Allocates the buffers for chunks of `maxBatch` samples, writes the layer records and
+ * configures the engine with them. Cost: O(layers) work, `engineMemoryBytes` of memory.
+ */
+export function writeProgram(buf: EngineBuffers, maxBatch: number): void {
+  const c = buf.compiled;
+  const ex = buf.ex;
+  const B = maxBatch;
+  const real = (count: number) => buf.real(count);
+  const prog = ex.allocate(c.layers.length * LAYER_RECORD_BYTES);
+  const actPtrs = c.layers.map((l) => real(B * l.outSize));
+  const auxPtrs = c.layers.map((l) =>
+    l.aux
+      ? ex.allocate(Math.max(1, B * l.aux.perSample) * (l.aux.kind === 'i32' ? 4 : buf.bytes))
+      : 0,
+  );
+  const kinkPtrs = c.layers.map((l) => (l.kinks ? ex.allocate(kinkStateBytes(l, B)) : 0));
+  const rec = new Int32Array(ex.memory.buffer, prog, (c.layers.length * LAYER_RECORD_BYTES) / 4);
+  const hyper = new Float64Array(
+    ex.memory.buffer,
+    prog,
+    (c.layers.length * LAYER_RECORD_BYTES) / 8,
+  );
+  c.layers.forEach((l, i) => {
+    const base = (i * LAYER_RECORD_BYTES) / 4;
+    rec[base + 0] = l.op;
+    rec[base + 1] = l.inSize;
+    rec[base + 2] = l.outSize;
+    rec[base + 3] = l.weightOffset;
+    rec[base + 4] = l.biasOffset;
+    rec[base + 5] = actPtrs[i];
+    rec[base + 6] = auxPtrs[i];
+    rec[base + 7] = kinkPtrs[i];
+    l.ints.forEach((v, k) => (rec[base + 8 + k] = v));
+    hyper[(i * LAYER_RECORD_BYTES + 96) / 8] = l.hyper;
+  });
+  // The tie map's expanded weights and gradients, twice: an HVP alternates w ± t·v by chunk.
+  const tied = { map: 0, w: 0, gw: 0, w2: 0, gw2: 0 };
+  if (c.map) {
+    tied.map = ex.allocate(c.map.length * 4);
+    new Int32Array(ex.memory.buffer, tied.map, c.map.length).set(c.map);
+    tied.w = real(c.numWeights);
+    tied.gw = real(c.numWeights);
+    tied.w2 = real(c.numWeights);
+    tied.gw2 = real(c.numWeights);
+  }
+  const targetBytes = c.targetIsLabel ? 4 : c.targetSize * buf.bytes;
+  ex.configure(
+    prog,
+    c.layers.length,
+    B,
+    c.inputSize,
+    c.outputSize,
+    LOSS_CODE[c.loss],
+    c.numParams,
+    c.numWeights,
+    tied.map,
+    tied.w,
+    tied.gw,
+    real(B * c.maxWidth),
+    real(B * c.maxWidth),
+    real(c.maxMatrix),
+    real(B * c.inputSize),
+    ex.allocate(B * targetBytes),
+    targetBytes,
+    real(c.numParams),
+    real(c.numParams),
+    real(c.numParams),
+    real(c.numParams),
+    tied.w2,
+    tied.gw2,
+  );
+}
