@@ -3,11 +3,11 @@
 // holds it. A lock whose holder died on this machine (kill -9) is taken over at once; one held
 // from another machine is taken over when it has not been refreshed for STALE_MS.
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { ioReason } from '@pacgen/metrics';
+import { ioReason, parseJson } from '@pacgen/metrics';
 import { CliError, ioHint } from './errors.js';
 
 /** A lock not refreshed for this long is stale (its holder froze or died on another host). */
@@ -30,7 +30,9 @@ function lockPaths(target: string): { lock: string; owner: string } {
 
 function readOwner(path: string): Owner | null {
   try {
-    const o = JSON.parse(readFileSync(path, 'utf8')) as Partial<Owner>;
+    // A note a few dozen bytes long; anything else is not ours.
+    if (statSync(path).size > 4096) return null;
+    const o = parseJson(readFileSync(path, 'utf8'), path, 'lock note') as Partial<Owner>;
     if (typeof o.pid !== 'number' || typeof o.host !== 'string') return null;
     return {
       pid: o.pid,

@@ -127,6 +127,21 @@ describe('foreign files are never deleted', () => {
   });
 });
 
+describe('a checkpoint that is not a regular file', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  it('train --resume refuses a FIFO named checkpoint.json at once (never waits on it)', async () => {
+    mkdirSync(join(dir, 'r.partial'));
+    expect(spawnSync('mkfifo', [join(dir, 'r.partial', 'checkpoint.json')]).status).toBe(0);
+    const r = await pacgen([...TRAIN, '--epochs', '1', '--out', 'r', '--resume'], dir, 30_000);
+    expect(r.code).toBe(1);
+    expect(expectOneLineError(r)).toMatch(
+      /checkpoint\.json: the checkpoint is not a regular file \(a FIFO/,
+    );
+  });
+});
+
 describe('kill -9 at each step of an output commit', () => {
   const { dir, cleanup } = tempDir();
   afterAll(cleanup);

@@ -3,9 +3,9 @@
 // The checkpoint of an unfinished run lives in OUT.partial/ so `--resume` can continue it.
 
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
+  readFileBytesIfAny,
   removeOwnFiles,
   removeStaleTempFiles,
   toTfjs,
@@ -49,11 +49,13 @@ interface TrainArgs extends GlobalArgs, OptimizerArgs {
 /** The checkpoint of `out`: read from OUT.partial/ (unfinished) or OUT/ (finished), written to OUT.partial/. */
 function checkpointStore(out: string): CheckpointStore & { partialDir: string } {
   const partialDir = `${resolve(out)}.partial`;
-  const read = (p: string) =>
-    readFile(p, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return null;
-      throw new CliError(`${p}: cannot read the checkpoint: ${e.message}`);
+  // Regular files only: a FIFO or device named checkpoint.json is refused, never waited on.
+  const read = async (p: string) => {
+    const bytes = await readFileBytesIfAny(p, 'checkpoint').catch((e: Error) => {
+      throw new CliError(e.message);
     });
+    return bytes && new TextDecoder().decode(bytes);
+  };
   return {
     partialDir,
     async load() {
@@ -91,12 +93,13 @@ async function removePartial(partialDir: string): Promise<void> {
  * writing its output and removing the partial folder).
  */
 async function dropFinishedPartial(out: string, partialDir: string): Promise<void> {
-  const [partial, finished] = await Promise.all(
-    [join(partialDir, 'checkpoint.json'), join(out, 'checkpoint.json')].map((p) =>
-      readFile(p, 'utf8').catch(() => null),
-    ),
-  );
-  if (partial !== null && partial === finished) await removePartial(partialDir);
+  const read = (p: string) => readFileBytesIfAny(p, 'checkpoint').catch(() => null);
+  const [partial, finished] = await Promise.all([
+    read(join(partialDir, 'checkpoint.json')),
+    read(join(out, 'checkpoint.json')),
+  ]);
+  const same = partial && finished && Buffer.compare(partial, finished) === 0;
+  if (same) await removePartial(partialDir);
 }
 
 /**

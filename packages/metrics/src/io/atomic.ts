@@ -7,6 +7,8 @@
 
 import { PacgenError } from '@pacgen/core-wasm';
 import { ioReason } from './errors.js';
+import { readFileBytesIfAny } from './read-file.js';
+import { parseJson } from './safe-json.js';
 
 /** The manifest pacgen writes into every output folder: the files it wrote there. */
 export const OUTPUT_MANIFEST = '.pacgen-output.json';
@@ -99,15 +101,16 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 /** Reads the ownership manifest of `dir`: the files pacgen wrote there, or null if none. */
 export async function readManifest(dir: string): Promise<Set<string> | null> {
-  const { fs, path } = await nodeModules();
-  let text: string;
+  const { path } = await nodeModules();
+  let text: Uint8Array | null;
   try {
-    text = await fs.readFile(path.join(dir, OUTPUT_MANIFEST), 'utf8');
+    text = await readFileBytesIfAny(path.join(dir, OUTPUT_MANIFEST), 'output manifest');
   } catch {
     return null;
   }
+  if (text === null) return null;
   try {
-    const doc = JSON.parse(text) as { format?: unknown; files?: unknown };
+    const doc = parseJson(text, dir, 'output manifest') as { format?: unknown; files?: unknown };
     if (doc?.format !== MANIFEST_FORMAT || !Array.isArray(doc.files)) return null;
     return new Set(doc.files.filter((f): f is string => typeof f === 'string'));
   } catch {
