@@ -11,7 +11,7 @@ export {
 } from './module.js';
 export { Network, type NetworkOptions } from './network/network.js';
 export type { RealArray } from './network/buffers.js';
-export { sampleCount, type Samples } from './network/samples.js';
+export { sampleCount, sampleRange, type Samples } from './network/samples.js';
 export type { EvalResult, PassOptions } from './network/evaluate.js';
 export type { HvpOptions, KinkCount } from './network/hvp.js';
 export { applyOutputActivation } from './network/predict.js';

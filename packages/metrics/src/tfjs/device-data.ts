@@ -1,7 +1,7 @@
 // The samples of a TF.js objective on the device: rows selected on the CPU, checked against the
 // model's outputs and loss, uploaded once in chunks, and each chunk's share of the mean loss.
 
-import { PacgenError, type Loss, type Samples } from '@pacgen/core-wasm';
+import { PacgenError, sampleRange, type Loss, type Samples } from '@pacgen/core-wasm';
 import { tf, type TfjsBackendName } from './backend.js';
 import type { TfjsData } from './objective.js';
 
@@ -32,17 +32,7 @@ export function selectRows(samples: Samples | undefined, n: number): Int32Array 
     });
     return idx;
   }
-  const start = samples.start ?? 0;
-  const count = samples.count ?? n - start;
-  if (
-    !Number.isInteger(start) ||
-    !Number.isInteger(count) ||
-    start < 0 ||
-    count < 1 ||
-    start + count > n
-  ) {
-    throw new PacgenError(`samples {start: ${start}, count: ${count}} do not fit ${n} samples`);
-  }
+  const { start, count } = sampleRange(samples, n);
   return Int32Array.from({ length: count }, (_, i) => start + i);
 }
 
