@@ -62,116 +62,68 @@ export interface TorchArchitecture {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * Converts PyTorch tensors to a model: conv weights [cout, cin, kh, kw] → [kh, kw, cin, cout],
- * linear weights [out, in] → [in, out], and for the first linear layer after flattening a
- * feature map, its input rows are permuted from PyTorch's CHW order to our HWC order. Inputs
- * to the result are NHWC (use `chwToHwc` on PyTorch-ordered data). Every tensor must be used
- * and every shape must match; errors name `file` (the weights) or `archFile`.
- */
-export function torchToModel(
-  arch: unknown,
-  tensors: SafeTensor[],
-  file = 'weights',
-  archFile = 'architecture',
-): LoadedModel {
-  if (!isObject(arch) || !Array.isArray(arch.inputShape) || !Array.isArray(arch.layers)) {
-    throw new PacgenError(
-      `${archFile}: needs { inputShape: [C, H, W] or [features], layers: [...] }`,
-    );
-  }
-  const a = arch as unknown as TorchArchitecture;
-  if (!(a.inputShape.length === 1 || a.inputShape.length === 3)) {
-    throw new PacgenError(
-      `${archFile}: inputShape must be [channels, height, width] or [features], got ${describeValue(a.inputShape)}`,
-    );
-  }
-  if (a.prefix !== undefined && typeof a.prefix !== 'string') {
-    throw new PacgenError(`${archFile}: prefix must be a string, got ${describeValue(a.prefix)}`);
-  }
-  const inputShape =
-    a.inputShape.length === 3
-      ? [a.inputShape[1], a.inputShape[2], a.inputShape[0]]
-      : [...a.inputShape];
-  const prefix = a.prefix ?? '';
-  const layers: LayerSpec[] = [];
-  const keys = new Map<string, string>();
-  let last: string | null = null;
-  a.layers.forEach((l, i) => {
-    if (!isObject(l)) throw new PacgenError(`${archFile}: layer ${i} is not an object`);
-    const where = `${archFile}: layer ${i} (${describeName(l.type)})`;
-    const name = `layer_${i}`;
-    const key = 'key' in l && typeof l.key === 'string' ? l.key : `${prefix}${i}`;
-    last = l.type;
-    switch (l.type) {
-      case 'conv2d':
-        layers.push({
-          type: 'conv2d',
-          name,
-          filters: l.filters,
-          kernelSize: l.kernelSize,
-          strides: l.stride ?? 1,
-          padding: l.padding ?? 0,
-          useBias: l.bias !== false,
-        });
-        keys.set(name, key);
-        break;
-      case 'linear':
-        layers.push({ type: 'dense', name, units: l.units, useBias: l.bias !== false });
-        keys.set(name, key);
-        break;
-      case 'maxpool2d':
-      case 'avgpool2d':
-        layers.push({
-          type: l.type,
-          name,
-          poolSize: l.kernelSize,
-          strides: l.stride ?? l.kernelSize,
-        });
-        break;
-      case 'flatten':
-        layers.push({ type: 'flatten', name });
-        break;
-      case 'dropout':
-      case 'dropout2d':
-        layers.push({ type: 'dropout', name, rate: l.p ?? 0.5 });
-        break;
-      case 'relu':
-      case 'sigmoid':
-      case 'tanh':
-      case 'softplus':
-        layers.push({ type: 'activation', name, activation: l.type });
-        break;
-      case 'softmax':
-      case 'log-softmax':
-        // Only valid last (fused into the loss); log-softmax differs by a per-row constant.
-        layers.push({ type: 'activation', name, activation: 'softmax' });
-        break;
-      case 'leaky-relu':
-        layers.push({
-          type: 'activation',
-          name,
-          activation: 'leaky-relu',
-          alpha: l.negativeSlope ?? 0.01,
-        });
-        break;
-      case 'gelu':
-        if (l.approximate !== 'tanh') {
-          throw new PacgenError(
-            `${where}: exact GELU is not supported; the engine computes nn.GELU(approximate='tanh') (set "approximate": "tanh")`,
-          );
-        }
-        layers.push({ type: 'activation', name, activation: 'gelu' });
-        break;
-      case 'identity':
-        break;
-      default:
+/** The engine layer of one entry of a PyTorch layer list (null for identity). */
+function torchLayer(l: TorchLayer, name: string, where: string): LayerSpec | null {
+  switch (l.type) {
+    case 'conv2d':
+      return {
+        type: 'conv2d',
+        name,
+        filters: l.filters,
+        kernelSize: l.kernelSize,
+        strides: l.stride ?? 1,
+        padding: l.padding ?? 0,
+        useBias: l.bias !== false,
+      };
+    case 'linear':
+      return { type: 'dense', name, units: l.units, useBias: l.bias !== false };
+    case 'maxpool2d':
+    case 'avgpool2d':
+      return {
+        type: l.type,
+        name,
+        poolSize: l.kernelSize,
+        strides: l.stride ?? l.kernelSize,
+      };
+    case 'flatten':
+      return { type: 'flatten', name };
+    case 'dropout':
+    case 'dropout2d':
+      return { type: 'dropout', name, rate: l.p ?? 0.5 };
+    case 'relu':
+    case 'sigmoid':
+    case 'tanh':
+    case 'softplus':
+      return { type: 'activation', name, activation: l.type };
+    case 'softmax':
+    case 'log-softmax':
+      // Only valid last (fused into the loss); log-softmax differs by a per-row constant.
+      return { type: 'activation', name, activation: 'softmax' };
+    case 'leaky-relu':
+      return {
+        type: 'activation',
+        name,
+        activation: 'leaky-relu',
+        alpha: l.negativeSlope ?? 0.01,
+      };
+    case 'gelu':
+      if (l.approximate !== 'tanh') {
         throw new PacgenError(
-          `${where}: unsupported layer type ${describeValue((l as { type: unknown }).type)} (supported: conv2d, linear, maxpool2d, avgpool2d, flatten, dropout, dropout2d, relu, leaky-relu, sigmoid, tanh, softplus, gelu, softmax, log-softmax, identity)`,
+          `${where}: exact GELU is not supported; the engine computes nn.GELU(approximate='tanh') (set "approximate": "tanh")`,
         );
-    }
-  });
-  const tail = last as string | null;
+      }
+      return { type: 'activation', name, activation: 'gelu' };
+    case 'identity':
+      return null;
+    default:
+      throw new PacgenError(
+        `${where}: unsupported layer type ${describeValue((l as { type: unknown }).type)} (supported: conv2d, linear, maxpool2d, avgpool2d, flatten, dropout, dropout2d, relu, leaky-relu, sigmoid, tanh, softplus, gelu, softmax, log-softmax, identity)`,
+      );
+  }
+}
+
+/** The loss of the list: given, else by its last layer (softmax/sigmoid) or its output size. */
+function defaultLoss(given: Loss | undefined, tail: string | null, layers: LayerSpec[]): Loss {
   const outUnits = (() => {
     for (let i = layers.length - 1; i >= 0; i--) {
       const l = layers[i];
@@ -180,18 +132,64 @@ export function torchToModel(
     }
     return 0;
   })();
-  const loss: Loss =
-    a.loss ??
+  return (
+    given ??
     (tail === 'softmax' || tail === 'log-softmax'
       ? 'softmax-cross-entropy'
       : tail === 'sigmoid'
         ? 'sigmoid-bce'
         : outUnits >= 2
           ? 'softmax-cross-entropy'
-          : 'mse');
-  const spec: NetworkSpec = { inputShape, layers, loss };
-  const compiled = compileFromFile(spec, archFile);
+          : 'mse')
+  );
+}
 
+/** Conv weights [cout, cin, kh, kw] into our [kh, kw, cin, cout] at `k`. */
+function convToHwio(w: ArrayLike<number>, k: Float64Array, [C, KH, KW, CO]: number[]): void {
+  for (let co = 0; co < CO; co++)
+    for (let ci = 0; ci < C; ci++)
+      for (let y = 0; y < KH; y++)
+        for (let x = 0; x < KW; x++)
+          k[((y * KW + x) * C + ci) * CO + co] = w[((co * C + ci) * KH + y) * KW + x];
+}
+
+/**
+ * Linear weights [out, in] into our [in, out] at `k`; after a flatten of an H×W×C map, the
+ * input rows permuted from PyTorch's CHW order to our HWC order.
+ */
+function linearToInOut(
+  w: ArrayLike<number>,
+  k: Float64Array,
+  IN: number,
+  OUT: number,
+  flattened: number[] | null,
+): void {
+  if (flattened) {
+    // Row r = (h·W + w)·C + c of ours is column c·H·W + h·W + w of PyTorch's.
+    const [H, W, C] = flattened;
+    for (let h = 0; h < H; h++)
+      for (let x = 0; x < W; x++)
+        for (let c = 0; c < C; c++) {
+          const r = (h * W + x) * C + c;
+          const t = (c * H + h) * W + x;
+          for (let o = 0; o < OUT; o++) k[r * OUT + o] = w[o * IN + t];
+        }
+  } else {
+    for (let i = 0; i < IN; i++) for (let o = 0; o < OUT; o++) k[i * OUT + o] = w[o * IN + i];
+  }
+}
+
+/**
+ * The parameters of the compiled network from the PyTorch tensors (`keys`: our layer name →
+ * the PyTorch module key). Every tensor must be used, every shape match, every value be finite.
+ */
+function torchParams(
+  compiled: ReturnType<typeof compileFromFile>,
+  keys: Map<string, string>,
+  tensors: SafeTensor[],
+  file: string,
+  archFile: string,
+): Float64Array {
   const byName = new Map(tensors.map((t) => [t.name, t]));
   const used = new Set<string>();
   const take = (k: string, shape: number[], layout: string): SafeTensor => {
@@ -234,12 +232,7 @@ export function torchToModel(
         [CO, C, KH, KW],
         'PyTorch conv layout [out_channels, in_channels, kh, kw]',
       ).data;
-      const k = params.subarray(offsetOf(`${l.name}/kernel`));
-      for (let co = 0; co < CO; co++)
-        for (let ci = 0; ci < C; ci++)
-          for (let y = 0; y < KH; y++)
-            for (let x = 0; x < KW; x++)
-              k[((y * KW + x) * C + ci) * CO + co] = w[((co * C + ci) * KH + y) * KW + x];
+      convToHwio(w, params.subarray(offsetOf(`${l.name}/kernel`)), [C, KH, KW, CO]);
     } else {
       const IN = l.inSize;
       const OUT = l.outSize;
@@ -248,20 +241,7 @@ export function torchToModel(
         [OUT, IN],
         'PyTorch linear layout [out_features, in_features]',
       ).data;
-      const k = params.subarray(offsetOf(`${l.name}/kernel`));
-      if (flattened) {
-        // Row r = (h·W + w)·C + c of ours is column c·H·W + h·W + w of PyTorch's.
-        const [H, W, C] = flattened;
-        for (let h = 0; h < H; h++)
-          for (let x = 0; x < W; x++)
-            for (let c = 0; c < C; c++) {
-              const r = (h * W + x) * C + c;
-              const t = (c * H + h) * W + x;
-              for (let o = 0; o < OUT; o++) k[r * OUT + o] = w[o * IN + t];
-            }
-      } else {
-        for (let i = 0; i < IN; i++) for (let o = 0; o < OUT; o++) k[i * OUT + o] = w[o * IN + i];
-      }
+      linearToInOut(w, params.subarray(offsetOf(`${l.name}/kernel`)), IN, OUT, flattened);
       flattened = null;
     }
     const biasKey = `${key}.bias`;
@@ -280,7 +260,58 @@ export function torchToModel(
       `${file}: tensors not used by the architecture in ${archFile}: ${listNames(unused)} (a layer missing from the list, or misnumbered?)`,
     );
   }
-  return { spec, params };
+  return params;
+}
+
+/**
+ * Converts PyTorch tensors to a model: conv weights [cout, cin, kh, kw] → [kh, kw, cin, cout],
+ * linear weights [out, in] → [in, out], and for the first linear layer after flattening a
+ * feature map, its input rows are permuted from PyTorch's CHW order to our HWC order. Inputs
+ * to the result are NHWC (use `chwToHwc` on PyTorch-ordered data). Every tensor must be used
+ * and every shape must match; errors name `file` (the weights) or `archFile`.
+ */
+export function torchToModel(
+  arch: unknown,
+  tensors: SafeTensor[],
+  file = 'weights',
+  archFile = 'architecture',
+): LoadedModel {
+  if (!isObject(arch) || !Array.isArray(arch.inputShape) || !Array.isArray(arch.layers)) {
+    throw new PacgenError(
+      `${archFile}: needs { inputShape: [C, H, W] or [features], layers: [...] }`,
+    );
+  }
+  const a = arch as unknown as TorchArchitecture;
+  if (!(a.inputShape.length === 1 || a.inputShape.length === 3)) {
+    throw new PacgenError(
+      `${archFile}: inputShape must be [channels, height, width] or [features], got ${describeValue(a.inputShape)}`,
+    );
+  }
+  if (a.prefix !== undefined && typeof a.prefix !== 'string') {
+    throw new PacgenError(`${archFile}: prefix must be a string, got ${describeValue(a.prefix)}`);
+  }
+  const inputShape =
+    a.inputShape.length === 3
+      ? [a.inputShape[1], a.inputShape[2], a.inputShape[0]]
+      : [...a.inputShape];
+  const prefix = a.prefix ?? '';
+  const layers: LayerSpec[] = [];
+  const keys = new Map<string, string>();
+  let tail: string | null = null;
+  a.layers.forEach((l, i) => {
+    if (!isObject(l)) throw new PacgenError(`${archFile}: layer ${i} is not an object`);
+    const where = `${archFile}: layer ${i} (${describeName(l.type)})`;
+    const name = `layer_${i}`;
+    const key = 'key' in l && typeof l.key === 'string' ? l.key : `${prefix}${i}`;
+    tail = l.type;
+    const layer = torchLayer(l, name, where);
+    if (!layer) return;
+    layers.push(layer);
+    if (layer.type === 'conv2d' || layer.type === 'dense') keys.set(name, key);
+  });
+  const spec: NetworkSpec = { inputShape, layers, loss: defaultLoss(a.loss, tail, layers) };
+  const compiled = compileFromFile(spec, archFile);
+  return { spec, params: torchParams(compiled, keys, tensors, file, archFile) };
 }
 
 /**
