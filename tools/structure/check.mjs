@@ -45,7 +45,7 @@ function scripts(file, text) {
   if (!file.endsWith('.svelte')) return [{ code: text, line: 0 }];
   const blocks = [];
   const re = /<script[^>]*>([\s\S]*?)<\/script>/g;
-  for (let m; (m = re.exec(text)); ) {
+  for (let m; (m = re.exec(text));) {
     const start = text.slice(0, m.index + m[0].indexOf('>') + 1).split('\n').length - 1;
     blocks.push({ code: m[1], line: start });
   }
@@ -62,7 +62,8 @@ function longFunctions(file, text) {
         const a = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
         const b = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
         const lines = b - a + 1;
-        if (lines > MAX_FUNCTION_LINES) found.push({ name: nameOf(node, sf), line: a + line + 1, lines });
+        if (lines > MAX_FUNCTION_LINES)
+          found.push({ name: nameOf(node, sf), line: a + line + 1, lines });
       }
       ts.forEachChild(node, visit);
     };
@@ -74,7 +75,11 @@ function longFunctions(file, text) {
 function nameOf(node, sf) {
   if (node.name) return node.name.getText(sf);
   const p = node.parent;
-  if (p && (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) && p.name)
+  if (
+    p &&
+    (ts.isVariableDeclaration(p) || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p)) &&
+    p.name
+  )
     return p.name.getText(sf);
   return '(anonymous)';
 }
@@ -92,11 +97,14 @@ for (const file of files) {
 const overFiles = bigFiles.filter((f) => f.lines > MAX_FILE_LINES);
 if (report) {
   console.log('largest files:');
-  for (const f of bigFiles.sort((a, b) => b.lines - a.lines).slice(0, 15)) console.log(`  ${f.lines}  ${f.file}`);
+  for (const f of bigFiles.sort((a, b) => b.lines - a.lines).slice(0, 15))
+    console.log(`  ${f.lines}  ${f.file}`);
 }
 for (const f of overFiles) console.log(`file over ${MAX_FILE_LINES} lines: ${f.file} (${f.lines})`);
 for (const f of bigFunctions)
-  console.log(`function over ${MAX_FUNCTION_LINES} lines: ${f.file}:${f.line} ${f.name} (${f.lines})`);
+  console.log(
+    `function over ${MAX_FUNCTION_LINES} lines: ${f.file}:${f.line} ${f.name} (${f.lines})`,
+  );
 const bad = overFiles.length + bigFunctions.length;
 console.log(
   `structure: ${files.length} source files; ${overFiles.length} over ${MAX_FILE_LINES} lines, ${bigFunctions.length} functions over ${MAX_FUNCTION_LINES} lines`,
