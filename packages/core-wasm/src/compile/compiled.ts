@@ -62,7 +62,7 @@ export interface CompiledLayer {
   kinks: 'sign' | 'argmax' | null;
 }
 
-/** Bytes of a layer's kink-state buffer for chunks of B samples: 1 bit a unit, or an i32. */
+/** Bytes of a layer's kink-state buffer for chunks of B samples: 1 bit a unit, or an i32. O(1). */
 export function kinkStateBytes(l: CompiledLayer, B: number): number {
   if (l.kinks === 'sign') return 4 * Math.ceil((B * l.outSize) / 32);
   return l.kinks === 'argmax' ? 4 * B * l.outSize : 0;

@@ -72,7 +72,7 @@ export class Network {
     return this.buf.params;
   }
 
-  /** Copies a parameter vector in, after checking its length and values. */
+  /** Copies a parameter vector in, after checking its length and values. Cost: O(numParams). */
   setParams(values: ArrayLike<number>): void {
     if (values.length !== this.numParams) {
       throw new PacgenError(
@@ -92,7 +92,10 @@ export class Network {
     return this.compiled.tensors;
   }
 
-  /** Glorot-uniform kernels and zero biases (uniform(−1, 1) for shared tensors), seeded. */
+  /**
+   * Glorot-uniform kernels and zero biases (uniform(−1, 1) for shared tensors), seeded; returns
+   * the live parameter view. Cost: O(numParams).
+   */
   initParams(seed = 0): RealArray {
     const rng = new Random(seed);
     const p = this.params;
@@ -115,6 +118,7 @@ export class Network {
   /**
    * Copies a data set into engine memory (once; later passes read it in place).
    * x: n × inputSize inputs; y: n class labels (softmax-cross-entropy) or n × outputSize targets.
+   * Cost: O(data size).
    */
   setData(x: ArrayLike<number>, y: ArrayLike<number>): void {
     this.data.set(x, y);

@@ -11,7 +11,7 @@ export function isSampleList(samples: Samples): samples is Int32Array | number[]
   return Array.isArray(samples) || samples instanceof Int32Array;
 }
 
-/** How many samples a selection covers in a data set of n (without checking its range). */
+/** How many samples a selection covers in a data set of n (without checking it). O(1). */
 export function sampleCount(samples: Samples | undefined, n: number): number {
   if (samples === undefined) return n;
   if (isSampleList(samples)) return samples.length;
