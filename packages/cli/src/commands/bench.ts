@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { CommandModule } from 'yargs';
 import { CliError } from '../errors.js';
 import type { GlobalArgs } from '../context.js';
+import { examples } from '../examples.js';
 
 /** tools/bench/dist/main.js of the workspace this CLI belongs to (or of the current folder). */
 function benchEntry(): string | null {
@@ -22,6 +23,12 @@ interface BenchArgs extends GlobalArgs {
   args?: (string | number)[];
 }
 
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 bench  # every benchmark with its defaults',
+  "$0 bench -- --help  # the benchmark's own options",
+];
+
 const command: CommandModule<GlobalArgs, BenchArgs> = {
   command: 'bench [args..]',
   describe: 'run the engine benchmarks of tools/bench (arguments after -- pass through)',
@@ -30,8 +37,7 @@ const command: CommandModule<GlobalArgs, BenchArgs> = {
       .positional('args', { type: 'string', array: true, describe: 'arguments for the benchmark' })
       .parserConfiguration({ 'unknown-options-as-args': true })
       .strict(false)
-      .example('$0 bench', 'every benchmark with its defaults')
-      .example('$0 bench -- --help', "the benchmark's own options"),
+      .example(examples(EXAMPLES)),
   handler: async (argv) => {
     const entry = benchEntry();
     if (!entry) {

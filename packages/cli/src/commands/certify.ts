@@ -23,6 +23,7 @@ import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
 import { describeNormalization, modelNormalization } from '../run-normalization.js';
 import { readRunLog } from '../run-record.js';
 import { describeTrainingSet, trainingSet } from '../training-set.js';
+import { examples } from '../examples.js';
 
 interface CertifyCommandArgs extends GlobalArgs, CertifyArgs {
   model: string;
@@ -145,6 +146,13 @@ function certifyFlags() {
   } as const;
 }
 
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 certify mnist-mlp  # a model trained by pacgen train (its run.json gives n)',
+  '$0 certify model.json --train-size 60000 --data mnist  # a model from elsewhere',
+  '$0 certify mnist-cnn-run --posteriors optimized --epochs 4 --json  # one posterior, JSON',
+];
+
 const command: CommandModule<GlobalArgs, CertifyCommandArgs> = {
   command: 'certify <model>',
   describe: 'an upper bound on the test error of a trained classifier, with a confidence',
@@ -152,12 +160,7 @@ const command: CommandModule<GlobalArgs, CertifyCommandArgs> = {
     y
       .positional('model', MODEL_POSITIONAL)
       .options({ ...dataOptions('mnist'), ...modelDataOptions(), ...certifyFlags() })
-      .example('$0 certify mnist-mlp', 'a model trained by pacgen train (its run.json gives n)')
-      .example('$0 certify model.json --train-size 60000 --data mnist', 'a model from elsewhere')
-      .example(
-        '$0 certify mnist-cnn-run --posteriors optimized --epochs 4 --json',
-        'one posterior, JSON',
-      ) as unknown as Argv<CertifyCommandArgs>,
+      .example(examples(EXAMPLES)) as unknown as Argv<CertifyCommandArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();

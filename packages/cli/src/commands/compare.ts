@@ -25,6 +25,7 @@ import { int } from '../format.js';
 import { intArg, listArg, numArg, figureOptions } from '../options.js';
 import { checkOutputTarget } from '../output.js';
 import { resolveExperimentData } from '../resolve.js';
+import { examples } from '../examples.js';
 
 interface CompareArgs extends GlobalArgs, experiment.ExperimentArgs {
   methods: CompareMethod[];
@@ -169,22 +170,18 @@ const OPTIONS: Record<string, Options> = {
   ...figureOptions(),
 };
 
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 compare --out compare-mnist  # all six methods, 3 seeds, the MNIST CNN',
+  '$0 compare --methods plain,perturbed-secant --epochs 10 --seeds 1,2  # plain Adam against perturbedOPT only',
+  '$0 compare --data synthetic-cifar --model cifar-cnn --epochs 5 --train-subset 500  # the CIFAR-shaped path without downloads',
+];
+
 const command: CommandModule<GlobalArgs, CompareArgs> = {
   command: 'compare',
   describe:
     'plain optimizer, dropout, SAM, ASAM and perturbedOPT on the same budget: test loss, σ, Ψ',
-  builder: (y) =>
-    y
-      .options(OPTIONS)
-      .example('$0 compare --out compare-mnist', 'all six methods, 3 seeds, the MNIST CNN')
-      .example(
-        '$0 compare --methods plain,perturbed-secant --epochs 10 --seeds 1,2',
-        'plain Adam against perturbedOPT only',
-      )
-      .example(
-        '$0 compare --data synthetic-cifar --model cifar-cnn --epochs 5 --train-subset 500',
-        'the CIFAR-shaped path without downloads',
-      ) as unknown as Argv<CompareArgs>,
+  builder: (y) => y.options(OPTIONS).example(examples(EXAMPLES)) as unknown as Argv<CompareArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();

@@ -33,6 +33,7 @@ import {
 } from '../scoring.js';
 import { runTraining } from '../training.js';
 import { pacgenOptions, type EstimatorArgs } from './score.js';
+import { examples } from '../examples.js';
 
 interface DemoArgs extends GlobalArgs, EstimatorArgs {
   out: string;
@@ -213,6 +214,13 @@ function demoOptimizers(argv: DemoArgs): { name: string; opt: OptimizerArgs }[] 
   ];
 }
 
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 demo  # the default: about 1–2 minutes on 2 cores, report in ./pacgen-demo/',
+  '$0 demo --train-size 2000 --epochs 1 --samples 200 --out quick  # a quick run',
+  '$0 demo --model mlp --epochs 3 --json > demo.json  # an MLP, the report as JSON',
+];
+
 const command: CommandModule<GlobalArgs, DemoArgs> = {
   command: 'demo',
   describe: 'train an MNIST network with Adam and with perturbedOPT, score both, write a report',
@@ -294,12 +302,7 @@ const command: CommandModule<GlobalArgs, DemoArgs> = {
           describe: 'arithmetic of the scoring (training is f32)',
         },
       })
-      .example('$0 demo', 'the default: about 1–2 minutes on 2 cores, report in ./pacgen-demo/')
-      .example('$0 demo --train-size 2000 --epochs 1 --samples 200 --out quick', 'a quick run')
-      .example(
-        '$0 demo --model mlp --epochs 3 --json > demo.json',
-        'an MLP, the report as JSON',
-      ) as unknown as Argv<DemoArgs>,
+      .example(examples(EXAMPLES)) as unknown as Argv<DemoArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();

@@ -17,18 +17,13 @@ import {
   runOptions,
 } from '../options.js';
 import { checkOutputTarget, withStagedDir, writeFiles } from '../output.js';
-import { loadModelInputs, networkFor, scoringObjective } from '../scoring.js';
+import { loadModelInputs, networkFor, scoringObjective, type ModelInputArgs } from '../scoring.js';
 import { landscapeOutput } from '../landscape-output.js';
 import { pacgenOptions, type EstimatorArgs } from './score.js';
 import { parseRange } from './toy.js';
+import { examples } from '../examples.js';
 
-interface LandscapeArgs extends GlobalArgs, EstimatorArgs {
-  model: string;
-  arch?: string;
-  data?: string;
-  'train-size'?: number;
-  subset?: 'first' | 'random';
-  normalize?: 'none' | 'standard';
+interface LandscapeArgs extends GlobalArgs, EstimatorArgs, ModelInputArgs {
   samples: number;
   dims: 1 | 2;
   directions: 'random' | 'eigen';
@@ -50,6 +45,12 @@ function psiFlags() {
   const { 'monte-carlo': _unused, ...rest } = estimatorOptions();
   return rest;
 }
+
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 landscape pacgen-demo/adam/model.json --data mnist  # 2-D slice, random directions',
+  '$0 landscape model.json --dims 1 --directions eigen --range 0.5 --json  # loss along the top eigenvector',
+];
 
 const command: CommandModule<GlobalArgs, LandscapeArgs> = {
   command: 'landscape <model>',
@@ -106,14 +107,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
         png: { type: 'boolean', default: true, describe: 'also write PNGs (--no-png: SVG only)' },
         ...runOptions('f64'),
       })
-      .example(
-        '$0 landscape pacgen-demo/adam/model.json --data mnist',
-        '2-D slice, random directions',
-      )
-      .example(
-        '$0 landscape model.json --dims 1 --directions eigen --range 0.5 --json',
-        'loss along the top eigenvector',
-      ) as unknown as Argv<LandscapeArgs>,
+      .example(examples(EXAMPLES)) as unknown as Argv<LandscapeArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();

@@ -31,7 +31,9 @@ import {
   scoringSetup,
   type EngineArgs,
   type ScoreDocument,
+  type ModelInputArgs,
 } from '../scoring.js';
+import { examples } from '../examples.js';
 
 /** Flags of the estimators, as parsed (shared with `demo`). */
 export interface EstimatorArgs {
@@ -48,13 +50,7 @@ export interface EstimatorArgs {
   seed: number;
 }
 
-interface ScoreArgs extends GlobalArgs, EstimatorArgs, EngineArgs {
-  model: string;
-  arch?: string;
-  data?: string;
-  'train-size'?: number;
-  subset?: 'first' | 'random';
-  normalize?: 'none' | 'standard';
+interface ScoreArgs extends GlobalArgs, EstimatorArgs, EngineArgs, ModelInputArgs {
   samples: number;
   export?: string;
   force: boolean;
@@ -206,6 +202,15 @@ async function score(argv: ScoreArgs, ctx: Context) {
   }
 }
 
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  "$0 score pacgen-demo/adam --train-size 10000 --diagonal hutchinson --probes 16 --rho-probes 4  # the demo's Adam model, scored as the demo scored it",
+  '$0 score model.json --samples 2000 --diagonal hutchinson --probes 50 --json  # one JSON document on stdout',
+  '$0 score net.safetensors --arch net.json --rho 0  # a PyTorch model, ρ given',
+  '$0 score model.json --engine tfjs --backend webgpu  # on TensorFlow.js, on the GPU (WebGPU through Dawn in Node)',
+  '$0 score model.json --export curvature/  # also write h and σ* per parameter',
+];
+
 const command: CommandModule<GlobalArgs, ScoreArgs> = {
   command: 'score <model>',
   describe: 'PACGen score Ψ, Ψ*, σ* and the PAC-Bayes bound of a trained model',
@@ -225,23 +230,7 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
         },
         force: { type: 'boolean', default: false, describe: 'replace an existing --export folder' },
       })
-      .example(
-        '$0 score pacgen-demo/adam --train-size 10000 --diagonal hutchinson --probes 16 --rho-probes 4',
-        "the demo's Adam model, scored as the demo scored it",
-      )
-      .example(
-        '$0 score model.json --samples 2000 --diagonal hutchinson --probes 50 --json',
-        'one JSON document on stdout',
-      )
-      .example('$0 score net.safetensors --arch net.json --rho 0', 'a PyTorch model, ρ given')
-      .example(
-        '$0 score model.json --engine tfjs --backend webgpu',
-        'on TensorFlow.js, on the GPU (WebGPU through Dawn in Node)',
-      )
-      .example(
-        '$0 score model.json --export curvature/',
-        'also write h and σ* per parameter',
-      ) as unknown as Argv<ScoreArgs>,
+      .example(examples(EXAMPLES)) as unknown as Argv<ScoreArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     if (argv.export) await checkOutputTarget(argv.export, argv.force);

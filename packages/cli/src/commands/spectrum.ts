@@ -27,15 +27,16 @@ import {
   runOptions,
 } from '../options.js';
 import { densityChart, svgOrPng } from '../report-plots.js';
-import { enginePrecision, loadModelInputs, scoringSetup, type EngineArgs } from '../scoring.js';
+import {
+  enginePrecision,
+  loadModelInputs,
+  scoringSetup,
+  type EngineArgs,
+  type ModelInputArgs,
+} from '../scoring.js';
+import { examples } from '../examples.js';
 
-interface SpectrumArgs extends GlobalArgs, EngineArgs {
-  model: string;
-  arch?: string;
-  data?: string;
-  'train-size'?: number;
-  subset?: 'first' | 'random';
-  normalize?: 'none' | 'standard';
+interface SpectrumArgs extends GlobalArgs, EngineArgs, ModelInputArgs {
   samples: number;
   k: number;
   method: 'lanczos' | 'power';
@@ -65,6 +66,14 @@ async function withBar<T>(
     bar.stop();
   }
 }
+
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 spectrum pacgen-demo/adam --k 10  # top 10 eigenvalues, trace, density',
+  '$0 spectrum model.json --plot density.png --runs 8  # density plot as PNG',
+  '$0 spectrum model.json --engine tfjs --backend wasm  # on TensorFlow.js (wasm)',
+  '$0 spectrum model.json --no-density --trace-method hutchinson --json  # JSON only',
+];
 
 const command: CommandModule<GlobalArgs, SpectrumArgs> = {
   command: 'spectrum <model>',
@@ -147,13 +156,7 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
         }
         return true;
       })
-      .example('$0 spectrum pacgen-demo/adam --k 10', 'top 10 eigenvalues, trace, density')
-      .example('$0 spectrum model.json --plot density.png --runs 8', 'density plot as PNG')
-      .example('$0 spectrum model.json --engine tfjs --backend wasm', 'on TensorFlow.js (wasm)')
-      .example(
-        '$0 spectrum model.json --no-density --trace-method hutchinson --json',
-        'JSON only',
-      ) as unknown as Argv<SpectrumArgs>,
+      .example(examples(EXAMPLES)) as unknown as Argv<SpectrumArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();

@@ -23,6 +23,7 @@ import { sweepProgress } from '../experiment-progress.js';
 import { intArg, listArg, numArg, figureOptions } from '../options.js';
 import { checkCompatible, resolveExperimentData, resolveModel } from '../resolve.js';
 import { claimSweepFolder, printSweepSummary, writeSweepOutput } from '../sweep-output.js';
+import { examples } from '../examples.js';
 
 interface SweepArgs extends GlobalArgs, experiment.ExperimentArgs {
   'batch-sizes': number[];
@@ -137,24 +138,17 @@ const OPTIONS: Record<string, Options> = {
   ...figureOptions(),
 };
 
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 sweep --batch-sizes 32,64,128,256 --lrs 0.1 --out sweep-mnist  # SGD lr 0.1 with growing batch size on an MNIST subset',
+  '$0 sweep --batch-sizes 256 --lrs 0.1,0.05,0.01 --seeds 1,2 --out sweep-lr  # batch 256 with shrinking learning rate, two seeds',
+  '$0 sweep --data synthetic-cifar --model cifar-cnn --batch-sizes 32,128 --max-epochs 5  # the CIFAR-shaped path without downloads',
+];
+
 const command: CommandModule<GlobalArgs, SweepArgs> = {
   command: 'sweep',
   describe: 'a grid of training runs: gap and Ψ per epoch, final measures, Kendall τ with the gap',
-  builder: (y) =>
-    y
-      .options(OPTIONS)
-      .example(
-        '$0 sweep --batch-sizes 32,64,128,256 --lrs 0.1 --out sweep-mnist',
-        'SGD lr 0.1 with growing batch size on an MNIST subset',
-      )
-      .example(
-        '$0 sweep --batch-sizes 256 --lrs 0.1,0.05,0.01 --seeds 1,2 --out sweep-lr',
-        'batch 256 with shrinking learning rate, two seeds',
-      )
-      .example(
-        '$0 sweep --data synthetic-cifar --model cifar-cnn --batch-sizes 32,128 --max-epochs 5',
-        'the CIFAR-shaped path without downloads',
-      ) as unknown as Argv<SweepArgs>,
+  builder: (y) => y.options(OPTIONS).example(examples(EXAMPLES)) as unknown as Argv<SweepArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();

@@ -21,6 +21,7 @@ import {
   toyReconstructionCsv,
   toySummary,
 } from '../toy-report.js';
+import { examples } from '../examples.js';
 
 interface ToyArgs extends GlobalArgs {
   grid: number;
@@ -51,6 +52,12 @@ export function parseRange(v: unknown): [number, number] {
 }
 
 const STAGES = { grid: 'grid (Ψ, bound)', minima: 'minima', reconstruction: 'reconstruction' };
+
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 toy  # the default 41×41 grid over [-4, 4]² into pacgen-toy/',
+  '$0 toy --grid 21 --range=-3,1 --out toy-small --json  # a quick run, JSON summary',
+];
 
 const command: CommandModule<GlobalArgs, ToyArgs> = {
   command: 'toy',
@@ -116,11 +123,7 @@ const command: CommandModule<GlobalArgs, ToyArgs> = {
           coerce: numArg('delta', { gt: 0, lt: 1 }),
         },
       })
-      .example('$0 toy', 'the default 41×41 grid over [-4, 4]² into pacgen-toy/')
-      .example(
-        '$0 toy --grid 21 --range=-3,1 --out toy-small --json',
-        'a quick run, JSON summary',
-      ) as unknown as Argv<ToyArgs>,
+      .example(examples(EXAMPLES)) as unknown as Argv<ToyArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     const t0 = Date.now();

@@ -26,6 +26,7 @@ import { curvesChart } from '../report-plots.js';
 import { checkCompatible, resolveData, resolveModel, type ResolvedData } from '../resolve.js';
 import { normalizationRecord } from '../run-normalization.js';
 import { DivergedError, runTraining } from '../training.js';
+import { examples } from '../examples.js';
 
 interface TrainArgs extends GlobalArgs, OptimizerArgs {
   data: string;
@@ -156,6 +157,15 @@ function runLog(
   };
 }
 
+/** Shown by --help: the command line, then what it does. */
+const EXAMPLES = [
+  '$0 train --data mnist --train-size 10000 --model mnist-cnn --epochs 2 --out cnn  # Adam on 10k MNIST images',
+  '$0 train --optimizer perturbed --inner adam --noise-scale bound --out cnn-pert  # perturbedOPT with σ from the PAC-Bayes bound',
+  '$0 train --optimizer sgd --lr 0.1 --momentum 0.9 --schedule cosine  # SGD with momentum',
+  '$0 train --out cnn --epochs 4 --resume  # continue (or extend) the run in cnn/',
+  "$0 train --data toy --model toy --optimizer sgd --lr 1 --epochs 200 --batch-size 100  # the paper's toy problem",
+];
+
 const command: CommandModule<GlobalArgs, TrainArgs> = {
   command: 'train',
   describe: 'train a network and save it (TF.js Layers format) with its run log and curves',
@@ -204,23 +214,7 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
         },
         force: { type: 'boolean', default: false, describe: 'replace an existing --out folder' },
       })
-      .example(
-        '$0 train --data mnist --train-size 10000 --model mnist-cnn --epochs 2 --out cnn',
-        'Adam on 10k MNIST images',
-      )
-      .example(
-        '$0 train --optimizer perturbed --inner adam --noise-scale bound --out cnn-pert',
-        'perturbedOPT with σ from the PAC-Bayes bound',
-      )
-      .example(
-        '$0 train --optimizer sgd --lr 0.1 --momentum 0.9 --schedule cosine',
-        'SGD with momentum',
-      )
-      .example('$0 train --out cnn --epochs 4 --resume', 'continue (or extend) the run in cnn/')
-      .example(
-        '$0 train --data toy --model toy --optimizer sgd --lr 1 --epochs 200 --batch-size 100',
-        "the paper's toy problem",
-      ) as unknown as Argv<TrainArgs>,
+      .example(examples(EXAMPLES)) as unknown as Argv<TrainArgs>,
   handler: async (argv) => {
     const ctx = createContext(argv);
     // Before any work: the output must be writable (a --resume may replace its own run).
