@@ -5,6 +5,7 @@
 import { Network, PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import {
   describeSelection,
+  minMeanMax,
   pacgen,
   summarizeVector,
   networkObjective,
@@ -14,6 +15,7 @@ import {
   type PacgenReport,
   type SampleSelection,
   type SubsetMode,
+  type Summary,
 } from '@pacgen/metrics';
 import type { Context } from './context.js';
 import { asUsage, CliError, UsageError } from './errors.js';
@@ -338,15 +340,8 @@ export interface LayerScore {
   psiStarPerParameter: number;
   curvatureFraction: number;
   curvatureFractionStar: number;
-  h: Range;
-  sigmaStar: Range;
-}
-
-/** Minimum, mean and maximum. */
-export interface Range {
-  min: number;
-  mean: number;
-  max: number;
+  h: Summary;
+  sigmaStar: Summary;
 }
 
 /** What `pacgen score --json` prints (and `demo` stores per model). */
@@ -366,7 +361,7 @@ export interface ScoreDocument {
   rho: PacgenReport['rho'];
   eta: number;
   localMinima: number;
-  sigmaStar: Range & { fractionAtCap: number };
+  sigmaStar: Summary & { fractionAtCap: number };
   bound: PacgenReport['bound'] & { caution: string };
   diagonal: {
     method: 'exact' | 'hutchinson';
@@ -405,7 +400,7 @@ export function scoreDocument(
       curvatureFraction: t.curvatureFraction,
       curvatureFractionStar: t.curvatureFractionStar,
       h: t.h,
-      sigmaStar: { min: s.min, mean: s.mean, max: s.max },
+      sigmaStar: minMeanMax(s),
     };
   });
   return {
@@ -422,12 +417,7 @@ export function scoreDocument(
     rho: r.rho,
     eta: r.eta,
     localMinima: r.localMinima,
-    sigmaStar: {
-      min: sigma.min,
-      mean: sigma.mean,
-      max: sigma.max,
-      fractionAtCap: 1 - r.curvatureFractionStar,
-    },
+    sigmaStar: { ...minMeanMax(sigma), fractionAtCap: 1 - r.curvatureFractionStar },
     bound: { ...r.bound, caution: BOUND_CAUTION },
     diagonal: {
       method: r.diagonal.method,

@@ -6,7 +6,13 @@ export {
   type DiagonalOptions,
   type DiagonalResult,
 } from './hessian/diagonal.js';
-export { summarizeByTensor, summarizeVector, type VectorSummary } from './hessian/summary.js';
+export {
+  minMeanMax,
+  summarizeByTensor,
+  summarizeVector,
+  type Summary,
+  type VectorSummary,
+} from './summary.js';
 export {
   hessianLipschitz,
   type LipschitzOptions,

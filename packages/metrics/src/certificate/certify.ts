@@ -6,6 +6,7 @@
 
 import { PacgenError } from '@pacgen/core-wasm';
 import { pacgen } from '../pacgen/report.js';
+import { minMeanMax, summarizeVector } from '../summary.js';
 import { bestPriorVariance, gaussianKlSums } from './gaussian-kl.js';
 import type { CertificateObjective } from './objective.js';
 import { optimizePosterior } from './optimize-posterior.js';
@@ -315,18 +316,10 @@ async function certifyPosterior(
     });
     test = { error: te.error, stdErr: te.stdErr, draws: te.draws };
   }
-  let lo = Infinity;
-  let hi = 0;
-  let sum = 0;
-  for (const x of c.sigma) {
-    lo = Math.min(lo, x);
-    hi = Math.max(hi, x);
-    sum += x;
-  }
   return {
     posterior: c.kind,
     scale: c.scale,
-    sigma: { min: lo, mean: sum / c.sigma.length, max: hi },
+    sigma: minMeanMax(summarizeVector(c.sigma)),
     meanDistance: Math.sqrt(sums.sumSquaredDistance),
     lambda: prior.lambda,
     kl: prior.kl,

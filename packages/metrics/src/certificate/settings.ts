@@ -2,6 +2,7 @@
 
 import { PacgenError } from '@pacgen/core-wasm';
 import { checkConfidence, checkPositive } from '../checks.js';
+import type { Summary } from '../summary.js';
 import type { CertificateObjective } from './objective.js';
 import type { OptimizationEpoch } from './optimize-posterior.js';
 import { DEFAULT_PRIOR_GRID, priorVariances, type PriorVarianceGrid } from './prior.js';
@@ -73,7 +74,7 @@ export interface PosteriorCertificate {
   /** The global scale chosen by the bound (σ* and isotropic), null for the optimized one. */
   scale: number | null;
   /** Statistics of σ (parameter units). */
-  sigma: { min: number; mean: number; max: number };
+  sigma: Summary;
   /** ‖w_Q − w₀‖₂ of the posterior mean (parameter units). */
   meanDistance: number;
   /** The grid's prior variance λ with the lowest KL (parameter units²) and that KL (nats). */

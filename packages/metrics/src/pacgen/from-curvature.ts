@@ -6,7 +6,7 @@ import { effectiveCurvature, neighbourhoodRadius, priorRadius } from './neighbou
 import { noiseModel, type NoiseKind } from './noise.js';
 import { optimalPerturbation } from './optimal-perturbation.js';
 import { belowCap, curvatureBranch, logRatioTerms, psiTerms, sumRange } from './psi.js';
-import { fraction, summarize, type Summary } from './stats.js';
+import { fraction, summarize, type Summary } from '../summary.js';
 import {
   checkConfidence,
   checkFinite,

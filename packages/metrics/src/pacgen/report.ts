@@ -6,7 +6,7 @@ import { EXACT_DIAGONAL_LIMIT, hessianDiagonal } from '../hessian/diagonal.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianLipschitz } from '../hessian/lipschitz.js';
 import type { KinkPolicy } from '../hessian/operator.js';
-import { summarizeByTensor, summarizeVector, type VectorSummary } from '../hessian/summary.js';
+import { summarizeByTensor, summarizeVector, type VectorSummary } from '../summary.js';
 import { pacgenFromCurvature, type PacgenCurvatureResult } from './from-curvature.js';
 import { MAX_MONTE_CARLO_SAMPLES, monteCarloPerturbedLoss } from './monte-carlo.js';
 import { noiseModel, type NoiseKind } from './noise.js';

@@ -1,19 +1,50 @@
-// Per-tensor statistics of any per-parameter vector (a Hessian diagonal, a standard error, a
-// PACGen term), so a report can say which layer carries the curvature.
+// Summaries of a per-coordinate vector (a Hessian diagonal, σ*, a PACGen term) or of a block of
+// it (one parameter tensor), so a report can say which layer carries what: the library's one
+// min/mean/max type, `Summary`, and the fuller `VectorSummary` built on it.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import type { ParameterTensor } from '../objective.js';
+import type { ParameterTensor } from './objective.js';
+import { sumRange } from './pacgen/psi.js';
 
-export interface VectorSummary {
+/** Minimum, mean and maximum of some values (NaN for none). */
+export interface Summary {
+  min: number;
+  mean: number;
+  max: number;
+}
+
+/** Summary of values[start, end), its mean compensated-summed. Cost: O(end − start). */
+export function summarize(values: ArrayLike<number>, start = 0, end = values.length): Summary {
+  if (end <= start) return { min: NaN, mean: NaN, max: NaN };
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = start; i < end; i++) {
+    min = Math.min(min, values[i]);
+    max = Math.max(max, values[i]);
+  }
+  return { min, mean: sumRange(values, start, end) / (end - start), max };
+}
+
+/** The {@link Summary} part of a fuller one, in the order min, mean, max. */
+export function minMeanMax(s: Summary): Summary {
+  return { min: s.min, mean: s.mean, max: s.max };
+}
+
+/** Fraction of set flags in flags[start, end) (NaN for an empty range). */
+export function fraction(flags: ArrayLike<number>, start = 0, end = flags.length): number {
+  let count = 0;
+  for (let i = start; i < end; i++) count += flags[i];
+  return count / (end - start);
+}
+
+/** A {@link Summary} of a named block of a vector, with its sum, spread and sign. */
+export interface VectorSummary extends Summary {
   name: string;
   /** Number of entries summarized. */
   size: number;
   sum: number;
-  mean: number;
   /** Population standard deviation. */
   std: number;
-  min: number;
-  max: number;
   /** Mean of |x|. */
   absMean: number;
   /** Root mean square. */
