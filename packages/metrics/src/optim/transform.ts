@@ -14,6 +14,16 @@ export function applyUpdates<T extends Vector>(params: T, updates: ArrayLike<num
   return params;
 }
 
+/**
+ * f·u as a fresh array. A plain loop: Float64Array.from with a map callback is about 50 times
+ * slower (130 ms for m = 471,010, more than a minibatch gradient of that network).
+ */
+function scaled(u: ArrayLike<number>, f: number): Float64Array {
+  const out = new Float64Array(u.length);
+  for (let i = 0; i < u.length; i++) out[i] = f * u[i];
+  return out;
+}
+
 /** Passes updates through unchanged. No state. */
 export function identity(): GradientTransformation<null> {
   return {
@@ -29,7 +39,7 @@ export function scale(factor: number): GradientTransformation<null> {
   return {
     name: `scale(${factor})`,
     init: () => null,
-    update: (u, state) => ({ updates: Float64Array.from(u, (x) => factor * x), state }),
+    update: (u, state) => ({ updates: scaled(u, factor), state }),
   };
 }
 
@@ -52,7 +62,7 @@ export function scaleByLearningRate(
     init: () => ({ count: 0 }),
     update(u, state) {
       const f = -scheduleValue('learning rate', lr, state.count);
-      return { updates: Float64Array.from(u, (x) => f * x), state: { count: state.count + 1 } };
+      return { updates: scaled(u, f), state: { count: state.count + 1 } };
     },
   };
 }
@@ -168,7 +178,7 @@ export function clipByGlobalNorm(maxNorm: number): GradientTransformation<null> 
       for (let i = 0; i < u.length; i++) s += u[i] * u[i];
       const norm = Math.sqrt(s);
       const f = norm > maxNorm ? maxNorm / norm : 1;
-      return { updates: Float64Array.from(u, (x) => f * x), state };
+      return { updates: scaled(u, f), state };
     },
   };
 }
