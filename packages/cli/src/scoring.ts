@@ -5,17 +5,16 @@
 import { Network, PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import {
   describeSelection,
-  minMeanMax,
   pacgen,
-  summarizeVector,
+  summarizeReport,
   networkObjective,
   type Dataset,
   type Objective,
   type PacgenOptions,
   type PacgenReport,
+  type ReportSummary,
   type SampleSelection,
   type SubsetMode,
-  type Summary,
 } from '@pacgen/metrics';
 import type { Context } from './context.js';
 import { asUsage, CliError, UsageError } from './errors.js';
@@ -329,107 +328,15 @@ export async function runPacgen(
 export const BOUND_CAUTION =
   'the bound assumes a loss in [0, 1]: for cross-entropy it is a score on the loss scale, not a guarantee';
 
-/** Per-tensor row of the JSON document and the text table. */
-export interface LayerScore {
-  name: string;
-  shape: number[];
-  size: number;
-  psi: number;
-  psiStar: number;
-  psiPerParameter: number;
-  psiStarPerParameter: number;
-  curvatureFraction: number;
-  curvatureFractionStar: number;
-  h: Summary;
-  sigmaStar: Summary;
-}
-
 /** What `pacgen score --json` prints (and `demo` stores per model). */
-export interface ScoreDocument {
-  /** Literal Ψ_{γ,ε} and Ψ* at σ* (nats). */
-  psi: number;
-  psiStar: number;
-  perParameter: { psi: number; psiStar: number };
-  curvatureFraction: number;
-  curvatureFractionStar: number;
-  /** n of the bound: the training samples the model was trained on (ingredients.n). */
-  trainSamples: number;
-  trainLoss: number;
-  numParams: number;
-  numSamples: number;
-  precision: 'f32' | 'f64';
-  rho: PacgenReport['rho'];
-  eta: number;
-  localMinima: number;
-  sigmaStar: Summary & { fractionAtCap: number };
-  bound: PacgenReport['bound'] & { caution: string };
-  diagonal: {
-    method: 'exact' | 'hutchinson';
-    probes: number;
-    summary: PacgenReport['diagonal']['summary'];
-    stdErr: PacgenReport['diagonal']['stdErr'];
-    cost: number;
-    health: PacgenReport['diagonal']['health'];
-  };
-  ingredients: PacgenReport['ingredients'];
-  monteCarlo: NonNullable<PacgenReport['monteCarlo']> | null;
-  layers: LayerScore[];
-  cost: PacgenReport['cost'];
-}
+export type ScoreDocument = ReportSummary & { bound: ReportSummary['bound'] & { caution: string } };
 
 /**
- * The report as one JSON-ready document: Ψ and Ψ*, their ingredients, σ* statistics, the bound
- * with its caution, the diagonal's method and summary, per-layer rows and the cost. The
- * per-parameter arrays (h, σ*) are left out; `--export` writes them.
+ * The report as one JSON-ready document: the library's summary of it (Ψ and Ψ*, their
+ * ingredients, σ* statistics, the diagonal's method and summary, per-layer rows and the cost)
+ * with the bound's caution. The per-parameter arrays (h, σ*) are left out; `--export` writes them.
  */
-export function scoreDocument(
-  r: PacgenReport,
-  tensors: readonly { name: string; shape: number[]; offset: number; size: number }[],
-): ScoreDocument {
-  const sigma = summarizeVector(r.sigmaStar);
-  const layers: LayerScore[] = (r.perTensor ?? []).map((t, i) => {
-    const s = summarizeVector(r.sigmaStar, t.name, t.offset, t.size);
-    return {
-      name: t.name,
-      shape: [...(tensors[i]?.shape ?? [t.size])],
-      size: t.size,
-      psi: t.psi,
-      psiStar: t.psiStar,
-      psiPerParameter: t.perParameter.psi,
-      psiStarPerParameter: t.perParameter.psiStar,
-      curvatureFraction: t.curvatureFraction,
-      curvatureFractionStar: t.curvatureFractionStar,
-      h: t.h,
-      sigmaStar: minMeanMax(s),
-    };
-  });
-  return {
-    psi: r.psi,
-    psiStar: r.psiStar,
-    perParameter: r.perParameter,
-    curvatureFraction: r.curvatureFraction,
-    curvatureFractionStar: r.curvatureFractionStar,
-    trainSamples: r.ingredients.n,
-    trainLoss: r.trainLoss,
-    numParams: r.numParams,
-    numSamples: r.numSamples,
-    precision: r.precision,
-    rho: r.rho,
-    eta: r.eta,
-    localMinima: r.localMinima,
-    sigmaStar: { ...minMeanMax(sigma), fractionAtCap: 1 - r.curvatureFractionStar },
-    bound: { ...r.bound, caution: BOUND_CAUTION },
-    diagonal: {
-      method: r.diagonal.method,
-      probes: r.diagonal.probes,
-      summary: r.diagonal.summary,
-      stdErr: r.diagonal.stdErr,
-      cost: r.diagonal.cost,
-      health: r.diagonal.health,
-    },
-    ingredients: r.ingredients,
-    monteCarlo: r.monteCarlo ?? null,
-    layers,
-    cost: r.cost,
-  };
+export function scoreDocument(r: PacgenReport, tensors: Objective['tensors']): ScoreDocument {
+  const summary = summarizeReport(r, tensors);
+  return { ...summary, bound: { ...summary.bound, caution: BOUND_CAUTION } };
 }

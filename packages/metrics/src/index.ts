@@ -6,13 +6,7 @@ export {
   type DiagonalOptions,
   type DiagonalResult,
 } from './hessian/diagonal.js';
-export {
-  minMeanMax,
-  summarizeByTensor,
-  summarizeVector,
-  type Summary,
-  type VectorSummary,
-} from './summary.js';
+export { summarizeByTensor, summarizeVector, type Summary, type VectorSummary } from './summary.js';
 export {
   hessianLipschitz,
   type LipschitzOptions,
@@ -53,6 +47,7 @@ export {
   type PacgenProgress,
   type PacgenReport,
 } from './pacgen/report.js';
+export { summarizeReport, type LayerSummary, type ReportSummary } from './pacgen/report-summary.js';
 export {
   monteCarloPerturbedLoss,
   type MonteCarloOptions,

@@ -4,7 +4,7 @@
 import type { NetworkSpec, Precision } from '@pacgen/core-wasm';
 import type {
   EpochEvent,
-  PacgenReport,
+  ReportSummary,
   StepEvent,
   Sym2,
   ToyExperimentResult,
@@ -74,7 +74,7 @@ export interface ProbeResult {
   kappa: [number, number];
   eta: number;
   curvatureFraction: number;
-  /** The paper's bound L̂ + sqrt((Ψ + ln(2n/δ)) / (2(n−1))) and METHOD.md §3's at σ*. */
+  /** The paper's bound L̂ + sqrt((Ψ + ln(2n/δ)) / (2(n−1))) and docs/method.md §3's at σ*. */
   bound: number;
   boundStar: number;
   n: number;
@@ -172,30 +172,16 @@ export interface ScoreJob {
   seed: number;
 }
 
-export interface LayerRow {
-  name: string;
-  shape: number[];
-  size: number;
-  psi: number;
-  psiStar: number;
-  psiPerParameter: number;
-  curvatureFraction: number;
-  hMean: number;
-  sigmaStarMean: number;
-}
-
 export interface ScoreOutcome {
   modelName: string;
   format: 'tfjs' | 'safetensors';
   layers: string[];
   data: DataInfo;
-  /** The report without its per-coordinate arrays. */
-  report: Omit<PacgenReport, 'sigmaStar' | 'diagonal'> & {
-    diagonal: Omit<PacgenReport['diagonal'], 'values'>;
-  };
+  /** The report's figures and per-layer rows, as `pacgen score --json` gives them. */
+  report: ReportSummary;
   accuracy: number;
-  perLayer: LayerRow[];
-  sigmaStar: { min: number; median: number; max: number };
+  /** σ*'s middle value (the upper one of an even count), which the page shows beside min and max. */
+  sigmaStarMedian: number;
   eigen: { values: number[]; residuals: number[]; converged: boolean; cost: number } | null;
   density: {
     grid: Float64Array;

@@ -8,6 +8,7 @@ import {
   pacgen,
   readSafetensors,
   spectralDensity,
+  summarizeReport,
   topEigenvalues,
   torchToModel,
   type Dataset,
@@ -19,7 +20,7 @@ import {
   type PacgenReport,
 } from '@pacgen/metrics';
 import { describe, firstSamples } from './data';
-import type { LayerRow, NamedBytes, ScoreJob, ScoreOutcome } from './protocol';
+import type { NamedBytes, ScoreJob, ScoreOutcome } from './protocol';
 import { openEngine, type ScoreEngine } from './score-engine';
 import type { Progress } from './toy';
 
@@ -182,20 +183,17 @@ interface Scored {
   t0: number;
 }
 
-/** What the page shows: the report without its per-coordinate arrays, and summaries of them. */
+/** What the page shows: the library's summary of the report, and the spectrum. */
 function outcome({ model, data, engine, report, eigen, density, t0 }: Scored): ScoreOutcome {
   const sigma = Float64Array.from(report.sigmaStar).sort();
-  const { sigmaStar: _s, diagonal, ...rest } = report;
-  const { values: _v, ...diagonalSummary } = diagonal;
   return {
     modelName: model.name,
     format: model.format,
     layers: model.spec.layers.map((l) => l.name ?? l.type),
     data: describe(data, null),
-    report: { ...rest, diagonal: diagonalSummary },
+    report: summarizeReport(report, engine.obj.tensors),
     accuracy: engine.accuracy,
-    perLayer: layerRows(report, engine.obj.tensors),
-    sigmaStar: { min: sigma[0], median: sigma[sigma.length >> 1], max: sigma[sigma.length - 1] },
+    sigmaStarMedian: sigma[sigma.length >> 1],
     eigen: eigen && {
       values: eigen.values,
       residuals: eigen.residuals,
@@ -214,25 +212,6 @@ function outcome({ model, data, engine, report, eigen, density, t0 }: Scored): S
     seconds: (performance.now() - t0) / 1000,
     kinkNotes: kinkNotes(report, eigen, density),
   };
-}
-
-/** Ψ, Ψ*, curvature and the mean σ* of each parameter tensor. */
-function layerRows(report: PacgenReport, tensors: Objective['tensors']): LayerRow[] {
-  return (report.perTensor ?? []).map((t, i) => {
-    let s = 0;
-    for (let j = t.offset; j < t.offset + t.size; j++) s += report.sigmaStar[j];
-    return {
-      name: t.name,
-      shape: [...tensors[i].shape],
-      size: t.size,
-      psi: t.psi,
-      psiStar: t.psiStar,
-      psiPerParameter: t.perParameter.psi,
-      curvatureFraction: t.curvatureFraction,
-      hMean: t.h.mean,
-      sigmaStarMean: s / t.size,
-    };
-  });
 }
 
 /** One line per estimate whose products crossed ReLU/max-pool kinks (the library's words). */
