@@ -4,7 +4,9 @@
 
 import { Network, PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import {
+  BAD_NORMALIZATION,
   describeSelection,
+  NON_FINITE,
   pacgen,
   summarizeReport,
   networkObjective,
@@ -120,7 +122,7 @@ export async function loadModelInputs(
     });
   } catch (e) {
     // Stored values with another channel count than --data's images.
-    if (norm.file && e instanceof PacgenError && /normalization/.test(e.message)) {
+    if (norm.file && e instanceof PacgenError && e.code === BAD_NORMALIZATION) {
       throw new CliError(`${norm.file} does not fit --data ${set.data}: ${e.message}`);
     }
     throw e;
@@ -293,6 +295,14 @@ const STAGE_LABEL = {
   'monte-carlo': 'Monte Carlo',
 };
 
+/** Rethrows a non-finite loss or curvature as a failure of the model, anything else as it is. */
+function nonFiniteFailure(e: unknown): never {
+  if (e instanceof PacgenError && e.code === NON_FINITE) {
+    throw new CliError(e.message, { hint: 'the model diverged or does not fit this data' });
+  }
+  throw e;
+}
+
 /**
  * Runs `pacgen` with progress bars per stage. Invalid estimator settings are usage errors
  * (the library checks them before spending a gradient); a non-finite loss is a failure.
@@ -313,12 +323,7 @@ export async function runPacgen(
     bar.update(done, total);
   };
   try {
-    return await asUsage(() => pacgen(obj, { ...options, onProgress }));
-  } catch (e) {
-    if (e instanceof CliError && /not finite/.test(e.message)) {
-      throw new CliError(e.message, { hint: 'the model diverged or does not fit this data' });
-    }
-    throw e;
+    return await asUsage(() => pacgen(obj, { ...options, onProgress }).catch(nonFiniteFailure));
   } finally {
     bar.stop();
   }

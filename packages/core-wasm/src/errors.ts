@@ -2,7 +2,9 @@
 export class PacgenError extends Error {
   /**
    * What went wrong, for callers that branch on it: the system error code (`ENOSPC`, `EROFS`,
-   * `ENOENT`…) when a file-system call failed; undefined otherwise.
+   * `ENOENT`…) when a file-system call failed, one of @pacgen/metrics' named codes
+   * (`NON_FINITE`, `BAD_NORMALIZATION`, `OTHER_SETTINGS`) for the errors callers act on;
+   * undefined otherwise.
    */
   readonly code: string | undefined;
 

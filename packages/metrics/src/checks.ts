@@ -5,6 +5,7 @@
 
 import { PacgenError } from '@pacgen/core-wasm';
 import type { Objective, ParameterTensor } from './objective.js';
+import { NON_FINITE } from './error-codes.js';
 import { firstNonFinite } from './linalg/vector.js';
 
 /** A finite number (any sign). */
@@ -112,7 +113,7 @@ export function checkFiniteVector(name: string, values: ArrayLike<number>, m?: n
   }
   for (let i = 0; i < values.length; i++) {
     if (!Number.isFinite(values[i])) {
-      throw new PacgenError(`${name}[${i}] is not finite (${values[i]})`);
+      throw new PacgenError(`${name}[${i}] is not finite (${values[i]})`, { code: NON_FINITE });
     }
   }
 }

@@ -260,6 +260,7 @@ export {
   type RecoveryReport,
 } from './io/atomic.js';
 export { ioReason } from './io/errors.js';
+export { BAD_NORMALIZATION, NON_FINITE, OTHER_SETTINGS } from './error-codes.js';
 
 // Reading untrusted input: regular files only, JSON depth-capped, and the parsers' in-memory
 // entry points (what the fuzz harness in tools/fuzz/ drives).

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { PacgenError } from '@pacgen/core-wasm';
 import {
   DEFAULT_SWEEP_BUDGET,
+  OTHER_SETTINGS,
   SWEEP_OPTIMIZERS,
   runSweep,
   type PsiSchedule,
@@ -214,10 +215,7 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
         onProgress: progress.onProgress,
       });
     } catch (e) {
-      if (
-        e instanceof PacgenError &&
-        /holds a sweep of other settings|a run of other settings/.test(e.message)
-      ) {
+      if (e instanceof PacgenError && e.code === OTHER_SETTINGS) {
         throw new CliError(e.message, {
           hint: 'use another --out, or pass --force to discard those results',
         });

@@ -2,6 +2,7 @@
 // (docs/method.md §8), and label checks.
 
 import { PacgenError } from '@pacgen/core-wasm';
+import { BAD_NORMALIZATION } from '../error-codes.js';
 
 /**
  * How pixel bytes become inputs. 'none': v/255 in [0, 1]. 'standard': (v/255 − mean)/std with
@@ -54,6 +55,7 @@ export function resolveNormalization(
   if (norm !== 'standard' && (typeof norm !== 'object' || norm === null)) {
     throw new PacgenError(
       `unknown normalization '${String(norm)}' (use 'none', 'standard' or {mean, std})`,
+      { code: BAD_NORMALIZATION },
     );
   }
   const stats =
@@ -63,6 +65,7 @@ export function resolveNormalization(
     if (!Array.isArray(a) || a.length !== channels || a.some((x) => !Number.isFinite(x))) {
       throw new PacgenError(
         `normalization ${what} must be a number or ${channels} finite numbers (one per channel), got ${JSON.stringify(v)}`,
+        { code: BAD_NORMALIZATION },
       );
     }
     return a;
@@ -70,7 +73,9 @@ export function resolveNormalization(
   const mean = expand(stats.mean, 'mean');
   const std = expand(stats.std, 'std');
   if (std.some((s) => !(s > 0))) {
-    throw new PacgenError(`normalization std must be > 0, got ${JSON.stringify(stats.std)}`);
+    throw new PacgenError(`normalization std must be > 0, got ${JSON.stringify(stats.std)}`, {
+      code: BAD_NORMALIZATION,
+    });
   }
   return { mean, std };
 }

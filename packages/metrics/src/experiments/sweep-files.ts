@@ -5,6 +5,7 @@
 // and the field, never a TypeError in the correlations or the report. Browser-safe.
 
 import { PacgenError, describeName, describeValue } from '@pacgen/core-wasm';
+import { OTHER_SETTINGS } from '../error-codes.js';
 import { parseJson } from '../io/safe-json.js';
 import { decodeState } from '../train/serialize.js';
 import { MEASURE_NAMES } from './measures.js';
@@ -70,6 +71,7 @@ export function parseSweepRunFile(
   if (diff.length > 0) {
     throw new PacgenError(
       `${file}: a run of other settings (${diff.join('; ')}); delete it to rerun`,
+      { code: OTHER_SETTINGS },
     );
   }
   if (r.name !== expected.name) throw bad(`its name is ${describeValue(r.name)}`);

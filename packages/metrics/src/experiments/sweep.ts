@@ -9,6 +9,7 @@
 
 import { PacgenError, compileNetwork, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import type { Dataset } from '../data/dataset.js';
+import { OTHER_SETTINGS } from '../error-codes.js';
 import { selectSubset, subsetSamples } from '../data/subset.js';
 import { mixSeed } from '../optim/seeds.js';
 import type { EpochEvent, StepEvent } from '../train/train.js';
@@ -195,6 +196,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     if (diff.length > 0) {
       throw new PacgenError(
         `${store.name} holds a sweep of other settings (${diff.join('; ')}): use another folder, or delete it`,
+        { code: OTHER_SETTINGS },
       );
     }
   }

@@ -2,6 +2,7 @@
 
 import { PacgenError } from '@pacgen/core-wasm';
 import type { Objective } from '../objective.js';
+import { NON_FINITE } from '../error-codes.js';
 import { EXACT_DIAGONAL_LIMIT, hessianDiagonal } from '../hessian/diagonal.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianLipschitz } from '../hessian/lipschitz.js';
@@ -212,7 +213,9 @@ export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promi
 
   const trainLoss = await obj.loss(w);
   if (!Number.isFinite(trainLoss)) {
-    throw new PacgenError(`the training loss at w is not finite (${trainLoss})`);
+    throw new PacgenError(`the training loss at w is not finite (${trainLoss})`, {
+      code: NON_FINITE,
+    });
   }
   const d = options.diagonal ?? {};
   const diag = await hessianDiagonal(obj, w, {

@@ -4,6 +4,7 @@
 
 import { defaultHvpStep, hvpStep, PacgenError, type Loss } from '@pacgen/core-wasm';
 import type { HvpRequest, ParameterTensor } from '../objective.js';
+import { NON_FINITE } from '../error-codes.js';
 import { tf, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 import type { DeviceChunk } from './device-data.js';
 import type { TfjsHvpRequest, TfjsObjective, TfjsTransfers } from './objective.js';
@@ -85,7 +86,7 @@ export class TfjsObjectiveImpl implements TfjsObjective {
     const host = Float32Array.from(w);
     for (let i = 0; i < host.length; i++) {
       if (!Number.isFinite(host[i]))
-        throw new PacgenError(`value at index ${i} is not finite (in f32)`);
+        throw new PacgenError(`value at index ${i} is not finite (in f32)`, { code: NON_FINITE });
     }
     this.transfers.valuesUp += host.length;
     return tf.tensor1d(host, 'float32');
