@@ -4,7 +4,7 @@
 // rho) write ">=" where the estimators write "≥": callers and tests match on both spellings.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import type { Objective, ParameterTensor } from './objective.js';
+import type { Objective, ParameterTensor } from './objective/objective.js';
 import { NON_FINITE } from './error-codes.js';
 import { firstNonFinite } from './linalg/vector.js';
 

@@ -1,4 +1,4 @@
-export type { Objective, ParameterTensor, HvpRequest } from './objective.js';
+export type { Objective, ParameterTensor, HvpRequest } from './objective/objective.js';
 export { networkObjective, type NetworkObjectiveOptions } from './objective/network.js';
 export {
   hessianDiagonal,
@@ -235,7 +235,7 @@ export {
   type TfjsModelJson,
   type TfjsWeightGroup,
   type TfjsWeightSpec,
-} from './models/tfjs.js';
+} from './models/tfjs-convert.js';
 export { readSafetensors, writeSafetensors, type SafeTensor } from './models/safetensors.js';
 export { chwToHwc, torchToModel, type TorchArchitecture, type TorchLayer } from './models/torch.js';
 export {

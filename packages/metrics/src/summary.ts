@@ -3,7 +3,7 @@
 // min/mean/max type, `Summary`, and the fuller `VectorSummary` built on it.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import type { ParameterTensor } from './objective.js';
+import type { ParameterTensor } from './objective/objective.js';
 import { sumRange } from './pacgen/psi.js';
 
 /** Minimum, mean and maximum of some values (NaN for none). */

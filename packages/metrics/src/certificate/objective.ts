@@ -6,7 +6,7 @@
 import { Network, PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import type { Dataset } from '../data/dataset.js';
 import { subsetSamples } from '../data/subset.js';
-import type { Objective, ParameterTensor } from '../objective.js';
+import type { Objective, ParameterTensor } from '../objective/objective.js';
 import { networkObjective } from '../objective/network.js';
 import { joinData } from '../train/joined-data.js';
 

@@ -5,7 +5,7 @@
 // larger value predicts a larger generalization gap.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import type { Objective, ParameterTensor } from '../objective.js';
+import type { Objective, ParameterTensor } from '../objective/objective.js';
 import { checkPoint } from '../checks.js';
 import { pacgen, type PacgenOptions } from '../pacgen/report.js';
 import { topEigenvalues } from '../spectrum/eigen.js';

@@ -4,7 +4,7 @@
 // bisection over Monte Carlo estimates with common random numbers).
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import {
   checkFinite,
   checkInteger,

@@ -3,7 +3,7 @@
 // is estimated from the Hessians on a lattice over the box.
 
 import { checkInteger } from '../checks.js';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { neighbourhoodRadius } from '../pacgen/neighbourhood.js';
 
 /** A symmetric 2×2 matrix [[xx, xy], [xy, yy]]. */

@@ -1,7 +1,7 @@
 // The minima of the toy landscape (docs/method.md §6): damped-Newton descent on the exact 2×2
 // Hessian from each start of a lattice, the results merged into distinct minima.
 
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { eigen2, exactHessian2 } from './toy-hessian.js';
 
 /**

@@ -7,7 +7,7 @@ import { Network, PacgenError } from '@pacgen/core-wasm';
 import { toyGaussianMixture, type GaussianMixture, type ToyData } from '../data/synthetic.js';
 import { checkConfidence, checkInteger, checkNonNegative, checkPositive } from '../checks.js';
 import { toyNet } from '../models/presets.js';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { networkObjective } from '../objective/network.js';
 import { confidenceTerm } from '../pacgen/bound.js';
 import { pacgenFromCurvature } from '../pacgen/from-curvature.js';

@@ -2,7 +2,7 @@
 // (Hutchinson/Bekas). METHOD.md §4.
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { checkInteger } from '../checks.js';
 import type { FiniteDifferenceHealth } from './health.js';
 import { hessianAt, type EstimatorOptions } from './operator.js';

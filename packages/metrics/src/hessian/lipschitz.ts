@@ -2,7 +2,7 @@
 // ρ̂ = max_k ‖H(w + d_k)u_k − H(w)u_k‖₂ / ‖d_k‖₂ over random displacements and unit directions.
 
 import { defaultHvpStep, PacgenError, Random } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { firstNonFinite, norm2, normalize, normInf, sub } from '../linalg/vector.js';
 import { checkInteger, checkNonNegative } from '../checks.js';
 import { combineHealth, type FiniteDifferenceHealth } from './health.js';

@@ -8,7 +8,7 @@ import {
   PacgenError,
   type KinkCount,
 } from '@pacgen/core-wasm';
-import type { HvpRequest, Objective } from '../objective.js';
+import type { HvpRequest, Objective } from '../objective/objective.js';
 import { checkFinite, checkOutput, checkPoint, checkStep } from '../checks.js';
 import { emptyHealth, type FiniteDifferenceHealth } from './health.js';
 

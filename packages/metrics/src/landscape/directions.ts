@@ -2,7 +2,7 @@
 // "Visualizing the Loss Landscape of Neural Nets") and the top Hessian eigenvectors.
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
-import type { Objective, ParameterTensor } from '../objective.js';
+import type { Objective, ParameterTensor } from '../objective/objective.js';
 import { firstNonFinite, norm2, normalize } from '../linalg/vector.js';
 import { topEigenvalues, type EigenOptions } from '../spectrum/eigen.js';
 

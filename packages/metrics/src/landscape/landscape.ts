@@ -2,7 +2,7 @@
 // directions or along the top Hessian eigenvectors, optionally with Ψ at every grid point.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { checkInteger, checkPoint } from '../checks.js';
 import { norm2 } from '../linalg/vector.js';
 import { pacgen, type PacgenOptions } from '../pacgen/report.js';

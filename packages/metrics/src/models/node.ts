@@ -9,7 +9,13 @@ import { ioReason } from '../io/errors.js';
 import { foreignFiles, replaceDir, recoverReplace, writeFileAtomic } from '../io/atomic.js';
 import type { LoadedModel, NamedTensor } from './model.js';
 import { readSafetensors, writeSafetensors, type SafeTensor } from './safetensors.js';
-import { fromTfjs, parseTfjsModelJson, tfjsWeightPaths, toTfjs, TFJS_SHARD_NAME } from './tfjs.js';
+import {
+  fromTfjs,
+  parseTfjsModelJson,
+  tfjsWeightPaths,
+  toTfjs,
+  TFJS_SHARD_NAME,
+} from './tfjs-convert.js';
 import { torchToModel } from './torch.js';
 
 async function readJson(file: string, what: string): Promise<unknown> {

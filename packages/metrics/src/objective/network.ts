@@ -1,5 +1,5 @@
 import { Network, PacgenError, sampleCount, type Samples } from '@pacgen/core-wasm';
-import type { HvpRequest, Objective } from '../objective.js';
+import type { HvpRequest, Objective } from './objective.js';
 
 export interface NetworkObjectiveOptions {
   /** The samples the mean loss is taken over (default: all the data set on the network). */

@@ -2,7 +2,7 @@
 // of src/hessian can run inside an optimizer step.
 
 import { hvpStep, PacgenError } from '@pacgen/core-wasm';
-import type { HvpRequest, Objective } from '../objective.js';
+import type { HvpRequest, Objective } from '../objective/objective.js';
 import type { GradientOracle } from './types.js';
 
 /**

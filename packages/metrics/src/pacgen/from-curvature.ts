@@ -1,6 +1,6 @@
 // PACGen from given curvature (METHOD.md §2–3): pure arithmetic over typed arrays, no Objective.
 
-import type { ParameterTensor } from '../objective.js';
+import type { ParameterTensor } from '../objective/objective.js';
 import { pacBayesBound, type BoundTerms } from './bound.js';
 import { effectiveCurvature, neighbourhoodRadius, priorRadius } from './neighbourhood.js';
 import { noiseModel, type NoiseKind } from './noise.js';

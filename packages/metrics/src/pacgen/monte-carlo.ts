@@ -2,7 +2,7 @@
 // of the second-order expansion L̂(w) + ½·v·Σ h_i σ_i² behind the bound.
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { noiseModel, type NoiseKind } from './noise.js';
 import { checkFiniteVector } from '../checks.js';
 

@@ -2,7 +2,7 @@
 // figures and one row per parameter tensor, without the per-coordinate arrays (h, σ*), which
 // are m numbers each and are exported on their own.
 
-import type { ParameterTensor } from '../objective.js';
+import type { ParameterTensor } from '../objective/objective.js';
 import { minMeanMax, summarizeVector, type Summary } from '../summary.js';
 import type { PacgenReport } from './report.js';
 

@@ -1,7 +1,7 @@
 // The PACGen orchestrator: curvature estimates from an Objective, then Ψ, Ψ*, σ* and the bound.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { NON_FINITE } from '../error-codes.js';
 import { EXACT_DIAGONAL_LIMIT, hessianDiagonal } from '../hessian/diagonal.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';

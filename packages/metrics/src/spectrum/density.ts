@@ -2,7 +2,7 @@
 // Xiao 2019; PyHessian's `density`).
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { checkInteger, checkPositive } from '../checks.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianAt, type EstimatorOptions } from '../hessian/operator.js';

@@ -2,7 +2,7 @@
 // Lanczos with full reorthogonalization (PyHessian's `eigenvalues`, and its Lanczos variant).
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { axpy, dot, norm2, normalize, orthogonalize } from '../linalg/vector.js';
 import { checkInteger, checkNonNegative } from '../checks.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';

@@ -1,7 +1,7 @@
 // tr(∇²L̂(w)) by Hutchinson's estimator or Hutch++ (Meyer, Musco, Musco, Woodruff 2021).
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
-import type { Objective } from '../objective.js';
+import type { Objective } from '../objective/objective.js';
 import { dot, norm2, orthogonalize, scale } from '../linalg/vector.js';
 import { checkInteger } from '../checks.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';

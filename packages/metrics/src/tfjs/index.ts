@@ -11,7 +11,7 @@ export {
   type TfjsBackendName,
   type UseBackendOptions,
 } from './backend.js';
-export { copyModel, logitsTopology, outputActivation, tfjsLogitsModel } from './model.js';
+export { copyModel, logitsTopology, outputActivation, tfjsLogitsModel } from './layers-model.js';
 export {
   tfjsObjective,
   type TfjsData,

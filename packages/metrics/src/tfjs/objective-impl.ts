@@ -3,7 +3,7 @@
 // formed on the device (what each call moves: see objective.ts).
 
 import { defaultHvpStep, hvpStep, PacgenError, type Loss } from '@pacgen/core-wasm';
-import type { HvpRequest, ParameterTensor } from '../objective.js';
+import type { HvpRequest, ParameterTensor } from '../objective/objective.js';
 import { NON_FINITE } from '../error-codes.js';
 import { tf, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 import type { DeviceChunk } from './device-data.js';

@@ -14,7 +14,7 @@
 // so an estimator looping probes at one w uploads it once.
 
 import { PacgenError, type Loss, type NetworkSpec, type Samples } from '@pacgen/core-wasm';
-import type { HvpRequest, Objective } from '../objective.js';
+import type { HvpRequest, Objective } from '../objective/objective.js';
 import { tf, useBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 import { chunkLossFn, DEFAULT_CHUNK, loopSafeChunk, uploadSamples } from './device-data.js';
 import { TfjsObjectiveImpl } from './objective-impl.js';

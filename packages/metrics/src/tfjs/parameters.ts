@@ -3,9 +3,15 @@
 // inference mode and the loss it is scored with.
 
 import { compileNetwork, PacgenError, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
-import type { ParameterTensor } from '../objective.js';
+import type { ParameterTensor } from '../objective/objective.js';
 import { tf } from './backend.js';
-import { copyModel, fusesOutput, lossFor, outputActivation, tfjsLogitsModel } from './model.js';
+import {
+  copyModel,
+  fusesOutput,
+  lossFor,
+  outputActivation,
+  tfjsLogitsModel,
+} from './layers-model.js';
 
 /** The variables of an objective and how they map onto the flat vector. */
 export interface TfjsParameters {

@@ -1,6 +1,6 @@
-// The TensorFlow.js Layers format (model.json + float32 weight shards), which is also what
-// tensorflowjs_converter makes of a Keras Sequential model: the network ↔ model.json
-// conversions. The file structure is in tfjs-format.ts, the layers in keras-layers.ts (read) and
+// Conversion between our networks and the TensorFlow.js Layers format (model.json + float32
+// weight shards), which is also what tensorflowjs_converter makes of a Keras Sequential model.
+// The file structure is in tfjs-format.ts, the layers in keras-layers.ts (read) and
 // keras-writer.ts (write). Browser-safe: works on bytes and objects; node.ts reads and writes
 // the files.
 

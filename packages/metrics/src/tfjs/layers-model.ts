@@ -1,9 +1,10 @@
-// tf.LayersModel from our NetworkSpec (through the TF.js Layers format of models/tfjs.ts), and
-// a model's logits: the softmax or sigmoid that its loss fuses is taken off the output layer,
-// as core-wasm's compiler does, so the loss is computed from logits (finite, exact gradients).
+// A tf.LayersModel built from our NetworkSpec (through the conversion to the TF.js Layers format
+// in models/tfjs-convert.ts), and a model's logits: the softmax or sigmoid that its loss fuses
+// is taken off the output layer, as core-wasm's compiler does, so the loss is computed from
+// logits (finite, exact gradients).
 
 import { compileNetwork, PacgenError, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
-import { toTfjs } from '../models/tfjs.js';
+import { toTfjs } from '../models/tfjs-convert.js';
 import { tf } from './backend.js';
 
 type Layer = { class_name: string; config: Record<string, unknown> };

@@ -1,5 +1,5 @@
 // The one interface every estimator works on: a mean loss over a fixed data set, as a function
-// of a flat parameter vector. Implemented over the core-wasm engine (objective/network.ts) and
+// of a flat parameter vector. Implemented over the core-wasm engine (network.ts beside it) and
 // over TensorFlow.js models (tfjs/objective.ts). Methods are async so GPU and multi-threaded
 // backends fit.
 
