@@ -2,12 +2,7 @@
 // `networkObjective` and the library's TF.js `tfjsObjective`: core-wasm's data-parallel
 // `ParallelNetwork`.
 
-import {
-  PacgenError,
-  sampleCount,
-  type ParallelNetwork,
-  type Samples,
-} from '@pacgen/core-wasm';
+import { PacgenError, sampleCount, type ParallelNetwork, type Samples } from '@pacgen/core-wasm';
 import type { HvpRequest, Objective } from '@pacgen/metrics';
 
 /** An Objective that holds resources (tensors, workers) until disposed. */
