@@ -88,11 +88,25 @@ export function formatCertificate(
       'trained network',
       `training error ${p3(r.mean.trainError)}, test error ${p3(r.mean.testError)} (${int(r.numTestSamples)} test samples)`,
     ],
+    ...optimizationLine(r),
     ['time', r.timings.map((t) => `${t.step} ${duration(t.seconds)}`).join(', ')],
   ]);
   const reading =
     'Every bound holds at once with the confidence above (the union of all δ). The bound is on the stochastic network; "train err Q" is its Monte Carlo training error, "≤" that error\'s upper bound, "complexity" (KL + ln(2√n·J/δ))/n.';
   return `${headline(r)}\n\n${termsTable(r)}\n\n${lines}\n\n${reading}\nTotal ${duration(context.seconds)}.`;
+}
+
+/** How the optimized posterior was found, when it was. */
+function optimizationLine(r: CertificateReport): [string, string][] {
+  const o = r.optimization;
+  if (!o) return [];
+  const epochs = o.history.map((h) => p3(h.bound)).join(', ');
+  return [
+    [
+      'optimization',
+      `from the ${LABEL[o.start]} posterior with its mean shrunk towards w₀ by α = ${o.shrink}, ${int(o.steps)} steps; estimated bound after each epoch ${epochs}`,
+    ],
+  ];
 }
 
 /**

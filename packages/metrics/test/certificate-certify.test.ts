@@ -104,6 +104,15 @@ describe('certify on a tiny model (m = 51, n = 3,000)', () => {
     }
   });
 
+  it('starts the optimized posterior from the best shrink of the mean towards the prior', () => {
+    const o = report.optimization!;
+    expect(o.shrinks.map((p) => p.shrink)).toEqual([1, 0.8, 0.6, 0.45, 0.35, 0.25]);
+    const best = o.shrinks.reduce((a, b) => (b.bound < a.bound ? b : a));
+    expect(o.shrink).toBe(best.shrink);
+    expect(o.steps).toBe(2 * 30);
+    expect(o.history.map((h) => h.epoch)).toEqual([1, 2]);
+  });
+
   it('with σ → 0 the stochastic error is the trained network’s error', async () => {
     const w = obj.params();
     const r = await stochasticError(obj, {

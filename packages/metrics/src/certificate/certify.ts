@@ -13,7 +13,7 @@ import { optimizePosterior } from './optimize-posterior.js';
 import { pacBayesKlBound } from './pac-bayes-kl.js';
 import { priorVariances } from './prior.js';
 import { sampleConvergenceBound } from './sample-convergence.js';
-import { searchScale, type ScalePoint } from './scale-search.js';
+import { geometricScales, searchScale, searchShrink, type ScalePoint } from './scale-search.js';
 import { samplesPerDraw, stochasticError } from './stochastic-error.js';
 import {
   checkCertifyOptions,
@@ -31,6 +31,8 @@ interface Candidate {
   mean: Float64Array;
   sigma: Float64Array;
   scale: number | null;
+  /** σ = scale·shape for the searched posteriors. */
+  shape: Float64Array | null;
 }
 
 /** Seed offsets: every stage draws from a stream of its own. */
@@ -216,30 +218,62 @@ async function searchShape(
   );
   run.scans.push({ posterior: kind, points: r.points });
   const sigma = Float64Array.from(shape, (x) => x * r.best.scale);
-  run.candidates.push({ kind, mean: run.w, sigma, scale: r.best.scale });
+  run.candidates.push({ kind, mean: run.w, sigma, scale: r.best.scale, shape });
 }
 
-/** The optimized posterior, started from the searched posterior with the lowest estimate. */
+/**
+ * The optimized posterior, started from the searched posterior with the lowest estimate, its
+ * mean first pulled towards the prior mean by the best shrink (searchShrink).
+ */
 async function optimizeFromBest(run: Run): Promise<void> {
   const { s } = run;
   const start = bestScan(run.scans);
   const from = run.candidates.find((c) => c.kind === start.posterior) as Candidate;
-  const r = await run.timed('optimized posterior', () =>
-    optimizePosterior(run.obj, {
-      mean: from.mean,
-      sigma: from.sigma,
-      lambda: start.point.lambda,
+  const scale = start.point.scale;
+  const shrunk = await run.timed('shrink search', () =>
+    searchShrink(run.obj, {
+      mean: run.w,
+      shape: from.shape as Float64Array,
       priorMean: run.w0,
       priorVariances: run.grid,
       delta: run.deltaPb,
-      ...s.optimize,
+      shrinks: [1, ...s.optimize.shrinks],
+      scales: geometricScales(scale / 4, scale * 1.5, 7),
+      refine: 2,
+      samples: s.search.samples,
+      samplesPerDraw: samplesPerDraw(s.search.samples, s.monteCarlo.samplesPerDraw),
+      seed: s.seed * 8 + STREAM.search,
+      onProgress: s.onProgress && ((d, t) => s.onProgress?.('search shrink', d, t)),
+    }),
+  );
+  const best = shrunk.best;
+  const r = await run.timed('optimized posterior', () =>
+    optimizePosterior(run.obj, {
+      mean: shrunk.mean,
+      sigma: Float64Array.from(from.shape as Float64Array, (x) => x * best.scale),
+      lambda: best.lambda,
+      priorMean: run.w0,
+      priorVariances: run.grid,
+      delta: run.deltaPb,
+      epochs: s.optimize.epochs,
+      batchSize: s.optimize.batchSize,
+      learningRate: s.optimize.learningRate,
+      sigmaLearningRate: s.optimize.sigmaLearningRate,
       seed: s.seed * 8 + STREAM.optimize,
       onProgress: s.onProgress && ((d, t) => s.onProgress?.('optimize', d, t)),
     }),
   );
-  run.candidates.push({ kind: 'optimized', mean: r.mean, sigma: r.sigma, scale: null });
+  run.candidates.push({
+    kind: 'optimized',
+    mean: r.mean,
+    sigma: r.sigma,
+    scale: null,
+    shape: null,
+  });
   run.optimization = {
     start: start.posterior,
+    shrinks: shrunk.points,
+    shrink: best.shrink,
     history: r.history,
     steps: r.steps,
     lambda: r.lambda,

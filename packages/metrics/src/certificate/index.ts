@@ -32,8 +32,10 @@ export {
 export {
   geometricScales,
   searchScale,
+  searchShrink,
   type ScalePoint,
   type ScaleSearchOptions,
+  type ShrinkPoint,
 } from './scale-search.js';
 export {
   optimizePosterior,

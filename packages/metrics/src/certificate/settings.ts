@@ -6,7 +6,7 @@ import type { Summary } from '../summary.js';
 import type { CertificateObjective } from './objective.js';
 import type { OptimizationEpoch } from './optimize-posterior.js';
 import { DEFAULT_PRIOR_GRID, priorVariances, type PriorVarianceGrid } from './prior.js';
-import { geometricScales, type ScalePoint } from './scale-search.js';
+import { geometricScales, type ScalePoint, type ShrinkPoint } from './scale-search.js';
 
 /** The posteriors a certificate can bound (docs/method.md §9). */
 export type PosteriorKind = 'sigma-star' | 'isotropic' | 'optimized';
@@ -49,8 +49,13 @@ export interface CertifyOptions {
     isotropicScales?: number[];
     refine?: number;
   };
-  /** The optimized posterior (see optimizePosterior; default 2 epochs of 100-sample batches). */
+  /**
+   * The optimized posterior (see optimizePosterior; default 2 epochs of 100-sample batches),
+   * started from the mean shrunk towards the prior mean by the best of `shrinks` (and 1; see
+   * searchShrink; default 0.8, 0.6, 0.45, 0.35, 0.25).
+   */
   optimize?: {
+    shrinks?: number[];
     epochs?: number;
     batchSize?: number;
     learningRate?: number;
@@ -134,6 +139,9 @@ export interface CertificateReport {
   /** The optimization: the posterior it started from, per-epoch estimates, steps, final λ. */
   optimization: {
     start: PosteriorKind;
+    /** The best point of each shrink α of the start's mean, and the α the optimization began at. */
+    shrinks: ShrinkPoint[];
+    shrink: number;
     history: OptimizationEpoch[];
     steps: number;
     lambda: number;
@@ -206,7 +214,12 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
     refine: requireInt('search.refine', se.refine ?? 3, 0),
   };
   const op = options.optimize ?? {};
+  const shrinks = op.shrinks ?? [0.8, 0.6, 0.45, 0.35, 0.25];
+  if (shrinks.some((x) => !(x > 0 && x <= 1))) {
+    throw new PacgenError(`optimize.shrinks must be in (0, 1], got ${shrinks.join(', ')}`);
+  }
   const optimize = {
+    shrinks,
     epochs: requireInt('optimize.epochs', op.epochs ?? 2, 1),
     batchSize: requireInt('optimize.batchSize', op.batchSize ?? 100, 1),
     learningRate: op.learningRate ?? 1e-4,
