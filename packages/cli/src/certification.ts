@@ -65,6 +65,7 @@ export interface CertifyArgs {
   lr: number;
   'sigma-lr': number;
   passes: number;
+  draws: number;
   'test-passes': number;
   'samples-per-draw'?: number;
   'search-samples': number;
@@ -89,6 +90,7 @@ export function certifyOptions(a: CertifyArgs): CertifyOptions {
     },
     monteCarlo: {
       passes: a.passes,
+      draws: a.draws,
       testPasses: a['test-passes'],
       samplesPerDraw: a['samples-per-draw'],
     },

@@ -88,9 +88,15 @@ function certifyFlags() {
     },
     passes: {
       type: 'number',
-      default: 4,
+      default: 1,
       describe: 'Monte Carlo passes over the training samples per posterior',
       coerce: intArg('passes', 1),
+    },
+    draws: {
+      type: 'number',
+      default: 5000,
+      describe: 'weight draws per posterior (sets the samples per draw)',
+      coerce: intArg('draws', 1),
     },
     'test-passes': {
       type: 'number',
@@ -100,7 +106,7 @@ function certifyFlags() {
     },
     'samples-per-draw': {
       type: 'number',
-      describe: 'samples per weight draw (rounded down to a divisor of n; default m/2000)',
+      describe: 'samples per weight draw, instead of --draws (rounded down to a divisor of n)',
       coerce: intArg('samples-per-draw', 1),
     },
     'search-samples': {

@@ -49,9 +49,9 @@ const STREAM = { curvature: 1, search: 2, optimize: 3, train: 4, test: 5 };
  *
  * Cost: σ* 2K + 1 + 4P + 3 gradient evaluations on `sigmaStar.samples` samples (K probes, P ρ
  * displacements); each scale search one forward pass over `search.samples` samples per scale;
- * the optimization epochs·⌈n/batch⌉ minibatch gradients; each certificate `passes` forward
- * passes over the n training samples and `testPasses` over the test samples, and one draw of
- * m normals per `samplesPerDraw` samples.
+ * the shrink search 6 more; the optimization epochs·⌈n/batch⌉ minibatch gradients; each
+ * certificate `passes` forward passes over the n training samples and `testPasses` over the
+ * test samples, and about `draws` draws of m normals.
  */
 export async function certify(
   obj: CertificateObjective,
@@ -211,7 +211,7 @@ async function searchShape(
       scales,
       refine: s.search.refine,
       samples: s.search.samples,
-      samplesPerDraw: samplesPerDraw(s.search.samples, s.monteCarlo.samplesPerDraw),
+      samplesPerDraw: samplesPerDraw(s.search.samples, s.monteCarlo.searchSamplesPerDraw),
       seed: s.seed * 8 + STREAM.search,
       onProgress: s.onProgress && ((d, t) => s.onProgress?.(`search ${kind}`, d, t)),
     }),
@@ -241,7 +241,7 @@ async function optimizeFromBest(run: Run): Promise<void> {
       scales: geometricScales(scale / 4, scale * 1.5, 7),
       refine: 2,
       samples: s.search.samples,
-      samplesPerDraw: samplesPerDraw(s.search.samples, s.monteCarlo.samplesPerDraw),
+      samplesPerDraw: samplesPerDraw(s.search.samples, s.monteCarlo.searchSamplesPerDraw),
       seed: s.seed * 8 + STREAM.search,
       onProgress: s.onProgress && ((d, t) => s.onProgress?.('search shrink', d, t)),
     }),

@@ -62,11 +62,15 @@ export interface CertifyOptions {
     sigmaLearningRate?: number;
   };
   /**
-   * The Monte Carlo errors: `passes` over the n training samples (default 4) and `testPasses`
-   * over the test samples (default 1), one weight draw per `samplesPerDraw` samples (a target,
-   * rounded down to a divisor of the sample count; default max(1, round(m/2000))).
+   * The Monte Carlo errors of each certificate: `passes` over the n training samples (default 1)
+   * and `testPasses` over the test samples (default 1), with one weight draw per block of
+   * samples sized for about `draws` draws in all (default 5,000: the sample-convergence bound
+   * then adds about 0.02 to an error of 0.1), or per `samplesPerDraw` samples when given (both
+   * rounded down to a divisor of the sample count). The scale searches draw once per
+   * max(1, round(m/2000)) samples, where a draw costs about as much as that block's forward
+   * pass.
    */
-  monteCarlo?: { passes?: number; testPasses?: number; samplesPerDraw?: number };
+  monteCarlo?: { passes?: number; testPasses?: number; draws?: number; samplesPerDraw?: number };
   /** Seed of every draw (default 0). */
   seed?: number;
   /** Progress of each stage: (stage, done, total). */
@@ -228,14 +232,17 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
   checkPositive('optimize.learningRate', optimize.learningRate);
   checkPositive('optimize.sigmaLearningRate', optimize.sigmaLearningRate);
   const mc = options.monteCarlo ?? {};
+  const passes = requireInt('monteCarlo.passes', mc.passes ?? 1, 1);
+  const draws = requireInt('monteCarlo.draws', mc.draws ?? 5000, 1);
   const monteCarlo = {
-    passes: requireInt('monteCarlo.passes', mc.passes ?? 4, 1),
+    passes,
     testPasses: requireInt('monteCarlo.testPasses', mc.testPasses ?? 1, 0),
     samplesPerDraw: requireInt(
       'monteCarlo.samplesPerDraw',
-      mc.samplesPerDraw ?? Math.max(1, Math.round(m / 2000)),
+      mc.samplesPerDraw ?? Math.max(1, Math.floor((n * passes) / draws)),
       1,
     ),
+    searchSamplesPerDraw: Math.max(1, Math.round(m / 2000)),
   };
   const seed = requireInt('seed', options.seed ?? 0, 0);
   return {
