@@ -64,7 +64,7 @@ function certifyFlags() {
     },
     epochs: {
       type: 'number',
-      default: 2,
+      default: 4,
       describe: 'epochs of the optimized posterior',
       coerce: intArg('epochs', 1),
     },
@@ -76,13 +76,13 @@ function certifyFlags() {
     },
     lr: {
       type: 'number',
-      default: 1e-4,
+      default: 1e-3,
       describe: 'its Adam step for the mean',
       coerce: numArg('lr', { gt: 0 }),
     },
     'sigma-lr': {
       type: 'number',
-      default: 1e-3,
+      default: 1e-2,
       describe: 'its Adam step for ln σ and ln λ',
       coerce: numArg('sigma-lr', { gt: 0 }),
     },

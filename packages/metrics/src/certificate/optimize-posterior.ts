@@ -38,13 +38,13 @@ export interface OptimizePosteriorOptions {
   priorVariances: readonly number[];
   /** The δ of the PAC-Bayes-kl part (n is the objective's training samples). */
   delta: number;
-  /** Passes over the training samples (default 2). */
+  /** Passes over the training samples (default 4). */
   epochs?: number;
   /** Training samples per step (default 100). */
   batchSize?: number;
-  /** Adam step of the mean (parameter units, default 1e-4). */
+  /** Adam step of the mean (parameter units, default 1e-3). */
   learningRate?: number;
-  /** Adam step of ln σ and ln λ (default 1e-3). */
+  /** Adam step of ln σ and ln λ (default 1e-2). */
   sigmaLearningRate?: number;
   seed: number;
   /** Called after each step with (steps done, steps planned). */
@@ -90,7 +90,7 @@ export async function optimizePosterior(
   options: OptimizePosteriorOptions,
 ): Promise<OptimizedPosterior> {
   const n = obj.numTrainSamples;
-  const epochs = options.epochs ?? 2;
+  const epochs = options.epochs ?? 4;
   const batchSize = Math.min(options.batchSize ?? 100, n);
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const gridSize = options.priorVariances.length;
@@ -152,8 +152,8 @@ interface PosteriorState {
 
 function startState(m: number, options: OptimizePosteriorOptions): PosteriorState {
   const mean = Float64Array.from(options.mean);
-  const meanOpt = adam({ learningRate: options.learningRate ?? 1e-4 });
-  const scaleOpt = adam({ learningRate: options.sigmaLearningRate ?? 1e-3 });
+  const meanOpt = adam({ learningRate: options.learningRate ?? 1e-3 });
+  const scaleOpt = adam({ learningRate: options.sigmaLearningRate ?? 1e-2 });
   return {
     mean,
     logSigma: Float64Array.from(options.sigma, Math.log),
