@@ -110,12 +110,13 @@ function optimizationLine(r: CertificateReport): [string, string][] {
 }
 
 /**
- * The estimated bound along each scale search against the posterior's mean σ, with each
- * certificate as a point: SVG. Cost: one Vega render.
+ * The estimated bound along each scale search (the Monte Carlo error on the search samples in
+ * place of its upper bound) against the posterior's mean σ, with each certificate as a point:
+ * SVG. Cost: one Vega render.
  */
 export async function boundChart(r: CertificateReport): Promise<string> {
   const series = r.scans.map((s) => ({
-    name: `${LABEL[s.posterior]} (estimate on the search samples)`,
+    name: `${LABEL[s.posterior]} scale search`,
     x: s.points.map((p) => p.meanSigma),
     y: s.points.map((p) => p.bound),
   }));
