@@ -16,7 +16,7 @@ import {
 } from '../src/index.js';
 import { boundAt, bruteForceMinimum, simpson } from './pacgen-helpers.js';
 
-describe('PACGen Ψ: reference values of METHOD.md §2 (γ = ε = 0.1)', () => {
+describe('PACGen Ψ: reference values of docs/method.md §2 (γ = ε = 0.1)', () => {
   const cases: [number[], number, number][] = [
     [[4, 0.01], 0, 3.8286414],
     [[100, -5], 0, 4.5217886],

@@ -2,7 +2,7 @@
 
 import { Random } from '@pacgen/core-wasm';
 
-/** The bound of METHOD.md §3 at half-widths σ, written out directly (uniform: v = 1/3, k = 0). */
+/** The bound of docs/method.md §3.1 at half-widths σ, written out directly (uniform: v = 1/3, k = 0). */
 export function boundAt(
   sigma: ArrayLike<number>,
   a: ArrayLike<number>,

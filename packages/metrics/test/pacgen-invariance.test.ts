@@ -47,7 +47,7 @@ function rescale(net: Network, w: Float64Array, first: string, second: string, a
   return out;
 }
 
-describe('PACGen Ψ is invariant to ReLU rescaling (METHOD.md §2, ε → 0, ρ = 0)', () => {
+describe('PACGen Ψ is invariant to ReLU rescaling (docs/method.md §2, ε → 0, ρ = 0)', () => {
   const specs: [string, NetworkSpec][] = [
     [
       'bias-free',

@@ -1,4 +1,4 @@
-// Seeded synthetic data sets: the toy Gaussian mixture of METHOD.md §6 and a CIFAR-shaped set
+// Seeded synthetic data sets: the toy Gaussian mixture of docs/reproduction.md §1 and a CIFAR-shaped set
 // with learnable structure (for tests and demos without downloads). Browser-safe.
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
@@ -151,7 +151,7 @@ export interface ToyData extends DataSplit {
 }
 
 /**
- * The toy data of METHOD.md §6: x ~ a k = 3 Gaussian mixture in 2-D, label 1 where the mixture
+ * The toy data of docs/reproduction.md §1: x ~ a k = 3 Gaussian mixture in 2-D, label 1 where the mixture
  * density exceeds its median, else 0. Targets are 0/1 reals for the sigmoid-bce loss.
  */
 export function toyGaussianMixture(opts: ToyOptions = {}): ToyData {

@@ -1,5 +1,5 @@
 // The Hessian diagonal h_i = ∂²L̂/∂w_i², exactly (coordinate differences) or stochastically
-// (Hutchinson/Bekas). METHOD.md §4.
+// (Hutchinson/Bekas). docs/method.md §5.
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective/objective.js';

@@ -1,4 +1,4 @@
-// The local Lipschitz constant ρ of the Hessian on the box N_{γ,ε}(w) (METHOD.md §4, a [choice]):
+// The local Lipschitz constant ρ of the Hessian on the box N_{γ,ε}(w) (docs/method.md §5, a [choice]):
 // ρ̂ = max_k ‖H(w + d_k)u_k − H(w)u_k‖₂ / ‖d_k‖₂ over random displacements and unit directions.
 
 import { defaultHvpStep, PacgenError, Random } from '@pacgen/core-wasm';

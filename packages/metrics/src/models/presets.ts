@@ -101,7 +101,7 @@ export interface ToyNetOptions {
 }
 
 /**
- * The toy network of METHOD.md §6: two parameters (w1, w2) shared by every layer. Hidden layers
+ * The toy network of docs/reproduction.md §1: two parameters (w1, w2) shared by every layer. Hidden layers
  * h ← sigmoid(W h) with W = [[w1, w2], [w2, w1]] (no biases); output sigmoid(w1·h1 + w2·h2);
  * sigmoid-bce loss. The free parameter tensor is `w` = [w1, w2].
  */

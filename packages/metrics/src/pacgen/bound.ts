@@ -1,4 +1,4 @@
-// The PAC-Bayes bound of METHOD.md §3 at given perturbation half-widths σ.
+// The PAC-Bayes bound of docs/method.md §3.1 at given perturbation half-widths σ.
 //
 // CAUTION: the bound holds for a loss with values in [0, 1]. For cross-entropy (unbounded) the
 // total is a score on the same scale as the loss, not a guarantee on the expected loss.

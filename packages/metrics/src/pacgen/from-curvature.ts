@@ -1,4 +1,4 @@
-// PACGen from given curvature (METHOD.md §2–3): pure arithmetic over typed arrays, no Objective.
+// PACGen from given curvature (docs/method.md §2–3): pure arithmetic over typed arrays, no Objective.
 
 import type { ParameterTensor } from '../objective/objective.js';
 import { pacBayesBound, type BoundTerms } from './bound.js';
@@ -103,7 +103,7 @@ export interface PacgenCurvatureResult {
 
 /**
  * PACGen Ψ, Ψ*, the optimal perturbation σ* and the PAC-Bayes bound from a Hessian diagonal
- * and a Lipschitz constant (METHOD.md §2–3). The bound assumes a loss in [0, 1]; for
+ * and a Lipschitz constant (docs/method.md §2–3). The bound assumes a loss in [0, 1]; for
  * cross-entropy it is a score, not a guarantee. Throws PacgenError on invalid input.
  * Cost: O(m log m) arithmetic, no gradient evaluations.
  */

@@ -1,4 +1,4 @@
-// Monte Carlo estimate of the perturbed training loss E_u[L̂(w+u)] (METHOD.md §3): the check
+// Monte Carlo estimate of the perturbed training loss E_u[L̂(w+u)] (docs/method.md §3.4): the check
 // of the second-order expansion L̂(w) + ½·v·Σ h_i σ_i² behind the bound.
 
 import { PacgenError, Random } from '@pacgen/core-wasm';

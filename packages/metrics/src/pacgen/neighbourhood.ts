@@ -1,4 +1,4 @@
-// The neighbourhood box N_{γ,ε}(w) and the effective curvature a_i of METHOD.md §1–2.
+// The neighbourhood box N_{γ,ε}(w) and the effective curvature a_i of docs/method.md §1–2.
 
 /**
  * Half-widths of the neighbourhood box, κ_i = γ|w_i| + ε (parameter units).

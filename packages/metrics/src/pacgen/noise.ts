@@ -1,4 +1,4 @@
-// The posterior perturbation families of METHOD.md §3. Both are parameterised by a half-width
+// The posterior perturbation families of docs/method.md §3. Both are parameterised by a half-width
 // σ_i (support [−σ_i, σ_i], inside the neighbourhood box when σ_i ≤ κ_i) and scored against the
 // same prior Uniform(−τ_i, τ_i), so the bound has one shape for both:
 //   curvature term  ½·v·Σ a_i σ_i²        (v = Var(u_i)/σ_i²)

@@ -1,4 +1,4 @@
-// The bound-optimal half-widths σ* of METHOD.md §3.
+// The bound-optimal half-widths σ* of docs/method.md §3.2.
 //
 // Stationarity of the bound in σ_i gives σ_i* = min(√(η/a_i), κ_i) (κ_i where a_i = 0) with
 //   η = C / √K,  C = 1 / (2·v·√(2(n−1))),  K = KL(σ*) + ln(2n/δ)

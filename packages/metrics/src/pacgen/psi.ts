@@ -1,4 +1,4 @@
-// The PACGen metric Ψ_{γ,ε} of METHOD.md §2 and its bound-optimal variant Ψ*, as per-coordinate
+// The PACGen metric Ψ_{γ,ε} of docs/method.md §2 and its bound-optimal variant Ψ*, as per-coordinate
 // terms so that totals, per-tensor sums and per-parameter means share one pass.
 
 /**
