@@ -99,7 +99,7 @@ export function sweepHtml(
     },
     {
       heading: 'Gap and Ψ per epoch',
-      text: 'One line per run: growing batch size at each learning rate, and shrinking learning rate at the largest batch size (METHOD.md §6). Ψ is estimated every few epochs on a fixed subset of the training samples.',
+      text: 'One line per run: growing batch size at each learning rate, and shrinking learning rate at the largest batch size (docs/reproduction.md §2). Ψ is estimated every few epochs on a fixed subset of the training samples.',
       svg: Object.values(figures.curves),
     },
     {

@@ -14,7 +14,7 @@ import {
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
 
-describe('toy Gaussian mixture (METHOD.md §6)', () => {
+describe('toy Gaussian mixture (docs/reproduction.md §1)', () => {
   it('is deterministic per seed, 100 training samples by default, labels = density > median', () => {
     const a = toyGaussianMixture({ seed: 3 });
     const b = toyGaussianMixture({ seed: 3 });

@@ -38,7 +38,7 @@ describe('model presets', () => {
     expect(img.numParams).toBe(784 * 32 + 32 + 32 * 10 + 10);
   });
 
-  it('toy: two shared parameters, the forward pass of METHOD.md §6', async () => {
+  it('toy: two shared parameters, the forward pass of docs/reproduction.md §1', async () => {
     const net = await Network.create(toyNet(), { precision: 'f64' });
     expect(net.numParams).toBe(2);
     const [w1, w2] = [0.9, -0.4];

@@ -1,6 +1,6 @@
-// `pacgen toy`: the paper's toy experiment (METHOD.md §6) — the loss surface of the two-parameter
-// shared network, Ψ and the bound over it, the global and a flatter local minimum, and the
-// labels each predicts — as figures (SVG and PNG), CSV/JSON data and an HTML report.
+// `pacgen toy`: the paper's toy experiment (docs/reproduction.md §1) — the loss surface of the
+// two-parameter shared network, Ψ and the bound over it, the global and a flatter local minimum,
+// and the labels each predicts — as figures (SVG and PNG), CSV/JSON data and an HTML report.
 
 import { resolve } from 'node:path';
 import { toyExperiment, type ToyExperimentResult } from '@pacgen/metrics';
