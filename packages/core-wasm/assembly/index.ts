@@ -4,7 +4,9 @@
 import { get } from './vector';
 export { configure, setData, evaluate, hvp, infer } from './network';
 export { gemm, lincomb } from './blas';
-import { correctCount, kinkCrossings } from './network';
+export { setState } from './context';
+import { correctCount } from './network';
+import { kinkCrossings } from './context';
 
 /** Bytes per scalar in this build: 4 (f32) or 8 (f64). */
 export const REAL_BYTES: i32 = sizeof<Real>();

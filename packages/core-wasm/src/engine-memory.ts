@@ -3,7 +3,7 @@
 // figure instead of failing inside the engine ("engine aborted") or in a typed-array
 // constructor ("Invalid typed array length").
 
-import { kinkStateBytes, type CompiledNetwork } from './compile/compiled.js';
+import { auxCount, kinkStateBytes, type CompiledNetwork } from './compile/compiled.js';
 import { PacgenError } from './errors.js';
 import type { Precision } from './module.js';
 
@@ -32,16 +32,38 @@ export function engineMemoryBytes(
   const B = maxBatch;
   const block = (bytes: number) => Math.max(1, bytes) + BLOCK_PADDING;
   const reals = (count: number) => block(Math.max(1, count) * real);
+  const edges = c.layers.reduce((s, l) => s + l.inputs.length, 0);
   let total = BASE_BYTES + 8 * reals(c.numParams) + block(c.layers.length * LAYER_RECORD_BYTES);
-  for (const l of c.layers) {
-    total += reals(B * l.outSize);
-    if (l.aux) total += block(B * l.aux.perSample * (l.aux.kind === 'i32' ? 4 : real));
-    if (l.kinks) total += block(kinkStateBytes(l, B));
-  }
+  if (c.numBuffers > 0) total += reals(c.numBuffers);
+  total += block(edges * 16) + peakActivationBytes(c, precision, B, block);
   if (c.map) total += block(c.map.length * 4) + 4 * reals(c.numWeights);
-  total += 2 * reals(B * c.maxWidth) + reals(c.maxMatrix) + reals(B * c.inputSize);
+  total += reals(c.maxMatrix) + reals(B * c.inputSize);
   total += block(B * (c.targetIsLabel ? 4 : c.targetSize * real));
   return total;
+}
+
+/**
+ * Bytes a chunk of `maxBatch` samples takes for its activations: the planned pool of node
+ * outputs and gradients (liveness.ts: a buffer is reused once no later step reads it), each
+ * node's scratch kept from forward to backward (max-pool argmax, dropout mask, norm
+ * statistics), the kink states, and the shared column and input-gradient scratch. This is the
+ * peak of a gradient pass; an inference pass uses the same buffers. O(layers).
+ */
+export function peakActivationBytes(
+  c: CompiledNetwork,
+  precision: Precision,
+  maxBatch: number,
+  block: (bytes: number) => number = (b) => Math.max(1, b) + BLOCK_PADDING,
+): number {
+  const real = precision === 'f32' ? 4 : 8;
+  const B = maxBatch;
+  const reals = (count: number) => block(Math.max(1, count) * real);
+  let total = reals(B * c.plan.perSample);
+  for (const l of c.layers) {
+    if (l.aux) total += block(Math.max(1, auxCount(l, B)) * (l.aux.kind === 'i32' ? 4 : real));
+    if (l.kinks) total += block(kinkStateBytes(l, B));
+  }
+  return total + reals(B * c.maxColumns) + reals(B * c.maxWidth);
 }
 
 /** A byte count in words: '512 B', '3.2 MiB', '4.0 GiB', '8.9e5 EiB'. */

@@ -23,6 +23,7 @@ export {
   ENGINE_MEMORY_LIMIT,
   checkEngineMemory,
   engineMemoryBytes,
+  peakActivationBytes,
   formatBytes,
   formatCount,
 } from './engine-memory.js';

@@ -31,6 +31,8 @@ export interface EngineExports {
     scale: number,
   ): void;
   infer(params: number, x: number, count: number, out: number): void;
+  /** Points the batch-norm nodes at the state vector (0 when there are no buffers). */
+  setState(ptr: number): void;
   gemm(...args: number[]): void;
   lincomb(out: number, a: number, x: number, b: number, y: number, n: number): void;
   lastCorrect(): number;

@@ -21,16 +21,19 @@ export async function makeNetwork(
   return net;
 }
 
-/** Central-difference gradient of the mean loss, coordinate by coordinate (f64 reference). */
-export function numericGradient(net: Network, h = 1e-6): Float64Array {
+/**
+ * Central-difference gradient of the mean loss, coordinate by coordinate (f64 reference); with
+ * `training`, of the training-mode loss (batch-norm batch statistics).
+ */
+export function numericGradient(net: Network, h = 1e-6, training = false): Float64Array {
   const p = net.params;
   const g = new Float64Array(net.numParams);
   for (let i = 0; i < g.length; i++) {
     const o = p[i];
     p[i] = o + h;
-    const a = net.evaluate().loss;
+    const a = net.evaluate({ training }).loss;
     p[i] = o - h;
-    const b = net.evaluate().loss;
+    const b = net.evaluate({ training }).loss;
     p[i] = o;
     g[i] = (a - b) / (2 * h);
   }

@@ -123,13 +123,14 @@ describe('sizes beyond the engine', () => {
   it('units 10¹⁵: refused at compile time with the figure and the limit', () => {
     const m = messageOf(() => compileNetwork(dense({ layers: [{ type: 'dense', units: 1e15 }] })));
     expect(m).toMatch(
-      /^network needs 138\.6 PiB of engine memory even at f32 and one sample a chunk \(4\.0e15 parameters, input 3 values, widest layer 'dense_0' 1\.0e15 values\); the limit is 4\.0 GiB$/,
+      // 4e15 parameters × 8 vectors × 4 bytes, plus the dense layer's output and its gradient.
+      /^network needs 135\.0 PiB of engine memory even at f32 and one sample a chunk \(4\.0e15 parameters, input 3 values, widest layer 'dense_0' 1\.0e15 values\); the limit is 4\.0 GiB$/,
     );
   });
 
   it('an input dimension of 2³¹ or 1e308, and a kernel that overflows to Infinity', () => {
     expect(messageOf(() => compileNetwork(dense({ inputShape: [2 ** 31] })))).toMatch(
-      /^network needs 168\.0 GiB of engine memory .*\(4,294,967,298 parameters, input 2,147,483,648 values.*the limit is 4\.0 GiB$/,
+      /^network needs 152\.0 GiB of engine memory .*\(4,294,967,298 parameters, input 2,147,483,648 values.*the limit is 4\.0 GiB$/,
     );
     expect(
       messageOf(() =>
@@ -151,9 +152,9 @@ describe('sizes beyond the engine', () => {
     expect(net.engine.memory.buffer.byteLength).toBeGreaterThanOrEqual(estimate - 2 ** 20);
     expect(net.engine.memory.buffer.byteLength).toBeLessThanOrEqual(2 * estimate);
     expect(engineMemoryBytes(c, 'f64', 64)).toBeGreaterThan(engineMemoryBytes(c, 'f32', 64));
-    // 4M parameters fit at f32 and one sample a chunk, not at f64 with chunks of 4096 samples
-    // of a 100,000-wide input.
-    const wide = dense({ inputShape: [100_000], layers: [{ type: 'dense', units: 40 }] });
+    // 8M parameters fit at f32 and one sample a chunk, not at f64 with chunks of 4096 samples
+    // of a 200,000-wide input (the chunk's inputs alone take 6.1 GiB).
+    const wide = dense({ inputShape: [200_000], layers: [{ type: 'dense', units: 40 }] });
     expect(() => compileNetwork(wide)).not.toThrow();
     await expect(Network.create(wide, { precision: 'f64', maxBatch: 4096 })).rejects.toThrow(
       /^network needs \d+\.\d GiB of engine memory at f64 with chunks of 4096 samples/,

@@ -133,4 +133,32 @@ describe('finite-difference Hessian-vector product (f64)', () => {
       ),
     ).toBeLessThan(1e-6);
   });
+
+  it('matches the full Hessian of a small residual graph with batch norm (inference mode)', async () => {
+    const graph: NetworkSpec = {
+      inputShape: [3, 3, 2],
+      layers: [
+        { type: 'conv2d', name: 'c', filters: 2, kernelSize: 2, padding: 'same' },
+        { type: 'batchnorm', name: 'bn' },
+        { type: 'activation', activation: 'tanh' },
+        { type: 'add', inputs: ['activation_2', 'input'] },
+        { type: 'global-avgpool' },
+        { type: 'dense', units: 3 },
+      ],
+      loss: 'softmax-cross-entropy',
+    };
+    const net = await makeNetwork(graph, 10, { maxBatch: 4 });
+    // Buffers and γ, β away from their initial values: the Hessian then couples them.
+    net.setBuffers([0.1, -0.2, 0.7, 1.3]);
+    const rng = new Random(8);
+    for (let i = 0; i < net.numParams; i++) net.params[i] += 0.2 * rng.normal();
+    const H = referenceHessian(net);
+    for (let s = 0; s < 3; s++) {
+      const v = randomDirection(net.numParams, 20 + s);
+      const exact = matVec(H, v);
+      expect(relativeError(net.hvp(v, { richardson: true, step: 1e-3 / 4 }), exact)).toBeLessThan(
+        1e-8,
+      );
+    }
+  });
 });

@@ -174,6 +174,30 @@ describe('ParallelNetwork', () => {
     await par.terminate();
   });
 
+  it('batch-norm buffers reach every worker: inference passes match Network', async () => {
+    const bn: NetworkSpec = {
+      inputShape: [4, 4, 2],
+      layers: [
+        { type: 'conv2d', name: 'c', filters: 3, kernelSize: 3, padding: 'same' },
+        { type: 'batchnorm', name: 'bn' },
+        { type: 'activation', activation: 'relu' },
+        { type: 'add', inputs: ['activation_2', 'c'] },
+        { type: 'global-avgpool' },
+        { type: 'dense', units: 3 },
+      ],
+      loss: 'softmax-cross-entropy',
+    };
+    const { net, par } = await pair(bn, 3);
+    const b = [0.3, -0.1, 0.2, 2, 0.5, 1.5];
+    net.setBuffers(b);
+    await par.setBuffers(b);
+    expect(Array.from(par.getBuffers())).toEqual(b);
+    close((await par.evaluate()).loss, net.evaluate().loss);
+    expect(relErr((await par.gradient()).grad, net.gradient().grad)).toBeLessThan(1e-12);
+    const v = Float64Array.from({ length: net.numParams }, (_, i) => Math.sin(i));
+    expect(relErr(await par.hvp(v), net.hvp(v))).toBeLessThan(1e-9);
+  });
+
   it('more threads than samples or cores (threads=3, uneven parts)', async () => {
     const { net, par } = await pair(cnn, 3);
     for (const samples of [undefined, [4, 7], [6], { start: 20, count: 3 }]) {

@@ -1,13 +1,16 @@
 // From a NetworkSpec to the engine's program: checks the spec as a whole, expands and fuses its
-// activations, compiles its layers in order (layers.ts) over one parameter layout
-// (parameters.ts), and sizes the engine's shared buffers.
+// activations, resolves its graph (graph.ts), compiles its nodes in order (layers.ts) over one
+// parameter layout (parameters.ts), plans the activations (liveness.ts) and sizes the engine's
+// shared buffers.
 
 import { describeValue } from '../describe.js';
 import { checkEngineMemory } from '../engine-memory.js';
 import { PacgenError } from '../errors.js';
 import type { LayerSpec, Loss, NetworkSpec } from '../spec.js';
-import { LOSS_CODE, type CompiledLayer, type CompiledNetwork } from './compiled.js';
-import { compileLayer } from './layers.js';
+import { LOSS_CODE, OP, type CompiledLayer, type CompiledNetwork } from './compiled.js';
+import { resolveInputs } from './graph.js';
+import { columnsPerSample, compileLayer } from './layers.js';
+import { planActivations } from './liveness.js';
 import { ParameterLayout, sharedParameters, type FreeParameters } from './parameters.js';
 import { hasOwn, positiveInt, prod } from './values.js';
 
@@ -17,19 +20,32 @@ import { hasOwn, positiveInt, prod } from './values.js';
  */
 export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
   checkSpec(spec);
-  const { layers, outputActivation } = fuseOutputActivation(expand(spec.layers), spec.loss);
+  const outputOf = new Map<string, string>();
+  const { layers, outputActivation } = fuseOutputActivation(
+    expand(spec.layers, outputOf),
+    spec.loss,
+  );
+  const inputs = resolveInputs(layers, outputOf);
   const layout = new ParameterLayout();
   const compiled: CompiledLayer[] = [];
-  let shape = [...spec.inputShape];
-  let maxWidth = prod(shape);
-  for (const l of layers) {
-    const layer = compileLayer(l, shape, layout);
+  let maxColumns = 1;
+  layers.forEach((l, i) => {
+    const shapes = inputs[i].map((j) => (j < 0 ? [...spec.inputShape] : compiled[j].outShape));
+    const layer = compileLayer(l, inputs[i], shapes, layout);
     compiled.push(layer);
-    shape = layer.outShape;
-    maxWidth = Math.max(maxWidth, layer.outSize);
-  }
+    maxColumns = Math.max(maxColumns, columnsPerSample(layer));
+  });
 
-  const outputShape = shape;
+  const plan = planActivations(compiled);
+  // The scratch for an input gradient that is added rather than written: only a single-input
+  // node whose input has another consumer needs it (a chain never does).
+  let maxWidth = 1;
+  compiled.forEach((l, i) => {
+    if (l.op !== OP.add && l.op !== OP.concat && plan.accumulate[i][0]) {
+      maxWidth = Math.max(maxWidth, l.inSize);
+    }
+  });
+  const outputShape = compiled[compiled.length - 1].outShape;
   const outputSize = prod(outputShape);
   if (spec.loss === 'softmax-cross-entropy' && outputSize < 2) {
     throw new PacgenError('softmax-cross-entropy needs at least 2 outputs (classes)');
@@ -43,6 +59,10 @@ export function compileNetwork(spec: NetworkSpec): CompiledNetwork {
   const result: CompiledNetwork = {
     layers: compiled,
     tensors: free.tensors,
+    buffers: layout.buffers,
+    numBuffers: layout.numBuffers,
+    plan,
+    maxColumns,
     numParams: free.numParams,
     numWeights: layout.numWeights,
     map: free.map,
@@ -79,8 +99,11 @@ function checkSpec(spec: NetworkSpec): void {
   }
 }
 
-/** Names every layer and expands `activation` options on dense/conv layers into layers. */
-function expand(layers: LayerSpec[]): LayerSpec[] {
+/**
+ * Names every layer and expands `activation` options on dense/conv layers into layers; a layer
+ * so split is read through its activation (`outputOf`: layer name → node name).
+ */
+function expand(layers: LayerSpec[], outputOf: Map<string, string>): LayerSpec[] {
   const out: LayerSpec[] = [];
   layers.forEach((l, i) => {
     if (typeof l !== 'object' || l === null || Array.isArray(l)) {
@@ -93,6 +116,7 @@ function expand(layers: LayerSpec[]): LayerSpec[] {
     if ((l.type === 'dense' || l.type === 'conv2d') && l.activation && l.activation !== 'linear') {
       out.push({ ...l, name, activation: undefined });
       out.push({ type: 'activation', activation: l.activation, name: `${name}_act` });
+      outputOf.set(name, `${name}_act`);
     } else out.push({ ...l, name });
   });
   return out;
@@ -110,10 +134,26 @@ function fuseOutputActivation(
     loss === 'softmax-cross-entropy' ? 'softmax' : loss === 'sigmoid-bce' ? 'sigmoid' : null;
   let layers = expanded;
   const last = layers[layers.length - 1];
-  if (last.type === 'activation' && outputActivation && last.activation === outputActivation) {
+  // Only a trailing activation that reads the layer before it: the output is then that layer.
+  const readsPrevious =
+    last.inputs === undefined ||
+    (last.inputs.length === 1 &&
+      layers.length > 1 &&
+      readsName(last.inputs[0], layers[layers.length - 2]));
+  if (
+    last.type === 'activation' &&
+    outputActivation &&
+    last.activation === outputActivation &&
+    readsPrevious
+  ) {
     layers = layers.slice(0, -1);
   }
   if (layers.length === 0)
     throw new PacgenError('network has no layer besides its output activation');
   return { layers, outputActivation };
+}
+
+/** Whether a reference names this node (itself, or the layer it is the split-off activation of). */
+function readsName(ref: unknown, node: LayerSpec): boolean {
+  return ref === node.name || (typeof ref === 'string' && `${ref}_act` === node.name);
 }

@@ -14,26 +14,37 @@ import type {
   Pool2dSpec,
 } from '../spec.js';
 import { ACTIVATION_CODE, OP, type CompiledLayer } from './compiled.js';
+import {
+  add,
+  batchnorm,
+  concat,
+  globalAvgPool,
+  identity,
+  layernorm,
+  reshape,
+} from './graph-layers.js';
 import type { ParameterLayout } from './parameters.js';
 import { hasOwn, pair, positiveInt, prod } from './values.js';
 
 /** The fields every layer starts from; its compiler sets the rest. */
-type LayerBase = Omit<CompiledLayer, 'op' | 'outShape' | 'outSize' | 'ints'>;
+export type LayerBase = Omit<CompiledLayer, 'op' | 'outShape' | 'outSize' | 'ints'>;
 
 /** What a layer's compiler works with besides the layer itself. */
-interface LayerContext {
+export interface LayerContext {
   /** How error messages name the layer: "layer 'conv' (conv2d)". */
   where: string;
+  /** Shape of the first input. */
   inShape: number[];
+  /** Shapes of all inputs (add, concat). */
+  inShapes: number[][];
   base: LayerBase;
   layout: ParameterLayout;
 }
 
 type LayerCompiler<S extends LayerSpec> = (l: S, ctx: LayerContext) => CompiledLayer;
 
-// Partial while the graph layers (add, concat, batchnorm, …) are being brought into the engine.
 const LAYER_COMPILERS: {
-  [K in LayerSpec['type']]?: LayerCompiler<Extract<LayerSpec, { type: K }>>;
+  [K in LayerSpec['type']]: LayerCompiler<Extract<LayerSpec, { type: K }>>;
 } = {
   dense,
   conv2d,
@@ -42,39 +53,52 @@ const LAYER_COMPILERS: {
   flatten,
   dropout,
   activation,
+  add,
+  concat,
+  batchnorm,
+  layernorm,
+  'global-avgpool': globalAvgPool,
+  identity,
+  reshape,
 };
 
 /**
- * Compiles one layer of an expanded spec (named, activations apart) on an input of `inShape`,
- * taking its parameters from `layout` and recording it there. Throws PacgenError naming the
- * layer and the problem. Cost: O(1) (shape arithmetic).
+ * Compiles one node of an expanded spec (named, activations apart) reading the nodes `inputs`
+ * (−1: the network's input) of shapes `inShapes`, taking its parameters and buffers from
+ * `layout` and recording it there. Throws PacgenError naming the layer and the problem.
+ * Cost: O(inputs) (shape arithmetic).
  */
 export function compileLayer(
   l: LayerSpec,
-  inShape: number[],
+  inputs: number[],
+  inShapes: number[][],
   layout: ParameterLayout,
 ): CompiledLayer {
   const name = l.name as string;
-  if (layout.has(name)) throw new PacgenError(`duplicate layer name ${describeValue(name)}`);
   if (!hasOwn(LAYER_COMPILERS, l.type)) {
     throw new PacgenError(
       `unsupported layer type ${describeValue((l as { type: unknown }).type)} (use ${Object.keys(LAYER_COMPILERS).join(', ')})`,
     );
   }
   const where = `layer ${describeValue(name)} (${l.type})`;
+  const inShape = inShapes[0];
   const base: LayerBase = {
     name,
     type: l.type,
+    inputs,
     inShape,
     inSize: prod(inShape),
     weightOffset: -1,
     biasOffset: -1,
     hyper: 0,
+    hyper2: 0,
     aux: null,
     kinks: null,
+    backwardReads: { input: false, output: false },
+    stateOffset: -1,
   };
   const compile = LAYER_COMPILERS[l.type] as LayerCompiler<LayerSpec>;
-  const layer = compile(l, { where, inShape, base, layout });
+  const layer = compile(l, { where, inShape, inShapes, base, layout });
   layout.add(layer);
   return layer;
 }
@@ -95,6 +119,7 @@ function dense(l: DenseSpec, { where, inShape, base, layout }: LayerContext): Co
     weightOffset: p.w,
     biasOffset: p.b,
     ints: [inShape[0], units],
+    backwardReads: { input: true, output: false },
   };
 }
 
@@ -162,8 +187,14 @@ function conv2d(l: Conv2dSpec, { where, inShape, base, layout }: LayerContext): 
   const g = windowGeometry(l, inShape, where);
   const C = inShape[2];
   const CO = positiveInt(l.filters, `${where}: filters`);
+  const G = l.groups === undefined ? 1 : positiveInt(l.groups, `${where}: groups`);
+  if (C % G !== 0 || CO % G !== 0) {
+    throw new PacgenError(
+      `${where}: groups ${G} must divide the input channels (${C}) and the filters (${CO})`,
+    );
+  }
   const outShape = [g.OH, g.OW, CO];
-  const p = layout.place(base.name, [g.KH, g.KW, C, CO], l, where);
+  const p = layout.place(base.name, [g.KH, g.KW, C / G, CO], l, where);
   return {
     ...base,
     op: OP.conv2d,
@@ -171,10 +202,18 @@ function conv2d(l: Conv2dSpec, { where, inShape, base, layout }: LayerContext): 
     outSize: prod(outShape),
     weightOffset: p.w,
     biasOffset: p.b,
-    ints: windowInts(inShape, g, CO),
-    // The column buffer doubles as dcol in the backward pass.
-    aux: { kind: 'real', perSample: g.OH * g.OW * g.KH * g.KW * C },
+    ints: [...windowInts(inShape, g, CO), G],
+    // The columns live in one shared buffer (sized by maxColumns); the backward pass rebuilds
+    // them from the input.
+    backwardReads: { input: true, output: false },
   };
+}
+
+/** Reals per sample of one group's im2col columns (the shared column buffer's size). */
+export function columnsPerSample(l: CompiledLayer): number {
+  if (l.op !== OP.conv2d) return 0;
+  const [, , C, KH, KW, , , , , , OH, OW, G] = l.ints;
+  return OH * OW * KH * KW * (C / G);
 }
 
 function pool2d(l: Pool2dSpec, { where, inShape, base }: LayerContext): CompiledLayer {
@@ -241,5 +280,6 @@ function activation(l: ActivationSpec, { where, inShape, base }: LayerContext): 
     ints: [code],
     hyper: alpha,
     kinks: l.activation === 'relu' || l.activation === 'leaky-relu' ? 'sign' : null,
+    backwardReads: { input: true, output: true },
   };
 }

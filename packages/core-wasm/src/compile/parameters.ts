@@ -26,6 +26,9 @@ export class ParameterLayout {
   numWeights = 0;
   /** Largest kernel, for the engine's transpose scratch. */
   maxMatrix = 1;
+  /** The buffers (state that is not a parameter: batch-norm statistics), in layer order. */
+  readonly buffers: TensorInfo[] = [];
+  numBuffers = 0;
   private readonly layers = new Map<string, CompiledLayer>();
   /** Kernels by the layer that owns them (a tied layer owns none). */
   private readonly kernels = new Map<string, TensorInfo>();
@@ -66,6 +69,22 @@ export class ParameterLayout {
     }
     this.maxMatrix = Math.max(this.maxMatrix, prod(kernel));
     return { w, b };
+  }
+
+  /** A new parameter vector of `size` values at the end of the weights; returns its offset. O(1). */
+  placeVector(tensorName: string, size: number): number {
+    const offset = this.numWeights;
+    this.tensors.push({ name: tensorName, shape: [size], offset, size });
+    this.numWeights += size;
+    return offset;
+  }
+
+  /** A new buffer of `size` values at the end of the state vector; returns its offset. O(1). */
+  placeBuffer(tensorName: string, size: number): number {
+    const offset = this.numBuffers;
+    this.buffers.push({ name: tensorName, shape: [size], offset, size });
+    this.numBuffers += size;
+    return offset;
   }
 
   /** The offsets of an earlier layer whose parameters have the same shapes. */

@@ -12,8 +12,8 @@ export type RealArray = Float32Array | Float64Array;
 export class EngineBuffers {
   readonly bytes: number;
   readonly realCtor: Float32ArrayConstructor | Float64ArrayConstructor;
-  /** Pointers to numParams reals each. */
-  readonly ptr: { params: number; grad: number; v: number; out: number };
+  /** Pointers to numParams reals each, and to the state vector (numBuffers reals, 0 if none). */
+  readonly ptr: { params: number; grad: number; v: number; out: number; state: number };
   private cachedBuffer: ArrayBuffer | null = null;
 
   constructor(
@@ -24,7 +24,23 @@ export class EngineBuffers {
     this.bytes = precision === 'f32' ? 4 : 8;
     this.realCtor = precision === 'f32' ? Float32Array : Float64Array;
     const m = compiled.numParams;
-    this.ptr = { params: this.real(m), grad: this.real(m), v: this.real(m), out: this.real(m) };
+    const ptr = { params: this.real(m), grad: this.real(m), v: this.real(m), out: this.real(m) };
+    this.ptr = { ...ptr, state: compiled.numBuffers > 0 ? this.real(compiled.numBuffers) : 0 };
+    ex.setState(this.ptr.state);
+    this.resetState();
+  }
+
+  /** The live state vector (a view; empty without buffers). */
+  get state(): RealArray {
+    return this.view(this.ptr.state, this.compiled.numBuffers);
+  }
+
+  /** Buffers at their initial values: running means 0, running variances 1. O(numBuffers). */
+  resetState(): void {
+    const s = this.state;
+    for (const t of this.compiled.buffers) {
+      s.fill(t.name.endsWith('/moving_variance') ? 1 : 0, t.offset, t.offset + t.size);
+    }
   }
 
   /** Allocates `count` reals (at least one) in engine memory; returns the pointer. */

@@ -5,7 +5,7 @@
 
 import { compileNetwork } from '../compile/compile-network.js';
 import type { CompiledNetwork, TensorInfo } from '../compile/compiled.js';
-import { checkEngineMemory } from '../engine-memory.js';
+import { checkEngineMemory, peakActivationBytes } from '../engine-memory.js';
 import { PacgenError } from '../errors.js';
 import { instantiateEngine, type EngineExports, type Precision } from '../module.js';
 import { Random } from '../random.js';
@@ -93,13 +93,69 @@ export class Network {
   }
 
   /**
-   * Glorot-uniform kernels and zero biases (uniform(−1, 1) for shared tensors), seeded; returns
-   * the live parameter view. Cost: O(numParams).
+   * The buffers' named blocks (batch-norm `…/moving_mean`, `…/moving_variance`): network state
+   * that is not a parameter (no gradient, curvature or optimizer sees it). Training-mode passes
+   * update them; every other pass reads them.
+   */
+  get buffers(): TensorInfo[] {
+    return this.compiled.buffers;
+  }
+
+  /** Number of buffer values (0 without batch norm). */
+  get numBuffers(): number {
+    return this.compiled.numBuffers;
+  }
+
+  /** A copy of the buffer values, in the order of `buffers`. Cost: O(numBuffers). */
+  getBuffers(): Float64Array {
+    return Float64Array.from(this.buf.state);
+  }
+
+  /** Copies buffer values in, after checking their length and values. Cost: O(numBuffers). */
+  setBuffers(values: ArrayLike<number>): void {
+    if (values.length !== this.numBuffers) {
+      throw new PacgenError(
+        `buffer vector has length ${values.length}, the network has ${this.numBuffers} buffer values`,
+      );
+    }
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const t = this.compiled.buffers.find((b) => i >= b.offset && i < b.offset + b.size);
+      const ok = t?.name.endsWith('/moving_variance') ? v >= 0 : Number.isFinite(v);
+      if (!ok || !Number.isFinite(v)) {
+        throw new PacgenError(`buffer value ${v} at index ${i} (tensor '${t?.name}') is invalid`);
+      }
+    }
+    this.buf.state.set(values);
+  }
+
+  /** Buffers back to their initial values (running means 0, variances 1). O(numBuffers). */
+  resetBuffers(): void {
+    this.buf.resetState();
+  }
+
+  /**
+   * Bytes of engine memory the activations of one chunk of `batch` samples take (default
+   * maxBatch): the liveness-planned pool of node outputs and gradients plus per-node and shared
+   * scratch (see `peakActivationBytes` in engine-memory.ts). O(layers).
+   */
+  peakActivationBytes(batch = this.maxBatch): number {
+    return peakActivationBytes(this.compiled, this.precision, batch);
+  }
+
+  /**
+   * Glorot-uniform kernels and zero biases, normalization scales 1 and shifts 0 (uniform(−1, 1)
+   * for shared tensors), seeded; returns the live parameter view. Cost: O(numParams).
    */
   initParams(seed = 0): RealArray {
     const rng = new Random(seed);
     const p = this.params;
     for (const t of this.tensors) {
+      // A normalization's scale starts at 1 and its shift at 0 (as PyTorch and Keras do).
+      if (!this.compiled.map && (t.name.endsWith('/gamma') || t.name.endsWith('/beta'))) {
+        p.fill(t.name.endsWith('/gamma') ? 1 : 0, t.offset, t.offset + t.size);
+        continue;
+      }
       const isBias = t.name.endsWith('/bias');
       let limit = 1;
       if (!this.compiled.map) {

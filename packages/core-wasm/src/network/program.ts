@@ -1,8 +1,9 @@
 // The compiled network written into its engine: every buffer a pass needs is allocated once
-// (activations, layer scratch, kink states, ping-pong deltas, the tie map's expanded weights)
-// and each layer becomes a 128-byte record that assembly/program.ts reads.
+// (the activation pool, layer scratch, kink states, the shared column and gradient scratch,
+// the tie map's expanded weights) and each node becomes a 128-byte record that
+// assembly/program.ts reads, with its edges (4 i32 per input).
 
-import { kinkStateBytes, LOSS_CODE } from '../compile/compiled.js';
+import { auxCount, kinkStateBytes, LOSS_CODE, type CompiledNetwork } from '../compile/compiled.js';
 import { LAYER_RECORD_BYTES } from '../engine-memory.js';
 import type { EngineBuffers } from './buffers.js';
 
@@ -16,12 +17,14 @@ export function writeProgram(buf: EngineBuffers, maxBatch: number): void {
   const B = maxBatch;
   const real = (count: number) => buf.real(count);
   const prog = ex.allocate(c.layers.length * LAYER_RECORD_BYTES);
-  const actPtrs = c.layers.map((l) => real(B * l.outSize));
+  const pool = real(B * c.plan.perSample);
+  const inPool = (offset: number) => (offset < 0 ? 0 : pool + B * offset * buf.bytes);
+  const actPtrs = c.plan.act.map(inPool);
+  const deltaPtrs = c.plan.delta.map(inPool);
   const auxPtrs = c.layers.map((l) =>
-    l.aux
-      ? ex.allocate(Math.max(1, B * l.aux.perSample) * (l.aux.kind === 'i32' ? 4 : buf.bytes))
-      : 0,
+    l.aux ? ex.allocate(Math.max(1, auxCount(l, B)) * (l.aux.kind === 'i32' ? 4 : buf.bytes)) : 0,
   );
+  const edgePtrs = writeEdges(buf, actPtrs, deltaPtrs);
   const kinkPtrs = c.layers.map((l) => (l.kinks ? ex.allocate(kinkStateBytes(l, B)) : 0));
   const rec = new Int32Array(ex.memory.buffer, prog, (c.layers.length * LAYER_RECORD_BYTES) / 4);
   const hyper = new Float64Array(
@@ -41,6 +44,11 @@ export function writeProgram(buf: EngineBuffers, maxBatch: number): void {
     rec[base + 7] = kinkPtrs[i];
     l.ints.forEach((v, k) => (rec[base + 8 + k] = v));
     hyper[(i * LAYER_RECORD_BYTES + 96) / 8] = l.hyper;
+    hyper[(i * LAYER_RECORD_BYTES + 104) / 8] = l.hyper2;
+    rec[base + 28] = l.inputs.length;
+    rec[base + 29] = edgePtrs[i];
+    rec[base + 30] = deltaPtrs[i];
+    rec[base + 31] = l.stateOffset;
   });
   // The tie map's expanded weights and gradients, twice: an HVP alternates w ± t·v by chunk.
   const tied = { map: 0, w: 0, gw: 0, w2: 0, gw2: 0 };
@@ -65,7 +73,7 @@ export function writeProgram(buf: EngineBuffers, maxBatch: number): void {
     tied.map,
     tied.w,
     tied.gw,
-    real(B * c.maxWidth),
+    real(B * c.maxColumns),
     real(B * c.maxWidth),
     real(c.maxMatrix),
     real(B * c.inputSize),
@@ -78,4 +86,29 @@ export function writeProgram(buf: EngineBuffers, maxBatch: number): void {
     tied.w2,
     tied.gw2,
   );
+}
+
+/**
+ * Writes every node's edges (per input: its values' pointer, 0 for the network's input; its
+ * gradient's pointer, 0 when none is needed; whether to add into it; its channels) and returns
+ * each node's edge pointer. O(edges).
+ */
+function writeEdges(buf: EngineBuffers, act: number[], delta: number[]): number[] {
+  const c: CompiledNetwork = buf.compiled;
+  const count = c.layers.reduce((s, l) => s + l.inputs.length, 0);
+  const base = buf.ex.allocate(count * 16);
+  const e = new Int32Array(buf.ex.memory.buffer, base, count * 4);
+  let k = 0;
+  return c.layers.map((l, i) => {
+    const ptr = base + k * 16;
+    l.inputs.forEach((j, slot) => {
+      const shape = j < 0 ? c.inputShape : c.layers[j].outShape;
+      e[4 * k] = j < 0 ? 0 : act[j];
+      e[4 * k + 1] = j < 0 ? 0 : delta[j];
+      e[4 * k + 2] = c.plan.accumulate[i][slot] ? 1 : 0;
+      e[4 * k + 3] = shape[shape.length - 1];
+      k++;
+    });
+    return ptr;
+  });
 }

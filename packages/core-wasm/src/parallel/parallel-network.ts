@@ -201,6 +201,27 @@ export class ParallelNetwork {
     return this.main.initParams(seed).slice();
   }
 
+  /** The buffers' named blocks (batch-norm running statistics), as in Network. */
+  get buffers(): TensorInfo[] {
+    return this.main.buffers;
+  }
+
+  /** A copy of the main thread's buffer values. */
+  getBuffers(): Float64Array {
+    return this.main.getBuffers();
+  }
+
+  /**
+   * Copies buffer values in (checked as Network does) on every thread. Training-mode passes
+   * update each thread's copy from its own part of the batch; set them again after training.
+   */
+  async setBuffers(values: ArrayLike<number>): Promise<void> {
+    this.alive();
+    this.main.setBuffers(values);
+    const b = Float64Array.from(values);
+    await Promise.all(this.workers.map((w) => w.request({ type: 'buffers', values: b })));
+  }
+
   /**
    * Checks the data set here, then copies it to every worker (the only large transfer; each
    * thread holds a full copy, so memory is `threads` × the data set).

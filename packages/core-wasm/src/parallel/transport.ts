@@ -12,6 +12,7 @@ export type PartSamples = { start: number; count: number } | number[] | Int32Arr
 export type WorkerRequest = { id: number } & (
   | { type: 'init'; spec: NetworkSpec; precision: Precision; maxBatch: number }
   | { type: 'data'; x: RealArray; y: Float64Array }
+  | { type: 'buffers'; values: Float64Array }
   | {
       type: 'pass';
       /** Present only when the worker's copy is stale. */

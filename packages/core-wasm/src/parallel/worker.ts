@@ -23,6 +23,9 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
       case 'data':
         ready().setData(msg.x, msg.y);
         return reply({ id: msg.id, ok: true }, []);
+      case 'buffers':
+        ready().setBuffers(msg.values);
+        return reply({ id: msg.id, ok: true }, []);
       case 'pass': {
         const n = ready();
         if (msg.params) n.setParams(msg.params);
