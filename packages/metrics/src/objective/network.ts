@@ -6,6 +6,12 @@ export interface NetworkObjectiveOptions {
   samples?: Samples;
   /** Parameters to score (default: the network's current parameters, copied now). */
   params?: ArrayLike<number>;
+  /**
+   * Buffers (batch-norm running statistics) the loss is taken at (default: the network's
+   * current ones, copied now). Every call runs in evaluation mode, so the loss is a fixed
+   * function of the parameters; the buffers are set again before each call.
+   */
+  buffers?: ArrayLike<number>;
 }
 
 /** The mean training loss of a core-wasm Network as an Objective. */
@@ -15,9 +21,14 @@ export function networkObjective(net: Network, options: NetworkObjectiveOptions 
   if (w0.length !== net.numParams) {
     throw new PacgenError(`params have length ${w0.length}, the network has ${net.numParams}`);
   }
+  const b0 = Float64Array.from(options.buffers ?? net.getBuffers());
+  net.setBuffers(b0); // checked now, not at the first call
   const samples = options.samples;
   const numSamples = sampleCount(samples, net.numSamples);
-  const load = (w: ArrayLike<number>) => net.setParams(w);
+  const load = (w: ArrayLike<number>) => {
+    net.setParams(w);
+    if (b0.length > 0) net.setBuffers(b0);
+  };
   return {
     numParams: net.numParams,
     tensors: net.tensors,

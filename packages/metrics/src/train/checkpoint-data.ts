@@ -15,6 +15,8 @@ export interface CheckpointData {
   steps: number;
   gradientEvaluations: number;
   params: Float64Array;
+  /** The network's buffers (batch-norm running statistics); absent when it has none. */
+  buffers?: Float64Array;
   optimizerState: unknown;
   history: EpochRecord[];
   /** Set when the run ended for good (target reached or diverged). */
@@ -27,11 +29,25 @@ export interface CheckpointExpectation {
   fingerprint: Record<string, number | string | boolean>;
   /** The number of parameters. */
   numParams: number;
+  /** The number of buffer values (default 0: the checkpoint must have none). */
+  numBuffers?: number;
   /** The optimizer's fresh state (`init`): the saved one must have its shape. */
   optimizerState: unknown;
 }
 
 const STOP_REASONS: readonly string[] = ['epochs', 'target', 'diverged', 'aborted'];
+
+/** The saved buffers: as many finite values as the network has (none may be absent). */
+function checkBuffers(b: unknown, numBuffers: number): void {
+  if (b === undefined && numBuffers === 0) return;
+  if (!(b instanceof Float64Array) || b.length !== numBuffers) {
+    throw new PacgenError(
+      `checkpoint buffers are missing or have the wrong length (the network has ${numBuffers} buffer values)`,
+    );
+  }
+  const bad = b.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new PacgenError(`checkpoint buffer value ${bad} is not finite`);
+}
 
 /** History fields that are a number or null. */
 const ROW_NUMBERS = [
@@ -76,6 +92,7 @@ export function parseCheckpoint(text: string, expected: CheckpointExpectation): 
   }
   const bad = ck.params.findIndex((x) => !Number.isFinite(x));
   if (bad >= 0) throw new PacgenError(`checkpoint parameter ${bad} is not finite`);
+  checkBuffers(ck.buffers, expected.numBuffers ?? 0);
   const state = sameShape(ck.optimizerState, expected.optimizerState, expected.numParams);
   if (state !== null) {
     throw new PacgenError(

@@ -11,6 +11,8 @@ import type { EpochRecord, StopReason } from './history.js';
 export interface RunState {
   /** Parameters (f64 master copy). */
   w: Float64Array;
+  /** The network's buffers (batch-norm running statistics) as of the last checkpoint or start. */
+  buffers: Float64Array;
   optState: unknown;
   history: EpochRecord[];
   /** Completed epochs, optimizer steps, minibatch gradient evaluations. */
@@ -39,6 +41,7 @@ export async function startState(
   const w = Float64Array.from(net.params);
   const state: RunState = {
     w,
+    buffers: net.getBuffers(),
     optState: opt.init(w),
     history: [],
     epoch: 0,
@@ -52,10 +55,15 @@ export async function startState(
   const ck = parseCheckpoint(text, {
     fingerprint,
     numParams: w.length,
+    numBuffers: net.numBuffers,
     optimizerState: state.optState,
   });
+  // The engine holds the buffers (training steps update them there).
+  const buffers = ck.buffers ?? new Float64Array(0);
+  net.setBuffers(buffers);
   return {
     w: Float64Array.from(ck.params),
+    buffers,
     optState: ck.optimizerState,
     history: ck.history,
     epoch: ck.epoch,
@@ -66,9 +74,10 @@ export async function startState(
   };
 }
 
-/** The checkpoint of the run as it stands. */
+/** The checkpoint of the run as it stands (buffers as last read from the engine). */
 export function checkpointOf(run: RunState, fingerprint: Fingerprint): CheckpointData {
   return {
+    ...(run.buffers.length > 0 ? { buffers: run.buffers } : {}),
     format: 'pacgen-train/1',
     fingerprint,
     epoch: run.epoch,

@@ -83,6 +83,11 @@ export interface TrainOptions {
 export interface TrainResult {
   /** Final parameters (f64 master copy; the network holds them rounded to its precision). */
   params: Float64Array;
+  /**
+   * Final buffers (batch-norm running statistics, as moved by the training steps; empty when
+   * the network has none). The network holds them too.
+   */
+  buffers: Float64Array;
   history: EpochRecord[];
   /** Completed epochs. */
   epochs: number;
@@ -164,6 +169,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
   const finishEpoch = async (row: EpochRecord, ts: number) => {
     run.history.push(row);
+    run.buffers = net.getBuffers();
     if (store) await store.save(stringifyState(checkpointOf(run, fingerprint)));
     await options.onProgress?.epoch?.({ ...row, seconds: (now() - ts) / 1000 });
   };
@@ -199,6 +205,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   net.setParams(run.w);
   return {
     params: run.w,
+    buffers: net.getBuffers(),
     history: run.history,
     epochs: run.epoch,
     steps: run.steps,
