@@ -118,12 +118,14 @@ export class Network {
         `buffer vector has length ${values.length}, the network has ${this.numBuffers} buffer values`,
       );
     }
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i];
-      const t = this.compiled.buffers.find((b) => i >= b.offset && i < b.offset + b.size);
-      const ok = t?.name.endsWith('/moving_variance') ? v >= 0 : Number.isFinite(v);
-      if (!ok || !Number.isFinite(v)) {
-        throw new PacgenError(`buffer value ${v} at index ${i} (tensor '${t?.name}') is invalid`);
+    // Checked before writing, so a rejected vector never replaces the current buffers.
+    for (const t of this.compiled.buffers) {
+      const variance = t.name.endsWith('/moving_variance');
+      for (let i = t.offset; i < t.offset + t.size; i++) {
+        const v = values[i];
+        if (!Number.isFinite(v) || (variance && v < 0)) {
+          throw new PacgenError(`buffer value ${v} at index ${i} (tensor '${t.name}') is invalid`);
+        }
       }
     }
     this.buf.state.set(values);
