@@ -11,6 +11,7 @@ import { ELEMENTWISE, FOLDABLE, describeRegion, foldNode, regionActivation } fro
 import { ImportState, type OnnxTensorMapping } from './onnx-graph.js';
 import { CONVERTERS } from './onnx-ops.js';
 import { readOnnx, type OnnxNode } from './onnx-read.js';
+import { ONNX_LOSS_KEY } from './onnx-write.js';
 
 /** An imported ONNX model: the engine network, its parameters and buffers, and where they came from. */
 export interface OnnxModel extends LoadedModel {
@@ -124,9 +125,20 @@ function convertNode(s: ImportState, n: OnnxNode, index: number, softmaxLast: ()
   convert(s, n);
 }
 
-/** The loss: given, else softmax cross-entropy after a final softmax or for ≥ 2 outputs, else MSE. */
-function lossOf(given: Loss | undefined, softmax: boolean, outputs: number): Loss {
-  return given ?? (softmax || outputs >= 2 ? 'softmax-cross-entropy' : 'mse');
+const LOSSES: Loss[] = ['softmax-cross-entropy', 'sigmoid-bce', 'mse'];
+
+/**
+ * The loss: given, else the one pacgen's exporter kept in the metadata, else softmax
+ * cross-entropy after a final softmax or for ≥ 2 outputs, else MSE.
+ */
+function lossOf(
+  given: Loss | undefined,
+  kept: string | undefined,
+  softmax: boolean,
+  outputs: number,
+): Loss {
+  const stored = LOSSES.find((l) => l === kept);
+  return given ?? stored ?? (softmax || outputs >= 2 ? 'softmax-cross-entropy' : 'mse');
 }
 
 /**
@@ -166,7 +178,7 @@ export function onnxToModel(
   const spec: NetworkSpec = {
     inputShape: hw.length === 2 ? [...hw, C] : [...graph.input.shape],
     layers: s.layers,
-    loss: lossOf(opts.loss, softmax, out.shape[0]),
+    loss: lossOf(opts.loss, graph.metadata.get(ONNX_LOSS_KEY), softmax, out.shape[0]),
   };
   const compiled = compileFromFile(spec, file);
   const params = new Float64Array(compiled.numParams);

@@ -46,8 +46,21 @@ function featureMap(s: ImportState, n: OnnxNode, x: Act): [number, number, numbe
   return x.shape as [number, number, number];
 }
 
-/** Refuses a window attribute the engine has no counterpart for. */
-function window(s: ImportState, n: OnnxNode, kernel: number[]) {
+/** TensorFlow's 'same' padding [top, left, bottom, right] of a window on an H×W map. */
+function samePads(size: number[], kernel: number[], strides: number[]): number[] {
+  const total = size.map((d, i) =>
+    Math.max((Math.ceil(d / strides[i]) - 1) * strides[i] + kernel[i] - d, 0),
+  );
+  const before = total.map((t) => Math.floor(t / 2));
+  return [...before, ...total.map((t, i) => t - before[i])];
+}
+
+/**
+ * A window's padding and strides, refusing what the engine has no counterpart for: padding
+ * other than the same on every side or TensorFlow's 'same' (as pacgen's exporter writes it),
+ * dilations, ceil_mode, auto_pad.
+ */
+function window(s: ImportState, n: OnnxNode, kernel: number[], size: number[]) {
   const autoPad = n.attributes.get('auto_pad');
   if (autoPad?.kind === 'string' && !['NOTSET', 'VALID', ''].includes(autoPad.value)) {
     throw new PacgenError(
@@ -63,21 +76,26 @@ function window(s: ImportState, n: OnnxNode, kernel: number[]) {
   if (intAttr(n, 'ceil_mode', 0) !== 0) {
     throw new PacgenError(`${s.where(n)}: ceil_mode=1 is not supported (the engine rounds down)`);
   }
-  const pads = intsAttr(n, 'pads') ?? [0, 0, 0, 0];
-  if (pads.length !== 4 || pads.some((p) => p !== pads[0])) {
-    throw new PacgenError(
-      `${s.where(n)}: pads ${describeValue(pads)} are not supported (only the same zero padding on every side)`,
-    );
-  }
   const strides = intsAttr(n, 'strides') ?? [1, 1];
   if (strides.length !== 2 || kernel.length !== 2) {
     throw new PacgenError(`${s.where(n)}: only 2-D windows are supported`);
   }
-  return { pad: pads[0], strides: strides as [number, number] };
+  const pads = intsAttr(n, 'pads') ?? [0, 0, 0, 0];
+  const same = samePads(size, kernel, strides);
+  if (pads.length === 4 && pads.some((p) => p !== pads[0]) && pads.join() === same.join()) {
+    return { pad: 'same' as const, strides: strides as [number, number], pads };
+  }
+  if (pads.length !== 4 || pads.some((p) => p !== pads[0])) {
+    throw new PacgenError(
+      `${s.where(n)}: pads ${describeValue(pads)} are not supported (only the same zero padding on every side, or TensorFlow's 'same')`,
+    );
+  }
+  return { pad: pads[0], strides: strides as [number, number], pads };
 }
 
-const outSize = (size: number, k: number, stride: number, pad: number) =>
-  Math.floor((size + 2 * pad - k) / stride) + 1;
+/** Output size along one axis with `before` + `after` zero padding. */
+const outSize = (size: number, k: number, stride: number, before: number, after = before) =>
+  Math.floor((size + before + after - k) / stride) + 1;
 
 const conv: Converter = (s, n) => {
   const x = s.act(n);
@@ -91,7 +109,7 @@ const conv: Converter = (s, n) => {
     );
   }
   s.parameter(n, 1, [CO, CG, KH, KW], 'weight');
-  const { pad, strides } = window(s, n, [KH, KW]);
+  const { pad, strides, pads } = window(s, n, [KH, KW], [H, W]);
   const bias = n.inputs[2] ? s.parameter(n, 2, [CO], 'bias') : null;
   const name = s.addLayer(
     {
@@ -114,8 +132,8 @@ const conv: Converter = (s, n) => {
         for (let co = 0; co < CO; co++) index[i++] = ((co * CG + ci) * KH + y) * KW + xx;
   s.map(`${name}/kernel`, wt, index);
   if (bias) s.map(`${name}/bias`, bias, null);
-  const oh = outSize(H, KH, strides[0], pad);
-  const ow = outSize(W, KW, strides[1], pad);
+  const oh = outSize(H, KH, strides[0], pads[0], pads[2]);
+  const ow = outSize(W, KW, strides[1], pads[1], pads[3]);
   s.setOutput(n, { kind: 'act', node: name, shape: [CO, oh, ow], chw: null });
 };
 
@@ -268,7 +286,7 @@ function pool(type: 'maxpool2d' | 'avgpool2d'): Converter {
     const x = s.act(n);
     const [C, H, W] = featureMap(s, n, x);
     const k = intsAttr(n, 'kernel_shape') ?? [];
-    const { pad, strides } = window(s, n, k);
+    const { pad, strides } = window(s, n, k, [H, W]);
     if (pad !== 0 || intAttr(n, 'storage_order', 0) !== 0) {
       throw new PacgenError(
         `${s.where(n)}: padded pooling is not supported (the engine pools 'valid')`,

@@ -43,6 +43,8 @@ export interface OnnxGraph {
   /** The default-domain opset the file imports. */
   opset: number;
   producer: string;
+  /** The model's metadata_props (pacgen's exporter keeps the loss there). */
+  metadata: Map<string, string>;
   input: { name: string; shape: number[] };
   output: string;
   nodes: OnnxNode[];
@@ -269,6 +271,7 @@ export function readOnnx(bytes: Uint8Array, file = 'ONNX model'): OnnxGraph {
   return {
     opset,
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
+    metadata: new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
     input: { name: inputs[0].name ?? '', shape: inputShape(inputs[0], file) },
     output: g.output[0].name ?? '',
     nodes,
