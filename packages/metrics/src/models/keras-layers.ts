@@ -46,7 +46,7 @@ export function sequentialLayers(topology: Record<string, unknown>, file: string
   const top = isObject(topology.model_config) ? topology.model_config : topology;
   if (top.class_name !== 'Sequential') {
     throw new PacgenError(
-      `${file}: only Sequential models are supported, got class ${describeValue(top.class_name)}`,
+      `${file}: only Sequential and functional (Functional, Model) models are supported, got class ${describeValue(top.class_name)}`,
     );
   }
   const config = top.config;
@@ -93,6 +93,12 @@ export interface ReadState {
   /** The activation of the last layer that had one. */
   lastAct: Activation | null;
   names: ReturnType<typeof uniqueNames>;
+  /** Channels (last dimension) of the layer's input, when known: what a depthwise conv needs. */
+  channels: number | null;
+  /** Rank of the layer's per-sample input, when known (for an axis given as a number). */
+  rank: number | null;
+  /** Our tensor names whose Keras weight has another last segment (depthwise_kernel). */
+  renamed: Map<string, string>;
 }
 
 /** One layer being read: its config, a description for messages, and its unique name. */
@@ -124,8 +130,11 @@ const readConv2d: Reader = ({ c, where, name, activation }, s) => {
   const dil = pair(c.dilation_rate ?? 1, where, 'dilation_rate');
   if (dil[0] !== 1 || dil[1] !== 1)
     throw new PacgenError(`${where}: dilated convolutions are not supported`);
-  if (c.groups !== undefined && c.groups !== 1) {
-    throw new PacgenError(`${where}: grouped convolutions are not supported`);
+  const groups = c.groups ?? 1;
+  if (!Number.isInteger(groups) || (groups as number) < 1) {
+    throw new PacgenError(
+      `${where}: groups must be a positive integer, got ${describeValue(groups)}`,
+    );
   }
   if (c.padding !== 'valid' && c.padding !== 'same' && c.padding !== undefined) {
     throw new PacgenError(`${where}: padding ${describeValue(c.padding)} is not supported`);
@@ -142,6 +151,7 @@ const readConv2d: Reader = ({ c, where, name, activation }, s) => {
     padding: s.pad ?? (c.padding as 'valid' | 'same' | undefined) ?? 'valid',
     useBias: c.use_bias !== false,
     activation: activation(c.activation),
+    ...(groups !== 1 && { groups: groups as number }),
   });
   s.pad = null;
 };
@@ -199,6 +209,82 @@ const readZeroPadding: Reader = ({ c, where, name }, s) => {
   s.names.release(name);
 };
 
+const readDepthwise: Reader = (l, s) => {
+  const { c, where } = l;
+  const k = c.depth_multiplier ?? 1;
+  if (!Number.isInteger(k) || (k as number) < 1) {
+    throw new PacgenError(`${where}: depth_multiplier must be a positive integer`);
+  }
+  // A depthwise conv is a grouped one with one group per input channel, whose kernel
+  // [kh, kw, C, k] is ours [kh, kw, 1, C·k] with the same values in the same order.
+  const C = s.channels;
+  if (C === null) {
+    throw new PacgenError(`${where}: needs an image input with a known channel count`);
+  }
+  readConv2d({ ...l, c: { ...c, filters: C * (k as number), groups: C } }, s);
+  s.renamed.set(`${l.name}/kernel`, 'depthwise_kernel');
+};
+
+/** Keras' channel axis for a layer that must act on the last one ('axis': -1, or rank − 1). */
+function lastAxis(v: unknown, where: string, rank: number | null): void {
+  const a = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  if (a === -1 || a === undefined || (rank !== null && a === rank)) return;
+  throw new PacgenError(
+    `${where}: only the last (channel) axis is supported, got axis ${describeValue(v)}`,
+  );
+}
+
+const finite = (v: unknown, dflt: number, where: string, what: string): number => {
+  const x = v ?? dflt;
+  if (typeof x !== 'number' || !Number.isFinite(x)) {
+    throw new PacgenError(`${where}: ${what} must be a number, got ${describeValue(v)}`);
+  }
+  return x;
+};
+
+const readBatchNorm: Reader = ({ c, where, name }, s) => {
+  lastAxis(c.axis, where, s.rank);
+  // Keras' momentum is the weight of the old statistic (0.99); ours is PyTorch's, the weight
+  // of the batch's (0.01).
+  const momentum = 1 - finite(c.momentum, 0.99, where, 'momentum');
+  s.layers.push({
+    type: 'batchnorm',
+    name,
+    epsilon: finite(c.epsilon, 1e-3, where, 'epsilon'),
+    momentum,
+    center: c.center !== false,
+    scale: c.scale !== false,
+  });
+};
+
+const readLayerNorm: Reader = ({ c, where, name }, s) => {
+  lastAxis(c.axis, where, s.rank);
+  if (c.center === false || c.scale === false) {
+    throw new PacgenError(`${where}: layer normalization without center or scale is not supported`);
+  }
+  s.layers.push({ type: 'layernorm', name, epsilon: finite(c.epsilon, 1e-3, where, 'epsilon') });
+};
+
+const readGlobalAvgPool: Reader = ({ c, where, name }, s) => {
+  if (c.keepdims === true) throw new PacgenError(`${where}: keepdims is not supported`);
+  s.layers.push({ type: 'global-avgpool', name });
+};
+
+const readConcat: Reader = ({ c, where, name }, s) => {
+  lastAxis(c.axis, where, s.rank);
+  s.layers.push({ type: 'concat', name });
+};
+
+const readReshape: Reader = ({ c, where, name }, s) => {
+  const t = c.target_shape;
+  if (!Array.isArray(t) || t.length === 0 || !t.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new PacgenError(
+      `${where}: target_shape must list positive integers, got ${describeValue(t)}`,
+    );
+  }
+  s.layers.push({ type: 'reshape', name, targetShape: t as number[] });
+};
+
 /** The reader of each supported layer class (a Map: class names come from files). */
 export const READERS = new Map<string, Reader>([
   ['InputLayer', ({ name }, s) => s.names.release(name)],
@@ -222,7 +308,48 @@ export const READERS = new Map<string, Reader>([
   ['LeakyReLU', readLeakyRelu],
   ['Softmax', readSoftmax],
   ['ZeroPadding2D', readZeroPadding],
+  ['DepthwiseConv2D', readDepthwise],
+  ['BatchNormalization', readBatchNorm],
+  ['LayerNormalization', readLayerNorm],
+  ['GlobalAveragePooling2D', readGlobalAvgPool],
+  ['Add', ({ name }, s) => void s.layers.push({ type: 'add', name })],
+  ['Concatenate', readConcat],
+  ['Reshape', readReshape],
 ]);
+
+/** The channel count and rank a reader may need of a layer's input; null when unknown. */
+export interface ChannelInfo {
+  channels: number | null;
+  rank: number | null;
+}
+
+/**
+ * The channels and rank of a layer's output from those of its inputs. Only what readers ask
+ * about (a depthwise conv's channels, a numeric axis): the engine's compiler checks the full
+ * shapes. O(1) per layer.
+ */
+export function channelsAfter(l: LayerSpec, ins: ChannelInfo[]): ChannelInfo {
+  const first = ins[0] ?? { channels: null, rank: null };
+  switch (l.type) {
+    case 'dense':
+      return { channels: l.units, rank: 1 };
+    case 'conv2d':
+      return { channels: l.filters, rank: 3 };
+    case 'flatten':
+      return { channels: null, rank: 1 };
+    case 'global-avgpool':
+      return { channels: first.channels, rank: 1 };
+    case 'reshape':
+      return { channels: l.targetShape[l.targetShape.length - 1], rank: l.targetShape.length };
+    case 'concat': {
+      const known = ins.every((i) => i.channels !== null);
+      const sum = ins.reduce((a, i) => a + (i.channels ?? 0), 0);
+      return { channels: known ? sum : null, rank: first.rank };
+    }
+    default:
+      return { channels: first.channels, rank: first.rank };
+  }
+}
 
 /** The supported layer classes, for messages. */
 const SUPPORTED = [...READERS.keys()];
@@ -253,6 +380,8 @@ export function readLayer(
       );
     }
     inputShape = dims;
+    s.channels = dims[dims.length - 1];
+    s.rank = dims.length;
   }
   if (c.data_format !== undefined && c.data_format !== 'channels_last') {
     throw new PacgenError(
@@ -268,7 +397,7 @@ export function readLayer(
   const reader = READERS.get(l.class_name);
   if (!reader) {
     throw new PacgenError(
-      `${where}: unsupported layer class ${describeValue(l.class_name)} (supported: ${SUPPORTED.join(', ')})`,
+      `${where}: unsupported layer class ${describeValue(l.class_name)} (supported: ${SUPPORTED.join(', ')}); a custom layer needs a reader in READERS (packages/metrics/src/models/keras-layers.ts), or rebuild the model from supported layers, or export it to ONNX`,
     );
   }
   const activation = (v: unknown) => {
@@ -276,6 +405,10 @@ export function readLayer(
     s.lastAct = a;
     return a === 'linear' ? undefined : a;
   };
+  const before = s.layers.length;
   reader({ c, className: l.class_name, where, name, activation }, s);
+  if (s.layers.length > before) {
+    ({ channels: s.channels, rank: s.rank } = channelsAfter(s.layers[before], [s]));
+  }
   return inputShape;
 }

@@ -34,7 +34,7 @@ function activationsByLayer(spec: NetworkSpec): Map<string, { act: Activation; a
 }
 
 /** Whether Keras computes a conv with this explicit padding as padding 'same'. */
-function isSamePadding(ints: readonly number[]): boolean {
+export function isSamePadding(ints: readonly number[]): boolean {
   const [H, W, , KH, KW, , sh, sw, pt, pl, OH, OW] = ints;
   const sameH = Math.ceil(H / sh);
   const sameW = Math.ceil(W / sw);
@@ -44,6 +44,21 @@ function isSamePadding(ints: readonly number[]): boolean {
     pt === Math.floor(Math.max((sameH - 1) * sh + KH - H, 0) / 2) &&
     pl === Math.floor(Math.max((sameW - 1) * sw + KW - W, 0) / 2)
   );
+}
+
+/** A compiled max or average pool as a Keras MaxPooling2D / AveragePooling2D. */
+export function poolLayer(l: CompiledLayer, name: string): KerasLayer {
+  const [, , , KH, KW, , sh, sw] = l.ints;
+  return {
+    class_name: l.type === 'maxpool2d' ? 'MaxPooling2D' : 'AveragePooling2D',
+    config: {
+      name,
+      pool_size: [KH, KW],
+      strides: [sh, sw],
+      padding: 'valid',
+      data_format: 'channels_last',
+    },
+  };
 }
 
 /**
@@ -120,17 +135,7 @@ export function kerasLayersOf(
       }
       case 'maxpool2d':
       case 'avgpool2d': {
-        const [, , , KH, KW, , sh, sw] = l.ints;
-        layers.push({
-          class_name: l.type === 'maxpool2d' ? 'MaxPooling2D' : 'AveragePooling2D',
-          config: {
-            name,
-            pool_size: [KH, KW],
-            strides: [sh, sw],
-            padding: 'valid',
-            data_format: 'channels_last',
-          },
-        });
+        layers.push(poolLayer(l, name));
         break;
       }
       case 'flatten':

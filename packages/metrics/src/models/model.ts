@@ -14,6 +14,11 @@ import {
 export interface LoadedModel {
   spec: NetworkSpec;
   params: Float64Array;
+  /**
+   * The model's buffers — state that is not a parameter (each batchnorm layer's moving mean
+   * and variance) — laid out as compileNetwork(spec).buffers; absent when it has none.
+   */
+  buffers?: Float64Array;
 }
 
 /** A named tensor for the writers (row-major). */

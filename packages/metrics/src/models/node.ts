@@ -30,17 +30,18 @@ const TFJS_FILE = /^(model\.json|group\d+-shard\d+of\d+(\.bin)?)$/;
  * `dir`/group1-shard1of1.bin. The folder is written beside the target and moved into place by a
  * crash-safe commit (see `replaceDir`), so no partial output is left. An existing non-empty folder
  * is replaced only with `overwrite: true`, and only if it holds nothing but files pacgen wrote
- * (or, without pacgen's manifest, nothing but TF.js model files).
+ * (or, without pacgen's manifest, nothing but TF.js model files). A graph (or a network with
+ * BatchNorm) is written as a functional model with its `buffers` (default the initial state).
  */
 export async function saveTfjsModel(
   dir: string,
   spec: NetworkSpec,
   params: ArrayLike<number>,
-  opts: { overwrite?: boolean } = {},
+  opts: { overwrite?: boolean; buffers?: ArrayLike<number> } = {},
 ): Promise<{ modelJson: string; weights: string[] }> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
-  const { modelJson, weightData } = toTfjs(spec, params);
+  const { modelJson, weightData } = toTfjs(spec, params, { buffers: opts.buffers });
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   await recoverReplace(target);

@@ -7,10 +7,13 @@
 import {
   PacgenError,
   describeValue,
+  type CompiledNetwork,
   type LayerSpec,
   type Loss,
   type NetworkSpec,
 } from '@pacgen/core-wasm';
+import { kerasGraphOf, needsFunctional, type GraphWeight } from './keras-graph-writer.js';
+import { functionalGraph, isFunctional, readGraph } from './keras-functional.js';
 import { readLayer, sequentialLayers, type ReadState } from './keras-layers.js';
 import { kerasLayersOf } from './keras-writer.js';
 import { compileFromFile, compileWithParams, listNames, prod, type LoadedModel } from './model.js';
@@ -43,9 +46,10 @@ export {
 export function toTfjs(
   spec: NetworkSpec,
   params: ArrayLike<number>,
-  opts: { modelName?: string } = {},
+  opts: { modelName?: string; buffers?: ArrayLike<number> } = {},
 ): { modelJson: TfjsModelJson; weightData: Uint8Array } {
   const { compiled, weights } = compileWithParams(spec, params);
+  if (needsFunctional(spec)) return toTfjsGraph(spec, compiled, weights, opts);
   const { layers, specs, unique } = kerasLayersOf(spec, compiled.layers);
   const out = compiled.outputActivation;
   if (out) {
@@ -95,11 +99,75 @@ export function toTfjs(
 }
 
 /**
- * Builds a NetworkSpec from a Keras/TF.js Sequential topology and fills its parameters from
- * the weight groups. `shards(path)` returns the bytes of one weight file. Weights map onto
- * our tensors by layer name when the manifest uses the layer names, else by layer order; every
- * shape is checked. The loss defaults to metadata written by `toTfjs`, else follows the last
- * activation (softmax → softmax-cross-entropy, sigmoid → sigmoid-bce, else mse).
+ * The weights toTfjs writes for a spec, in the order it writes them (a TF.js model's
+ * trainable weights come in this order), each with its offset into the expanded weights
+ * (`from: 'weights'`) or the buffers. O(layers).
+ */
+export function tfjsWeights(spec: NetworkSpec, compiled: CompiledNetwork): GraphWeight[] {
+  if (needsFunctional(spec)) return kerasGraphOf(spec, compiled, 'model').weights;
+  return kerasLayersOf(spec, compiled.layers).specs.map((w) => ({ ...w, from: 'weights' }));
+}
+
+/**
+ * toTfjs for a graph: a functional ('Model') topology, parameters then buffers in the shard.
+ * Buffers default to the engine's initial state (moving mean 0, variance 1).
+ */
+function toTfjsGraph(
+  spec: NetworkSpec,
+  compiled: CompiledNetwork,
+  weights: Float64Array,
+  opts: { modelName?: string; buffers?: ArrayLike<number> },
+): { modelJson: TfjsModelJson; weightData: Uint8Array } {
+  const buffers = opts.buffers ?? initialBuffers(compiled);
+  if (buffers.length !== compiled.numBuffers) {
+    throw new PacgenError(
+      `buffer vector has length ${buffers.length}, the network has ${compiled.numBuffers} buffer values`,
+    );
+  }
+  const graph = kerasGraphOf(spec, compiled, opts.modelName ?? 'model');
+  const total = graph.weights.reduce((a, s) => a + prod(s.shape), 0);
+  const weightData = new Uint8Array(total * 4);
+  const view = new DataView(weightData.buffer);
+  let o = 0;
+  for (const w of graph.weights) {
+    const from = w.from === 'weights' ? weights : buffers;
+    const n = prod(w.shape);
+    for (let i = 0; i < n; i++, o += 4) view.setFloat32(o, from[w.offset + i], true);
+  }
+  const modelJson: TfjsModelJson = {
+    format: 'layers-model',
+    generatedBy: 'pacgen',
+    convertedBy: null,
+    modelTopology: graph.topology,
+    weightsManifest: [
+      {
+        paths: [TFJS_SHARD_NAME],
+        weights: graph.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: 'float32' })),
+      },
+    ],
+    userDefinedMetadata: { pacgen: { loss: spec.loss } },
+  };
+  return { modelJson, weightData };
+}
+
+/** The state a network starts in: each moving variance 1, everything else 0. O(buffers). */
+export function initialBuffers(compiled: CompiledNetwork): Float64Array {
+  const out = new Float64Array(compiled.numBuffers);
+  for (const b of compiled.buffers) {
+    if (b.name.endsWith('/moving_variance')) out.fill(1, b.offset, b.offset + b.size);
+  }
+  return out;
+}
+
+/**
+ * Builds a NetworkSpec from a Keras/TF.js topology — Sequential, or functional (a layer graph:
+ * Add, Concatenate, BatchNormalization, …) — and fills its parameters, and any BatchNorm
+ * moving statistics as buffers, from the weight groups. `shards(path)` returns the bytes of
+ * one weight file. Weights map onto our tensors by layer name when the manifest uses the layer
+ * names, else by order (parameters in layer order, then buffers, as TF.js saves them); every
+ * shape is checked. The loss defaults to metadata written by `toTfjs`, else follows the output
+ * activation (softmax → softmax-cross-entropy, sigmoid → sigmoid-bce, else mse). Cost: linear
+ * in layers and weights.
  */
 export function fromTfjs(
   json: unknown,
@@ -108,24 +176,18 @@ export function fromTfjs(
 ): LoadedModel {
   const file = opts.file ?? 'model.json';
   const model = parseTfjsModelJson(json, file);
-  const keras = sequentialLayers(model.modelTopology, file);
   const state: ReadState = {
     layers: [] as LayerSpec[],
     pad: null,
     lastAct: null,
     names: uniqueNames(),
+    channels: null,
+    rank: null,
+    renamed: new Map(),
   };
-  // Assigned inside the callback: the cast stops TypeScript narrowing it to null.
-  let inputShape = null as number[] | null;
-  keras.forEach((l, i) => {
-    const shape = readLayer(l, i, file, state, inputShape === null);
-    if (shape && inputShape === null) inputShape = shape;
-  });
-  if (state.pad !== null)
-    throw new PacgenError(`${file}: the model ends with a ZeroPadding2D layer`);
-  if (inputShape === null) {
-    throw new PacgenError(`${file}: no input shape (batch_input_shape on the first layer)`);
-  }
+  const inputShape = isFunctional(model.modelTopology)
+    ? readGraph(functionalGraph(model.modelTopology, file), file, state)
+    : readSequential(model.modelTopology, file, state);
   const lastAct = state.lastAct;
   const layers = state.layers;
   const meta = model.userDefinedMetadata?.pacgen;
@@ -140,29 +202,72 @@ export function fromTfjs(
         : 'mse');
   const spec: NetworkSpec = { inputShape, layers, loss };
   const compiled = compileFromFile(spec, file);
+  const { params, buffers } = fillTensors(
+    compiled,
+    readWeights(model, shards, file),
+    state.renamed,
+    file,
+  );
+  return compiled.numBuffers > 0 ? { spec, params, buffers } : { spec, params };
+}
 
-  const weights = readWeights(model, shards, file);
-  const params = new Float64Array(compiled.numParams);
+/** A Sequential topology's layers read into `state`; returns the input shape. */
+function readSequential(topology: Record<string, unknown>, file: string, state: ReadState) {
+  // Assigned inside the callback: the cast stops TypeScript narrowing it to null.
+  let inputShape = null as number[] | null;
+  sequentialLayers(topology, file).forEach((l, i) => {
+    const shape = readLayer(l, i, file, state, inputShape === null);
+    if (shape && inputShape === null) inputShape = shape;
+  });
+  if (state.pad !== null)
+    throw new PacgenError(`${file}: the model ends with a ZeroPadding2D layer`);
+  if (inputShape === null) {
+    throw new PacgenError(`${file}: no input shape (batch_input_shape on the first layer)`);
+  }
+  return inputShape;
+}
+
+/**
+ * The parameter vector and buffers from the manifest's weights: each of our tensors takes
+ * the weight `weightMatcher` finds (Keras' name where `renamed` says, e.g. a depthwise
+ * kernel, whose Keras shape [kh, kw, C, k] is ours [kh, kw, 1, C·k] in the same order). Every
+ * weight must be used.
+ */
+function fillTensors(
+  compiled: ReturnType<typeof compileFromFile>,
+  weights: ReturnType<typeof readWeights>,
+  renamed: Map<string, string>,
+  file: string,
+): { params: Float64Array; buffers: Float64Array } {
   const match = weightMatcher(weights);
-  for (const t of compiled.tensors) {
-    const w = match(t.name);
+  const find = (t: { name: string; shape: number[] }) => {
+    const segment = renamed.get(t.name);
+    const name = segment ? t.name.replace(/[^/]*$/, segment) : t.name;
+    const w = match(name);
     if (!w) {
       throw new PacgenError(
-        `${file}: no weight left in the manifest for tensor ${describeValue(t.name)} ${describeValue(t.shape)}`,
+        `${file}: no weight left in the manifest for tensor ${describeValue(name)} ${describeValue(t.shape)}`,
       );
     }
-    if (w.shape.join() !== t.shape.join()) {
+    const same = segment
+      ? prod(w.shape) === prod(t.shape) && w.shape.slice(0, 2).join() === t.shape.slice(0, 2).join()
+      : w.shape.join() === t.shape.join();
+    if (!same) {
       throw new PacgenError(
-        `${file}: weight ${describeValue(w.name)} has shape ${describeValue(w.shape)} but ${describeValue(t.name)} of the architecture needs ${describeValue(t.shape)}`,
+        `${file}: weight ${describeValue(w.name)} has shape ${describeValue(w.shape)} but ${describeValue(name)} of the architecture needs ${describeValue(t.shape)}`,
       );
     }
-    params.set(w.data, t.offset);
-  }
+    return w.data;
+  };
+  const params = new Float64Array(compiled.numParams);
+  for (const t of compiled.tensors) params.set(find(t), t.offset);
+  const buffers = new Float64Array(compiled.numBuffers);
+  for (const b of compiled.buffers) buffers.set(find(b), b.offset);
   const unused = weights.filter((w) => !match.used.has(w));
   if (unused.length > 0) {
     throw new PacgenError(
       `${file}: weights not used by any layer: ${listNames(unused.map((w) => w.name))}`,
     );
   }
-  return { spec, params };
+  return { params, buffers };
 }

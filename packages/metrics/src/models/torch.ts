@@ -1,5 +1,7 @@
-// PyTorch nn.Sequential weights (a state_dict saved as safetensors) plus a small JSON that
-// lists the layers, converted to our NHWC layout. Browser-safe.
+// PyTorch weights (a state_dict saved as safetensors) plus a small JSON that lists the layers —
+// a chain like nn.Sequential, or a graph whose layers name their inputs (residual blocks,
+// concatenations) — converted to our NHWC layout; BatchNorm running statistics become buffers.
+// The tensor conversions are in torch-tensors.ts. Browser-safe.
 
 import {
   PacgenError,
@@ -9,44 +11,83 @@ import {
   type Loss,
   type NetworkSpec,
 } from '@pacgen/core-wasm';
-import { compileFromFile, listNames, type LoadedModel } from './model.js';
+import { compileFromFile, type LoadedModel } from './model.js';
 import type { SafeTensor } from './safetensors.js';
+import { torchParams } from './torch-tensors.js';
 
 /**
  * One module of the Sequential, in order. Parameter keys are `${prefix}${index}.weight` and
  * `.bias` (index = position in `layers`), or `${key}.weight` when `key` is given (for models
  * whose modules have names, e.g. the PyTorch MNIST example's conv1, fc1).
  */
-export type TorchLayer =
-  | {
-      type: 'conv2d';
-      /** out_channels. */
-      filters: number;
-      kernelSize: number | [number, number];
-      stride?: number | [number, number];
-      /** Zero padding on every side, or 'same' / 'valid' (default 0). */
-      padding?: number | 'same' | 'valid';
-      /** Default true. */
-      bias?: boolean;
-      key?: string;
-    }
-  | {
-      type: 'linear';
-      /** out_features. */
-      units: number;
-      bias?: boolean;
-      key?: string;
-    }
-  | {
-      type: 'maxpool2d' | 'avgpool2d';
-      kernelSize: number | [number, number];
-      stride?: number | [number, number];
-    }
-  | { type: 'flatten' }
-  | { type: 'dropout' | 'dropout2d'; p?: number }
-  | { type: 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'identity' | 'softmax' | 'log-softmax' }
-  | { type: 'leaky-relu'; negativeSlope?: number }
-  | { type: 'gelu'; approximate?: 'tanh' | 'none' };
+export type TorchLayer = TorchNode &
+  (
+    | {
+        type: 'conv2d';
+        /** out_channels. */
+        filters: number;
+        kernelSize: number | [number, number];
+        stride?: number | [number, number];
+        /** Zero padding on every side, or 'same' / 'valid' (default 0). */
+        padding?: number | 'same' | 'valid';
+        /** Default true. */
+        bias?: boolean;
+        /** Channel groups (default 1; in_channels for a depthwise conv). */
+        groups?: number;
+        key?: string;
+      }
+    | {
+        type: 'linear';
+        /** out_features. */
+        units: number;
+        bias?: boolean;
+        key?: string;
+      }
+    | {
+        type: 'maxpool2d' | 'avgpool2d';
+        kernelSize: number | [number, number];
+        stride?: number | [number, number];
+      }
+    | { type: 'flatten' }
+    | { type: 'dropout' | 'dropout2d'; p?: number }
+    | { type: 'relu' | 'sigmoid' | 'tanh' | 'softplus' | 'identity' | 'softmax' | 'log-softmax' }
+    | { type: 'leaky-relu'; negativeSlope?: number }
+    | { type: 'gelu'; approximate?: 'tanh' | 'none' }
+    | {
+        /** nn.BatchNorm2d / nn.BatchNorm1d: weight, bias, running_mean, running_var. */
+        type: 'batchnorm2d' | 'batchnorm1d';
+        /** Default 1e-5. */
+        eps?: number;
+        /** Default 0.1 (PyTorch's: the weight of the batch statistic). */
+        momentum?: number;
+        /** Default true: learned weight and bias. */
+        affine?: boolean;
+        key?: string;
+      }
+    | {
+        /** nn.LayerNorm over the last dimension (normalized_shape = [features]). */
+        type: 'layernorm';
+        eps?: number;
+        key?: string;
+      }
+    /** The sum of the `inputs` (a residual connection). */
+    | { type: 'add' }
+    /** torch.cat of the `inputs` along the channel dimension (dim 1). */
+    | { type: 'concat' }
+    /** nn.AdaptiveAvgPool2d(1) followed by flatten: [C, H, W] → [C]. */
+    | { type: 'global-avgpool' }
+  );
+
+/**
+ * What makes a layer list a graph: a layer may be named and read named earlier layers (or
+ * 'input') instead of the one before it.
+ */
+export interface TorchNode {
+  /** The layer's name for `inputs` of later layers (default `layer_${index}`). */
+  name?: string;
+  /** Earlier layers' names (or 'input') this layer reads; default the layer before it. */
+  inputs?: string[];
+}
 
 /** The JSON beside the weights. */
 export interface TorchArchitecture {
@@ -74,7 +115,26 @@ function torchLayer(l: TorchLayer, name: string, where: string): LayerSpec | nul
         strides: l.stride ?? 1,
         padding: l.padding ?? 0,
         useBias: l.bias !== false,
+        ...(l.groups !== undefined && { groups: l.groups }),
       };
+    case 'batchnorm2d':
+    case 'batchnorm1d': {
+      const affine = l.affine !== false;
+      return {
+        type: 'batchnorm',
+        name,
+        epsilon: l.eps ?? 1e-5,
+        momentum: l.momentum ?? 0.1,
+        center: affine,
+        scale: affine,
+      };
+    }
+    case 'layernorm':
+      return { type: 'layernorm', name, epsilon: l.eps ?? 1e-5 };
+    case 'add':
+    case 'concat':
+    case 'global-avgpool':
+      return { type: l.type, name };
     case 'linear':
       return { type: 'dense', name, units: l.units, useBias: l.bias !== false };
     case 'maxpool2d':
@@ -117,7 +177,7 @@ function torchLayer(l: TorchLayer, name: string, where: string): LayerSpec | nul
       return null;
     default:
       throw new PacgenError(
-        `${where}: unsupported layer type ${describeValue((l as { type: unknown }).type)} (supported: conv2d, linear, maxpool2d, avgpool2d, flatten, dropout, dropout2d, relu, leaky-relu, sigmoid, tanh, softplus, gelu, softmax, log-softmax, identity)`,
+        `${where}: unsupported layer type ${describeValue((l as { type: unknown }).type)} (supported: conv2d, linear, maxpool2d, avgpool2d, flatten, dropout, dropout2d, relu, leaky-relu, sigmoid, tanh, softplus, gelu, softmax, log-softmax, identity, batchnorm2d, batchnorm1d, layernorm, add, concat, global-avgpool)`,
       );
   }
 }
@@ -142,125 +202,6 @@ function defaultLoss(given: Loss | undefined, tail: string | null, layers: Layer
           ? 'softmax-cross-entropy'
           : 'mse')
   );
-}
-
-/** Conv weights [cout, cin, kh, kw] into our [kh, kw, cin, cout] at `k`. */
-function convToHwio(w: ArrayLike<number>, k: Float64Array, [C, KH, KW, CO]: number[]): void {
-  for (let co = 0; co < CO; co++)
-    for (let ci = 0; ci < C; ci++)
-      for (let y = 0; y < KH; y++)
-        for (let x = 0; x < KW; x++)
-          k[((y * KW + x) * C + ci) * CO + co] = w[((co * C + ci) * KH + y) * KW + x];
-}
-
-/**
- * Linear weights [out, in] into our [in, out] at `k`; after a flatten of an H×W×C map, the
- * input rows permuted from PyTorch's CHW order to our HWC order.
- */
-function linearToInOut(
-  w: ArrayLike<number>,
-  k: Float64Array,
-  IN: number,
-  OUT: number,
-  flattened: number[] | null,
-): void {
-  if (flattened) {
-    // Row r = (h·W + w)·C + c of ours is column c·H·W + h·W + w of PyTorch's.
-    const [H, W, C] = flattened;
-    for (let h = 0; h < H; h++)
-      for (let x = 0; x < W; x++)
-        for (let c = 0; c < C; c++) {
-          const r = (h * W + x) * C + c;
-          const t = (c * H + h) * W + x;
-          for (let o = 0; o < OUT; o++) k[r * OUT + o] = w[o * IN + t];
-        }
-  } else {
-    for (let i = 0; i < IN; i++) for (let o = 0; o < OUT; o++) k[i * OUT + o] = w[o * IN + i];
-  }
-}
-
-/**
- * The parameters of the compiled network from the PyTorch tensors (`keys`: our layer name →
- * the PyTorch module key). Every tensor must be used, every shape match, every value be finite.
- */
-function torchParams(
-  compiled: ReturnType<typeof compileFromFile>,
-  keys: Map<string, string>,
-  tensors: SafeTensor[],
-  file: string,
-  archFile: string,
-): Float64Array {
-  const byName = new Map(tensors.map((t) => [t.name, t]));
-  const used = new Set<string>();
-  const take = (k: string, shape: number[], layout: string): SafeTensor => {
-    const t = byName.get(k);
-    if (!t) {
-      throw new PacgenError(
-        `${file}: tensor ${describeValue(k)} is missing (the file has ${listNames([...byName.keys()]) || 'no tensors'})`,
-      );
-    }
-    if (t.shape.join() !== shape.join()) {
-      throw new PacgenError(
-        `${file}: tensor ${describeValue(k)} has shape ${describeValue(t.shape)} but the architecture needs ${describeValue(shape)} (${layout})`,
-      );
-    }
-    for (let i = 0; i < t.data.length; i++) {
-      if (!Number.isFinite(t.data[i])) {
-        throw new PacgenError(
-          `${file}: tensor ${describeValue(k)} has a non-finite value at index ${i}`,
-        );
-      }
-    }
-    used.add(k);
-    return t;
-  };
-
-  const params = new Float64Array(compiled.numParams);
-  // A map, not a search per layer: a list of 20,000 layers must load in linear time.
-  const offsets = new Map(compiled.tensors.map((t) => [t.name, t.offset]));
-  const offsetOf = (n: string) => offsets.get(n)!;
-  // The feature map a flatten turned into a vector, while no linear layer has consumed it.
-  let flattened: number[] | null = null;
-  for (const l of compiled.layers) {
-    if (l.type === 'flatten') flattened = l.inShape.length === 3 ? l.inShape : null;
-    if (l.type !== 'dense' && l.type !== 'conv2d') continue;
-    const key = keys.get(l.name)!;
-    if (l.type === 'conv2d') {
-      const [, , C, KH, KW, CO] = l.ints;
-      const w = take(
-        `${key}.weight`,
-        [CO, C, KH, KW],
-        'PyTorch conv layout [out_channels, in_channels, kh, kw]',
-      ).data;
-      convToHwio(w, params.subarray(offsetOf(`${l.name}/kernel`)), [C, KH, KW, CO]);
-    } else {
-      const IN = l.inSize;
-      const OUT = l.outSize;
-      const w = take(
-        `${key}.weight`,
-        [OUT, IN],
-        'PyTorch linear layout [out_features, in_features]',
-      ).data;
-      linearToInOut(w, params.subarray(offsetOf(`${l.name}/kernel`)), IN, OUT, flattened);
-      flattened = null;
-    }
-    const biasKey = `${key}.bias`;
-    if (l.biasOffset >= 0) {
-      const units = l.type === 'conv2d' ? l.ints[5] : l.outSize;
-      params.set(take(biasKey, [units], 'bias').data, offsetOf(`${l.name}/bias`));
-    } else if (byName.has(biasKey)) {
-      throw new PacgenError(
-        `${file}: tensor ${describeValue(biasKey)} exists but the architecture says bias: false`,
-      );
-    }
-  }
-  const unused = [...byName.keys()].filter((k) => !used.has(k));
-  if (unused.length > 0) {
-    throw new PacgenError(
-      `${file}: tensors not used by the architecture in ${archFile}: ${listNames(unused)} (a layer missing from the list, or misnumbered?)`,
-    );
-  }
-  return params;
 }
 
 /**
@@ -297,21 +238,46 @@ export function torchToModel(
   const prefix = a.prefix ?? '';
   const layers: LayerSpec[] = [];
   const keys = new Map<string, string>();
+  // Each list name → what it stands for in the spec ('input', or a layer; identity passes on).
+  const resolved = new Map<string, string>([['input', 'input']]);
+  let previous = 'input';
   let tail: string | null = null;
   a.layers.forEach((l, i) => {
     if (!isObject(l)) throw new PacgenError(`${archFile}: layer ${i} is not an object`);
     const where = `${archFile}: layer ${i} (${describeName(l.type)})`;
-    const name = `layer_${i}`;
+    const own = l.name ?? `layer_${i}`;
+    if (typeof own !== 'string' || resolved.has(own)) {
+      throw new PacgenError(`${where}: name ${describeValue(own)} is not a new string`);
+    }
+    const inputs = (l.inputs ?? [previous]).map((n) => {
+      const r = typeof n === 'string' ? resolved.get(n) : undefined;
+      if (r === undefined) {
+        throw new PacgenError(
+          `${where}: input ${describeValue(n)} names no earlier layer (nor 'input')`,
+        );
+      }
+      return r;
+    });
     const key = 'key' in l && typeof l.key === 'string' ? l.key : `${prefix}${i}`;
     tail = l.type;
+    const name = `layer_${i}`;
     const layer = torchLayer(l, name, where);
-    if (!layer) return;
-    layers.push(layer);
-    if (layer.type === 'conv2d' || layer.type === 'dense') keys.set(name, key);
+    previous = own;
+    if (!layer) {
+      if (inputs.length !== 1) throw new PacgenError(`${where}: reads ${inputs.length} layers`);
+      resolved.set(own, inputs[0]);
+      return;
+    }
+    // A plain chain stays a plain list (no inputs), as before graphs.
+    const chain = inputs.length === 1 && inputs[0] === (layers.at(-1)?.name ?? 'input');
+    layers.push(chain ? layer : { ...layer, inputs });
+    resolved.set(own, name);
+    if (['conv2d', 'dense', 'batchnorm', 'layernorm'].includes(layer.type)) keys.set(name, key);
   });
   const spec: NetworkSpec = { inputShape, layers, loss: defaultLoss(a.loss, tail, layers) };
   const compiled = compileFromFile(spec, archFile);
-  return { spec, params: torchParams(compiled, keys, tensors, file, archFile) };
+  const { params, buffers } = torchParams(compiled, keys, tensors, file, archFile);
+  return compiled.numBuffers > 0 ? { spec, params, buffers } : { spec, params };
 }
 
 /**

@@ -82,17 +82,20 @@ export function fusesOutput(act: string | null, loss: Loss): boolean {
 }
 
 /**
- * A tf.LayersModel of `spec` holding `params` (core-wasm's flat layout, rounded to f32),
- * computing logits: toTfjs, with the output activation that the spec's loss fuses taken off,
+ * A tf.LayersModel of `spec` holding `params` (core-wasm's flat layout, rounded to f32) and
+ * `buffers` (BatchNorm moving statistics, laid out as compileNetwork(spec).buffers; default the
+ * initial state), computing logits: toTfjs (a Sequential model, or a functional one for a
+ * graph), with the output activation that the spec's loss fuses taken off,
  * loaded from memory. Cost: one pass over the parameters; the weights live on the active
  * backend. Errors as toTfjs's (e.g. GELU has no TF.js activation).
  */
 export async function tfjsLogitsModel(
   spec: NetworkSpec,
   params: ArrayLike<number>,
+  buffers?: ArrayLike<number>,
 ): Promise<tf.LayersModel> {
   compileNetwork(spec); // spec errors first, with the engine's messages
-  const { modelJson, weightData } = toTfjs(spec, params);
+  const { modelJson, weightData } = toTfjs(spec, params, { buffers });
   const topology = modelJson.modelTopology as unknown as Topology;
   const act = outputActivation(topology);
   const modelTopology = fusesOutput(act, spec.loss) ? logitsTopology(topology) : topology;

@@ -62,6 +62,12 @@ export interface TfjsObjectiveOptions {
    * for integer labels and mse for real targets.
    */
   loss?: Loss;
+  /**
+   * With `spec`: its buffers (BatchNorm moving mean and variance) laid out as
+   * compileNetwork(spec).buffers; default the initial state (means 0, variances 1). Fixed:
+   * the model runs in inference mode.
+   */
+  buffers?: ArrayLike<number>;
   /** The point being scored: default the model's / variables' current values (required with `spec`). */
   params?: ArrayLike<number>;
   /** Which samples of `data` (default all), as core-wasm's `Samples`. */
@@ -147,7 +153,7 @@ export async function tfjsObjective(options: TfjsObjectiveOptions): Promise<Tfjs
   }
   const labels = options.data.y instanceof Int32Array;
   const p: TfjsParameters = options.spec
-    ? await parametersFromSpec(options.spec, options.params, options.loss)
+    ? await parametersFromSpec(options.spec, options.params, options.loss, options.buffers)
     : options.model
       ? await parametersFromModel(options.model, labels, options.loss)
       : await parametersFromVariables(options.variables as tf.Variable[]);

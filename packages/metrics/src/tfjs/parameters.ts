@@ -3,6 +3,8 @@
 // inference mode and the loss it is scored with.
 
 import { compileNetwork, PacgenError, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
+import { tfjsWeights } from '../models/tfjs-convert.js';
+import { prod } from '../models/model.js';
 import type { ParameterTensor } from '../objective/objective.js';
 import { tf } from './backend.js';
 import {
@@ -35,6 +37,7 @@ export async function parametersFromSpec(
   spec: NetworkSpec,
   params: ArrayLike<number> | undefined,
   loss: Loss | undefined,
+  buffers?: ArrayLike<number>,
 ): Promise<TfjsParameters> {
   if (!params) throw new PacgenError('tfjsObjective: a spec needs its params');
   const compiled = compileNetwork(spec);
@@ -43,17 +46,12 @@ export async function parametersFromSpec(
       `params have length ${params.length}, the network has ${compiled.numParams} parameters`,
     );
   }
-  const owned = await tfjsLogitsModel(spec, params);
+  const owned = await tfjsLogitsModel(spec, params, buffers);
   const vars = owned.trainableWeights.map((v) => v.read() as tf.Variable);
-  // toTfjs writes each layer's kernel and bias at their weight offsets, in layer order.
-  const offsets: number[] = [];
-  for (const l of compiled.layers) {
-    if (l.weightOffset >= 0 && (l.type === 'dense' || l.type === 'conv2d')) {
-      offsets.push(l.weightOffset);
-      if (l.biasOffset >= 0) offsets.push(l.biasOffset);
-    }
-  }
-  if (offsets.length !== vars.length) {
+  // The trainable weights toTfjs writes, in the model's order, at their weight offsets.
+  const written = tfjsWeights(spec, compiled).filter((w) => w.from === 'weights');
+  const offsets = written.map((w) => w.offset);
+  if (offsets.length !== vars.length || written.some((w, k) => prod(w.shape) !== vars[k].size)) {
     owned.dispose();
     throw new PacgenError(
       `internal: the tfjs model has ${vars.length} weights, the spec ${offsets.length}`,
