@@ -57,7 +57,7 @@ describe('model presets', () => {
     expect(presetByName('mlp', { hidden: [8], numClasses: 3 }).layers).toHaveLength(2);
     expect(() => presetByName('resnet50')).toThrow(PacgenError);
     expect(() => presetByName('resnet50')).toThrow(
-      /unknown model preset 'resnet50' \(valid: mlp, mnist-cnn, cifar-cnn, toy\)/,
+      /unknown model preset 'resnet50' \(valid: mlp, mnist-cnn, cifar-cnn, toy, resnet20, resnet-mnist, wrn-16-4, vgg-bn\)/,
     );
   });
 

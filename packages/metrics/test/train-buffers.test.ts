@@ -87,4 +87,13 @@ describe('training a batch-norm network: buffers travel with the state', () => {
     expect(await obj.loss(r.params)).toBe(before);
     expect(obj.numParams).toBe(net.numParams);
   });
+
+  it("a run starts from given buffers (a loaded model's running statistics)", async () => {
+    const r = await train(options());
+    const again = await train(
+      options({ initialParams: r.params, initialBuffers: r.buffers, evalEvery: 1 }),
+    );
+    // Epoch 0 evaluates before any step, in evaluation mode: at the given buffers.
+    expect(again.history[0].trainLoss).toBe(r.history[r.history.length - 1].trainLoss);
+  });
 });

@@ -1,6 +1,15 @@
 // Named network presets (the paper's networks and small baselines) as NetworkSpecs.
 
 import { PacgenError, type Activation, type LayerSpec, type NetworkSpec } from '@pacgen/core-wasm';
+import {
+  resnet20,
+  resnetMnist,
+  vggBn,
+  wideResnet,
+  type ResNetOptions,
+  type VggBnOptions,
+  type WideResNetOptions,
+} from './graph-presets.js';
 
 export interface MlpOptions {
   /** Per-sample input shape (default [784]); image shapes get a flatten layer first. */
@@ -141,6 +150,10 @@ export interface PresetOptions {
   'mnist-cnn': MnistCnnOptions;
   'cifar-cnn': CifarCnnOptions;
   toy: ToyNetOptions;
+  resnet20: Omit<ResNetOptions, 'blocks' | 'inputShape'>;
+  'resnet-mnist': Omit<ResNetOptions, 'inputShape'>;
+  'wrn-16-4': Omit<WideResNetOptions, 'depth' | 'width'>;
+  'vgg-bn': VggBnOptions;
 }
 
 export type PresetName = keyof PresetOptions;
@@ -150,6 +163,10 @@ const PRESETS: { [K in PresetName]: (o: PresetOptions[K]) => NetworkSpec } = {
   'mnist-cnn': mnistCnn,
   'cifar-cnn': cifarCnn,
   toy: toyNet,
+  resnet20,
+  'resnet-mnist': resnetMnist,
+  'wrn-16-4': (o) => wideResnet({ ...o, depth: 16, width: 4 }),
+  'vgg-bn': vggBn,
 };
 
 /** The names `presetByName` accepts. */

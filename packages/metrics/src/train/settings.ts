@@ -69,7 +69,7 @@ export function trainSettings(options: TrainOptions): TrainSettings {
 /**
  * The network of the run (built from `spec`, or the given one) with the training then test
  * samples set on it, at its starting parameters: `initialParams`, else `spec`'s seeded
- * initialisation, else the network's own.
+ * initialisation, else the network's own; and at `initialBuffers` when given.
  */
 export async function trainingNetwork(options: TrainOptions, seed: number): Promise<Network> {
   const net =
@@ -82,5 +82,6 @@ export async function trainingNetwork(options: TrainOptions, seed: number): Prom
   net.setData(joined.x, joined.y);
   if (options.initialParams) net.setParams(options.initialParams);
   else if (options.spec) net.initParams(seed);
+  if (options.initialBuffers) net.setBuffers(options.initialBuffers);
   return net;
 }

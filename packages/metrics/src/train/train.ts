@@ -44,6 +44,11 @@ export interface TrainOptions {
   seed?: number;
   /** Starting parameters (default: `initParams(seed)` from `spec`, the network's own otherwise). */
   initialParams?: ArrayLike<number>;
+  /**
+   * Starting buffers, the batch-norm running statistics of a loaded model (default: the
+   * initial state from `spec`, the network's own otherwise).
+   */
+  initialBuffers?: ArrayLike<number>;
   /** Drop the last incomplete minibatch of each epoch (default false). */
   dropLast?: boolean;
   /** Evaluate train and test every k epochs, and at epoch 0 and at the end (default 1; 0: end only). */
