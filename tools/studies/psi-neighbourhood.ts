@@ -9,17 +9,12 @@
 // Writes docs/data/psi-neighbourhood.json and prints a markdown table. About 15 CPU-minutes.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import {
-  kendallTau,
-  loadMnist,
-  mnistCnn,
-  mixSeed,
-  networkObjective,
-  pacgen,
-  selectSubset,
-  sgd,
-  train,
-} from '@pacgen/metrics';
+import { networkObjective, pacgen } from '@pacgen/metrics';
+import { selectSubset } from '@pacgen/metrics/data';
+import { kendallTau } from '@pacgen/metrics/experiments';
+import { mnistCnn } from '@pacgen/metrics/models';
+import { loadMnist } from '@pacgen/metrics/node';
+import { mixSeed, sgd, train } from '@pacgen/metrics/train';
 
 const BATCH_SIZES = [16, 32, 64, 128, 256];
 const SEEDS = [1, 2];

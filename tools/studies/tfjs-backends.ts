@@ -11,7 +11,8 @@
 // every row computes the same thing.
 
 import { Network, Random, type NetworkSpec } from '@pacgen/core-wasm';
-import { mlp, mnistCnn, networkObjective, type Objective } from '@pacgen/metrics';
+import { networkObjective, type Objective } from '@pacgen/metrics';
+import { mlp, mnistCnn } from '@pacgen/metrics/models';
 import {
   tf,
   tfjsObjective,

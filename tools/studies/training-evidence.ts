@@ -9,17 +9,17 @@
 // Results are printed as markdown and written to docs/data/training-<what>.json.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { type DataSplit } from '@pacgen/metrics/data';
+import { mnistCnn } from '@pacgen/metrics/models';
+import { loadMnist } from '@pacgen/metrics/node';
 import {
   adam,
-  loadMnist,
-  mnistCnn,
   perturbedOpt,
   sam,
   train,
-  type DataSplit,
   type Optimizer,
   type GradientTransformation,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/train';
 import type { NetworkSpec } from '@pacgen/core-wasm';
 
 type Variant = {
@@ -40,8 +40,17 @@ const LR = 1e-3;
 const BATCH = 64;
 const plain = mnistCnn({ dropout: 0 });
 const withDropout = mnistCnn({ dropout: 0.5 });
-const perturbed = (scale: number, epsilon = 0.01) => () =>
-  perturbedOpt({ inner: adam({ learningRate: LR }), scale, gamma: 0.1, epsilon, curvature: 'secant', warmup: 100 }) as Optimizer<unknown>;
+const perturbed =
+  (scale: number, epsilon = 0.01) =>
+  () =>
+    perturbedOpt({
+      inner: adam({ learningRate: LR }),
+      scale,
+      gamma: 0.1,
+      epsilon,
+      curvature: 'secant',
+      warmup: 100,
+    }) as Optimizer<unknown>;
 
 async function run(v: Variant, data: DataSplit, seed: number) {
   const t0 = performance.now();
@@ -70,7 +79,8 @@ async function run(v: Variant, data: DataSplit, seed: number) {
 }
 
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
-const sd = (a: number[]) => Math.sqrt(a.reduce((s, x) => s + (x - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
+const sd = (a: number[]) =>
+  Math.sqrt(a.reduce((s, x) => s + (x - mean(a)) ** 2, 0) / Math.max(1, a.length - 1));
 const fmt = (a: number[], digits = 4) => `${mean(a).toFixed(digits)} ± ${sd(a).toFixed(digits)}`;
 
 async function main() {
@@ -86,14 +96,15 @@ async function main() {
       batchSize: BATCH,
       seed: 1,
       onProgress: {
-        epoch: (e) =>
-          console.error(`epoch ${e.epoch}: ${JSON.stringify(e)}`),
+        epoch: (e) => console.error(`epoch ${e.epoch}: ${JSON.stringify(e)}`),
       },
     });
     const rows = r.history.map((h) => ({ ...h }));
     console.log('| epoch | train loss | train acc | test loss | test acc |\n|---|---|---|---|---|');
     for (const h of rows) {
-      console.log(`| ${h.epoch} | ${h.trainLoss?.toFixed(4)} | ${((h.trainAccuracy ?? 0) * 100).toFixed(2)}% | ${h.testLoss?.toFixed(4)} | ${((h.testAccuracy ?? 0) * 100).toFixed(2)}% |`);
+      console.log(
+        `| ${h.epoch} | ${h.trainLoss?.toFixed(4)} | ${((h.trainAccuracy ?? 0) * 100).toFixed(2)}% | ${h.testLoss?.toFixed(4)} | ${((h.testAccuracy ?? 0) * 100).toFixed(2)}% |`,
+      );
     }
     console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     writeFileSync('docs/data/training-accuracy.json', JSON.stringify(rows, null, 2));
@@ -113,23 +124,55 @@ async function main() {
     const scales = flag('scales', '0.003,0.01,0.03,0.1').split(',').map(Number);
     const epsilons = flag('epsilons', '0.01,0.001').split(',').map(Number);
     variants = scales.flatMap((s) =>
-      epsilons.map((e) => ({ name: `perturbed s=${s} ε=${e}`, spec: plain, optimizer: perturbed(s, e), epochs: E })),
+      epsilons.map((e) => ({
+        name: `perturbed s=${s} ε=${e}`,
+        spec: plain,
+        optimizer: perturbed(s, e),
+        epochs: E,
+      })),
     );
     if (!args.includes('--no-plain')) {
-      variants.unshift({ name: 'plain', spec: plain, optimizer: () => adam({ learningRate: LR }), epochs: E });
+      variants.unshift({
+        name: 'plain',
+        spec: plain,
+        optimizer: () => adam({ learningRate: LR }),
+        epochs: E,
+      });
     }
   } else {
     const scale = Number(flag('scale', '0.01'));
     const eps = Number(flag('eps', '0.01'));
     variants = [
       { name: 'plain Adam', spec: plain, optimizer: () => adam({ learningRate: LR }), epochs: E },
-      { name: 'Adam + dropout 0.5', spec: withDropout, optimizer: () => adam({ learningRate: LR }), epochs: E },
-      { name: 'SAM(Adam) ρ=0.05, same epochs', spec: plain, optimizer: () => sam({ inner: adam({ learningRate: LR }) }) as Optimizer<unknown>, epochs: E },
+      {
+        name: 'Adam + dropout 0.5',
+        spec: withDropout,
+        optimizer: () => adam({ learningRate: LR }),
+        epochs: E,
+      },
+      {
+        name: 'SAM(Adam) ρ=0.05, same epochs',
+        spec: plain,
+        optimizer: () => sam({ inner: adam({ learningRate: LR }) }) as Optimizer<unknown>,
+        epochs: E,
+      },
       // Equal budget of gradient evaluations: SAM spends 2 a step, so half the epochs.
       ...(E >= 2
-        ? [{ name: 'SAM(Adam) ρ=0.05, same gradients', spec: plain, optimizer: () => sam({ inner: adam({ learningRate: LR }) }) as Optimizer<unknown>, epochs: Math.round(E / 2) }]
+        ? [
+            {
+              name: 'SAM(Adam) ρ=0.05, same gradients',
+              spec: plain,
+              optimizer: () => sam({ inner: adam({ learningRate: LR }) }) as Optimizer<unknown>,
+              epochs: Math.round(E / 2),
+            },
+          ]
         : []),
-      { name: `perturbedOPT(Adam) secant s=${scale} ε=${eps}`, spec: plain, optimizer: perturbed(scale, eps), epochs: E },
+      {
+        name: `perturbedOPT(Adam) secant s=${scale} ε=${eps}`,
+        spec: plain,
+        optimizer: perturbed(scale, eps),
+        epochs: E,
+      },
     ];
   }
   const results = [];
@@ -140,12 +183,19 @@ async function main() {
       results.push(r);
     }
   }
-  console.log(`MNIST ${small ? '1,000-image training subset' : 'full 60,000 training images'}, test on 10,000; mnist-cnn, batch ${BATCH}, lr ${LR}\n`);
-  console.log('| variant | epochs | gradients | train loss | test loss | test accuracy | gap |\n|---|---|---|---|---|---|---|');
+  console.log(
+    `MNIST ${small ? '1,000-image training subset' : 'full 60,000 training images'}, test on 10,000; mnist-cnn, batch ${BATCH}, lr ${LR}\n`,
+  );
+  console.log(
+    '| variant | epochs | gradients | train loss | test loss | test accuracy | gap |\n|---|---|---|---|---|---|---|',
+  );
   for (const v of variants) {
     const rs = results.filter((r) => r.variant === v.name);
     console.log(
-      `| ${v.name} | ${rs[0].epochs} | ${rs[0].gradientEvaluations} | ${fmt(rs.map((r) => r.trainLoss!))} | ${fmt(rs.map((r) => r.testLoss!))} | ${fmt(rs.map((r) => 100 * r.testAccuracy!), 2)}% | ${fmt(rs.map((r) => r.gap!))} |`,
+      `| ${v.name} | ${rs[0].epochs} | ${rs[0].gradientEvaluations} | ${fmt(rs.map((r) => r.trainLoss!))} | ${fmt(rs.map((r) => r.testLoss!))} | ${fmt(
+        rs.map((r) => 100 * r.testAccuracy!),
+        2,
+      )}% | ${fmt(rs.map((r) => r.gap!))} |`,
     );
   }
   writeFileSync(`docs/data/training-${what}-${setting}.json`, JSON.stringify(results, null, 2));

@@ -7,12 +7,12 @@ import {
   certify,
   initialisationPrior,
   networkCertificateObjective,
-  PRESET_NAMES,
   type CertificateReport,
   type CertifyOptions,
-  type Dataset,
   type PosteriorKind,
 } from '@pacgen/metrics';
+import { type Dataset } from '@pacgen/metrics/data';
+import { PRESET_NAMES } from '@pacgen/metrics/models';
 import type { Context } from './context.js';
 import { asUsage, CliError } from './errors.js';
 import { SILENT_BAR } from './progress.js';

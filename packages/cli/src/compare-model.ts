@@ -2,7 +2,7 @@
 // --dropout for the dropout method. Only a preset can be varied so (a model file fixes its
 // architecture), so --model must name one.
 
-import { presetByName } from '@pacgen/metrics';
+import { presetByName } from '@pacgen/metrics/models';
 import type { NetworkSpec } from '@pacgen/core-wasm';
 import { UsageError } from './errors.js';
 import { checkCompatible, resolveModel, type ResolvedData } from './resolve.js';

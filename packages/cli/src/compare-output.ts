@@ -2,7 +2,7 @@
 // figures, one JSON file per run, summary.json, compare.md, runs.csv, curves.csv), and the
 // summary printed on stdout.
 
-import { compareRunName, type CompareResult } from '@pacgen/metrics';
+import { compareRunName, type CompareResult } from '@pacgen/metrics/experiments';
 import {
   COMPARE_COLUMNS,
   compareCurvesCsv,

@@ -10,7 +10,7 @@ import type {
   CompareSummary,
   MeanDifference,
   MeanSd,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/experiments';
 import { rowsToCsv, toCsv } from './csv.js';
 import { fmt, int, markdownTable, pct } from './format.js';
 import { barChart, lineChart, type Bar, type Series } from './plot/index.js';

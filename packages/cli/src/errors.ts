@@ -3,7 +3,7 @@
 // (a missing or malformed file, a run that could not finish).
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { ioReason } from '@pacgen/metrics';
+import { ioReason } from '@pacgen/metrics/node';
 
 /** Exit codes of the `pacgen` binary. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;

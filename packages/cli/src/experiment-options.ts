@@ -3,7 +3,7 @@
 // the output folder. The flags and their checks are defined once here; each command passes its
 // own defaults and wording, and spreads the blocks in the order its --help lists them.
 
-import type { PsiSchedule } from '@pacgen/metrics';
+import type { PsiSchedule } from '@pacgen/metrics/train';
 import type { Options } from 'yargs';
 import { UsageError } from './errors.js';
 import { intArg, listArg } from './options.js';

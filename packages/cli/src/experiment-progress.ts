@@ -5,10 +5,9 @@
 import {
   MEASURE_INFO,
   type CompareProgress,
-  type EpochEvent,
-  type StepEvent,
   type SweepProgress,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/experiments';
+import { type EpochEvent, type StepEvent } from '@pacgen/metrics/train';
 import type { Context } from './context.js';
 import { duration, fmt, int, pct } from './format.js';
 import { breathe } from './interrupt.js';

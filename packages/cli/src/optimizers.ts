@@ -13,7 +13,7 @@ import {
   type GradientTransformation,
   type Optimizer,
   type ScalarOrSchedule,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/train';
 import type { Options } from 'yargs';
 import { asUsage } from './errors.js';
 import { intArg, numArg } from './options.js';

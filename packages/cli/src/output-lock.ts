@@ -7,7 +7,8 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import lockfile from 'proper-lockfile';
-import { ioReason, parseJson } from '@pacgen/metrics';
+import { parseJson } from '@pacgen/metrics';
+import { ioReason } from '@pacgen/metrics/node';
 import { CliError, ioHint } from './errors.js';
 
 /** A lock not refreshed for this long is stale (its holder froze or died on another host). */

@@ -13,7 +13,7 @@ import {
   recoverReplace,
   removeStaleTempFiles,
   replaceDir,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/node';
 import { CliError, ioHint } from './errors.js';
 import { jsonReplacer } from './context.js';
 import { onInterrupt } from './interrupt.js';

@@ -2,7 +2,8 @@
 // comparison) built on the plot module, and SVG-or-PNG output by file extension.
 
 import { extname } from 'node:path';
-import type { DensityResult, EpochRecord } from '@pacgen/metrics';
+import type { DensityResult } from '@pacgen/metrics';
+import type { EpochRecord } from '@pacgen/metrics/train';
 import { barChart, lineChart, svgToPng, type Series } from './plot/index.js';
 
 /** One training run's history with its legend name. */

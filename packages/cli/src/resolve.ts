@@ -11,8 +11,16 @@ import {
   type Precision,
 } from '@pacgen/core-wasm';
 import {
-  PRESET_NAMES,
   cifarLike,
+  subsetSamples,
+  testSplitNormalization,
+  toyGaussianMixture,
+  type Dataset,
+  type Normalization,
+  type SubsetMode,
+} from '@pacgen/metrics/data';
+import { PRESET_NAMES, presetByName } from '@pacgen/metrics/models';
+import {
   fileKind,
   loadCifar10,
   loadCifar100,
@@ -20,14 +28,7 @@ import {
   loadMnist,
   loadTfjsModel,
   loadTorchModel,
-  presetByName,
-  subsetSamples,
-  testSplitNormalization,
-  toyGaussianMixture,
-  type Dataset,
-  type Normalization,
-  type SubsetMode,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/node';
 import { CliError, UsageError } from './errors.js';
 
 /** A resolved data set: training samples, and test samples when the source has them. */

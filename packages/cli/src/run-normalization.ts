@@ -2,7 +2,7 @@
 // in run.json, and the commands that score the model read them back, so it sees its inputs
 // standardised exactly as in training (docs/method.md §8).
 
-import type { Dataset, Normalization, SampleSelection } from '@pacgen/metrics';
+import type { Dataset, Normalization, SampleSelection } from '@pacgen/metrics/data';
 import type { Context } from './context.js';
 import { fmt } from './format.js';
 import { CliError, UsageError } from './errors.js';

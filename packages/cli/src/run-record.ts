@@ -6,7 +6,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import { describeValue, type Precision } from '@pacgen/core-wasm';
-import { parseJson, type SubsetMode } from '@pacgen/metrics';
+import { parseJson } from '@pacgen/metrics';
+import { type SubsetMode } from '@pacgen/metrics/data';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
 

@@ -5,19 +5,21 @@
 import { Network, PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import {
   BAD_NORMALIZATION,
-  describeSelection,
   NON_FINITE,
   pacgen,
   summarizeReport,
   networkObjective,
-  type Dataset,
   type Objective,
   type PacgenOptions,
   type PacgenReport,
   type ReportSummary,
+} from '@pacgen/metrics';
+import {
+  describeSelection,
+  type Dataset,
   type SampleSelection,
   type SubsetMode,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/data';
 import type { Context } from './context.js';
 import { asUsage, CliError, UsageError } from './errors.js';
 import { int } from './format.js';

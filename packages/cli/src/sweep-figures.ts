@@ -2,7 +2,7 @@
 // the training loss, one line per batch size or learning rate), the gap against the training
 // loss, and each final measure against the final gap.
 
-import { MEASURE_INFO, type SweepResult, type SweepRunResult } from '@pacgen/metrics';
+import { MEASURE_INFO, type SweepResult, type SweepRunResult } from '@pacgen/metrics/experiments';
 import { fmt } from './format.js';
 import { lineChart, scatter, type Series } from './plot/index.js';
 

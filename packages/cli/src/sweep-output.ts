@@ -5,7 +5,8 @@
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic, type SweepGrid, type SweepResult } from '@pacgen/metrics';
+import { type SweepGrid, type SweepResult } from '@pacgen/metrics/experiments';
+import { writeFileAtomic } from '@pacgen/metrics/node';
 import type { Context } from './context.js';
 import { figureFileSet, type FigureArgs } from './figure-output.js';
 import { duration, table } from './format.js';

@@ -7,7 +7,7 @@ import {
   type MeasureCorrelation,
   type MeasureName,
   type SweepResult,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/experiments';
 import { fmt } from './format.js';
 import { htmlReport, type ReportSection } from './plot/index.js';
 import { runRow, tauRows } from './sweep-tables.js';

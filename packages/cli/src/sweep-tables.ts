@@ -7,7 +7,7 @@ import {
   type MeasureName,
   type SweepResult,
   type SweepRunResult,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/experiments';
 import { rowsToCsv, toCsv } from './csv.js';
 import { fmt, markdownTable } from './format.js';
 

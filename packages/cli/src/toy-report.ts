@@ -1,7 +1,7 @@
 // What `pacgen toy` writes: the figures of the toy experiment (loss, Ψ and bound surfaces, the
 // minima, the reconstruction panels), its grid as CSV, a JSON summary and the HTML report.
 
-import type { ToyExperimentResult, ToyPrediction } from '@pacgen/metrics';
+import type { ToyExperimentResult, ToyPrediction } from '@pacgen/metrics/experiments';
 import { toCsv } from './csv.js';
 import { heatmap, htmlReport, scatter, surface3d, type ReportSection } from './plot/index.js';
 

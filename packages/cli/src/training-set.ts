@@ -2,7 +2,7 @@
 // run.json beside it, else the flags. Their number is the n of every bound (docs/method.md §8):
 // the curvature may be estimated on a subset, the bound counts the whole training set.
 
-import type { SubsetMode } from '@pacgen/metrics';
+import type { SubsetMode } from '@pacgen/metrics/data';
 import { UsageError } from './errors.js';
 import { int } from './format.js';
 import { runDataSettings, type RunDataSettings, type RunRecord } from './run-record.js';

@@ -2,15 +2,15 @@
 // `train` and `demo`. Divergence is a failure: no model is written from a non-finite run.
 
 import type { NetworkSpec, Precision } from '@pacgen/core-wasm';
+import { type Dataset } from '@pacgen/metrics/data';
 import {
   train,
   type CheckpointStore,
-  type Dataset,
   type EpochRecord,
   type GradientTransformation,
   type Optimizer,
   type TrainResult,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/train';
 import type { Context } from './context.js';
 import { asUsage, CliError } from './errors.js';
 import { duration, fmt, pct } from './format.js';

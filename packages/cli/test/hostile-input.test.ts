@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeIdx } from '@pacgen/metrics';
+import { writeIdx } from '@pacgen/metrics/data';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, pacgen, tempDir } from './helpers.js';
 

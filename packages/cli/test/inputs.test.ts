@@ -3,7 +3,8 @@
 
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensorsFile, writeIdx, writeSafetensorsFile } from '@pacgen/metrics';
+import { writeIdx } from '@pacgen/metrics/data';
+import { readSafetensorsFile, writeSafetensorsFile } from '@pacgen/metrics/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConstantMnist } from '../../metrics/test/mnist-fixture.js';
 import { expectOneLineError, pacgen, tempDir } from './helpers.js';

@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSafetensorsFile, writeSafetensorsFile } from '@pacgen/metrics';
+import { readSafetensorsFile, writeSafetensorsFile } from '@pacgen/metrics/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entries, expectOneLineError, override, pacgen, tempDir } from './helpers.js';
 

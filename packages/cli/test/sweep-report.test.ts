@@ -1,4 +1,4 @@
-import { kendallTau, type MeasureCorrelation } from '@pacgen/metrics';
+import { kendallTau, type MeasureCorrelation } from '@pacgen/metrics/experiments';
 import { describe, expect, it } from 'vitest';
 import { tauVerdict } from '../src/sweep-report.js';
 

@@ -14,7 +14,9 @@ import {
   type CertificateObjective,
   type CertificateReport,
 } from '../src/certificate/index.js';
-import { adam, mlp, train, type Dataset } from '../src/index.js';
+import { type Dataset } from '../src/entries/data.js';
+import { mlp } from '../src/entries/models.js';
+import { adam, train } from '../src/entries/train.js';
 
 /** Three 2-D Gaussian blobs (std 0.8) at radius 2, 120° apart: some overlap, so errors > 0. */
 function blobs(n: number, seed: number): Dataset {

@@ -1,17 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { selectSubset } from '../src/entries/data.js';
 import {
   COMPARE_METHODS,
-  adam,
   compareTraining,
   comparisonVariants,
-  mixSeed,
-  mlp,
-  selectSubset,
-  train,
   type CompareOptions,
   type CompareResult,
   type CompareRun,
-} from '../src/index.js';
+} from '../src/entries/experiments.js';
+import { mlp } from '../src/entries/models.js';
+import { adam, mixSeed, train } from '../src/entries/train.js';
 import { moons } from './helpers.js';
 
 const specFor = (dropout: number) => mlp({ inputShape: [2], hidden: [16], numClasses: 2, dropout });

@@ -9,15 +9,12 @@ import {
   byteChannelStats,
   chooseSamples,
   describeSelection,
-  loadIdxDataset,
-  loadMnist,
-  mnistDataDir,
-  readIdxFile,
   selectSubset,
   subsetSamples,
   writeIdx,
   type DataSplit,
-} from '../src/index.js';
+} from '../src/entries/data.js';
+import { loadIdxDataset, loadMnist, mnistDataDir, readIdxFile } from '../src/entries/node.js';
 import { useTempDir } from './file-helpers.js';
 import { writeConstantMnist } from './mnist-fixture.js';
 

@@ -7,9 +7,9 @@ import {
   mixtureMedianDensity,
   sampleMixture,
   toyGaussianMixture,
-  toyNet,
   type Dataset,
-} from '../src/index.js';
+} from '../src/entries/data.js';
+import { toyNet } from '../src/entries/models.js';
 
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
   a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);

@@ -2,17 +2,14 @@ import { writeFile, mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readIdx, selectSubset, writeIdx, type DataSplit } from '../src/entries/data.js';
 import {
   loadCifar10,
   loadCifar100,
   loadIdxDataset,
   loadMnist,
-  readIdx,
   readIdxFile,
-  selectSubset,
-  writeIdx,
-  type DataSplit,
-} from '../src/index.js';
+} from '../src/entries/node.js';
 import { fails, useTempDir } from './file-helpers.js';
 
 const tempDir = useTempDir('pacgen-data-');

@@ -9,24 +9,26 @@ import { PacgenError } from '@pacgen/core-wasm';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_JSON_DEPTH,
-  decodeState,
-  fromTfjs,
-  idxDataset,
-  loadTfjsModel,
-  loadTorchModel,
-  mlp,
   monteCarloPerturbedLoss,
-  parseCheckpoint,
   parseJson,
-  parseState,
-  parseSweepFile,
-  readIdxFile,
-  readSafetensors,
-  readSafetensorsFile,
-  torchToModel,
-  writeSafetensors,
   type Objective,
 } from '../src/index.js';
+import { idxDataset } from '../src/entries/data.js';
+import { parseSweepFile } from '../src/entries/experiments.js';
+import {
+  fromTfjs,
+  mlp,
+  readSafetensors,
+  torchToModel,
+  writeSafetensors,
+} from '../src/entries/models.js';
+import {
+  loadTfjsModel,
+  loadTorchModel,
+  readIdxFile,
+  readSafetensorsFile,
+} from '../src/entries/node.js';
+import { decodeState, parseCheckpoint, parseState } from '../src/entries/train.js';
 import { useTempDir } from './file-helpers.js';
 
 const tempDir = useTempDir('pacgen-hostile-');
@@ -351,7 +353,7 @@ describe('repeated names', () => {
 
 describe('checkpoints read back are checked field by field', () => {
   it('a damaged checkpoint is one PacgenError naming the field', async () => {
-    const { stringifyState } = await import('../src/index.js');
+    const { stringifyState } = await import('../src/entries/train.js');
     const expected = {
       fingerprint: { numParams: 2 },
       numParams: 2,

@@ -1,12 +1,12 @@
 import { Random } from '@pacgen/core-wasm';
 import { describe, expect, it } from 'vitest';
+import { erfc } from '../src/index.js';
 import {
-  erfc,
   granulatedTau,
   inversionCdf,
   kendallTau,
   type GranulatedPoint,
-} from '../src/index.js';
+} from '../src/entries/experiments.js';
 
 /** τ-b by its definition over all n(n−1)/2 pairs. */
 function bruteTau(x: number[], y: number[]) {

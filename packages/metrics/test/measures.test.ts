@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { topEigenvalues } from '../src/index.js';
 import {
   MEASURE_NAMES,
   generalizationMeasures,
   magnitudeFlatness,
   perturbedDeviation,
   samSharpness,
-  topEigenvalues,
   weightNorms,
-} from '../src/index.js';
+} from '../src/entries/experiments.js';
 import { quadraticObjective, smallNetwork, symmetricWithSpectrum } from './helpers.js';
 
 describe('weightNorms', () => {

@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadTfjsModel, saveTfjsModel, toyNet, type LoadedModel } from '../src/index.js';
+import { toyNet, type LoadedModel } from '../src/entries/models.js';
+import { loadTfjsModel, saveTfjsModel } from '../src/entries/node.js';
 import { fails } from './file-helpers.js';
 
 let dir: string;

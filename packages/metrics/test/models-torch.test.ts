@@ -7,15 +7,13 @@ import { Network, Random, compileNetwork } from '@pacgen/core-wasm';
 import { describe, expect, it } from 'vitest';
 import {
   chwToHwc,
-  loadTorchModel,
   mnistCnn,
   readSafetensors,
-  readSafetensorsFile,
   torchToModel,
   writeSafetensors,
-  writeSafetensorsFile,
   type TorchArchitecture,
-} from '../src/index.js';
+} from '../src/entries/models.js';
+import { loadTorchModel, readSafetensorsFile, writeSafetensorsFile } from '../src/entries/node.js';
 import { fails, useTempDir } from './file-helpers.js';
 
 const tempDir = useTempDir('pacgen-torch-');

@@ -8,7 +8,7 @@ import {
   presetByName,
   splitByTensors,
   toyNet,
-} from '../src/index.js';
+} from '../src/entries/models.js';
 
 describe('model presets', () => {
   it('mnist-cnn is the PyTorch example network: 21,840 parameters, 10 outputs', () => {

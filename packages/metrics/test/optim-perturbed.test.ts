@@ -6,7 +6,7 @@ import {
   perturbedOpt,
   sgd,
   type PerturbedState,
-} from '../src/index.js';
+} from '../src/entries/train.js';
 import { noiseModel } from '../src/pacgen/noise.js';
 import { quadratic, run } from './optim-helpers.js';
 

@@ -21,7 +21,7 @@ import {
   warmupCosineSchedule,
   withWarmup,
   type GradientTransformation,
-} from '../src/index.js';
+} from '../src/entries/train.js';
 import { quadratic, run } from './optim-helpers.js';
 
 const W = [1, -2];

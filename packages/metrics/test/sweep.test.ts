@@ -3,15 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  mlp,
   runName,
   runSweep,
-  sgd,
   sweepPoints,
-  train,
   type SweepOptions,
   type SweepRunResult,
-} from '../src/index.js';
+} from '../src/entries/experiments.js';
+import { mlp } from '../src/entries/models.js';
+import { sgd, train } from '../src/entries/train.js';
 import { moons } from './helpers.js';
 
 const dirs: string[] = [];

@@ -4,18 +4,15 @@
 
 import { Network, Random } from '@pacgen/core-wasm';
 import { describe, expect, it } from 'vitest';
+import { emptyHealth, hessianDiagonal, networkObjective } from '../src/index.js';
+import { fromTfjs, toyNet } from '../src/entries/models.js';
 import {
   adam,
-  emptyHealth,
   fromTransformation,
-  hessianDiagonal,
-  fromTfjs,
-  networkObjective,
   perturbedOpt,
-  toyNet,
   type GradientOracle,
   type Optimizer,
-} from '../src/index.js';
+} from '../src/entries/train.js';
 import { tf, tfjsObjective, useBackend, type TfjsBackendName } from '../src/tfjs/index.js';
 import {
   expectParity,

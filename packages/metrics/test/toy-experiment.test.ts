@@ -1,18 +1,16 @@
 import { Network } from '@pacgen/core-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { hessianDiagonal, networkObjective, pacgenFromCurvature } from '../src/index.js';
+import { toyGaussianMixture } from '../src/entries/data.js';
 import {
   boundaryComplexity,
   eigen2,
   exactHessian2,
-  hessianDiagonal,
   lipschitzOnBox2,
-  networkObjective,
-  pacgenFromCurvature,
   toyExperiment,
-  toyGaussianMixture,
-  toyNet,
   type ToyExperimentResult,
-} from '../src/index.js';
+} from '../src/entries/experiments.js';
+import { toyNet } from '../src/entries/models.js';
 import { cubicObjective, quadraticObjective, referenceHessian } from './helpers.js';
 
 /** The toy network on the experiment's training data, independent of the experiment's code. */

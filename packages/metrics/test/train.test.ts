@@ -16,7 +16,7 @@ import {
   train,
   type EpochRecord,
   type TrainOptions,
-} from '../src/index.js';
+} from '../src/entries/train.js';
 import { moons as halfMoons } from './helpers.js';
 
 /** The half-moons of the helpers with a jitter of 0.15. */

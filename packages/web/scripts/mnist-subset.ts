@@ -4,7 +4,8 @@
 // gzipped (about 0.4 MB). Emitted at build time; served from memory by the dev server.
 
 import { gzipSync } from 'node:zlib';
-import { mnistDataDir, readIdxFile, selectSubset, writeIdx, type IdxArray } from '@pacgen/metrics';
+import { selectSubset, writeIdx, type IdxArray } from '@pacgen/metrics/data';
+import { mnistDataDir, readIdxFile } from '@pacgen/metrics/node';
 import type { Plugin } from 'vite';
 import { MNIST_ASSET, MNIST_SIZES } from '../src/worker/protocol.ts';
 

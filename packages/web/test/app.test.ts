@@ -10,26 +10,25 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Network, type NetworkSpec } from '@pacgen/core-wasm';
 import {
-  adam,
-  fromTfjs,
   healthWarning,
-  lipschitzOnBox2,
-  loadMnist,
-  mlp,
   networkObjective,
   pacgen,
   pacgenFromCurvature,
+  topEigenvalues,
+} from '@pacgen/metrics';
+import { toyGaussianMixture, type DataSplit } from '@pacgen/metrics/data';
+import { lipschitzOnBox2, toyExperiment } from '@pacgen/metrics/experiments';
+import {
+  fromTfjs,
+  mlp,
   readSafetensors,
   toTfjs,
-  topEigenvalues,
-  toyExperiment,
-  toyGaussianMixture,
   torchToModel,
   toyNet,
-  train,
   writeSafetensors,
-  type DataSplit,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/models';
+import { loadMnist } from '@pacgen/metrics/node';
+import { adam, train } from '@pacgen/metrics/train';
 import { chromium, type BrowserContext, type Download, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -5,7 +5,9 @@
 // interleaved, one objective call each in turn (lockstep.ts).
 
 import { Network, ParallelNetwork } from '@pacgen/core-wasm';
-import { loadMnist, mlp, networkObjective, pacgen, type PacgenReport } from '@pacgen/metrics';
+import { networkObjective, pacgen, type PacgenReport } from '@pacgen/metrics';
+import { mlp } from '@pacgen/metrics/models';
+import { loadMnist } from '@pacgen/metrics/node';
 import { interleave } from './lockstep.js';
 import { tfjsObjective } from '@pacgen/metrics/tfjs';
 import {

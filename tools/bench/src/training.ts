@@ -4,19 +4,19 @@
 // the optimizers taking turns block by block so that they share the machine's background load.
 
 import { Network, PacgenError, Random } from '@pacgen/core-wasm';
+import { mnistCnn } from '@pacgen/metrics/models';
+import { loadMnist } from '@pacgen/metrics/node';
 import {
   adam,
   asam,
   fromTransformation,
-  loadMnist,
   mixSeed,
-  mnistCnn,
   perturbedOpt,
   sam,
   sgd,
   type GradientOracle,
   type Optimizer,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/train';
 import type { Log } from './log.js';
 import { median, type TimingOptions } from './timing.js';
 

@@ -8,20 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { Random, compileNetwork, type NetworkSpec } from '@pacgen/core-wasm';
-import {
-  memoryCheckpointStore,
-  parseState,
-  runName,
-  runSweep,
-  sweepOptimizer,
-  toTfjs,
-  toyGaussianMixture,
-  train,
-  writeIdx,
-  writeSafetensors,
-  type IdxArray,
-  type SweepPoint,
-} from '@pacgen/metrics';
+import { toyGaussianMixture, writeIdx, type IdxArray } from '@pacgen/metrics/data';
+import { runName, runSweep, sweepOptimizer, type SweepPoint } from '@pacgen/metrics/experiments';
+import { toTfjs, writeSafetensors } from '@pacgen/metrics/models';
+import { memoryCheckpointStore, parseState, train } from '@pacgen/metrics/train';
 
 /** One valid input: the files a parser reads, and what the caller of the parser knows. */
 export interface Seed {

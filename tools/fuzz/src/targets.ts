@@ -6,29 +6,20 @@
 
 import { gzipSync } from 'node:zlib';
 import { PacgenError } from '@pacgen/core-wasm';
+import { parseJson } from '@pacgen/metrics';
+import { cifarDataset, idxDataset, isGzip, readIdx, type IdxArray } from '@pacgen/metrics/data';
 import {
-  cifarDataset,
-  fromTfjs,
-  idxDataset,
-  isGzip,
-  isOptimizer,
-  parseCheckpoint,
-  parseIdxBytes,
-  parseJson,
   parseSweepFile,
   parseSweepRunFile,
-  readIdx,
-  readSafetensors,
   settingsDiff,
   sweepCorrelations,
   sweepOptimizer,
-  toTfjs,
-  torchToModel,
-  type CheckpointExpectation,
-  type IdxArray,
   type SweepPoint,
   type SweepSettings,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/experiments';
+import { fromTfjs, readSafetensors, toTfjs, torchToModel } from '@pacgen/metrics/models';
+import { parseIdxBytes } from '@pacgen/metrics/node';
+import { isOptimizer, parseCheckpoint, type CheckpointExpectation } from '@pacgen/metrics/train';
 
 /** A parser under test: its input files (and which are JSON), and how pacgen calls it. */
 export interface Target {

@@ -12,8 +12,8 @@ import {
   compareTraining,
   type CompareMethod,
   type CompareResult,
-  type PsiSchedule,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/experiments';
+import { type PsiSchedule } from '@pacgen/metrics/train';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { comparisonPreset, comparisonSpecs } from '../compare-model.js';
 import { printCompareSummary, writeCompareOutput } from '../compare-output.js';

@@ -5,14 +5,10 @@
 
 import { resolve } from 'node:path';
 import type { NetworkSpec } from '@pacgen/core-wasm';
-import {
-  initialisationPrior,
-  toTfjs,
-  type CertificateReport,
-  type CertifyOptions,
-  type Dataset,
-  type TrainResult,
-} from '@pacgen/metrics';
+import { initialisationPrior, type CertificateReport, type CertifyOptions } from '@pacgen/metrics';
+import { type Dataset } from '@pacgen/metrics/data';
+import { toTfjs } from '@pacgen/metrics/models';
+import { type TrainResult } from '@pacgen/metrics/train';
 import { headline } from '../certify-report.js';
 import { runCertify } from '../certification.js';
 import type { Argv, CommandModule } from 'yargs';

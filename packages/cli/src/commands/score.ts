@@ -3,12 +3,9 @@
 // per-parameter Hessian diagonal and σ* as safetensors.
 
 import { join } from 'node:path';
-import {
-  splitByTensors,
-  writeSafetensorsFile,
-  type KinkPolicy,
-  type PacgenOptions,
-} from '@pacgen/metrics';
+import { type KinkPolicy, type PacgenOptions } from '@pacgen/metrics';
+import { splitByTensors } from '@pacgen/metrics/models';
+import { writeSafetensorsFile } from '@pacgen/metrics/node';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { reportHealth } from '../fd-health.js';

@@ -6,12 +6,12 @@ import {
   hessianTrace,
   spectralDensity,
   topEigenvalues,
-  writeFileAtomic,
   type DensityResult,
   type EigenResult,
   type KinkPolicy,
   type TraceResult,
 } from '@pacgen/metrics';
+import { writeFileAtomic } from '@pacgen/metrics/node';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';

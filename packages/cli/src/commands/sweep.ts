@@ -7,15 +7,15 @@
 
 import { resolve } from 'node:path';
 import { PacgenError } from '@pacgen/core-wasm';
+import { OTHER_SETTINGS } from '@pacgen/metrics';
 import {
   DEFAULT_SWEEP_BUDGET,
-  OTHER_SETTINGS,
   SWEEP_OPTIMIZERS,
   runSweep,
-  type PsiSchedule,
   type SweepOptimizer,
   type SweepResult,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/experiments';
+import { type PsiSchedule } from '@pacgen/metrics/train';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';

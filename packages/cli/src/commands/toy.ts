@@ -3,7 +3,7 @@
 // and the labels each predicts — as figures (SVG and PNG), CSV/JSON data and an HTML report.
 
 import { resolve } from 'node:path';
-import { toyExperiment, type ToyExperimentResult } from '@pacgen/metrics';
+import { toyExperiment, type ToyExperimentResult } from '@pacgen/metrics/experiments';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';

@@ -4,15 +4,14 @@
 
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { toTfjs } from '@pacgen/metrics/models';
 import {
   readFileBytesIfAny,
   removeOwnFiles,
   removeStaleTempFiles,
-  toTfjs,
   writeFileAtomic,
-  type CheckpointStore,
-  type TrainResult,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/node';
+import { type CheckpointStore, type TrainResult } from '@pacgen/metrics/train';
 import type { PacgenError } from '@pacgen/core-wasm';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';

@@ -1,7 +1,7 @@
 // Starting a job in a fresh engine worker, with its messages routed to callbacks. Cancelling
 // terminates the worker: the engine stops at once, whatever it was doing.
 
-import type { EpochEvent } from '@pacgen/metrics';
+import type { EpochEvent } from '@pacgen/metrics/train';
 import type { DataInfo, FromWorker, Job, StepInfo, ToWorker } from '../worker/protocol';
 
 export interface JobHooks {

@@ -10,7 +10,7 @@ import {
   readIdx,
   readIdxHeader,
   type Dataset,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/data';
 import type { DataInfo, DataSource, NamedBytes } from './protocol';
 
 /** Decompresses gzip bytes with the browser's DecompressionStream. */

@@ -2,14 +2,9 @@
 // cancel is a terminate(); training also takes pause / resume / stop while it runs.
 
 import type { NetworkSpec, Precision } from '@pacgen/core-wasm';
-import type {
-  EpochEvent,
-  ReportSummary,
-  StepEvent,
-  Sym2,
-  ToyExperimentResult,
-  TrainResult,
-} from '@pacgen/metrics';
+import type { ReportSummary } from '@pacgen/metrics';
+import type { Sym2, ToyExperimentResult } from '@pacgen/metrics/experiments';
+import type { EpochEvent, StepEvent, TrainResult } from '@pacgen/metrics/train';
 
 /** The bundled MNIST subset, relative to the app's root (made by scripts/mnist-subset.ts). */
 export const MNIST_ASSET = 'data/mnist-2000-500.bin';

@@ -2,7 +2,9 @@
 // TensorFlow.js, as an Objective at the model's parameters with the model's accuracy on the data.
 
 import { Network, ParallelNetwork, type Precision } from '@pacgen/core-wasm';
-import { networkObjective, type Dataset, type LoadedModel, type Objective } from '@pacgen/metrics';
+import { networkObjective, type Objective } from '@pacgen/metrics';
+import { type Dataset } from '@pacgen/metrics/data';
+import { type LoadedModel } from '@pacgen/metrics/models';
 import type { ScoreJob } from './protocol';
 
 export interface ScoreEngine {

@@ -4,7 +4,7 @@
 // precached by the service worker): their URLs are given to tfjs before it starts.
 
 import type { NetworkSpec } from '@pacgen/core-wasm';
-import type { Dataset } from '@pacgen/metrics';
+import type { Dataset } from '@pacgen/metrics/data';
 import {
   TfjsBackendError,
   tf,

@@ -3,22 +3,19 @@
 
 import { PacgenError, compileNetwork, type NetworkSpec } from '@pacgen/core-wasm';
 import {
-  fromTfjs,
   healthWarning,
   pacgen,
-  readSafetensors,
   spectralDensity,
   summarizeReport,
   topEigenvalues,
-  torchToModel,
-  type Dataset,
   type DensityResult,
   type EigenResult,
-  type LoadedModel,
   type Objective,
   type PacgenOptions,
   type PacgenReport,
 } from '@pacgen/metrics';
+import { type Dataset } from '@pacgen/metrics/data';
+import { fromTfjs, readSafetensors, torchToModel, type LoadedModel } from '@pacgen/metrics/models';
 import { describe, firstSamples } from './data';
 import type { NamedBytes, ScoreJob, ScoreOutcome } from './protocol';
 import { openEngine, type ScoreEngine } from './score-engine';

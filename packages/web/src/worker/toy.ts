@@ -2,15 +2,14 @@
 // of it on demand (Hessian, ρ on the box, σ*, Ψ, the bound and the labels the network predicts).
 
 import { Network } from '@pacgen/core-wasm';
+import { networkObjective } from '@pacgen/metrics';
+import { sampleMixture, toyGaussianMixture } from '@pacgen/metrics/data';
 import {
-  networkObjective,
-  sampleMixture,
   scoreToyPoint,
   toyExperiment,
-  toyGaussianMixture,
-  toyNet,
   type ToyExperimentResult,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/experiments';
+import { toyNet } from '@pacgen/metrics/models';
 import type { ProbeJob, ProbeResult, ToyJob } from './protocol';
 
 /** Stage, done, total; returns a promise when the caller wants to yield. */

@@ -2,20 +2,18 @@
 // reported at most every 100 ms, every epoch in full; pause holds the loop between steps.
 
 import { PacgenError, type NetworkSpec } from '@pacgen/core-wasm';
+import { type Dataset } from '@pacgen/metrics/data';
+import { cifarCnn, mlp, mnistCnn } from '@pacgen/metrics/models';
 import {
   adam,
-  cifarCnn,
-  mlp,
-  mnistCnn,
   perturbedOpt,
   sam,
   sgd,
   train,
-  type Dataset,
   type EpochEvent,
   type GradientTransformation,
   type Optimizer,
-} from '@pacgen/metrics';
+} from '@pacgen/metrics/train';
 import type { ModelChoice, OptimizerChoice, StepInfo, TrainJob, TrainOutcome } from './protocol';
 
 /** The network a preset builds for a data set. */

@@ -1,6 +1,6 @@
 // The maps toyExperiment returns, by name, with their labels.
 
-import type { ToyExperimentResult } from '@pacgen/metrics';
+import type { ToyExperimentResult } from '@pacgen/metrics/experiments';
 
 export type SurfaceKey = keyof Omit<ToyExperimentResult['grid'], 'w1' | 'w2'>;
 
