@@ -5,6 +5,7 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { createLogger, defineConfig, type Rolldown } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { docsPages } from './scripts/docs-pages.ts';
 import { mnistSubset } from './scripts/mnist-subset.ts';
 
 /**
@@ -41,6 +42,7 @@ export default defineConfig({
   plugins: [
     svelte(),
     mnistSubset(),
+    docsPages(),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: false,
@@ -54,8 +56,8 @@ export default defineConfig({
         icons: [{ src: 'icon.svg', sizes: 'any', type: 'image/svg+xml' }],
       },
       workbox: {
-        // Everything the build emits, the engine's .wasm and the bundled MNIST subset included.
-        globPatterns: ['**/*.{js,css,html,wasm,bin,svg,png,webmanifest}'],
+        // Everything the build emits, the engine's .wasm, the bundled MNIST subset and docs included.
+        globPatterns: ['**/*.{js,css,html,wasm,bin,svg,png,webmanifest,txt}'],
         maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
         navigateFallback: 'index.html',
         cleanupOutdatedCaches: true,

@@ -3,11 +3,8 @@
 // page is recomputed here in Node with @pacgen/metrics on the same input. Screenshots go to
 // test-artifacts/.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Network, type NetworkSpec } from '@pacgen/core-wasm';
 import {
   healthWarning,
@@ -17,7 +14,7 @@ import {
   topEigenvalues,
 } from '@pacgen/metrics';
 import { toyGaussianMixture, type DataSplit } from '@pacgen/metrics/data';
-import { lipschitzOnBox2, toyExperiment } from '@pacgen/metrics/experiments';
+import { lipschitzOnBox2 } from '@pacgen/metrics/experiments';
 import {
   fromTfjs,
   mlp,
@@ -29,41 +26,28 @@ import {
 } from '@pacgen/metrics/models';
 import { loadMnist } from '@pacgen/metrics/node';
 import { adam, train } from '@pacgen/metrics/train';
-import { chromium, type BrowserContext, type Download, type Page } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
+import { strFromU8, unzipSync } from 'fflate';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fmt } from '../src/lib/format';
+import {
+  downloads as downloadsOf,
+  shot as shotOf,
+  shownValue,
+  startApp,
+  toyReference,
+  type App,
+} from './harness';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const artifacts = join(root, 'test-artifacts');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let server: PreviewServer;
-let context: BrowserContext;
+let app: App;
 let page: Page;
 let url: string;
 let work: string;
 let mnist: DataSplit;
-const pageErrors: string[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const shot = (name: string) => page.screenshot({ path: join(artifacts, name), fullPage: true });
-
-/** The full-precision value behind a number shown on the page. */
-async function value(id: string): Promise<number> {
-  const v = await page.getAttribute(`[data-testid="${id}"]`, 'data-value');
-  return Number(v);
-}
+const shot = (name: string) => shotOf(page, name);
+const value = (id: string) => shownValue(page, id);
+const downloads = (n: number) => downloadsOf(page, n);
 
 /** Checks a shown number against the library's: the value to 1e-10 and the text as formatted. */
 async function expectShown(id: string, expected: number, rel = 1e-10): Promise<void> {
@@ -85,7 +69,7 @@ async function pageReport(
   const net = await Network.create(model.spec, { precision });
   net.setParams(model.params);
   net.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
-  return pacgen(networkObjective(net), {
+  return pacgen(networkObjective(net), net.params, {
     seed: 0,
     diagonal: { method: 'hutchinson', probes: 20 },
     rho: { probes: 4 },
@@ -96,63 +80,14 @@ async function tab(name: 'Toy landscape' | 'Train' | 'Score') {
   await page.getByRole('tab', { name }).click();
 }
 
-function downloads(n: number): Promise<Download[]> {
-  const got: Download[] = [];
-  return new Promise((resolve) => {
-    const on = (d: Download) => {
-      got.push(d);
-      if (got.length === n) {
-        page.off('download', on);
-        resolve(got);
-      }
-    };
-    page.on('download', on);
-  });
-}
-
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
-  }
-  if (!existsSync(join(root, 'dist', 'index.html'))) {
-    throw new Error('the app is not built: run npm run build -w @pacgen/web first');
-  }
-  mkdirSync(artifacts, { recursive: true });
-  work = mkdtempSync(join(tmpdir(), 'pacgen-web-'));
-  const port = await freePort();
-  server = await preview({
-    root,
-    logLevel: 'warn',
-    preview: { port, strictPort: true, host: '127.0.0.1' },
-  });
-  url = `http://127.0.0.1:${port}/`;
-  context = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-      '--headless',
-    ],
-    viewport: { width: 1280, height: 900 },
-    acceptDownloads: true,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.setDefaultTimeout(60_000);
+  app = await startApp();
+  ({ page, url, work } = app);
   mnist = await loadMnist({ subset: { train: 2000, test: 500 }, seed: 0 });
 });
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await app?.close();
 });
 
 describe('pacgen web app', () => {
@@ -167,15 +102,7 @@ describe('pacgen web app', () => {
     const settings = { gamma: 0.1, epsilon: 0.1, delta: 0.05, seed: 0 };
     await page.selectOption('[data-testid=toy-grid]', '11');
     await page.getByTestId('toy-cost').filter({ hasText: '11²' }).waitFor();
-    const lib = await toyExperiment({
-      ...settings,
-      grid: 11,
-      range: [-4, 4],
-      train: 100,
-      test: 1000,
-      depth: 5,
-      lattice: 5,
-    });
+    const lib = await toyReference(11);
     expect(lib.minima.length).toBeGreaterThan(0);
     await expect
       .poll(() => page.locator('[data-testid^=toy-minimum-]').count())
@@ -272,16 +199,14 @@ describe('pacgen web app', () => {
     }
     await shot('train.png');
 
-    const got = downloads(2);
+    // One .zip of model.json and its shard.
+    const got = downloads(1);
     await page.click('[data-testid=train-download]');
-    const files = await got;
-    const byName = new Map<string, Buffer>();
-    for (const d of files) byName.set(d.suggestedFilename(), readFileSync((await d.path())!));
-    expect([...byName.keys()].sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
-    const model = fromTfjs(JSON.parse(byName.get('model.json')!.toString()), (p) => {
-      const b = byName.get(p)!;
-      return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-    });
+    const [zip] = await got;
+    expect(zip.suggestedFilename()).toBe('pacgen-run-1.zip');
+    const entries = unzipSync(new Uint8Array(readFileSync((await zip.path())!)));
+    expect(Object.keys(entries).sort()).toEqual(['group1-shard1of1.bin', 'model.json']);
+    const model = fromTfjs(JSON.parse(strFromU8(entries['model.json'])), (p) => entries[p]);
     expect(Array.from(model.params)).toEqual(Array.from(Float32Array.from(lib.params)));
 
     // A file that is not IDX: the error names it and says why.
@@ -357,7 +282,7 @@ describe('pacgen web app', () => {
     ref.setParams(loaded.params);
     ref.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
     const obj = networkObjective(ref);
-    const report = await pacgen(obj, {
+    const report = await pacgen(obj, obj.params(), {
       gamma: 0.1,
       epsilon: 0.1,
       delta: 0.05,
@@ -525,7 +450,7 @@ describe('pacgen web app', () => {
 
   test('works offline once loaded', async () => {
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
-    await context.setOffline(true);
+    await app.context.setOffline(true);
     try {
       await page.reload();
       await page.getByRole('tab', { name: 'Toy landscape' }).click();
@@ -542,8 +467,8 @@ describe('pacgen web app', () => {
       await page.getByTestId('train-done').waitFor();
       await shot('offline-train.png');
     } finally {
-      await context.setOffline(false);
+      await app.context.setOffline(false);
     }
-    expect(pageErrors).toEqual([]);
+    expect(app.pageErrors).toEqual([]);
   });
 });

@@ -2,7 +2,14 @@
 // terminates the worker: the engine stops at once, whatever it was doing.
 
 import type { EpochEvent } from '@pacgen/metrics/train';
-import type { DataInfo, FromWorker, Job, StepInfo, ToWorker } from '../worker/protocol';
+import type {
+  DataInfo,
+  FromWorker,
+  Job,
+  ScoreEstimate,
+  StepInfo,
+  ToWorker,
+} from '../worker/protocol';
 
 export interface JobHooks {
   progress?(stage: string, done: number, total: number): void;
@@ -10,6 +17,7 @@ export interface JobHooks {
   step?(info: StepInfo): void;
   epoch?(event: EpochEvent): void;
   paused?(paused: boolean): void;
+  estimate?(estimate: ScoreEstimate): void;
 }
 
 export interface JobHandle<R> {
@@ -48,6 +56,8 @@ export function startJob<R>(job: Job, hooks: JobHooks = {}, transfer: Transferab
         return hooks.epoch?.(m.event);
       case 'paused':
         return hooks.paused?.(m.paused);
+      case 'estimate':
+        return hooks.estimate?.(m.estimate);
       case 'result':
         end();
         return settle.resolve(m.result as R);

@@ -10,6 +10,7 @@ const STAGES: Record<string, string> = {
   reconstruction: 'Reconstructing the labels',
   data: 'Loading the data',
   engine: 'Starting the engine',
+  estimate: 'Timing one gradient',
   diagonal: 'Hessian diagonal',
   rho: 'Lipschitz constant ρ',
   'monte-carlo': 'Monte Carlo check',

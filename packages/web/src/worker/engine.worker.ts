@@ -77,7 +77,7 @@ async function run(job: Job, base: string): Promise<unknown> {
       progress('data', 0, 1);
       const data = await loadData(job.data, mnistUrl);
       send({ type: 'data', info: describe(data.train, data.test) });
-      return runScore(job, data, progress);
+      return runScore(job, data, progress, (estimate) => send({ type: 'estimate', estimate }));
     }
   }
 }

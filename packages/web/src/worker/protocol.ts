@@ -5,6 +5,7 @@ import type { NetworkSpec, Precision } from '@pacgen/core-wasm';
 import type { ReportSummary } from '@pacgen/metrics';
 import type { Sym2, ToyExperimentResult } from '@pacgen/metrics/experiments';
 import type { EpochEvent, StepEvent, TrainResult } from '@pacgen/metrics/train';
+import type { ScoreCost } from './score-estimate';
 
 /** The bundled MNIST subset, relative to the app's root (made by scripts/mnist-subset.ts). */
 export const MNIST_ASSET = 'data/mnist-2000-500.bin';
@@ -128,6 +129,17 @@ export interface TrainJob {
 /** Throttled per-step progress of a run: the library's step event (its cost not shown). */
 export type StepInfo = Omit<StepEvent, 'gradientEvaluations'>;
 
+/** The evaluation of a stopped run's model: at the step it stopped, not the last epoch's end. */
+export interface FinalNumbers {
+  steps: number;
+  /** Epochs done, fractional after a stop mid-epoch (steps / steps per epoch). */
+  epoch: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testLoss: number | null;
+  testAccuracy: number | null;
+}
+
 export interface TrainOutcome {
   spec: NetworkSpec;
   params: Float64Array;
@@ -136,6 +148,8 @@ export interface TrainOutcome {
   epochs: number;
   steps: number;
   seconds: number;
+  /** Set when the run stopped mid-epoch: the model's numbers at that step. */
+  final: FinalNumbers | null;
 }
 
 /** The TensorFlow.js backends the Score page offers (@pacgen/metrics/tfjs's). */
@@ -165,6 +179,17 @@ export interface ScoreJob {
   densityRuns: number;
   densitySteps: number;
   seed: number;
+  /** Stop after the quick measurement and return the ScoreEstimate instead of scoring. */
+  estimateOnly?: boolean;
+}
+
+/** How long a score will take: the gradient evaluations it needs times the measured seconds of one. */
+export interface ScoreEstimate {
+  seconds: number;
+  /** Seconds of one gradient evaluation over the scored samples (median of 3). */
+  perGradient: number;
+  cost: ScoreCost;
+  numParams: number;
 }
 
 export interface ScoreOutcome {
@@ -209,6 +234,7 @@ export type FromWorker =
   | { type: 'step'; info: StepInfo }
   | { type: 'epoch'; event: EpochEvent }
   | { type: 'paused'; paused: boolean }
+  | { type: 'estimate'; estimate: ScoreEstimate }
   | { type: 'result'; result: unknown }
   | { type: 'error'; message: string };
 

@@ -17,11 +17,11 @@ import {
 import { type Dataset } from '@pacgen/metrics/data';
 import { fromTfjs, readSafetensors, torchToModel, type LoadedModel } from '@pacgen/metrics/models';
 import { describe, firstSamples } from './data';
-import type { NamedBytes, ScoreJob, ScoreOutcome } from './protocol';
+import { baseName, expandArchives, manifestPaths, weightLookup } from './model-files';
+import type { NamedBytes, ScoreEstimate, ScoreJob, ScoreOutcome } from './protocol';
 import { openEngine, type ScoreEngine } from './score-engine';
+import { eigenIterations, scoreCost, secondsPerGradient } from './score-estimate';
 import type { Progress } from './toy';
-
-const base = (name: string) => name.split(/[\\/]/).pop() ?? name;
 
 function parseJson(f: NamedBytes): unknown {
   try {
@@ -31,12 +31,16 @@ function parseJson(f: NamedBytes): unknown {
   }
 }
 
-/** Reads a model from the chosen files, whichever of the two formats they are. */
-export function readModel(files: NamedBytes[]): LoadedModel & {
+/**
+ * Reads a model from the chosen files, whichever of the two formats they are, a .zip of them
+ * included; a TF.js model's weight files are found as weightLookup says (renamed downloads too).
+ */
+export function readModel(chosen: NamedBytes[]): LoadedModel & {
   format: 'tfjs' | 'safetensors';
   name: string;
 } {
-  if (files.length === 0) throw new PacgenError('choose a model file first');
+  if (chosen.length === 0) throw new PacgenError('choose a model file first');
+  const files = expandArchives(chosen);
   const weights = files.find((f) => /\.safetensors$/i.test(f.name));
   const jsons = files.filter((f) => /\.json$/i.test(f.name));
   if (weights) {
@@ -48,7 +52,7 @@ export function readModel(files: NamedBytes[]): LoadedModel & {
     }
     const { tensors } = readSafetensors(weights.bytes, weights.name);
     const m = torchToModel(parseJson(arch), tensors, weights.name, arch.name);
-    return { ...m, format: 'safetensors', name: base(weights.name) };
+    return { ...m, format: 'safetensors', name: baseName(weights.name) };
   }
   if (jsons.length === 0) {
     throw new PacgenError(
@@ -57,11 +61,11 @@ export function readModel(files: NamedBytes[]): LoadedModel & {
   }
   const modelFile = jsons[0];
   const json = parseJson(modelFile);
-  const byName = new Map(files.map((f) => [base(f.name), f.bytes]));
+  const lookup = weightLookup(files, manifestPaths(json));
   const m = fromTfjs(
     json,
     (path) => {
-      const bytes = byName.get(base(path));
+      const bytes = lookup(path);
       if (!bytes) {
         throw new PacgenError(
           `${modelFile.name} refers to the weight file '${path}', which was not among the chosen files: choose it too`,
@@ -71,7 +75,7 @@ export function readModel(files: NamedBytes[]): LoadedModel & {
     },
     { file: modelFile.name },
   );
-  return { ...m, format: 'tfjs', name: base(modelFile.name) };
+  return { ...m, format: 'tfjs', name: baseName(modelFile.name) };
 }
 
 /** Checks a model can be evaluated on a data set, in words. */
@@ -108,7 +112,8 @@ export async function runScore(
   job: ScoreJob,
   loaded: { train: Dataset; test: Dataset | null },
   progress: Progress,
-): Promise<ScoreOutcome> {
+  onEstimate: (e: ScoreEstimate) => void = () => {},
+): Promise<ScoreOutcome | ScoreEstimate> {
   const t0 = performance.now();
   const model = readModel(job.model);
   const data = firstSamples(loaded.train, job.samples);
@@ -119,7 +124,19 @@ export async function runScore(
   const engine = await openEngine(job, model, data);
   progress('engine', 1, 1);
   try {
-    const report = await pacgen(engine.obj, pacgenOptions(job, progress));
+    // A quick measurement first (3 + 1 gradients), so the page can say how long the rest takes.
+    progress('estimate', 0, 1);
+    const perGradient = await secondsPerGradient(engine.obj);
+    const cost = scoreCost(job, engine.obj.numParams);
+    const estimate = {
+      seconds: perGradient * cost.total,
+      perGradient,
+      cost,
+      numParams: engine.obj.numParams,
+    };
+    onEstimate(estimate);
+    if (job.estimateOnly) return estimate;
+    const report = await pacgen(engine.obj, engine.obj.params(), pacgenOptions(job, progress));
     const { eigen, density } = await spectrum(engine.obj, job, progress);
     return outcome({ model, data, engine, report, eigen, density, t0 });
   } finally {
@@ -150,7 +167,7 @@ async function spectrum(obj: Objective, job: ScoreJob, progress: Progress) {
     job.eigenvalues > 0
       ? await topEigenvalues(obj, w, {
           k: Math.min(job.eigenvalues, obj.numParams),
-          iterations: Math.min(obj.numParams, Math.max(30, 3 * job.eigenvalues)),
+          iterations: eigenIterations(Math.min(job.eigenvalues, obj.numParams), obj.numParams),
           tol: obj.precision === 'f32' ? 1e-3 : 1e-6,
           seed: job.seed,
           onProgress: throttled(progress, 'eigenvalues'),

@@ -13,8 +13,16 @@ import {
   type EpochEvent,
   type GradientTransformation,
   type Optimizer,
+  type TrainResult,
 } from '@pacgen/metrics/train';
-import type { ModelChoice, OptimizerChoice, StepInfo, TrainJob, TrainOutcome } from './protocol';
+import type {
+  FinalNumbers,
+  ModelChoice,
+  OptimizerChoice,
+  StepInfo,
+  TrainJob,
+  TrainOutcome,
+} from './protocol';
 
 /** The network a preset builds for a data set. */
 export function presetSpec(model: ModelChoice, data: Dataset): NetworkSpec {
@@ -77,6 +85,7 @@ export async function runTrain(
 ): Promise<TrainOutcome> {
   const spec = presetSpec(job.model, data.train);
   let last = 0;
+  let stepsPerEpoch = 0;
   const r = await train({
     spec,
     precision: job.precision,
@@ -93,6 +102,7 @@ export async function runTrain(
     signal: controls.signal,
     onProgress: {
       step: async (e) => {
+        stepsPerEpoch = e.stepsPerEpoch;
         const t = performance.now();
         if (t - last > 100 || e.step === e.stepsPerEpoch) {
           last = t;
@@ -113,5 +123,36 @@ export async function runTrain(
     epochs: r.epochs,
     steps: r.steps,
     seconds: r.seconds,
+    final: stoppedMidEpoch(r) ? evaluateStopped(r, data, stepsPerEpoch) : null,
+  };
+}
+
+/** Whether the run stopped after steps its last history row has not evaluated. */
+function stoppedMidEpoch(r: TrainResult): boolean {
+  return r.stopReason === 'aborted' && r.steps > (r.history.at(-1)?.steps ?? 0);
+}
+
+/**
+ * The model a stopped run returns, evaluated where it stopped (the page would otherwise show the
+ * last epoch's numbers beside a model from later steps). Cost: one forward pass over the training
+ * and test sets.
+ */
+function evaluateStopped(
+  r: TrainResult,
+  data: { train: Dataset; test: Dataset | null },
+  stepsPerEpoch: number,
+): FinalNumbers {
+  const n = data.train.n;
+  const tr = r.network.evaluate({ samples: { start: 0, count: n } });
+  const te = data.test?.n
+    ? r.network.evaluate({ samples: { start: n, count: data.test.n } })
+    : null;
+  return {
+    steps: r.steps,
+    epoch: stepsPerEpoch > 0 ? r.steps / stepsPerEpoch : r.epochs,
+    trainLoss: tr.loss,
+    trainAccuracy: tr.accuracy,
+    testLoss: te?.loss ?? null,
+    testAccuracy: te?.accuracy ?? null,
   };
 }

@@ -9,7 +9,7 @@ export const SURFACES: { key: SurfaceKey; label: string }[] = [
   { key: 'psi', label: 'PACGen Ψ' },
   { key: 'psiStar', label: 'Ψ* (at σ*)' },
   { key: 'bound', label: 'Bound L̂ + √((Ψ + ln 2n/δ) / 2(n−1))' },
-  { key: 'boundStar', label: 'Bound at σ* (METHOD §3)' },
+  { key: 'boundStar', label: 'Bound at σ* (docs/method.md §3)' },
   { key: 'lambdaMax', label: 'Largest Hessian eigenvalue' },
   { key: 'rho', label: 'Hessian Lipschitz ρ̂' },
   { key: 'curvatureFraction', label: 'Fraction on the curvature branch' },
