@@ -132,8 +132,9 @@ function writeLayer(c: Context, l: CompiledLayer, xs: string[], chw: number[] | 
       const inputs = [x, w.tensor(`${l.name}.weight`, [CO, CG, KH, KW], out)];
       const b = param('bias');
       if (b) inputs.push(w.tensor(`${l.name}.bias`, [CO], slice(c.weights, b)));
-      const pb = (OH - 1) * sh + KH - H - pt;
-      const pr = (OW - 1) * sw + KW - W - pl;
+      // Rows a stride leaves over at the end are dropped by the output size, never padded.
+      const pb = Math.max(0, (OH - 1) * sh + KH - H - pt);
+      const pr = Math.max(0, (OW - 1) * sw + KW - W - pl);
       return w.node('Conv', inputs, [
         ints('kernel_shape', [KH, KW]),
         ints('strides', [sh, sw]),
