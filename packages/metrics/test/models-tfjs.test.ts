@@ -321,7 +321,7 @@ describe('TF.js Layers: tfjs model.save → ours', () => {
     };
     await fails(
       loadTfjsModel(await variant('gru', insert('GRU'))),
-      /model\.json: layer 2 'my_GRU' \(GRU\): unsupported layer class 'GRU'/,
+      /model\.json: layer 2 'my_GRU': unsupported layer class 'GRU'/,
     );
     await fails(
       loadTfjsModel(await variant('lstm', insert('LSTM'))),

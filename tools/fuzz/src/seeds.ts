@@ -123,14 +123,87 @@ const TFJS_SPECS: NetworkSpec[] = [
     ],
     loss: 'sigmoid-bce',
   },
+  // A graph, written as a functional model with its BatchNorm buffers.
+  {
+    inputShape: [4, 4, 2],
+    layers: [
+      { type: 'conv2d', filters: 2, kernelSize: 3, padding: 'same', useBias: false, name: 'c' },
+      { type: 'batchnorm', name: 'bn', momentum: 0.05 },
+      { type: 'add', inputs: ['bn', 'input'], name: 'sum' },
+      { type: 'conv2d', filters: 4, kernelSize: 3, padding: 1, groups: 2, name: 'g' },
+      { type: 'concat', inputs: ['g', 'sum'] },
+      { type: 'layernorm', epsilon: 1e-3 },
+      { type: 'global-avgpool' },
+      { type: 'dense', units: 3 },
+    ],
+    loss: 'softmax-cross-entropy',
+  },
 ];
 
 function tfjsSeeds(): Seed[] {
   const seeds = TFJS_SPECS.map((spec, k) => {
     const r = new Random(10 + k);
-    const params = Float64Array.from({ length: compileNetwork(spec).numParams }, () => r.normal());
-    const { modelJson, weightData } = toTfjs(spec, params);
+    const compiled = compileNetwork(spec);
+    const params = Float64Array.from({ length: compiled.numParams }, () => r.normal());
+    const buffers = Float64Array.from({ length: compiled.numBuffers }, () => 0.5 + r.uniform());
+    const { modelJson, weightData } = toTfjs(spec, params, { buffers });
     return { files: [text(JSON.stringify(modelJson)), weightData] };
+  });
+  // Keras 3's functional spelling: inbound nodes as calls whose arguments are keras tensors.
+  const tensor = (name: string) => ({
+    class_name: '__keras_tensor__',
+    config: { shape: [null, 2], dtype: 'float32', keras_history: [name, 0, 0] },
+  });
+  const call = (...names: string[]) => [
+    { args: names.length === 1 ? [tensor(names[0])] : [names.map(tensor)], kwargs: {} },
+  ];
+  const keras3 = {
+    format: 'layers-model',
+    modelTopology: {
+      class_name: 'Functional',
+      config: {
+        name: 'functional',
+        layers: [
+          {
+            class_name: 'InputLayer',
+            name: 'x',
+            config: { name: 'x', batch_shape: [null, 2] },
+            inbound_nodes: [],
+          },
+          {
+            class_name: 'Dense',
+            name: 'd',
+            config: { name: 'd', units: 2, activation: 'relu' },
+            inbound_nodes: call('x'),
+          },
+          { class_name: 'Add', name: 'a', config: { name: 'a' }, inbound_nodes: call('d', 'x') },
+          {
+            class_name: 'Dense',
+            name: 'out',
+            config: { name: 'out', units: 2, activation: 'softmax' },
+            inbound_nodes: call('a'),
+          },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: ['out', 0, 0],
+      },
+    },
+    weightsManifest: [
+      {
+        paths: ['w.bin'],
+        weights: ['d/kernel', 'd/bias', 'out/kernel', 'out/bias'].map((name) => ({
+          name,
+          shape: name.endsWith('kernel') ? [2, 2] : [2],
+          dtype: 'float32',
+        })),
+      },
+    ],
+  };
+  seeds.push({
+    files: [
+      text(JSON.stringify(keras3)),
+      bytesOf(Float32Array.from({ length: 12 }, (_, i) => i / 10 - 0.5)),
+    ],
   });
   // As tensorflowjs_converter writes a Keras model: model_config, an InputLayer, prefixed names.
   const keras = {
@@ -201,9 +274,35 @@ function layerListSeeds(): Seed[] {
     ],
   };
   const seqWeights = [t('net.0.weight', [3, 4]), t('net.0.bias', [3]), t('net.4.weight', [1, 3])];
+  // A residual block with BatchNorm: named layers read by name; running statistics as buffers.
+  const graph = {
+    inputShape: [2, 4, 4],
+    layers: [
+      { type: 'conv2d', filters: 2, kernelSize: 3, padding: 1, bias: false, key: 'conv' },
+      { type: 'batchnorm2d', key: 'bn', name: 'bn' },
+      { type: 'add', inputs: ['bn', 'input'] },
+      { type: 'relu', name: 'block' },
+      { type: 'conv2d', filters: 2, kernelSize: 1, groups: 2, key: 'dw', name: 'dw' },
+      { type: 'concat', inputs: ['block', 'dw'] },
+      { type: 'global-avgpool' },
+      { type: 'linear', units: 3, key: 'fc' },
+    ],
+  };
+  const graphWeights = [
+    t('conv.weight', [2, 2, 3, 3]),
+    t('bn.weight', [2]),
+    t('bn.bias', [2]),
+    t('bn.running_mean', [2]),
+    { name: 'bn.running_var', shape: [2], data: Float32Array.from([0.5, 2]) },
+    t('dw.weight', [2, 1, 1, 1]),
+    t('dw.bias', [2]),
+    t('fc.weight', [3, 4]),
+    t('fc.bias', [3]),
+  ];
   return [
     { files: [text(JSON.stringify(conv)), writeSafetensors(convWeights)] },
     { files: [text(JSON.stringify(seq)), writeSafetensors(seqWeights)] },
+    { files: [text(JSON.stringify(graph)), writeSafetensors(graphWeights)] },
   ];
 }
 

@@ -85,7 +85,7 @@ export const TARGETS: Target[] = [
     json: [true, false],
     run: ([json, shard]) => {
       const m = fromTfjs(parseJson(json, 'model.json'), () => shard, { file: 'model.json' });
-      toTfjs(m.spec, m.params);
+      toTfjs(m.spec, m.params, { buffers: m.buffers });
     },
   },
   {
@@ -100,7 +100,7 @@ export const TARGETS: Target[] = [
         'weights.safetensors',
         'arch.json',
       );
-      toTfjs(m.spec, m.params);
+      toTfjs(m.spec, m.params, { buffers: m.buffers });
     },
   },
   {

@@ -396,8 +396,9 @@ export function readLayer(
   }
   const reader = READERS.get(l.class_name);
   if (!reader) {
+    // Without the class in `where` (it is named once): the message stays under 500 characters.
     throw new PacgenError(
-      `${where}: unsupported layer class ${describeValue(l.class_name)} (supported: ${SUPPORTED.join(', ')}); a custom layer needs a reader in READERS (packages/metrics/src/models/keras-layers.ts), or rebuild the model from supported layers, or export it to ONNX`,
+      `${file}: layer ${i} ${describeValue(c.name ?? l.class_name)}: unsupported layer class ${describeValue(l.class_name)} (supported: ${SUPPORTED.join(', ')}; others: add a reader to READERS in models/keras-layers.ts, or export to ONNX)`,
     );
   }
   const activation = (v: unknown) => {

@@ -249,6 +249,9 @@ export function torchToModel(
     if (typeof own !== 'string' || resolved.has(own)) {
       throw new PacgenError(`${where}: name ${describeValue(own)} is not a new string`);
     }
+    if (l.inputs !== undefined && !Array.isArray(l.inputs)) {
+      throw new PacgenError(`${where}: inputs must be a list of layer names`);
+    }
     const inputs = (l.inputs ?? [previous]).map((n) => {
       const r = typeof n === 'string' ? resolved.get(n) : undefined;
       if (r === undefined) {
