@@ -23,6 +23,9 @@ export const FOLDABLE = new Set([
   'Div',
 ]);
 
+/** Foldable ops of two inputs (the others take one, Concat one or more). */
+const BINARY = new Set(['Gather', 'Add', 'Sub', 'Mul', 'Div']);
+
 /** Elementwise ops that may make up a decomposed activation. */
 export const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'Erf', 'Tanh']);
 
@@ -70,6 +73,10 @@ export function foldNode(
   where: string,
   shapeOf?: number[],
 ): OnnxTensor {
+  const need = n.opType === 'Constant' ? 0 : BINARY.has(n.opType) ? 2 : 1;
+  if (args.length < need) {
+    throw new PacgenError(`${where}: needs ${need} input(s), has ${args.length}`);
+  }
   const [a, b] = args;
   switch (n.opType) {
     case 'Constant': {
@@ -198,6 +205,6 @@ export function regionActivation(
 export function describeRegion(region: OnnxNode[]): string {
   return region
     .slice(0, 4)
-    .map((n) => `${describeName(n.name)} (${n.opType})`)
+    .map((n) => `${describeName(n.name)} (${describeName(n.opType)})`)
     .join(', ');
 }

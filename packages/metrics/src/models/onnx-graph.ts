@@ -68,7 +68,7 @@ export class ImportState {
   }
 
   where(n: OnnxNode): string {
-    return `${this.file}: node ${describeName(n.name)} (${n.opType})`;
+    return `${this.file}: node ${describeName(n.name)} (${describeName(n.opType)})`;
   }
 
   value(n: OnnxNode, k: number): Value {

@@ -26,11 +26,11 @@ export interface OnnxModel extends LoadedModel {
 /** The ops the importer reads, for messages and docs. */
 export const ONNX_SUPPORTED_OPS = [
   ...CONVERTERS.keys(),
-  'Gelu (decomposed, tanh approximation)',
+  'GELU (tanh form)',
   'Identity',
   'Constant',
-  'Softmax / LogSoftmax (last)',
-  'shape arithmetic (Shape, Gather, Unsqueeze, Concat, … on constants)',
+  'Softmax (last)',
+  'Shape/Gather/Unsqueeze/Concat on constants',
 ];
 
 /** At most this many nodes after an elementwise op may belong to its decomposed activation. */
@@ -76,7 +76,8 @@ function convertNode(s: ImportState, n: OnnxNode, index: number, softmaxLast: ()
       `${s.where(n)}: operator domain ${describeName(n.domain)} is not supported`,
     );
   }
-  const args = n.inputs.filter(Boolean).map((i) => s.values.get(i));
+  // Every named input must be computed already (s.value refuses a dangling one).
+  const args = n.inputs.flatMap((name, k) => (name ? [s.value(n, k)] : []));
   const allConst = args.every((v) => v?.kind === 'const');
   if (FOLDABLE.has(n.opType) && (allConst || n.opType === 'Shape')) {
     const x = args[0];
@@ -112,14 +113,14 @@ function convertNode(s: ImportState, n: OnnxNode, index: number, softmaxLast: ()
     }
     if (!CONVERTERS.has(n.opType)) {
       throw new PacgenError(
-        `${s.where(n)}: elementwise ${n.opType} on activations is supported only inside a GELU (nodes ${describeRegion(region)})`,
+        `${s.where(n)}: elementwise ${describeName(n.opType)} on activations is supported only inside a GELU (nodes ${describeRegion(region)})`,
       );
     }
   }
   const convert = CONVERTERS.get(n.opType);
   if (!convert) {
     throw new PacgenError(
-      `${s.where(n)}: operator ${describeName(n.opType)} is not supported (supported: ${ONNX_SUPPORTED_OPS.join(', ')})`,
+      `${s.where(n)}: operator not supported (supported: ${ONNX_SUPPORTED_OPS.join(', ')})`,
     );
   }
   convert(s, n);
