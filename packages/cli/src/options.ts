@@ -232,7 +232,8 @@ export function withExamples<T>(y: Argv<T>, examples: [string, string][]): Argv<
 export const MODEL_POSITIONAL = {
   type: 'string',
   demandOption: true,
-  describe: 'a TF.js model.json (or its folder), a .safetensors file, or a preset name',
+  describe:
+    'a TF.js model.json (or its folder), a .safetensors file, an ONNX .onnx file, or a preset name',
 } as const;
 
 /**

@@ -19,7 +19,7 @@ import {
   type Normalization,
   type SubsetMode,
 } from '@pacgen/metrics/data';
-import { PRESET_NAMES, presetByName } from '@pacgen/metrics/models';
+import { PRESET_NAMES, presetByName, type OnnxTensorMapping } from '@pacgen/metrics/models';
 import {
   fileKind,
   loadCifar10,
@@ -27,6 +27,7 @@ import {
   loadIdxDataset,
   loadMnist,
   loadTfjsModel,
+  loadOnnxModel,
   loadTorchModel,
 } from '@pacgen/metrics/node';
 import { CliError, UsageError } from './errors.js';
@@ -236,10 +237,14 @@ export async function resolveData(spec: string, options: DataOptions = {}): Prom
 /** A resolved model: its network spec and, for a file, its trained parameters. */
 export interface ResolvedModel {
   source: string;
-  kind: 'preset' | 'tfjs' | 'torch';
+  kind: 'preset' | 'tfjs' | 'torch' | 'onnx';
   spec: NetworkSpec;
   /** Trained parameters (files); null for a preset (initialise with a seed). */
   params: Float64Array | null;
+  /** Batch-norm running statistics read from the file (absent: none, or the initial state). */
+  buffers?: Float64Array;
+  /** An ONNX file's initializers: where each parameter tensor came from (for --export). */
+  onnx?: OnnxTensorMapping[];
 }
 
 export interface ModelOptions {
@@ -251,7 +256,7 @@ export interface ModelOptions {
   loss?: Loss;
 }
 
-const MODEL_HINT = `give a preset (${PRESET_NAMES.join(', ')}; mlp:W1,W2 sets hidden widths, mnist-cnn:dropout=R the dropout rate) or the path of a TF.js model.json (or its folder) or a .safetensors file`;
+const MODEL_HINT = `give a preset (${PRESET_NAMES.join(', ')}; mlp:W1,W2 sets hidden widths, mnist-cnn:dropout=R the dropout rate) or the path of a TF.js model.json (or its folder), a .safetensors file or an ONNX .onnx file`;
 
 /**
  * A model by preset name or file: `mlp`, `mlp:256,128`, `mnist-cnn`, `mnist-cnn:dropout=0`,
@@ -297,7 +302,11 @@ export async function resolveModel(
     return { source: spec, kind: 'torch', spec: m.spec, params: m.params };
   }
   if (ext === '.json') return loadTfjs(spec, options);
-  throw new CliError(`${spec}: not a model file (expected model.json or .safetensors)`, {
+  if (ext === '.onnx') {
+    const m = await loadOnnxModel(spec, { loss: options.loss });
+    return { source: spec, kind: 'onnx', ...m, onnx: m.onnx.mappings };
+  }
+  throw new CliError(`${spec}: not a model file (expected model.json, .safetensors or .onnx)`, {
     hint: MODEL_HINT,
   });
 }

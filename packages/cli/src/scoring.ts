@@ -167,7 +167,7 @@ export async function networkFor(
   spec: NetworkSpec,
   params: ArrayLike<number> | null,
   data: Dataset,
-  options: { precision: Precision; seed?: number; maxBatch?: number },
+  options: { precision: Precision; seed?: number; maxBatch?: number; buffers?: ArrayLike<number> },
 ): Promise<Network> {
   const net = await Network.create(spec, {
     precision: options.precision,
@@ -175,6 +175,8 @@ export async function networkFor(
   });
   if (params) net.setParams(params);
   else net.initParams(options.seed ?? 0);
+  // A file's batch-norm running statistics (absent: the engine's initial state).
+  if (options.buffers) net.setBuffers(options.buffers);
   net.setData(data.x, data.y);
   return net;
 }
@@ -237,13 +239,14 @@ export async function scoringSetup(
   data: Dataset,
   args: EngineArgs,
   ctx: Context,
+  buffers?: ArrayLike<number>,
 ): Promise<ScoringSetup> {
   if (args.engine !== 'tfjs') {
     if (args.backend !== undefined) {
       throw new UsageError(`--backend ${args.backend} applies to --engine tfjs only`);
     }
     const precision = enginePrecision(args);
-    const net = await networkFor(spec, params, data, { precision, seed: args.seed });
+    const net = await networkFor(spec, params, data, { precision, seed: args.seed, buffers });
     const summary = `core-wasm ${precision}`;
     return {
       obj: scoringObjective(net),

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { Random, compileNetwork, type NetworkSpec } from '@pacgen/core-wasm';
 import { toyGaussianMixture, writeIdx, type IdxArray } from '@pacgen/metrics/data';
 import { runName, runSweep, sweepOptimizer, type SweepPoint } from '@pacgen/metrics/experiments';
-import { toTfjs, writeSafetensors } from '@pacgen/metrics/models';
+import { toOnnx, toTfjs, writeSafetensors } from '@pacgen/metrics/models';
 import { memoryCheckpointStore, parseState, train } from '@pacgen/metrics/train';
 
 /** One valid input: the files a parser reads, and what the caller of the parser knows. */
@@ -388,6 +388,40 @@ async function sweepSeeds(): Promise<{ sweep: Seed[]; run: Seed[] }> {
   }
 }
 
+/**
+ * ONNX seeds: files torch.onnx.export wrote (the metrics fixtures: shape arithmetic before a
+ * Reshape, a zero Pad, a decomposed GELU, BatchNorm with a residual add and global pooling) and
+ * a graph written by pacgen's exporter.
+ */
+async function onnxSeeds(): Promise<Uint8Array[]> {
+  const fixtures = new URL('../../../packages/metrics/test/fixtures/onnx/', import.meta.url);
+  const names = [
+    'view-op13.onnx',
+    'avgpool-op17.onnx',
+    'gelu-tanh-op17.onnx',
+    'resnet-bn-f64.onnx',
+  ];
+  const files = await Promise.all(
+    names.map(async (n) => new Uint8Array(await readFile(new URL(n, fixtures)))),
+  );
+  const spec: NetworkSpec = {
+    inputShape: [4, 4, 2],
+    layers: [
+      { type: 'conv2d', filters: 2, kernelSize: 3, padding: 'same', strides: 2, name: 'c' },
+      { type: 'batchnorm', name: 'bn' },
+      { type: 'concat', inputs: ['bn', 'c'], name: 'cat' },
+      { type: 'flatten' },
+      { type: 'dense', units: 3, activation: 'gelu' },
+    ],
+    loss: 'softmax-cross-entropy',
+  };
+  const compiled = compileNetwork(spec);
+  const r = new Random(15);
+  const params = Float64Array.from({ length: compiled.numParams }, () => r.normal());
+  const buffers = Float64Array.from({ length: compiled.numBuffers }, () => 0.5 + r.uniform());
+  return [...files, toOnnx(spec, params, { buffers })];
+}
+
 /** Builds the seeds of every target. */
 export async function buildCorpus(): Promise<Corpus> {
   const idx = idxSeeds();
@@ -400,6 +434,7 @@ export async function buildCorpus(): Promise<Corpus> {
     safetensors: safetensorsSeeds().map((f) => ({ files: [f] })),
     tfjs: tfjsSeeds(),
     'layer-list': layerListSeeds(),
+    onnx: (await onnxSeeds()).map((f) => ({ files: [f] })),
     checkpoint: await checkpointSeeds(),
     'run-json': run,
     'sweep-json': sweep,

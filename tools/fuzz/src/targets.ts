@@ -17,7 +17,14 @@ import {
   type SweepPoint,
   type SweepSettings,
 } from '@pacgen/metrics/experiments';
-import { fromTfjs, readSafetensors, toTfjs, torchToModel } from '@pacgen/metrics/models';
+import {
+  fromTfjs,
+  onnxToModel,
+  readSafetensors,
+  toOnnx,
+  toTfjs,
+  torchToModel,
+} from '@pacgen/metrics/models';
 import { parseIdxBytes } from '@pacgen/metrics/node';
 import { isOptimizer, parseCheckpoint, type CheckpointExpectation } from '@pacgen/metrics/train';
 
@@ -101,6 +108,15 @@ export const TARGETS: Target[] = [
         'arch.json',
       );
       toTfjs(m.spec, m.params, { buffers: m.buffers });
+    },
+  },
+  {
+    name: 'onnx',
+    files: ['model.onnx'],
+    json: [false],
+    run: ([bytes]) => {
+      const m = onnxToModel(bytes, { file: 'model.onnx' });
+      toOnnx(m.spec, m.params, { buffers: m.buffers });
     },
   },
   {

@@ -5,6 +5,7 @@ import bench from './bench.js';
 import certify from './certify.js';
 import compare from './compare.js';
 import demo from './demo.js';
+import exportModel from './export.js';
 import landscape from './landscape.js';
 import score from './score.js';
 import spectrum from './spectrum.js';
@@ -23,6 +24,7 @@ export const COMMANDS: AnyCommand[] = [
   certify,
   spectrum,
   landscape,
+  exportModel,
   toy,
   sweep,
   compare,

@@ -116,6 +116,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
     const net = await networkFor(model.spec, model.params, subset, {
       precision: argv.precision,
       seed: argv.seed,
+      buffers: model.buffers,
     });
     if (argv.directions === 'eigen' && argv.dims > net.numParams) {
       throw new UsageError(`--dims ${argv.dims} needs at least ${argv.dims} parameters`);

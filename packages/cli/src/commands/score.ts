@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { type KinkPolicy, type PacgenOptions } from '@pacgen/metrics';
-import { splitByTensors } from '@pacgen/metrics/models';
+import { splitByTensors, toOnnxTensors } from '@pacgen/metrics/models';
 import { writeSafetensorsFile } from '@pacgen/metrics/node';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';
@@ -176,7 +176,7 @@ async function score(argv: ScoreArgs, ctx: Context) {
     ctx,
     enginePrecision(argv),
   );
-  const setup = await scoringSetup(model.spec, model.params, subset, argv, ctx);
+  const setup = await scoringSetup(model.spec, model.params, subset, argv, ctx, model.buffers);
   const { obj, engine } = setup;
   ctx.log(
     `scoring ${model.source} (${int(obj.numParams)} parameters) on ${int(subset.n)} training samples of ${data.source}, ${engine.summary}, ${engine.precision}`,
@@ -204,6 +204,7 @@ const EXAMPLES = [
   "$0 score pacgen-demo/adam --train-size 10000 --diagonal hutchinson --probes 16 --rho-probes 4  # the demo's Adam model, scored as the demo scored it",
   '$0 score model.json --samples 2000 --diagonal hutchinson --probes 50 --json  # one JSON document on stdout',
   '$0 score net.safetensors --arch net.json --rho 0  # a PyTorch model, ρ given',
+  '$0 score resnet.onnx --data cifar10 --export curvature/  # a PyTorch model exported to ONNX; h and σ* named as its initializers',
   '$0 score model.json --engine tfjs --backend webgpu  # on TensorFlow.js, on the GPU (WebGPU through Dawn in Node)',
   '$0 score model.json --export curvature/  # also write h and σ* per parameter',
 ];
@@ -223,7 +224,7 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
         export: {
           type: 'string',
           describe:
-            'write the per-parameter Hessian diagonal and σ* into this folder as safetensors',
+            'write the per-parameter Hessian diagonal and σ* into this folder as safetensors (an ONNX model: named and shaped as its initializers)',
         },
         force: { type: 'boolean', default: false, describe: 'replace an existing --export folder' },
       })
@@ -234,8 +235,11 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
     const { doc, report, tensors, engine, seconds, model, data, inputs } = await score(argv, ctx);
     if (argv.export) {
       await withStagedDir(argv.export, { overwrite: argv.force }, async (dir) => {
-        const h = splitByTensors([...tensors], report.diagonal.values);
-        const sigma = splitByTensors([...tensors], report.sigmaStar);
+        // An ONNX model's values go back under its initializers' names and layouts.
+        const split = (v: Float64Array) =>
+          model.onnx ? toOnnxTensors(model.onnx, tensors, v) : splitByTensors([...tensors], v);
+        const h = split(report.diagonal.values);
+        const sigma = split(report.sigmaStar);
         const meta = {
           format: 'pacgen-curvature/1',
           model: model.source,

@@ -162,7 +162,14 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
     const t0 = Date.now();
     const { data, model, subset, inputs } = await loadModelInputs(argv, ctx, enginePrecision(argv));
     // Not disposed: the process ends with the command.
-    const { obj, engine } = await scoringSetup(model.spec, model.params, subset, argv, ctx);
+    const { obj, engine } = await scoringSetup(
+      model.spec,
+      model.params,
+      subset,
+      argv,
+      ctx,
+      model.buffers,
+    );
     if (argv.k > obj.numParams) {
       throw new UsageError(`--k ${argv.k} exceeds the ${obj.numParams} parameters`);
     }

@@ -32,3 +32,8 @@ export {
   type TorchArchitecture,
   type TorchLayer,
 } from '../models/torch.js';
+export { onnxToModel, ONNX_SUPPORTED_OPS, type OnnxModel } from '../models/onnx-import.js';
+export type { OnnxTensorMapping } from '../models/onnx-graph.js';
+export { toOnnxTensors } from '../models/onnx-layout.js';
+export { readOnnx, type OnnxGraph } from '../models/onnx-read.js';
+export { toOnnx } from '../models/onnx-write.js';

@@ -31,3 +31,4 @@ export {
 export { ioReason } from '../io/errors.js';
 export { MAX_FILE_BYTES, fileKind, readFileBytes, readFileBytesIfAny } from '../io/read-file.js';
 export { parseIdxBytes } from '../data/node.js';
+export { loadOnnxModel, saveOnnxModel } from '../models/onnx-node.js';

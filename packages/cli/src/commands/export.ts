@@ -1,0 +1,74 @@
+// `pacgen export MODEL --out DIR`: a model file pacgen reads (a TF.js model.json or folder, a
+// .safetensors file with its layer list, an ONNX file) written as DIR/model.onnx (opset 17),
+// with its batch-norm running statistics, for PyTorch, onnxruntime and other ONNX tools. The
+// folder is written beside the target and moved into place (output.ts).
+
+import { join } from 'node:path';
+import { saveOnnxModel } from '@pacgen/metrics/node';
+import type { Argv, CommandModule } from 'yargs';
+import { createContext, type GlobalArgs } from '../context.js';
+import { UsageError } from '../errors.js';
+import { examples } from '../examples.js';
+import { int } from '../format.js';
+import { MODEL_POSITIONAL } from '../options.js';
+import { checkOutputTarget, withStagedDir } from '../output.js';
+import { resolveModel } from '../resolve.js';
+
+interface ExportArgs extends GlobalArgs {
+  model: string;
+  out: string;
+  arch?: string;
+  precision: 'f32' | 'f64';
+  force: boolean;
+}
+
+/** The file written into --out. */
+export const ONNX_FILE = 'model.onnx';
+
+const EXAMPLES = [
+  '$0 export runs/resnet/model.json --out runs/resnet-onnx  # a trained model as runs/resnet-onnx/model.onnx',
+  '$0 export net.safetensors --arch net.json --out onnx/ --precision f64  # float64 initializers',
+];
+
+const command: CommandModule<GlobalArgs, ExportArgs> = {
+  command: 'export <model>',
+  describe: 'write a trained model as ONNX (model.onnx, opset 17)',
+  builder: (y) =>
+    y
+      .positional('model', MODEL_POSITIONAL)
+      .options({
+        out: { type: 'string', demandOption: true, describe: 'folder to write model.onnx into' },
+        arch: { type: 'string', describe: 'layer-list JSON of a .safetensors model' },
+        precision: {
+          choices: ['f32', 'f64'] as const,
+          default: 'f32' as const,
+          describe: 'type of the initializers',
+        },
+        force: {
+          type: 'boolean',
+          default: false,
+          describe: 'replace an --out folder pacgen wrote',
+        },
+      })
+      .example(examples(EXAMPLES)) as unknown as Argv<ExportArgs>,
+  handler: async (argv) => {
+    const ctx = createContext(argv);
+    await checkOutputTarget(argv.out, argv.force);
+    const model = await resolveModel(argv.model, { arch: argv.arch });
+    if (!model.params) {
+      throw new UsageError(`${argv.model} is a preset: export a trained model file`);
+    }
+    const { spec, params, buffers } = model;
+    await withStagedDir(argv.out, { overwrite: argv.force }, async (dir) => {
+      await saveOnnxModel(join(dir, ONNX_FILE), spec, params, {
+        buffers,
+        precision: argv.precision,
+      });
+    });
+    const file = join(argv.out, ONNX_FILE);
+    ctx.result({ model: model.source, onnx: file, parameters: params.length });
+    ctx.print(`wrote ${file} (${int(params.length)} parameters, ${argv.precision} initializers)`);
+  },
+};
+
+export default command;
