@@ -7,8 +7,10 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { compileNetwork, Network, type NetworkSpec } from '@pacgen/core-wasm';
+import { networkObjective, pacgen } from '@pacgen/metrics';
 import { type DataSplit } from '@pacgen/metrics/data';
-import { fromTfjs, mlp } from '@pacgen/metrics/models';
+import { fromTfjs, mlp, onnxToModel, toOnnx } from '@pacgen/metrics/models';
 import { loadMnist } from '@pacgen/metrics/node';
 import { adam, train } from '@pacgen/metrics/train';
 import { strFromU8, unzipSync } from 'fflate';
@@ -203,6 +205,13 @@ describe('the app for a newcomer', () => {
     await expect
       .poll(async () => Number(/step (\d+)/.exec((await live.textContent()) ?? '')?.[1] ?? 0))
       .toBeGreaterThan(20);
+    // While it trains the form is disabled, and looks it: grey, not white.
+    const look = (id: string) =>
+      page.$eval(`[data-testid=${id}]`, (el) => [
+        el.matches(':disabled'),
+        getComputedStyle(el).backgroundColor,
+      ]);
+    expect(await look('train-epochs')).toEqual([true, 'rgb(233, 237, 241)']);
     await page
       .locator('#panel-train [role=status]')
       .getByRole('button', { name: 'Cancel' })
@@ -220,6 +229,7 @@ describe('the app for a newcomer', () => {
     expect(await value('final-test-loss')).toBe(te.loss);
     // The run's row in the table shows the same numbers, not epoch 0's.
     expect(await value('run-3-train-loss')).toBe(tr.loss);
+    expect(await look('train-epochs')).toEqual([false, 'rgb(255, 255, 255)']);
   });
 
   test('Train → Score in one click; its .zip and renamed files score the same', async () => {
@@ -293,6 +303,54 @@ describe('the app for a newcomer', () => {
       expect(await alert.count()).toBe(0);
       expect(await value('score-psi')).toBe(psi);
     }
+  });
+
+  test('an .onnx file with batch-norm buffers scores as the library scores its import', async () => {
+    // A smooth MLP with a batch norm whose running statistics are far from the initial 0 and 1:
+    // scoring without them would give other numbers.
+    const spec: NetworkSpec = {
+      inputShape: [28, 28, 1],
+      layers: [
+        { type: 'flatten' },
+        { type: 'dense', units: 8, activation: 'tanh' },
+        { type: 'batchnorm' },
+        { type: 'dense', units: 10 },
+      ],
+      loss: 'softmax-cross-entropy',
+    };
+    const net = await Network.create(spec, { precision: 'f64' });
+    const params = net.initParams(5);
+    const m = compileNetwork(spec).buffers.reduce((a, t) => a + t.size, 0) / 2;
+    const buffers = Float64Array.from({ length: 2 * m }, (_, i) =>
+      i < m ? 0.3 * Math.sin(i + 1) : 0.4 + 0.3 * Math.cos(i) ** 2,
+    );
+    const bytes = toOnnx(spec, params, { buffers });
+    const file = join(app.work, 'bn-mlp.onnx');
+    writeFileSync(file, bytes);
+
+    await tab('score');
+    await page.getByTestId('score-model').setInputFiles(file);
+    await page.fill('[data-testid=score-samples]', '300');
+    await page.fill('[data-testid=score-probes]', '20');
+    await page.fill('[data-testid=score-rho-probes]', '4');
+    await page.click('[data-testid=score-run]');
+    await page.getByText('bn-mlp.onnx (ONNX)').waitFor();
+
+    const model = onnxToModel(bytes, { file: 'bn-mlp.onnx' });
+    expect(Array.from(model.buffers!)).toEqual(Array.from(Float32Array.from(buffers)));
+    const ref = await Network.create(model.spec, { precision: 'f64' });
+    ref.setParams(model.params);
+    ref.setBuffers(model.buffers!);
+    ref.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
+    const obj = networkObjective(ref);
+    const report = await pacgen(obj, obj.params(), {
+      seed: 0,
+      diagonal: { method: 'hutchinson', probes: 20 },
+      rho: { probes: 4 },
+    });
+    expect(await value('score-train-loss')).toBe(report.trainLoss);
+    expect(await value('score-psi')).toBe(report.psi);
+    expect(await value('score-bound')).toBe(report.bound.total);
   });
 
   test('no page scrolls sideways at 390 or 360 px; desktop and phone screenshots', async () => {

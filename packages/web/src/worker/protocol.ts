@@ -194,7 +194,7 @@ export interface ScoreEstimate {
 
 export interface ScoreOutcome {
   modelName: string;
-  format: 'tfjs' | 'safetensors';
+  format: 'tfjs' | 'safetensors' | 'onnx';
   layers: string[];
   data: DataInfo;
   /** The report's figures and per-layer rows, as `pacgen score --json` gives them. */

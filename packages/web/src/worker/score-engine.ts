@@ -28,6 +28,9 @@ export function openEngine(job: ScoreJob, model: LoadedModel, data: Dataset): Pr
 async function networkOn(model: LoadedModel, data: Dataset, precision: Precision) {
   const net = await Network.create(model.spec, { precision });
   net.setParams(model.params);
+  // A batch-norm model's running statistics (graph models, ONNX): without them it scores the
+  // initial state (means 0, variances 1), not the trained model.
+  if (model.buffers) net.setBuffers(model.buffers);
   net.setData(data.x, data.y);
   return net;
 }
@@ -50,6 +53,7 @@ async function parallelEngine(job: ScoreJob, model: LoadedModel, data: Dataset) 
     threads: job.threads,
   });
   parallel.setParams(model.params);
+  if (model.buffers) await parallel.setBuffers(model.buffers);
   await parallel.setData(data.x, data.y);
   const accuracy = (await parallel.evaluate()).accuracy;
   return {
@@ -64,7 +68,7 @@ async function parallelEngine(job: ScoreJob, model: LoadedModel, data: Dataset) 
 async function tfjsEngine(job: ScoreJob, model: LoadedModel, data: Dataset) {
   // Imported here so that core-wasm scoring never downloads TensorFlow.js.
   const { tfjsScoreObjective } = await import('./score-tfjs');
-  const t = await tfjsScoreObjective(model.spec, model.params, data, job.backend);
+  const t = await tfjsScoreObjective(model, data, job.backend);
   // The accuracy from one core-wasm f32 pass.
   const net = await networkOn(model, data, 'f32');
   return {

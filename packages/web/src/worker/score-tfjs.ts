@@ -3,8 +3,8 @@
 // downloads TensorFlow.js. The wasm backend's binaries are bundled by Vite as assets (and so
 // precached by the service worker): their URLs are given to tfjs before it starts.
 
-import type { NetworkSpec } from '@pacgen/core-wasm';
 import type { Dataset } from '@pacgen/metrics/data';
+import type { LoadedModel } from '@pacgen/metrics/models';
 import {
   TfjsBackendError,
   tf,
@@ -82,14 +82,19 @@ export function tfjsLabel(info: TfjsBackendInfo): string {
  * TfjsBackendError, in words, when the backend cannot start here (e.g. no WebGPU adapter).
  */
 export async function tfjsScoreObjective(
-  spec: NetworkSpec,
-  params: Float64Array,
+  { spec, params, buffers }: LoadedModel,
   data: Dataset,
   backend: TfjsBackendChoice,
 ): Promise<{ obj: TfjsObjective; label: string }> {
   if (backend === 'wasm') bundledWasmPaths();
   if (backend === 'webgpu') await checkWebgpu();
   // The data's layout is the model's (checkFits compared their sizes): the spec's input shape.
-  const obj = await tfjsObjective({ spec, params, data: { x: data.x, y: data.y }, backend });
+  const obj = await tfjsObjective({
+    spec,
+    params,
+    buffers,
+    data: { x: data.x, y: data.y },
+    backend,
+  });
   return { obj, label: tfjsLabel(obj.info) };
 }

@@ -15,7 +15,13 @@ import {
   type PacgenReport,
 } from '@pacgen/metrics';
 import { type Dataset } from '@pacgen/metrics/data';
-import { fromTfjs, readSafetensors, torchToModel, type LoadedModel } from '@pacgen/metrics/models';
+import {
+  fromTfjs,
+  onnxToModel,
+  readSafetensors,
+  torchToModel,
+  type LoadedModel,
+} from '@pacgen/metrics/models';
 import { describe, firstSamples } from './data';
 import { baseName, expandArchives, manifestPaths, weightLookup } from './model-files';
 import type { NamedBytes, ScoreEstimate, ScoreJob, ScoreOutcome } from './protocol';
@@ -36,11 +42,23 @@ function parseJson(f: NamedBytes): unknown {
  * included; a TF.js model's weight files are found as weightLookup says (renamed downloads too).
  */
 export function readModel(chosen: NamedBytes[]): LoadedModel & {
-  format: 'tfjs' | 'safetensors';
+  format: ScoreOutcome['format'];
   name: string;
 } {
   if (chosen.length === 0) throw new PacgenError('choose a model file first');
   const files = expandArchives(chosen);
+  // ONNX (PyTorch's torch.onnx.export and others): one self-contained file, batch-norm buffers included.
+  const onnx = files.find((f) => /\.onnx$/i.test(f.name));
+  if (onnx) {
+    const m = onnxToModel(onnx.bytes, { file: onnx.name });
+    return {
+      spec: m.spec,
+      params: m.params,
+      buffers: m.buffers,
+      format: 'onnx',
+      name: baseName(onnx.name),
+    };
+  }
   const weights = files.find((f) => /\.safetensors$/i.test(f.name));
   const jsons = files.filter((f) => /\.json$/i.test(f.name));
   if (weights) {
@@ -56,7 +74,7 @@ export function readModel(chosen: NamedBytes[]): LoadedModel & {
   }
   if (jsons.length === 0) {
     throw new PacgenError(
-      `${files.map((f) => f.name).join(', ')}: not a model: choose a TF.js model.json with its .bin weight files, or a .safetensors file with its layer-list JSON`,
+      `${files.map((f) => f.name).join(', ')}: not a model: choose a TF.js model.json with its .bin weight files, a .safetensors file with its layer-list JSON, or an .onnx file`,
     );
   }
   const modelFile = jsons[0];
