@@ -299,7 +299,7 @@ export async function resolveModel(
     const arch = options.arch ?? spec.replace(/\.safetensors$/i, '.json');
     await requirePath(arch, 'layer-list JSON of the safetensors model (pass --arch)');
     const m = await loadTorchModel(spec, arch);
-    return { source: spec, kind: 'torch', spec: m.spec, params: m.params };
+    return { source: spec, kind: 'torch', spec: m.spec, params: m.params, buffers: m.buffers };
   }
   if (ext === '.json') return loadTfjs(spec, options);
   if (ext === '.onnx') {
@@ -313,7 +313,7 @@ export async function resolveModel(
 
 async function loadTfjs(file: string, options: ModelOptions): Promise<ResolvedModel> {
   const m = await loadTfjsModel(file, { loss: options.loss });
-  return { source: file, kind: 'tfjs', spec: m.spec, params: m.params };
+  return { source: file, kind: 'tfjs', spec: m.spec, params: m.params, buffers: m.buffers };
 }
 
 function presetSpec(

@@ -276,7 +276,7 @@ export async function scoringSetup(
   }
   const hint = 'choose another --backend (cpu, wasm, webgpu) or --engine core-wasm';
   try {
-    const obj = await tfjsObjective({ spec, params: w, data, backend });
+    const obj = await tfjsObjective({ spec, params: w, data, backend, buffers });
     return {
       obj: responsive(obj),
       engine: {
