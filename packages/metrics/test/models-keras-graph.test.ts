@@ -147,6 +147,38 @@ describe('Keras / TF.js functional models', () => {
     model.dispose();
   });
 
+  it("reads Keras 3's spelling (inbound nodes as calls on keras tensors) as TF.js'", async () => {
+    const model = resnetLike();
+    const { json, bin } = await artifacts(model);
+    model.dispose();
+    // The same topology as Keras 3 writes it (config.json of a .keras file).
+    const k3 = structuredClone(json) as TfjsModelJson & { modelTopology: Record<string, never> };
+    const top = k3.modelTopology as unknown as {
+      class_name: string;
+      config: { layers: Record<string, unknown>[]; input_layers: unknown; output_layers: unknown };
+    };
+    top.class_name = 'Functional';
+    const tensor = (t: unknown[]) => ({
+      class_name: '__keras_tensor__',
+      config: { shape: null, dtype: 'float32', keras_history: t.slice(0, 3) },
+    });
+    for (const l of top.config.layers) {
+      const nodes = l.inbound_nodes as unknown[][][];
+      if (nodes.length === 0) {
+        const c = l.config as Record<string, unknown>;
+        c.batch_shape = c.batch_input_shape;
+        delete c.batch_input_shape;
+        continue;
+      }
+      const args = nodes[0].map(tensor);
+      l.inbound_nodes = [{ args: args.length === 1 ? args : [args], kwargs: {} }];
+    }
+    top.config.output_layers = (top.config.output_layers as unknown[])[0];
+    const a = fromTfjs(json, () => bin);
+    const b = fromTfjs(k3, () => bin);
+    expect(b).toEqual(a);
+  });
+
   it('writes a graph model that tf.loadLayersModel loads with the same predictions', async () => {
     const model = resnetLike();
     const { json, bin } = await artifacts(model);
