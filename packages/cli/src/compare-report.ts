@@ -12,7 +12,7 @@ import type {
   MeanSd,
 } from '@pacgen/metrics/experiments';
 import { rowsToCsv, toCsv } from './csv.js';
-import { fmt, int, markdownTable, pct } from './format.js';
+import { fmt, int, intervalCell, markdownTable, pct } from './format.js';
 import { barChart, lineChart, type Bar, type Series } from './plot/index.js';
 
 /** A number with a real minus sign (for tables and sentences, not data files). */
@@ -122,13 +122,20 @@ export function compareMarkdown(result: CompareResult): string {
     );
   }
   lines.push('## Findings', '', ...compareFindings(result).map((f) => `- ${f}`), '');
-  const { psi, psiStar } = result.correlations;
-  lines.push(
-    `Kendall's τ-b of the final models' measure against their gap, over all ${psi.n} runs (methods and seeds together): Ψ ${fmt(psi.tau, 3)} (p = ${fmt(psi.pValue, 2)}), Ψ* ${fmt(psiStar.tau, 3)} (p = ${fmt(psiStar.pValue, 2)}).`,
-    '',
-  );
+  lines.push(compareTauSentence(result.correlations), '');
   if (!result.complete) lines.push('The comparison was interrupted: some runs are missing.', '');
   return lines.join('\n');
+}
+
+/**
+ * Kendall's τ-b of the final Ψ and Ψ* against the cross-entropy and the 0-1 error gap, each with
+ * its p-value and bootstrap interval, in one paragraph.
+ */
+export function compareTauSentence(c: CompareResult['correlations']): string {
+  const one = (t: CompareResult['correlations']['psi']) =>
+    `${fmt(t.tau, 3)} (p = ${fmt(t.pValue, 2)}; ${intervalCell(t.interval) ?? 'no interval'})`;
+  const conf = Math.round(100 * c.bootstrap.confidence);
+  return `Kendall's τ-b of the final models' measure against their cross-entropy gap (test − train loss), over all ${c.psi.n} runs (methods and seeds together): Ψ ${one(c.psi)}, Ψ* ${one(c.psiStar)}; against their 0-1 error gap (test error − training error): Ψ ${one(c.errorGap.psi)}, Ψ* ${one(c.errorGap.psiStar)}. The intervals are ${conf}% percentile bootstrap intervals over the runs (${c.bootstrap.resamples.toLocaleString('en-US')} resamples with replacement, seed ${c.bootstrap.seed}).`;
 }
 
 /** One sentence per method: its test loss against plain's, and whether it differs at 2 SE. */

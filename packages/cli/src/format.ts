@@ -12,6 +12,11 @@ export function fmt(x: number | null | undefined, digits = 4): string {
   return x.toFixed(Math.min(decimals, 6));
 }
 
+/** A confidence interval as "[low, high]" (2 decimals), null when undefined (NaN ends). */
+export function intervalCell(i: { low: number; high: number }): string | null {
+  return Number.isFinite(i.low) ? `[${i.low.toFixed(2)}, ${i.high.toFixed(2)}]` : null;
+}
+
 /** A fraction as a percentage with one decimal. */
 export function pct(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '-';

@@ -13,7 +13,15 @@ import { duration, table } from './format.js';
 import { claimWorkFolder, toJsonText } from './output.js';
 import { curveFigures, scatterFigures } from './sweep-figures.js';
 import { sweepFindings, sweepHtml } from './sweep-report.js';
-import { curvesCsv, runRow, runsCsv, tauJson, tauMarkdown, tauText } from './sweep-tables.js';
+import {
+  curvesCsv,
+  GAP_TITLES,
+  runRow,
+  runsCsv,
+  tauJson,
+  tauMarkdown,
+  tauText,
+} from './sweep-tables.js';
 
 /** The report files written after the sweep, besides the figures. */
 const REPORT_FILES = [
@@ -111,7 +119,10 @@ export function printSweepSummary(
   result: SweepResult,
   written: { out: string; figureCount: number; seconds: number },
 ): void {
-  ctx.print(table(tauText(result)));
+  ctx.print(`Kendall's τ against ${GAP_TITLES.crossEntropy}:`);
+  ctx.print(table(tauText(result, 'crossEntropy')));
+  ctx.print(`\nKendall's τ against ${GAP_TITLES.error}:`);
+  ctx.print(table(tauText(result, 'error')));
   ctx.print(`\n${sweepFindings(result).join('\n')}`);
   ctx.print(
     `\nwrote ${written.out}/ (report.html, tau.md, summary.json, runs/, ${written.figureCount} figures) in ${duration(written.seconds)}`,

@@ -8,7 +8,7 @@ import {
   type MeasureName,
   type SweepResult,
 } from '@pacgen/metrics/experiments';
-import { fmt } from './format.js';
+import { fmt, intervalCell } from './format.js';
 import { htmlReport, type ReportSection } from './plot/index.js';
 import { runRow, tauRows } from './sweep-tables.js';
 
@@ -33,9 +33,9 @@ export function sweepFindings(result: SweepResult): string[] {
     out.push(`Diverged (left out of τ): ${result.diverged.join(', ')}.`);
   const by = (m: MeasureName) => result.correlations.final.find((c) => c.measure === m);
   const norm = by('weightNorm');
-  for (const m of ['psi', 'psiStar'] as const) {
+  for (const m of ['psi', 'psiStar', 'certificate'] as const) {
     const c = by(m);
-    if (c && Number.isFinite(c.all.tau)) out.push(tauVerdict(c, norm));
+    if (c && Number.isFinite(c.all.tau)) out.push(`${tauVerdict(c, norm)} ${bothGaps(c)}`);
   }
   const meanOver = (
     f: (d: { curvatureFraction: number; curvatureFractionStar: number }) => number,
@@ -56,11 +56,22 @@ export function sweepFindings(result: SweepResult): string[] {
   return out;
 }
 
+/** One sentence: τ with its bootstrap interval against the cross-entropy and the 0-1 error gap. */
+export function bothGaps(c: MeasureCorrelation): string {
+  const one = (r: { all: { tau: number }; intervals: MeasureCorrelation['intervals'] }) =>
+    `τ = ${fmt(r.all.tau, 3)} ${intervalCell(r.intervals.all) ?? '(no interval)'}`;
+  const conf = Math.round(100 * c.intervals.all.confidence);
+  return `Against the cross-entropy gap ${one(c)}, against the 0-1 error gap ${one(c.errorGap)} (${conf}% bootstrap intervals over the runs).`;
+}
+
 /**
  * One sentence on how a measure ranks the final gaps: its τ, whether the direction is the
  * predicted one (a larger measure, a larger gap) at p < 0.05, and against the weight norm.
  */
-export function tauVerdict(c: MeasureCorrelation, norm: MeasureCorrelation | undefined): string {
+export function tauVerdict(
+  c: Pick<MeasureCorrelation, 'measure' | 'all'>,
+  norm: Pick<MeasureCorrelation, 'measure' | 'all'> | undefined,
+): string {
   const { tau, pValue } = c.all;
   const label = MEASURE_INFO[c.measure].label;
   const direction =
@@ -85,7 +96,8 @@ export function sweepHtml(
 ): string {
   const s = result.settings;
   const b = s.budget;
-  const tau = tauRows(result);
+  const tau = tauRows(result, 'crossEntropy');
+  const tauError = tauRows(result, 'error');
   const runs = result.runs.map(runRow);
   const sections: ReportSection[] = [
     {
@@ -93,9 +105,14 @@ export function sweepHtml(
       text: [...sweepFindings(result), CAUTION].join('\n\n'),
     },
     {
-      heading: "Kendall's τ with the final gap",
-      text: `τ-b between each measure at the end of training and the final gap (test − train loss), over the runs that did not diverge, and over those that reached the target loss. Granulated τ (Jiang et al. 2019): for each hyperparameter, the mean τ within groups of runs that differ only in it; Ψ is the mean over the hyperparameters. ${result.correlations.epochwise.map((e) => `Per epoch, ${e.measure === 'psi' ? 'Ψ' : 'Ψ*'} vs gap: τ = ${fmt(e.tau.tau, 3)} over ${e.tau.n} points.`).join(' ')}`,
+      heading: "Kendall's τ with the final cross-entropy gap",
+      text: `τ-b between each measure at the end of training and the final gap (test − train loss), with its percentile bootstrap interval over resampled runs (${result.correlations.bootstrap.resamples.toLocaleString('en-US')} resamples), over the runs that did not diverge, and over those that reached the target loss. Granulated τ (Jiang et al. 2019): for each hyperparameter, the mean τ within groups of runs that differ only in it; Ψ is the mean over the hyperparameters. ${result.correlations.epochwise.map((e) => `Per epoch, ${e.measure === 'psi' ? 'Ψ' : 'Ψ*'} vs gap: τ = ${fmt(e.tau.tau, 3)} over ${e.tau.n} points.`).join(' ')}`,
       table: tau,
+    },
+    {
+      heading: "Kendall's τ with the final 0-1 error gap",
+      text: 'The same against the 0-1 error gap (test error − training error), as Jiang et al. 2020 rank measures. The certificate (cert. bound) is the PAC-Bayes-kl bound on the test error of each run, isotropic posterior at a cheap setting, 95% confidence.',
+      table: tauError,
     },
     {
       heading: 'Gap and Ψ per epoch',

@@ -1,5 +1,6 @@
-// The tables and data files of `pacgen sweep`: Kendall's τ of each measure against the final gap
-// (rows, tau.md, tau.json), one summary row per run, runs.csv and curves.csv.
+// The tables and data files of `pacgen sweep`: Kendall's τ of each measure against the final
+// cross-entropy gap and the final 0-1 error gap, with bootstrap intervals (rows, tau.md,
+// tau.json), one summary row per run, runs.csv and curves.csv.
 
 import {
   MEASURE_INFO,
@@ -9,35 +10,65 @@ import {
   type SweepRunResult,
 } from '@pacgen/metrics/experiments';
 import { rowsToCsv, toCsv } from './csv.js';
-import { fmt, markdownTable } from './format.js';
+import { fmt, intervalCell, markdownTable } from './format.js';
 
-/** The τ table's rows: measure, τ (all runs), p, n, τ at target, granulated per axis and mean. */
-export function tauRows(result: SweepResult): {
+/** The gaps a τ table ranks against: cross-entropy (test − train loss) or 0-1 error. */
+export type GapKind = 'crossEntropy' | 'error';
+
+/** What each gap is, for titles. */
+export const GAP_TITLES: Record<GapKind, string> = {
+  crossEntropy: 'the cross-entropy gap (test − train loss, nats)',
+  error: 'the 0-1 error gap (test error − training error)',
+};
+
+type GapRanking = Omit<MeasureCorrelation, 'measure' | 'errorGap'>;
+
+/** The ranking of a measure against one gap. */
+function against(c: MeasureCorrelation, gap: GapKind): GapRanking {
+  return gap === 'error' ? c.errorGap : c;
+}
+
+/**
+ * The τ table's rows against one gap: measure, τ (all runs) with its bootstrap interval, p, n,
+ * τ at target, granulated per axis and mean with its interval.
+ */
+export function tauRows(
+  result: SweepResult,
+  gap: GapKind = 'crossEntropy',
+): {
   columns: string[];
   rows: (string | number | null)[][];
 } {
   const axes = result.correlations.final[0]?.granulated.perAxis.map((a) => a.axis) ?? [];
+  const ci = `${Math.round(100 * result.correlations.bootstrap.confidence)}% CI`;
   const columns = [
     'measure',
     'τ (all runs)',
+    ci,
     'p',
     'n',
     'τ (at target)',
     'n at target',
     ...axes.map((a) => `granulated τ ${a}`),
     'granulated τ mean',
+    `granulated ${ci}`,
   ];
   const num = (x: number) => (Number.isFinite(x) ? x : null);
-  const rows = result.correlations.final.map((c: MeasureCorrelation) => [
-    MEASURE_INFO[c.measure].label,
-    num(c.all.tau),
-    num(c.all.pValue),
-    c.all.n,
-    num(c.atTarget.tau),
-    c.atTarget.n,
-    ...c.granulated.perAxis.map((a) => num(a.tau)),
-    num(c.granulated.mean),
-  ]);
+  const rows = result.correlations.final.map((mc: MeasureCorrelation) => {
+    const c = against(mc, gap);
+    return [
+      MEASURE_INFO[mc.measure].label,
+      num(c.all.tau),
+      intervalCell(c.intervals.all),
+      num(c.all.pValue),
+      c.all.n,
+      num(c.atTarget.tau),
+      c.atTarget.n,
+      ...c.granulated.perAxis.map((a) => num(a.tau)),
+      num(c.granulated.mean),
+      intervalCell(c.intervals.granulated),
+    ];
+  });
   return { columns, rows };
 }
 
@@ -46,19 +77,28 @@ function tauCell(v: string | number | null, none: string): string {
   return typeof v === 'number' ? (Number.isInteger(v) ? String(v) : fmt(v, 3)) : (v ?? none);
 }
 
-/** The τ table for the terminal: text cells, "granulated" shortened in the header. */
-export function tauText(result: SweepResult): string[][] {
-  const { columns, rows } = tauRows(result);
+/** The τ table against one gap for the terminal: text cells, "granulated" shortened. */
+export function tauText(result: SweepResult, gap: GapKind = 'crossEntropy'): string[][] {
+  const { columns, rows } = tauRows(result, gap);
   return [
     columns.map((c) => c.replace('granulated ', 'gran. ')),
     ...rows.map((r) => r.map((v) => tauCell(v, '-'))),
   ];
 }
 
-/** The τ table as markdown. */
+/** How the τ tables were computed, in one paragraph. */
+function tauMethod(result: SweepResult): string {
+  const b = result.correlations.bootstrap;
+  const boot = ` Intervals: percentile bootstrap over the runs (${b.resamples.toLocaleString('en-US')} resamples with replacement, seed ${b.seed}), so a τ whose interval spans 0 is not told apart from noise.`;
+  return `${result.runs.length} runs; τ-b with ties; p two-sided (exact without ties for n ≤ 33, normal approximation otherwise). Granulated τ (Jiang et al. 2019): mean τ over groups of runs that differ in one hyperparameter only, per hyperparameter and the mean over them (Jiang et al.'s Ψ, not PACGen's). Positive τ: a larger measure goes with a larger gap.${boot} The certificate (cert. bound) is the PAC-Bayes-kl bound on the test error of each run at a cheap setting (isotropic posterior, 95%).`;
+}
+
+/** The τ tables (cross-entropy gap, then 0-1 error gap) as markdown. */
 export function tauMarkdown(result: SweepResult): string {
-  const { columns, rows } = tauRows(result);
-  const lines = markdownTable([columns, ...rows.map((r) => r.map((v) => tauCell(v, '–')))]);
+  const table = (gap: GapKind) => {
+    const { columns, rows } = tauRows(result, gap);
+    return markdownTable([columns, ...rows.map((r) => r.map((v) => tauCell(v, '–')))]);
+  };
   const ep = result.correlations.epochwise
     .map(
       (e) =>
@@ -66,20 +106,34 @@ export function tauMarkdown(result: SweepResult): string {
     )
     .join('; ');
   return [
-    `# Kendall's τ between each measure and the final generalization gap`,
+    `# Kendall's τ between each measure and the final generalization gaps`,
     '',
-    `${result.runs.length} runs; τ-b with ties; p two-sided (exact without ties for n ≤ 33, normal approximation otherwise). Granulated τ (Jiang et al. 2019): mean τ over groups of runs that differ in one hyperparameter only, per hyperparameter and the mean over them (Jiang et al.'s Ψ, not PACGen's). Positive τ: a larger measure goes with a larger gap.`,
+    tauMethod(result),
     '',
-    ...lines,
+    `## Against ${GAP_TITLES.crossEntropy}`,
     '',
-    `Per epoch (every run's epochs ≥ 1 with Ψ): ${ep}.`,
+    ...table('crossEntropy'),
+    '',
+    `## Against ${GAP_TITLES.error}`,
+    '',
+    ...table('error'),
+    '',
+    `Per epoch (every run's epochs ≥ 1 with Ψ, cross-entropy gap): ${ep}.`,
     '',
   ].join('\n');
 }
 
-/** The JSON of the τ table: every KendallResult and granulated τ, by measure. */
+/**
+ * The JSON of the τ tables: by measure, every KendallResult, granulated τ and bootstrap interval
+ * against the cross-entropy gap (top level) and the 0-1 error gap (`errorGap`).
+ */
 export function tauJson(result: SweepResult) {
   return {
+    gaps: {
+      crossEntropy: GAP_TITLES.crossEntropy,
+      errorGap: GAP_TITLES.error,
+    },
+    bootstrap: result.correlations.bootstrap,
     measures: Object.fromEntries(
       result.correlations.final.map((c) => [
         c.measure,
@@ -88,6 +142,8 @@ export function tauJson(result: SweepResult) {
           all: c.all,
           atTarget: c.atTarget,
           granulated: c.granulated,
+          intervals: c.intervals,
+          errorGap: c.errorGap,
         },
       ]),
     ),

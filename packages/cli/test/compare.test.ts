@@ -45,7 +45,11 @@ interface MeanSd {
 }
 interface Doc {
   settings: { seeds: number[]; epochs: number; methods: string[]; data: { train: number } };
-  correlations: { psi: { n: number; tau: number }; psiStar: { n: number; tau: number } };
+  correlations: {
+    psi: { n: number; tau: number; interval: { low: number; high: number; resamples: number } };
+    psiStar: { n: number; tau: number };
+    errorGap: { psi: { n: number; tau: number }; psiStar: { n: number; tau: number } };
+  };
   summaries: {
     method: string;
     n: number;
@@ -146,6 +150,13 @@ describe('pacgen compare', () => {
     expect(md).toMatch(/## σ of perturbedOPT/);
     expect(md).toMatch(/Kendall's τ-b .* over all 4 runs .*: Ψ -?[\d.]+ \(p = .*\), Ψ\* -?[\d.]+/);
     expect(summary.correlations.psi.n).toBe(4);
+    // Both gaps, each τ with its bootstrap interval (1,000 resamples of the 4 runs).
+    expect(md).toMatch(/against their 0-1 error gap \(test error − training error\): Ψ -?[\d.]+/);
+    expect(summary.correlations.errorGap.psi.n).toBe(4);
+    expect(summary.correlations.psi.interval.resamples).toBe(1000);
+    expect(summary.correlations.psi.interval.low).toBeLessThanOrEqual(
+      summary.correlations.psi.interval.high,
+    );
     const csv = readFileSync(join(out, 'curves.csv'), 'utf8').split('\n');
     expect(csv[0]).toMatch(/^method,seed,epoch,train_loss,test_loss,/);
     expect(csv.filter((l) => l.startsWith('plain,')).length).toBe(6);

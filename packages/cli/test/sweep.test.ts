@@ -81,6 +81,16 @@ describe('pacgen sweep', () => {
     expect(tau.measures.psi.all.n).toBe(2);
     expect(tau.measures.psi.granulated.perAxis[0].axis).toBe('batchSize');
     expect(readFileSync(join(out, 'tau.md'), 'utf8')).toMatch(/\| Ψ\* \|/);
+    // Both gaps, the bootstrap intervals and the certificate as a measure.
+    expect(tau.bootstrap).toEqual({ resamples: 1000, confidence: 0.95, seed: 0 });
+    expect(tau.measures.certificate.all.n).toBe(2);
+    expect(tau.measures.psi.errorGap.all.n).toBe(2);
+    expect(tau.measures.psi.intervals.all.resamples).toBe(1000);
+    expect(tau.measures.psi.errorGap.intervals.all.resamples).toBe(1000);
+    const md = readFileSync(join(out, 'tau.md'), 'utf8');
+    expect(md).toContain('## Against the cross-entropy gap (test − train loss, nats)');
+    expect(md).toContain('## Against the 0-1 error gap (test error − training error)');
+    expect(md).toMatch(/\| cert\. bound \|/);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('<svg');
     expect(readFileSync(join(out, 'curves.csv'), 'utf8').split('\n')[0]).toMatch(/^name,epoch,/);
     // No temporaries or checkpoints left behind.

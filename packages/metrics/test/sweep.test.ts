@@ -9,9 +9,9 @@ import {
   type SweepOptions,
   type SweepRunResult,
 } from '../src/entries/experiments.js';
-import { mlp } from '../src/entries/models.js';
 import { sgd, train } from '../src/entries/train.js';
 import { moons } from './helpers.js';
+import { tinySweep } from './sweep-fixture.js';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -23,26 +23,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-const base = (outDir: string): SweepOptions => ({
-  grid: { batchSizes: [16, 64], learningRates: [0.5, 0.1], seeds: [3] },
-  model: { name: 'mlp:8', spec: mlp({ inputShape: [2], hidden: [8], numClasses: 2 }) },
-  data: { name: 'moons', train: moons(400, 1, 'train'), test: moons(300, 2, 'test') },
-  outDir,
-  maxEpochs: 2,
-  precision: 'f64',
-  budget: {
-    trainSubset: 200,
-    testSubset: 100,
-    psiSamples: 64,
-    probes: 2,
-    rhoProbes: 1,
-    psiEvery: 1,
-    lanczosIterations: 4,
-    sharpnessSteps: 2,
-    flatnessSamples: 2,
-    flatnessIterations: 3,
-  },
-});
+const base = tinySweep;
 
 /** A run's result without its timings (the rest is deterministic). */
 const stable = (r: SweepRunResult) => ({

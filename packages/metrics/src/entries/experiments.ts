@@ -92,3 +92,22 @@ export {
   type MeanSd,
   type PerturbedCompareSettings,
 } from '../experiments/compare.js';
+
+// Bootstrap intervals on τ, the 0-1 error gap and the certificate as a measure (issue 16).
+export {
+  BOOTSTRAP_DEFAULTS,
+  bootstrapIndices,
+  bootstrapInterval,
+  kendallTauInterval,
+  percentileInterval,
+  type BootstrapInterval,
+  type BootstrapOptions,
+} from '../experiments/kendall-bootstrap.js';
+export { errorGap, type GapKind, type GapRanking } from '../experiments/sweep-correlations.js';
+export { type CompareTau } from '../experiments/compare-correlations.js';
+export {
+  certificateMeasure,
+  measureCertifyOptions,
+  type CertificateMeasureDetails,
+  type CertificateMeasureInput,
+} from '../experiments/certificate-measure.js';

@@ -34,7 +34,11 @@ import {
 } from './compare-variants.js';
 
 export { meanDifference, meanSd, type MeanDifference, type MeanSd } from '../stats.js';
-export { compareCorrelations, type CompareCorrelations } from './compare-correlations.js';
+export {
+  compareCorrelations,
+  type CompareCorrelations,
+  type CompareTau,
+} from './compare-correlations.js';
 export {
   compareRunName,
   type CompareCurves,

@@ -42,19 +42,7 @@ export interface KendallResult {
  * Cost: O(n log n); the exact p-value O(n·min(C, D)).
  */
 export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): KendallResult {
-  if (x.length !== y.length) {
-    throw new PacgenError(
-      `Kendall's τ needs two lists of equal length, got ${x.length} and ${y.length}`,
-    );
-  }
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) {
-      xs.push(x[i]);
-      ys.push(y[i]);
-    }
-  }
+  const [xs, ys] = finitePairs(x, y);
   const n = xs.length;
   const order = Array.from({ length: n }, (_, i) => i).sort(
     (a, b) => xs[a] - xs[b] || ys[a] - ys[b],
@@ -104,6 +92,27 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): KendallR
     z,
     method: exact ? 'exact' : 'normal',
   };
+}
+
+/**
+ * The pairs (x_i, y_i) with both values finite, as two lists. Throws a PacgenError when the
+ * lists differ in length. Cost: O(n).
+ */
+export function finitePairs(x: ArrayLike<number>, y: ArrayLike<number>): [number[], number[]] {
+  if (x.length !== y.length) {
+    throw new PacgenError(
+      `Kendall's τ needs two lists of equal length, got ${x.length} and ${y.length}`,
+    );
+  }
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) {
+      xs.push(x[i]);
+      ys.push(y[i]);
+    }
+  }
+  return [xs, ys];
 }
 
 /** Tied pairs Σ t(t−1)/2 and Kendall's Σ t(t−1)(t−2), Σ t(t−1)(2t+5) over runs of a sorted list. */

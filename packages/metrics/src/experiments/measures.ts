@@ -1,12 +1,17 @@
 // Generalization measures of a trained network on its training data (through an Objective), each
 // with the gradient and forward evaluations it spent: Ψ and Ψ* (PACGen), weight norms (the
 // baseline any measure must beat, docs/method.md §6), the Hessian trace and top eigenvalue, SAM
-// sharpness and the magnitude-aware PAC-Bayes flatness of Jiang et al. 2019. For every measure a
-// larger value predicts a larger generalization gap.
+// sharpness, the magnitude-aware PAC-Bayes flatness of Jiang et al. 2019 and the certificate (a
+// bound on the test error). For every measure a larger value predicts a larger generalization gap.
 
 import { PacgenError } from '@pacgen/core-wasm';
 import type { Objective, ParameterTensor } from '../objective/objective.js';
 import { checkPoint } from '../checks.js';
+import {
+  certificateMeasure,
+  type CertificateMeasureDetails,
+  type CertificateMeasureInput,
+} from './certificate-measure.js';
 import { pacgen, type PacgenOptions } from '../pacgen/report.js';
 import { topEigenvalues } from '../spectrum/eigen.js';
 import { hessianTrace } from '../spectrum/trace.js';
@@ -28,6 +33,7 @@ export const MEASURE_NAMES = [
   'topEigenvalue',
   'sharpness',
   'magnitudeFlatness',
+  'certificate',
 ] as const;
 
 export type MeasureName = (typeof MEASURE_NAMES)[number];
@@ -62,10 +68,19 @@ export const MEASURE_INFO: Record<MeasureName, { label: string; unit: string; ab
     unit: '1',
     about: 'magnitude-aware PAC-Bayes flatness (Jiang et al.: pacbayes.mag.flatness)',
   },
+  certificate: {
+    label: 'cert. bound',
+    unit: '0-1 error',
+    about:
+      'PAC-Bayes-kl bound on the test error of an isotropic Gaussian posterior, 95% confidence, at a cheap setting (docs/method.md §9)',
+  },
 };
 
 export interface MeasureOptions {
-  /** Which measures (default: all of MEASURE_NAMES). Ψ and Ψ* share one PACGen report. */
+  /**
+   * Which measures (default: all of MEASURE_NAMES, the certificate only when `certificate` is
+   * given). Ψ and Ψ* share one PACGen report.
+   */
   measures?: readonly MeasureName[];
   /** Seed of every probe and draw (default 0). */
   seed?: number;
@@ -79,6 +94,11 @@ export interface MeasureOptions {
   lanczosIterations?: number;
   sharpness?: Omit<SharpnessOptions, 'seed'>;
   flatness?: Omit<FlatnessOptions, 'seed'>;
+  /**
+   * The certificate's network over all n training samples, built at the same weights (it bounds
+   * the test error of the objective's network, not of a subset), and its prior mean.
+   */
+  certificate?: CertificateMeasureInput;
   /** Called before each measure with (name, index, count) of the measures to compute. */
   onProgress?: (measure: MeasureName, index: number, total: number) => void | Promise<void>;
 }
@@ -117,6 +137,7 @@ export interface MeasureReport {
       saturated: 'none' | 'low' | 'high';
       target: number;
     };
+    certificate?: CertificateMeasureDetails;
   };
   numParams: number;
   numSamples: number;
@@ -312,6 +333,16 @@ async function flatnessMeasure(c: MeasureContext): Promise<void> {
   };
 }
 
+/** The certificate at its own network's weights (its forward passes count as loss evaluations). */
+async function certificateStep(c: MeasureContext, input: CertificateMeasureInput): Promise<void> {
+  const { result: r, seconds } = await c.run('certificate', () =>
+    certificateMeasure(input, c.seed),
+  );
+  const cost = { gradientEvaluations: 0, lossEvaluations: r.forwardPasses };
+  c.values.certificate = { value: r.value, cost, seconds };
+  c.details.certificate = r.details;
+}
+
 /**
  * Computes the chosen measures at w (default `obj.params()`). Costs are counted, not predicted;
  * in gradient evaluations over the objective's samples (a loss evaluation is a forward pass,
@@ -321,7 +352,9 @@ async function flatnessMeasure(c: MeasureContext): Promise<void> {
  * - weightNorm, logProductNorm: none;
  * - hessianTrace: 1 + 2·traceProbes; topEigenvalue: 1 + 2·(j + 1), j ≤ lanczosIterations;
  * - sharpness: `steps` gradients + 1 loss; magnitudeFlatness: ≈ 2·(6 + iterations)·samples
- *   losses (antithetic pairs).
+ *   losses (antithetic pairs);
+ * - certificate: no gradient, about 15 forward passes over a 1,000-sample training set (see
+ *   measureCertifyOptions), counted as loss evaluations in passes over its n training samples.
  */
 export async function generalizationMeasures(
   objective: Objective,
@@ -329,11 +362,17 @@ export async function generalizationMeasures(
   options: MeasureOptions = {},
 ): Promise<MeasureReport> {
   const t0 = now();
-  const names = options.measures ?? MEASURE_NAMES;
+  const names =
+    options.measures ?? MEASURE_NAMES.filter((n) => n !== 'certificate' || options.certificate);
   for (const n of names) {
     if (!(MEASURE_NAMES as readonly string[]).includes(n)) {
       throw new PacgenError(`unknown measure '${n}' (valid: ${MEASURE_NAMES.join(', ')})`);
     }
+  }
+  if (names.includes('certificate') && !options.certificate) {
+    throw new PacgenError(
+      "the certificate measure needs the network on all its training samples ('certificate')",
+    );
   }
   const point = checkPoint(objective, w ?? objective.params());
   const total = noCost();
@@ -368,6 +407,7 @@ export async function generalizationMeasures(
   if (has('topEigenvalue')) await eigenMeasure(c, objective.numParams);
   if (has('sharpness')) await sharpnessMeasure(c);
   if (has('magnitudeFlatness')) await flatnessMeasure(c);
+  if (has('certificate') && options.certificate) await certificateStep(c, options.certificate);
   return {
     values: c.values,
     details: c.details,

@@ -1,8 +1,11 @@
 // One run of a sweep: a grid point trained to the target training loss under the epoch cap
 // (resuming from its checkpoint), with loss, gap and Ψ per epoch, then its final generalization
-// measures on the Ψ subset; and the record of it that the sweep stores. Browser-safe.
+// measures on the Ψ subset and its certificate on the training subset it was trained on; and
+// the record of it that the sweep stores. Browser-safe.
 
 import type { NetworkSpec } from '@pacgen/core-wasm';
+import { networkCertificateObjective } from '../certificate/objective.js';
+import { initialisationPrior } from '../certificate/prior.js';
 import type { Dataset } from '../data/dataset.js';
 import { networkObjective } from '../objective/network.js';
 import type { PacgenOptions } from '../pacgen/report.js';
@@ -73,7 +76,8 @@ export function sweepPsiOptions(settings: SweepSettings): Omit<PacgenOptions, 'p
 /**
  * Trains the run `name` of grid point `point` from its checkpoint, if any, until the training
  * loss reaches the target or the epoch cap (evaluating train and test every epoch, Ψ per
- * psiEvery), then computes its measures on the Ψ subset (none for a diverged run). Returns its
+ * psiEvery), then computes its measures on the Ψ subset and its certificate (cheap setting, see
+ * measureCertifyOptions) on the training subset (none for a diverged run). Returns its
  * record, or null when `signal` stopped it (its checkpoint holds its last epoch). Cost: see
  * {@link runSweep}.
  */
@@ -111,6 +115,18 @@ export async function trainSweepRun(
   const tm = Date.now();
   if (r.stopReason !== 'diverged') {
     const obj = networkObjective(r.network, { samples: psiSamples, params: r.params });
+    // The certificate bounds the test error of this network: n is the whole training subset,
+    // the prior mean the initialisation the run started from (its seed), never the data.
+    const certificate = {
+      objective: await networkCertificateObjective({
+        spec: setup.spec,
+        params: r.params,
+        train: setup.data.train,
+        test: setup.data.test,
+        precision: settings.precision,
+      }),
+      priorMean: await initialisationPrior(setup.spec, point.seed, settings.precision),
+    };
     measures = await generalizationMeasures({ ...obj, numSamples: setup.data.train.n }, r.params, {
       seed,
       psi: psiOptions,
@@ -122,6 +138,7 @@ export async function trainSweepRun(
         samples: budget.flatnessSamples,
         iterations: budget.flatnessIterations,
       },
+      certificate,
       onProgress: (m, i, total) => hooks.onProgress?.measure?.(m, i, total),
     });
   }

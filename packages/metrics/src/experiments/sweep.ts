@@ -28,7 +28,10 @@ import {
 import type { SweepStore } from './sweep-store.js';
 
 export {
+  errorGap,
   sweepCorrelations,
+  type GapKind,
+  type GapRanking,
   type MeasureCorrelation,
   type SweepCorrelations,
 } from './sweep-correlations.js';
@@ -174,15 +177,19 @@ function sweepSetup(options: SweepOptions, points: readonly SweepPoint[]): Sweep
  * the same settings; runs/NAME.json in a folder) it is loaded and skipped; otherwise the run
  * trains from its checkpoint, if any, until the training loss reaches `targetLoss` or
  * `maxEpochs` (evaluating train and test every epoch, Ψ every `psiEvery`), its measures are
- * computed on the fixed Ψ subset, and its result is stored atomically. Then Kendall's τ of every measure against the final gap. Throws a
- * PacgenError before any training when `outDir` (or `store`) holds a sweep of other settings.
+ * computed on the fixed Ψ subset, and its result is stored atomically. Then Kendall's τ of every
+ * measure against the final cross-entropy and 0-1 error gaps, with bootstrap intervals (see
+ * sweepCorrelations). Throws a PacgenError before any training when `outDir` (or `store`) holds
+ * a sweep of other settings.
  *
  * Cost per run, in gradient evaluations (a forward pass costs about a third to a half of one):
  * training, the optimizer's per step on `batchSize` samples (1; 2 for SAM); a forward pass over
  * the training and the test set per epoch; a Ψ report every `psiEvery` epochs,
  * 2·probes + 4·rhoProbes + 4 on `psiSamples` samples; the final measures on the same samples
  * (`generalizationMeasures`), about 4·probes + 4·rhoProbes + 2·lanczosIterations + sharpnessSteps
- * + 8, and about 2·(6 + flatnessIterations)·flatnessSamples forward passes.
+ * + 8, and about 2·(6 + flatnessIterations)·flatnessSamples forward passes; the certificate
+ * (measureCertifyOptions) no gradient and about 15 forward passes over a training subset of
+ * 1,000 samples (13·min(n, 1000) + 2n samples and the test subset twice).
  */
 export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   const t0 = Date.now();
