@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LoadedModel } from '../src/models/model.js';
+import { presetByName } from '../src/models/presets.js';
 import { loadTfjsModel, saveTfjsModel } from '../src/models/node.js';
 import { fromTfjs, toTfjs, type TfjsModelJson } from '../src/models/tfjs-convert.js';
 import { networkObjective } from '../src/objective/network.js';
@@ -202,6 +203,38 @@ describe('Keras / TF.js functional models', () => {
     loaded.dispose();
     model.dispose();
   });
+
+  it.each(['resnet-mnist', 'resnet20', 'vgg-bn'])(
+    'exports the %s preset (random statistics) as a model tf.loadLayersModel predicts alike',
+    async (name) => {
+      const spec = presetByName(name);
+      const net = await Network.create(spec, { precision: 'f32', maxBatch: 2 });
+      const params = Float64Array.from(net.initParams(1));
+      const r = new Random(2);
+      const buffers = net.getBuffers();
+      for (const b of net.buffers) {
+        const variance = b.name.endsWith('/moving_variance');
+        for (let i = b.offset; i < b.offset + b.size; i++)
+          buffers[i] = variance ? 0.5 + r.uniform() : 0.3 * (2 * r.uniform() - 1);
+      }
+      const m: LoadedModel = { spec, params, buffers };
+      const size = spec.inputShape.reduce((a, b) => a * b, 1);
+      const x = Float32Array.from({ length: 2 * size }, () => 2 * r.uniform() - 1);
+      const { modelJson, weightData } = toTfjs(spec, params, { buffers });
+      const loaded = await tfl.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: modelJson.modelTopology,
+          weightSpecs: modelJson.weightsManifest[0].weights as tf.io.WeightsManifestEntry[],
+          weightData: weightData.slice().buffer,
+        }),
+      );
+      const t = tf.tensor(x, [2, ...spec.inputShape]);
+      const y = loaded.predict(t) as tf.Tensor;
+      expect(maxDiff(await y.data(), await enginePredict(m, x))).toBeLessThan(1e-6);
+      tf.dispose([t, y]);
+      loaded.dispose();
+    },
+  );
 
   it('scores the graph with both engines: equal loss and gradient (f32)', async () => {
     const model = resnetLike();
