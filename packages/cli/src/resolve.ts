@@ -260,7 +260,7 @@ const MODEL_HINT = `give a preset (${PRESET_NAMES.join(', ')}; mlp:W1,W2 sets hi
 
 /**
  * A model by preset name or file: `mlp`, `mlp:256,128`, `mnist-cnn`, `mnist-cnn:dropout=0`,
- * `cifar-cnn`, `toy`, a
+ * `cifar-cnn`, `toy`, the batch-norm graphs `resnet20`, `resnet-mnist`, `wrn-16-4`, `vgg-bn`, a
  * TF.js model.json or its folder, or a PyTorch .safetensors file with its layer-list JSON.
  */
 export async function resolveModel(
@@ -346,8 +346,12 @@ function presetSpec(
         ...(arg === undefined ? {} : { dropout: dropoutArg(name, arg) }),
       });
     case 'toy':
+    case 'resnet20':
+    case 'resnet-mnist':
+    case 'wrn-16-4':
+    case 'vgg-bn':
       if (arg !== undefined) throw new UsageError(`model ${name} takes no ':' argument`);
-      return presetByName('toy');
+      return presetByName(name, name === 'toy' || !numClasses ? {} : { numClasses });
     default:
       throw new UsageError(`unknown model '${name}'`, MODEL_HINT);
   }

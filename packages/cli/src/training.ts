@@ -23,6 +23,8 @@ export interface TrainingRun {
   spec: NetworkSpec;
   /** Starting parameters (a loaded model), or null to initialise with `seed`. */
   params: Float64Array | null;
+  /** Starting batch-norm running statistics (a loaded model's), or null for the initial ones. */
+  buffers?: Float64Array | null;
   data: { train: Dataset; test?: Dataset };
   optimizer: Optimizer<unknown> | GradientTransformation<unknown>;
   batchSize: number;
@@ -72,6 +74,7 @@ export async function runTraining(run: TrainingRun, ctx: Context): Promise<Train
       epochs: run.epochs,
       seed: run.seed,
       initialParams: run.params ?? undefined,
+      initialBuffers: run.buffers ?? undefined,
       targetTrainLoss: run.targetLoss,
       evalEvery: run.evalEvery ?? 1,
       checkpoint: run.checkpoint,

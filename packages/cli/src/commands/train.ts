@@ -271,6 +271,7 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
           label: argv.optimizer,
           spec: model.spec,
           params: model.params,
+          buffers: model.buffers ?? null,
           data,
           optimizer,
           batchSize: argv['batch-size'],
@@ -298,7 +299,10 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
     });
     const checkpoint = await store.load();
     await withStagedDir(argv.out, { overwrite: true, command: 'train' }, async (dir) => {
-      const { modelJson, weightData } = toTfjs(model.spec, result.params);
+      // With batch norm, the running statistics the training steps moved go into the file.
+      const { modelJson, weightData } = toTfjs(model.spec, result.params, {
+        buffers: result.buffers,
+      });
       await writeFiles(dir, {
         'model.json': JSON.stringify(modelJson),
         'group1-shard1of1.bin': weightData,
