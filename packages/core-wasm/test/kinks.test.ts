@@ -9,14 +9,29 @@ const N = 40;
 const I = 3;
 const H = 5;
 
-/** A 3→5→2 network with the hidden activation given, f64, seeded weights and data. */
-async function hiddenLayerNet(activation: 'relu' | 'leaky-relu' | 'tanh', maxBatch = 7) {
+/**
+ * A 3→5→2 network with the hidden activation given, f64, seeded weights and data; with
+ * `graph`, the activation sits in a graph (its input named, a side branch added to its output).
+ */
+async function hiddenLayerNet(
+  activation: 'relu' | 'leaky-relu' | 'tanh',
+  maxBatch = 7,
+  graph = false,
+) {
+  const chain: NetworkSpec['layers'] = [
+    { type: 'dense', name: 'h', units: H, activation },
+    { type: 'dense', name: 'out', units: 2 },
+  ];
+  const dag: NetworkSpec['layers'] = [
+    { type: 'dense', name: 'h', units: H },
+    { type: 'dense', name: 'side', inputs: ['input'], units: H, activation: 'tanh' },
+    { type: 'activation', name: 'a', inputs: ['h'], activation },
+    { type: 'add', name: 'sum', inputs: ['a', 'side'] },
+    { type: 'dense', name: 'out', units: 2 },
+  ];
   const spec: NetworkSpec = {
     inputShape: [I],
-    layers: [
-      { type: 'dense', name: 'h', units: H, activation },
-      { type: 'dense', name: 'out', units: 2 },
-    ],
+    layers: graph ? dag : chain,
     loss: 'softmax-cross-entropy',
   };
   const net = await Network.create(spec, { precision: 'f64', maxBatch });
@@ -81,6 +96,18 @@ describe('kink crossings of an HVP (f64)', () => {
       expect(seen[0]).toBe(0);
       expect(seen[3]).toBeGreaterThan(3);
     }
+  });
+
+  it('a ReLU inside a graph (its input named, read beside a branch) counts the same', async () => {
+    const { net, x } = await hiddenLayerNet('relu', 7, true);
+    const z = preActivations(net, x);
+    const v = biasDirection(net, 1);
+    for (const t of [0.05, 0.3, 1]) {
+      const kinks: KinkCount = {};
+      net.hvp(v, { step: t, kinks });
+      expect(kinks.crossings).toBe(expectedCrossings(z, 1, t));
+    }
+    expect(expectedCrossings(z, 1, 1)).toBeGreaterThan(3);
   });
 
   it('counts every unit a dense direction moves, over index lists and chunks alike', async () => {
