@@ -204,6 +204,57 @@ describe('Keras / TF.js functional models', () => {
     model.dispose();
   });
 
+  it('pads, BatchNorm without γ and β, linear activations and depthwise ×1 read and write', async () => {
+    const L = tfl.layers;
+    const input = tfl.input({ shape: [5, 5, 2] });
+    const padded = L.zeroPadding2d({ padding: 1 }).apply(input) as tfl.SymbolicTensor;
+    const layers: tfl.layers.Layer[] = [
+      L.conv2d({ filters: 3, kernelSize: 3, strides: 2, name: 'conv' }),
+      L.batchNormalization({ center: false, scale: false, name: 'bn' }),
+      L.activation({ activation: 'linear' }),
+      L.depthwiseConv2d({ kernelSize: 2, useBias: false, name: 'dw' }),
+      L.dropout({ rate: 0.4 }),
+      L.flatten(),
+      L.dense({ units: 1, activation: 'sigmoid', name: 'out' }),
+    ];
+    const out = layers.reduce((t, l) => l.apply(t) as tfl.SymbolicTensor, padded);
+    const model = tfl.model({ inputs: input, outputs: out });
+    const r = new Random(11);
+    model.setWeights(
+      model.weights.map((w) => {
+        const n = w.shape.reduce((a, b) => a! * b!, 1)!;
+        const lo = w.name.includes('moving_variance') ? 0.5 : -0.6;
+        return tf.tensor(
+          Float32Array.from({ length: n }, () => lo + r.uniform()),
+          w.shape as number[],
+        );
+      }),
+    );
+    const { json, bin } = await artifacts(model);
+    const m = fromTfjs(json, () => bin);
+    expect(m.spec.loss).toBe('sigmoid-bce');
+    expect(m.spec.layers.find((l) => l.name === 'conv')).toMatchObject({ padding: 1 });
+    // conv 3×3×2×3 + 3, dw 2×2×1×3 (no bias; no γ, β), dense on the 2×2×3 map 12 + 1.
+    expect(m.params.length).toBe(54 + 3 + 12 + 12 + 1);
+    const x = Float32Array.from({ length: 4 * 50 }, () => 2 * r.uniform() - 1);
+    const t = tf.tensor(x, [4, 5, 5, 2]);
+    const y = model.predict(t) as tf.Tensor;
+    expect(maxDiff(await y.data(), await enginePredict(m, x))).toBeLessThan(1e-6);
+    const { modelJson, weightData } = toTfjs(m.spec, m.params, { buffers: m.buffers });
+    const back = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: modelJson.modelTopology,
+        weightSpecs: modelJson.weightsManifest[0].weights as tf.io.WeightsManifestEntry[],
+        weightData: weightData.slice().buffer,
+      }),
+    );
+    const z = back.predict(t) as tf.Tensor;
+    expect(maxDiff(await z.data(), await y.data())).toBeLessThan(1e-6);
+    tf.dispose([t, y, z]);
+    back.dispose();
+    model.dispose();
+  });
+
   it.each(['resnet-mnist', 'resnet20', 'vgg-bn'])(
     'exports the %s preset (random statistics) as a model tf.loadLayersModel predicts alike',
     async (name) => {
