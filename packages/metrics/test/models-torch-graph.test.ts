@@ -14,32 +14,50 @@ const FIXTURES = join(__dirname, 'fixtures');
 const WEIGHTS = join(FIXTURES, 'torch-resnet-bn.safetensors');
 const ARCH = join(FIXTURES, 'torch-resnet-bn.json');
 
-async function reference() {
-  const r = JSON.parse(await readFile(join(FIXTURES, 'torch-resnet-bn-logits.json'), 'utf8'));
-  return { x: Float64Array.from(r.x as number[]), logits: r.logits as number[] };
+async function reference(name: string) {
+  const r = JSON.parse(await readFile(join(FIXTURES, `${name}-logits.json`), 'utf8'));
+  return { x: Float64Array.from(r.x as number[]), logits: r.logits as number[], shape: r.shape };
 }
 
 async function arch() {
   return JSON.parse(await readFile(ARCH, 'utf8'));
 }
 
+/** Largest |engine − PyTorch| over the fixture's logits. */
+async function logitsDiff(name: string, precision: 'f32' | 'f64') {
+  const model = await loadTorchModel(join(FIXTURES, `${name}.safetensors`));
+  const { x, logits, shape } = await reference(name);
+  const net = await Network.create(model.spec, { precision });
+  net.setParams(model.params);
+  net.setBuffers(model.buffers!);
+  const out = net.predict(chwToHwc(x, shape.slice(1)));
+  let diff = 0;
+  for (let i = 0; i < logits.length; i++) diff = Math.max(diff, Math.abs(out[i] - logits[i]));
+  return { model, diff };
+}
+
 describe('PyTorch safetensors with a graph description', () => {
-  it.each(['f64', 'f32'] as const)('gives PyTorch logits (%s)', async (precision) => {
-    const model = await loadTorchModel(WEIGHTS);
-    const types = model.spec.layers.map((l) => l.type);
-    expect(types.filter((t) => t === 'batchnorm')).toHaveLength(5);
-    expect(types.filter((t) => t === 'add')).toHaveLength(2);
-    // 5 BatchNorms over 4, 4, 4, 8, 8 channels: a mean and a variance each.
-    expect(model.buffers?.length).toBe(2 * 28);
-    const { x, logits } = await reference();
-    const net = await Network.create(model.spec, { precision });
-    net.setParams(model.params);
-    net.setBuffers(model.buffers!);
-    const out = net.predict(chwToHwc(x, [3, 8, 8]));
-    let diff = 0;
-    for (let i = 0; i < logits.length; i++) diff = Math.max(diff, Math.abs(out[i] - logits[i]));
-    expect(diff).toBeLessThan(precision === 'f64' ? 1e-10 : 1e-5);
-  });
+  it.each(['f64', 'f32'] as const)(
+    'a residual BatchNorm net gives PyTorch logits (%s)',
+    async (p) => {
+      const { model, diff } = await logitsDiff('torch-resnet-bn', p);
+      const types = model.spec.layers.map((l) => l.type);
+      expect(types.filter((t) => t === 'batchnorm')).toHaveLength(5);
+      expect(types.filter((t) => t === 'add')).toHaveLength(2);
+      // 5 BatchNorms over 4, 4, 4, 8, 8 channels: a mean and a variance each.
+      expect(model.buffers?.length).toBe(2 * 28);
+      expect(diff).toBeLessThan(p === 'f64' ? 1e-10 : 1e-5);
+    },
+  );
+
+  it.each(['f64', 'f32'] as const)(
+    'flatten → linear, BatchNorm1d and LayerNorm around a skip give PyTorch logits (%s)',
+    async (p) => {
+      const { model, diff } = await logitsDiff('torch-norm-graph', p);
+      expect(model.spec.layers.map((l) => l.type)).toContain('layernorm');
+      expect(diff).toBeLessThan(p === 'f64' ? 1e-10 : 1e-5);
+    },
+  );
 
   it('reads the running statistics as buffers, not parameters', async () => {
     const model = await loadTorchModel(WEIGHTS);
