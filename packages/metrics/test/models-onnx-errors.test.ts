@@ -80,15 +80,10 @@ describe('bad ONNX files', () => {
     refuses(onnxBytes([gemm('x', 'y')], [negative, B], [4], 'y'), /not a tensor shape/);
   });
 
-  it('a dangling input, a weight shared by two layers, shape mismatches', () => {
+  it('a dangling input, a shape mismatch', () => {
     refuses(
       onnxBytes([gemm('nowhere', 'y')], [W, B], [4], 'y'),
       /input nowhere is not computed by an earlier node/,
-    );
-    const W2 = init('W2', [2, 2], [1, 0, 0, 1]);
-    refuses(
-      onnxBytes([gemm('x', 'h'), gemm('h', 'y', 'W2', 'B')], [W, B, W2], [4], 'y'),
-      /bias B is also used by node n0; shared initializers are not supported/,
     );
     refuses(
       onnxBytes([gemm('x', 'y')], [W, B], [5], 'y'),
@@ -136,5 +131,22 @@ describe('bad ONNX files', () => {
       onnxBytes([{ op: 'Reshape', inputs: ['x', 'S'], outputs: ['y'] }], [shape], [1, 4, 4], 'y'),
       /Reshape to \[-1, 2, 8\] is not supported/,
     );
+  });
+
+  it('an initializer read by two layers (torch stores equal tensors once) is two parameters, the second exported as name@node', () => {
+    const W2 = init('W2', [2, 2], [1, 2, 3, 4]);
+    const B2 = init('B', [2], [0.5, -0.5]);
+    const m = onnxToModel(
+      onnxBytes([gemm('x', 'h'), gemm('h', 'y', 'W2', 'B')], [W, B2, W2], [4], 'y'),
+    );
+    expect(m.onnx.mappings.map((t) => `${t.tensor} ${t.onnx}`)).toEqual([
+      'dense/kernel W',
+      'dense/bias B',
+      'dense_1/kernel W2',
+      'dense_1/bias B@n1',
+    ]);
+    // Both biases hold the initializer's values; the network has 8 + 2 + 4 + 2 parameters.
+    expect(Array.from(m.params.subarray(8, 10))).toEqual([0.5, -0.5]);
+    expect(Array.from(m.params.subarray(14))).toEqual([0.5, -0.5]);
   });
 });

@@ -26,8 +26,10 @@ export type Value = Act | { kind: 'const'; tensor: OnnxTensor };
 
 /**
  * Where one engine tensor's values are in the ONNX file: engine element i is element
- * `index[i]` (identity when null) of initializer `onnx`, of ONNX shape `shape`. A buffer is
- * batch-norm state, not a parameter.
+ * `index[i]` (identity when null) of the initializer named `onnx`, of ONNX shape `shape`. An
+ * initializer read by a second layer (torch.onnx.export stores equal tensors once, e.g.
+ * untrained batch-norm weights) is a parameter of its own there, named `${initializer}@${node}`.
+ * A buffer is batch-norm state, not a parameter.
  */
 export interface OnnxTensorMapping {
   tensor: string;
@@ -47,7 +49,9 @@ export class ImportState {
   /** Nodes already converted as part of another (a MatMul's bias Add, a GELU's pieces). */
   readonly done = new Set<OnnxNode>();
   private readonly names = uniqueNames();
-  private readonly trainable = new Map<string, string>();
+  private readonly trainable = new Set<string>();
+  /** The tensor each mapping reads its values from. */
+  readonly sources = new Map<OnnxTensorMapping, OnnxTensor>();
 
   constructor(
     readonly graph: OnnxGraph,
@@ -101,7 +105,10 @@ export class ImportState {
     return v.tensor;
   }
 
-  /** An initializer that becomes trainable parameters: each may feed one tensor only. */
+  /**
+   * An initializer that becomes trainable parameters; read by a second layer it is a separate
+   * parameter there, named `${name}@${node}` (the exporter merged two equal tensors).
+   */
   parameter(n: OnnxNode, k: number, shape: number[], what: string): OnnxTensor {
     const t = this.constant(n, k);
     if (t.dims.join() !== shape.join()) {
@@ -109,14 +116,14 @@ export class ImportState {
         `${this.where(n)}: ${what} ${describeName(t.name)} has shape [${t.dims.join(', ')}], expected [${shape.join(', ')}]`,
       );
     }
-    const first = this.trainable.get(t.name);
-    if (first !== undefined) {
-      throw new PacgenError(
-        `${this.where(n)}: ${what} ${describeName(t.name)} is also used by node ${describeName(first)}; shared initializers are not supported (the exporter merges equal tensors, e.g. untrained batch-norm weights)`,
-      );
+    if (!this.trainable.has(t.name)) {
+      this.trainable.add(t.name);
+      return t;
     }
-    this.trainable.set(t.name, n.name);
-    return t;
+    let alias = `${t.name}@${n.name}`;
+    for (let i = 2; this.trainable.has(alias); i++) alias = `${t.name}@${n.name}#${i}`;
+    this.trainable.add(alias);
+    return { ...t, name: alias };
   }
 
   /** Appends an engine layer reading `inputs`; returns its unique name. */
@@ -127,7 +134,9 @@ export class ImportState {
   }
 
   map(tensor: string, source: OnnxTensor, index: Int32Array | null, buffer = false): void {
-    this.mappings.push({ tensor, onnx: source.name, shape: source.dims, index, buffer });
+    const m = { tensor, onnx: source.name, shape: source.dims, index, buffer };
+    this.mappings.push(m);
+    this.sources.set(m, source);
   }
 
   setOutput(n: OnnxNode, value: Value, k = 0): void {

@@ -190,7 +190,7 @@ export function onnxToModel(
   ]);
   for (const m of s.mappings) {
     const target = where.get(m.tensor);
-    const source = graph.initializers.get(m.onnx)!;
+    const source = s.sources.get(m)!;
     if (!target || target.t.size !== source.data.length) {
       throw new PacgenError(
         `${file}: initializer ${describeName(m.onnx)} does not fit the network's ${describeName(m.tensor)}`,

@@ -108,7 +108,7 @@ const conv: Converter = (s, n) => {
       `${s.where(n)}: weight dims ${describeValue(wt.dims)} do not fit ${C} input channels in ${g} group(s)`,
     );
   }
-  s.parameter(n, 1, [CO, CG, KH, KW], 'weight');
+  const weight = s.parameter(n, 1, [CO, CG, KH, KW], 'weight');
   const { pad, strides, pads } = window(s, n, [KH, KW], [H, W]);
   const bias = n.inputs[2] ? s.parameter(n, 2, [CO], 'bias') : null;
   const name = s.addLayer(
@@ -130,7 +130,7 @@ const conv: Converter = (s, n) => {
     for (let xx = 0; xx < KW; xx++)
       for (let ci = 0; ci < CG; ci++)
         for (let co = 0; co < CO; co++) index[i++] = ((co * CG + ci) * KH + y) * KW + xx;
-  s.map(`${name}/kernel`, wt, index);
+  s.map(`${name}/kernel`, weight, index);
   if (bias) s.map(`${name}/bias`, bias, null);
   const oh = outSize(H, KH, strides[0], pads[0], pads[2]);
   const ow = outSize(W, KW, strides[1], pads[1], pads[3]);
@@ -153,16 +153,17 @@ function dense(
   const IN = prod(x.shape);
   const wt = s.constant(n, 1);
   const OUT = wt.dims.length === 2 ? wt.dims[transposed ? 0 : 1] : -1;
-  s.parameter(n, 1, transposed ? [OUT, IN] : [IN, OUT], 'weight');
-  const bias = biasAt ? s.constant(biasAt[0], biasAt[1]) : null;
-  if (bias) s.parameter(biasAt![0], biasAt![1], bias.dims.length === 2 ? [1, OUT] : [OUT], 'bias');
+  const weight = s.parameter(n, 1, transposed ? [OUT, IN] : [IN, OUT], 'weight');
+  const b = biasAt ? s.constant(biasAt[0], biasAt[1]) : null;
+  const bias =
+    b && s.parameter(biasAt![0], biasAt![1], b.dims.length === 2 ? [1, OUT] : [OUT], 'bias');
   const name = s.addLayer({ type: 'dense', units: OUT, useBias: bias !== null }, 'dense', [x]);
   const index = new Int32Array(IN * OUT);
   for (let r = 0, i = 0; r < IN; r++) {
     const t = onnxRow(r, x.chw);
     for (let o = 0; o < OUT; o++) index[i++] = transposed ? o * IN + t : t * OUT + o;
   }
-  s.map(`${name}/kernel`, wt, index);
+  s.map(`${name}/kernel`, weight, index);
   if (bias) s.map(`${name}/bias`, bias, null);
   return { kind: 'act' as const, node: name, shape: [OUT], chw: null };
 }
