@@ -22,7 +22,8 @@ const ALIGN = 4;
 /**
  * Plans the outputs and gradients of the compiled nodes (inputs resolved). A node needs a
  * gradient when it or a node before it has parameters. Cost: O(buffers²) (greedy placement,
- * largest first, at the lowest offset free over the buffer's lifetime).
+ * largest first, at the lowest offset free over the buffer's lifetime) up to GREEDY_LIMIT
+ * buffers, O(buffers) above.
  */
 export function planActivations(layers: CompiledLayer[]): ActivationPlan {
   const N = layers.length;
@@ -74,8 +75,24 @@ function hasParametersUpstream(layers: CompiledLayer[]): boolean[] {
   return has;
 }
 
+/**
+ * Above this many buffers the greedy placement (quadratic: each buffer is checked against every
+ * one placed) gives way to one slot per buffer, linear in their number: only graphs of thousands
+ * of nodes get there (a file of 20,000 layers must load in seconds), and real networks stay far
+ * below it (resnet20: about 140 buffers).
+ */
+const GREEDY_LIMIT = 2048;
+
 /** Places the intervals (setting their offsets); returns the pool size. */
 function place(intervals: Interval[]): number {
+  if (intervals.length > GREEDY_LIMIT) {
+    let end = 0;
+    for (const iv of intervals) {
+      iv.offset = end;
+      end += iv.size;
+    }
+    return end;
+  }
   const order = [...intervals].sort((a, b) => b.size - a.size || a.start - b.start);
   const placed: Interval[] = [];
   let total = 0;
