@@ -32,6 +32,9 @@ let app: App;
 let page: Page;
 let mnist: DataSplit;
 
+/** The batch of the run that is stopped mid-epoch: 1,000 steps, so the stop lands inside it. */
+const STOP_BATCH = 2;
+
 const TABS = { toy: 'Toy landscape', train: 'Train', score: 'Score' } as const;
 type Tab = keyof typeof TABS;
 const tab = (t: Tab) => page.getByRole('tab', { name: TABS[t] }).click();
@@ -200,12 +203,15 @@ describe('the app for a newcomer', () => {
   });
 
   test("cancel mid-epoch: the numbers shown are the saved step's", async () => {
-    await trainRun(1, 10);
+    await trainRun(1, STOP_BATCH);
     const live = page.getByTestId('train-live');
     await expect
       .poll(async () => Number(/step (\d+)/.exec((await live.textContent()) ?? '')?.[1] ?? 0))
       .toBeGreaterThan(20);
-    // While it trains the form is disabled, and looks it: grey, not white.
+    // Paused first, so the stop cannot race the end of the epoch; the form is disabled while
+    // the run lasts, and looks it: grey, not white.
+    await page.click('[data-testid=train-pause]');
+    await page.getByTestId('train-paused').waitFor();
     const look = (id: string) =>
       page.$eval(`[data-testid=${id}]`, (el) => [
         el.matches(':disabled'),
@@ -220,8 +226,8 @@ describe('the app for a newcomer', () => {
     await final.waitFor();
     const steps = Number(await final.getAttribute('data-steps'));
     expect(steps).toBeGreaterThan(20);
-    expect(steps).toBeLessThan(200);
-    const lib = await libraryRun({ epochs: 1, batchSize: 10, abortAtStep: steps });
+    expect(steps).toBeLessThan(2000 / STOP_BATCH);
+    const lib = await libraryRun({ epochs: 1, batchSize: STOP_BATCH, abortAtStep: steps });
     expect(lib.steps).toBe(steps);
     const tr = lib.network.evaluate({ samples: { start: 0, count: 2000 } });
     const te = lib.network.evaluate({ samples: { start: 2000, count: 500 } });
@@ -271,7 +277,7 @@ describe('the app for a newcomer', () => {
       () => entries['group1-shard1of1.bin'],
     );
     const steps = Number(await page.getByTestId('train-final').getAttribute('data-steps'));
-    const lib = await libraryRun({ epochs: 1, batchSize: 10, abortAtStep: steps });
+    const lib = await libraryRun({ epochs: 1, batchSize: STOP_BATCH, abortAtStep: steps });
     expect(Array.from(model.params)).toEqual(Array.from(Float32Array.from(lib.params)));
 
     const dir = join(app.work, 'downloads');
