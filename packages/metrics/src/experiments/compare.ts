@@ -17,6 +17,7 @@ import {
   type StepEvent,
 } from '../train/train.js';
 import { compareCorrelations, type CompareCorrelations } from './compare-correlations.js';
+import { runGrid, type GridRunner } from './grid.js';
 import {
   compareRunName,
   trainComparisonRun,
@@ -85,6 +86,8 @@ export interface CompareOptions extends ComparisonVariantOptions {
   onProgress?: CompareProgress;
   /** Stops before the next step; the finished runs are returned (complete: false). */
   signal?: AbortSignal;
+  /** Who trains each run (default: this process, localCompareRunner; e.g. a job queue). */
+  runner?: GridRunner<ComparePoint, CompareRun>;
 }
 
 /** Progress of a comparison, per run and within a run. */
@@ -256,35 +259,29 @@ export async function compareTraining(options: CompareOptions): Promise<CompareR
     psiSamples: psiIdx,
     signal: options.signal,
   };
-  const runs: CompareRun[] = [];
-  const total = variants.length * settings.seeds.length;
-  let complete = true;
-  let index = 0;
-  outer: for (const v of variants) {
-    for (const runSeed of settings.seeds) {
-      if (options.signal?.aborted) {
-        complete = false;
-        break outer;
-      }
-      const name = compareRunName(v.method, runSeed);
-      const event = { index, total, name, method: v.method, seed: runSeed };
-      index++;
-      await options.onProgress?.run?.({ ...event, status: 'start' });
-      const result = await trainComparisonRun(v, runSeed, {
-        ...setup,
-        onProgress: {
-          step: options.onProgress?.step && ((e) => options.onProgress?.step?.(name, e)),
-          epoch: options.onProgress?.epoch && ((e) => options.onProgress?.epoch?.(name, e)),
-        },
+  const jobs = variants.flatMap((variant) =>
+    settings.seeds.map((seed) => ({
+      name: compareRunName(variant.method, seed),
+      point: { variant, seed },
+    })),
+  );
+  const runner = options.runner ?? localCompareRunner(setup, options);
+  const { results: runs, complete } = await runGrid(jobs, runner, {
+    signal: options.signal,
+    onRun: async (e) => {
+      if (e.status === 'skipped') return; // a comparison keeps no results between calls
+      const { variant, seed } = e.point;
+      await options.onProgress?.run?.({
+        index: e.index,
+        total: e.total,
+        name: e.name,
+        method: variant.method,
+        seed,
+        status: e.status,
+        result: e.result,
       });
-      if (!result) {
-        complete = false;
-        break outer;
-      }
-      runs.push(result);
-      await options.onProgress?.run?.({ ...event, status: 'done', result });
-    }
-  }
+    },
+  });
   return {
     settings,
     variants: variants.map((v) => ({
@@ -297,5 +294,29 @@ export async function compareTraining(options: CompareOptions): Promise<CompareR
     correlations: compareCorrelations(runs),
     complete,
     seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+/** A comparison's grid point: a variant at a seed. */
+export interface ComparePoint {
+  variant: ComparisonVariant;
+  seed: number;
+}
+
+/** The runner of a comparison in this process (see trainComparisonRun), with its progress. */
+export function localCompareRunner(
+  setup: ComparisonRunSetup,
+  options: Pick<CompareOptions, 'onProgress'>,
+): GridRunner<ComparePoint, CompareRun> {
+  const progress = options.onProgress;
+  return {
+    run: ({ name, point }) =>
+      trainComparisonRun(point.variant, point.seed, {
+        ...setup,
+        onProgress: {
+          step: progress?.step && ((e) => progress.step?.(name, e)),
+          epoch: progress?.epoch && ((e) => progress.epoch?.(name, e)),
+        },
+      }),
   };
 }

@@ -13,6 +13,7 @@ import { OTHER_SETTINGS } from '../error-codes.js';
 import { selectSubset, subsetSamples } from '../data/subset.js';
 import { mixSeed } from '../optim/seeds.js';
 import type { EpochEvent, StepEvent } from '../train/train.js';
+import { runGrid, type GridRunner } from './grid.js';
 import type { MeasureName } from './measures.js';
 import { settingsDiff } from './sweep-files.js';
 import { sweepCorrelations, type SweepCorrelations } from './sweep-correlations.js';
@@ -71,6 +72,8 @@ export interface SweepOptions {
   onProgress?: SweepProgress;
   /** Stops before the next step; finished runs stay on disk, the current one at its last epoch. */
   signal?: AbortSignal;
+  /** Who trains each run (default: this process, localSweepRunner; e.g. a job queue). */
+  runner?: GridRunner<SweepPoint, SweepRunResult>;
 }
 
 /** Progress of a sweep, per run and within a run. */
@@ -209,43 +212,24 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   }
   await store.writeSweep({ settings, grid: { ...options.grid }, points: points.map(runName) });
 
-  const runs: SweepRunResult[] = [];
-  const skipped: string[] = [];
-  const trained: string[] = [];
-  let complete = true;
-  for (const [index, point] of points.entries()) {
-    const name = runName(point);
-    const event = { index, total: points.length, name, point };
-    const found = await store.readRun({ name, point, settings });
-    if (found) {
-      runs.push(found);
-      skipped.push(name);
-      await options.onProgress?.run?.({ ...event, status: 'skipped', result: found });
-      continue;
-    }
-    if (options.signal?.aborted) {
-      complete = false;
-      break;
-    }
-    await options.onProgress?.run?.({ ...event, status: 'start' });
-    const result = await trainSweepRun(name, point, setup, {
-      checkpoint: store.checkpoint(name),
-      onProgress: {
-        step: options.onProgress?.step && ((e) => options.onProgress?.step?.(name, e)),
-        epoch: options.onProgress?.epoch && ((e) => options.onProgress?.epoch?.(name, e)),
-        measure: (m, i, total) => options.onProgress?.measure?.(name, m, i, total),
+  const runner = options.runner ?? localSweepRunner(setup, store, options);
+  const jobs = points.map((point) => ({ name: runName(point), point }));
+  const {
+    results: runs,
+    skipped,
+    trained,
+    complete,
+  } = await runGrid(jobs, runner, {
+    store: {
+      read: ({ name, point }) => store.readRun({ name, point, settings }),
+      async write({ name }, result) {
+        await store.writeRun(result);
+        if (!options.keepCheckpoints) await store.removeCheckpoint(name);
       },
-    });
-    if (!result) {
-      complete = false;
-      break;
-    }
-    await store.writeRun(result);
-    if (!options.keepCheckpoints) await store.removeCheckpoint(name);
-    runs.push(result);
-    trained.push(name);
-    await options.onProgress?.run?.({ ...event, status: 'done', result });
-  }
+    },
+    signal: options.signal,
+    onRun: options.onProgress?.run,
+  });
   return {
     settings,
     points,
@@ -256,6 +240,29 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     complete,
     correlations: sweepCorrelations(runs),
     seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+/**
+ * The runner of a sweep in this process: trains the run from its checkpoint in `store`, with the
+ * sweep's progress callbacks (see trainSweepRun).
+ */
+export function localSweepRunner(
+  setup: SweepRunSetup,
+  store: SweepStore,
+  options: Pick<SweepOptions, 'onProgress'>,
+): GridRunner<SweepPoint, SweepRunResult> {
+  const progress = options.onProgress;
+  return {
+    run: ({ name, point }) =>
+      trainSweepRun(name, point, setup, {
+        checkpoint: store.checkpoint(name),
+        onProgress: {
+          step: progress?.step && ((e) => progress.step?.(name, e)),
+          epoch: progress?.epoch && ((e) => progress.epoch?.(name, e)),
+          measure: (m, i, total) => progress?.measure?.(name, m, i, total),
+        },
+      }),
   };
 }
 
