@@ -1,7 +1,7 @@
 // Elementwise activations and their derivatives. Formulas are written to stay finite for any
 // input (no exp overflow), because finite-difference curvature probes push weights far.
 
-import { get, set } from './vector';
+import { LANES, at, get, set, vmax, vzero } from './vector';
 import {
   ACT_GELU, ACT_LEAKY_RELU, ACT_LINEAR, ACT_RELU, ACT_SIGMOID, ACT_SOFTPLUS, ACT_TANH,
 } from './program';
@@ -24,8 +24,19 @@ function tanhR(x: Real): Real {
   return <Real>Math.tanh(x);
 }
 
+/** Lanes where x > 0: all ones, else zeros (the ReLU derivative's test). */
+@inline function positiveMask(x: v128): v128 {
+  if (sizeof<Real>() == 4) return f32x4.gt(x, vzero());
+  return f64x2.gt(x, vzero());
+}
+
 export function activate(kind: i32, alpha: Real, x: usize, y: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // ReLU, the common case, by vectors.
+  if (kind == ACT_RELU) {
+    for (; i + LANES <= n; i += LANES) v128.store(at(y, i), vmax(v128.load(at(x, i)), vzero()));
+  }
+  for (; i < n; i++) {
     const v = get(x, i);
     let r: Real = v;
     if (kind == ACT_RELU) r = v > 0 ? v : <Real>0;
@@ -41,7 +52,13 @@ export function activate(kind: i32, alpha: Real, x: usize, y: usize, n: i32): vo
 
 /** dx[i] = dy[i] · f'(x[i]); y = f(x) is given so sigmoid and tanh reuse it. */
 export function activateBackward(kind: i32, alpha: Real, x: usize, y: usize, dy: usize, dx: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (kind == ACT_RELU) {
+    for (; i + LANES <= n; i += LANES) {
+      v128.store(at(dx, i), v128.and(v128.load(at(dy, i)), positiveMask(v128.load(at(x, i)))));
+    }
+  }
+  for (; i < n; i++) {
     const v = get(x, i);
     let d: Real = 1;
     if (kind == ACT_RELU) d = v > 0 ? <Real>1 : <Real>0;

@@ -82,8 +82,9 @@ export function batchnorm(
     ints: [prod(inShape) / C, C],
     hyper: epsilon,
     hyper2: momentum,
-    // Per channel: the mean and 1/σ in use, and two f64 sums (6 reals hold them in either build).
-    aux: { kind: 'real', perSample: 0, fixed: 6 * C },
+    // Per channel: the mean and 1/σ in use, three coefficients, two partial sums and two f64
+    // sums (11 reals hold them in either build; see assembly/norm.ts).
+    aux: { kind: 'real', perSample: 0, fixed: 11 * C },
     backwardReads: { input: true, output: false },
     stateOffset: state,
   };
