@@ -48,13 +48,22 @@ export async function parametersFromSpec(
   }
   const owned = await tfjsLogitsModel(spec, params, buffers);
   const vars = owned.trainableWeights.map((v) => v.read() as tf.Variable);
-  // The trainable weights toTfjs writes, in the model's order, at their weight offsets.
-  const written = tfjsWeights(spec, compiled).filter((w) => w.from === 'weights');
-  const offsets = written.map((w) => w.offset);
-  if (offsets.length !== vars.length || written.some((w, k) => prod(w.shape) !== vars[k].size)) {
+  // The trainable weights toTfjs writes, found by name: a functional model lists its layers by
+  // depth, which for a graph is not the order they were written in.
+  const written = new Map(
+    tfjsWeights(spec, compiled)
+      .filter((w) => w.from === 'weights')
+      .map((w) => [w.name, w]),
+  );
+  const found = owned.trainableWeights.map((v) => written.get(v.originalName));
+  const offsets = found.map((w) => w?.offset ?? -1);
+  if (
+    written.size !== vars.length ||
+    found.some((w, k) => w === undefined || prod(w.shape) !== vars[k].size)
+  ) {
     owned.dispose();
     throw new PacgenError(
-      `internal: the tfjs model has ${vars.length} weights, the spec ${offsets.length}`,
+      `internal: the tfjs model's ${vars.length} weights are not the spec's ${written.size}`,
     );
   }
   const total = vars.reduce((a, v) => a + v.size, 0);
