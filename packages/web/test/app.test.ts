@@ -457,6 +457,11 @@ describe('pacgen web app', () => {
       await page.getByText('Works offline').waitFor();
       // Served from the cache with its headers: still cross-origin isolated.
       expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      // The docs the "?" explanations link to are cached too.
+      const doc = await page.evaluate(() =>
+        fetch('docs/method.txt').then(async (r) => [r.status, (await r.text()).slice(0, 30)]),
+      );
+      expect(doc).toEqual([200, '# The method as implemented\n\nT']);
       // The engine worker, its wasm and the bundled MNIST subset come from the cache.
       await page.selectOption('[data-testid=toy-grid]', '11');
       await page.getByTestId('toy-cost').filter({ hasText: '11²' }).waitFor();

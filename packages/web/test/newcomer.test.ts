@@ -354,9 +354,14 @@ describe('the app for a newcomer', () => {
       diagonal: { method: 'hutchinson', probes: 20 },
       rho: { probes: 4 },
     });
-    expect(await value('score-train-loss')).toBe(report.trainLoss);
-    expect(await value('score-psi')).toBe(report.psi);
-    expect(await value('score-bound')).toBe(report.bound.total);
+    // Equal to rounding: since the engine's blocked batch-norm kernel (core-wasm 7844ada) the
+    // page's worker and Node here differ in the last bit (seen: the loss 1 ulp apart; equal
+    // before). A model scored without its buffers would be off in the first digits.
+    const close = async (id: string, expected: number) =>
+      expect(Math.abs((await value(id)) - expected)).toBeLessThanOrEqual(1e-9 * Math.abs(expected));
+    await close('score-train-loss', report.trainLoss);
+    await close('score-psi', report.psi);
+    await close('score-bound', report.bound.total);
   });
 
   test('no page scrolls sideways at 390 or 360 px; desktop and phone screenshots', async () => {
