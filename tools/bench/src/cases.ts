@@ -9,8 +9,9 @@ import {
   type CompiledNetwork,
   type NetworkSpec,
 } from '@pacgen/core-wasm';
+import { presetByName } from '@pacgen/metrics/models';
 
-export type CaseName = 'mlp-grad' | 'cnn-grad' | 'mlp-hvp';
+export type CaseName = 'mlp-grad' | 'cnn-grad' | 'mlp-hvp' | 'resnet20-grad';
 
 /** What one timed iteration computes. */
 export type CaseKind = 'grad' | 'hvp';
@@ -21,9 +22,10 @@ export interface BenchCase {
   spec: NetworkSpec;
   batch: number;
   /**
-   * Dropout in training mode (a fresh mask every iteration) in every engine. Only the timed
-   * iterations use it; the agreement check runs with dropout off, where all engines must give
-   * the same gradient.
+   * Training mode in every engine: dropout with a fresh mask every iteration, batch norm on the
+   * batch's statistics. Only the timed iterations use it; the agreement check runs in
+   * evaluation mode (dropout off, batch norm on its initial running statistics), where all
+   * engines must give the same gradient.
    */
   trainingDropout: boolean;
   description: string;
@@ -87,6 +89,15 @@ export const CASES: readonly BenchCase[] = [
     batch: 128,
     trainingDropout: false,
     description: 'MLP 784-128-64-10, central-difference HVP (2 gradients at w ± t·v)',
+  },
+  {
+    name: 'resnet20-grad',
+    kind: 'grad',
+    spec: presetByName('resnet20'),
+    batch: 128,
+    trainingDropout: true,
+    description:
+      'ResNet-20 (272,474 parameters, 32×32×3), gradient of the mean loss, batch norm in training mode',
   },
 ];
 

@@ -1,6 +1,12 @@
 // Runs the selected cases on every engine, in this process (and PyTorch in a child), and
 // collects timings, agreement errors and notes. Formatting lives in report.ts.
 
+import {
+  compileNetwork,
+  engineMemoryBytes,
+  peakActivationBytes,
+  type NetworkSpec,
+} from '@pacgen/core-wasm';
 import { CASES, makeCaseData, type CaseData, type CaseName } from './cases.js';
 import type { BenchOptions } from './args.js';
 import type { Engine } from './engines/engine.js';
@@ -158,6 +164,9 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
           '(hook in src/engines/corewasm.ts picks it up automatically once it does)',
   );
   result.notes.push(TFJS_WASM_THREADS_NOTE);
+  for (const c of selected.filter((c) => c.name === 'resnet20-grad')) {
+    result.notes.push(activationMemoryNote(c.spec, c.batch));
+  }
 
   const data: CaseData[] = [];
   const references = new Map<CaseName, TorchReference>();
@@ -272,4 +281,15 @@ export function extraRows(result: Pick<BenchResult, 'psi' | 'training'>): Row[] 
     });
   }
   return rows;
+}
+
+/**
+ * core-wasm's memory for a case's chunk of `batch` samples at f32: the liveness-planned
+ * activations and scratch (peakActivationBytes), and the whole engine (engineMemoryBytes).
+ */
+function activationMemoryNote(spec: NetworkSpec, batch: number): string {
+  const c = compileNetwork(spec);
+  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+  const unshared = c.layers.reduce((s, l) => s + 2 * l.outSize, 0) * batch * 4;
+  return `resnet20-grad memory, core-wasm f32 at batch ${batch}: activations and their gradients ${mib(peakActivationBytes(c, 'f32', batch))} at peak (liveness-planned; every output and gradient kept apart would take ${mib(unshared)}), the whole engine ${mib(engineMemoryBytes(c, 'f32', batch))}; PyTorch's is not measured`;
 }

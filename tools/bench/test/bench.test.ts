@@ -81,9 +81,12 @@ describe('npm run bench -- --json', () => {
       rows.some((r) => r.case === c && r.engine === engine);
     for (const c of CASES) {
       expect(has(c.name, 'core-wasm')).toBe(true);
-      expect(has(c.name, 'tfjs-cpu')).toBe(true);
+      // The bench's TF.js model is a chain with biases: resnet20-grad (a graph with batch
+      // norm) has no TF.js rows.
+      const tfjs = c.name !== 'resnet20-grad';
+      expect(has(c.name, 'tfjs-cpu')).toBe(tfjs);
       // tfjs-wasm has no conv filter gradient: its cnn-grad row is skipped.
-      expect(has(c.name, 'tfjs-wasm')).toBe(c.name !== 'cnn-grad');
+      expect(has(c.name, 'tfjs-wasm')).toBe(tfjs && c.name !== 'cnn-grad');
       expect(has(c.name, 'pytorch')).toBe(torchAvailable);
       // HVP cases: core-wasm in f64 too, and PyHessian's double backprop in f32 and f64.
       const hvp = c.kind === 'hvp';
@@ -108,7 +111,8 @@ describe('npm run bench -- --json', () => {
 
 describe('agreement', () => {
   // Batch 8 keeps tfjs-cpu's CNN filter gradient (seconds per pass at 128) short.
-  it.each(CASES.map((c) => c.name))('%s: core-wasm and tfjs-cpu agree to 1e-3', async (name) => {
+  const chains = CASES.filter((c) => c.name !== 'resnet20-grad').map((c) => c.name);
+  it.each(chains)('%s: core-wasm and tfjs-cpu agree to 1e-3', async (name) => {
     const bench = { ...CASES.find((c) => c.name === name)!, batch: 8 };
     const data = await makeCaseData(bench);
     const r = await benchCase(data, [coreWasm, tfjsEngine('cpu')], tiny);
@@ -266,8 +270,15 @@ describe('pieces', () => {
       row('cnn-grad', 'tfjs-cpu', 50),
       row('mlp-grad', 'pytorch', 0.4),
     ]);
-    expect(goals.map((g) => g.met)).toEqual([true, false, false, false, null, null, null]);
+    expect(goals.map((g) => g.met)).toEqual([true, false, false, false, null, null, null, null]);
     expect(goals[2].measured).toMatch(/2\.50×/);
+    const [resnet] = evaluateGoals([
+      row('resnet20-grad', 'core-wasm', 7552),
+      row('resnet20-grad', 'pytorch', 2741),
+    ]).slice(7);
+    expect(resnet.goal).toBe('resnet20-grad core-wasm within 2× of PyTorch (1 thread each)');
+    expect(resnet.met).toBe(false);
+    expect(resnet.measured).toMatch(/takes 2\.76× the time of PyTorch/);
     const [hvp] = evaluateGoals([
       row('mlp-hvp', 'core-wasm-f64', 3),
       row('mlp-hvp', 'pytorch-hvp-f64', 2),

@@ -60,28 +60,49 @@ def pair(v):
     return tuple(v) if isinstance(v, list) else (v, v)
 
 
+def same_padding(size, kernel, stride):
+    """TensorFlow's 'same' rule (the engine's): (before, after), the odd one after."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return total // 2, total - total // 2
+
+
 class Model:
-    """The spec's network over a list of leaf tensors in PyTorch layouts."""
+    """The spec's network (a chain, or a graph whose layers name their inputs) over a list of
+    leaf tensors in PyTorch layouts."""
 
     def __init__(self, spec, tensors, flat):
-        self.ops = []  # (kind, args, weight index, bias index)
+        self.ops = []  # (kind, args, weight index, bias index, input node indices; -1 = input)
         self.to_torch = []  # per engine tensor: engine array -> torch tensor
         self.to_engine = []  # per engine tensor: torch gradient -> engine-layout array
         index = {t["name"]: i for i, t in enumerate(tensors)}
-        shape = list(spec["inputShape"])  # per sample, NHWC as the engine sees it
-        flattened_from = None  # [H, W, C] when the last flatten was of an image
+        node_of = {}  # layer name -> node carrying its output
+        shapes = []  # per node, per sample, NHWC as the engine sees it
+        flat_of = []  # per node: [H, W, C] when it is a flatten of an image
         for i, layer in enumerate(spec["layers"]):
             kind = layer["type"]
             name = layer.get("name", f"{kind}_{i}")
+            refs = layer.get("inputs")
+            ins = [len(self.ops) - 1] if refs is None else [-1 if r == "input" else node_of[r] for r in refs]
+            shape = list(spec["inputShape"]) if ins[0] < 0 else shapes[ins[0]]
+            from_image = None if ins[0] < 0 else flat_of[ins[0]]
+
+            def add(op, out_shape, flattened=None):
+                self.ops.append((*op, ins if len(self.ops) == first else [len(self.ops) - 1]))
+                shapes.append(out_shape)
+                flat_of.append(flattened)
+
+            first = len(self.ops)
             if kind in ("dense", "conv2d"):
-                if layer.get("tie") is not None or layer.get("useBias") is False:
-                    raise ValueError(f"layer {name}: tie/useBias=false not supported")
-                k, b = index[f"{name}/kernel"], index[f"{name}/bias"]
+                if layer.get("tie") is not None:
+                    raise ValueError(f"layer {name}: tie not supported")
+                k = index[f"{name}/kernel"]
+                b = index.get(f"{name}/bias") if layer.get("useBias", True) else None
                 if kind == "dense":
                     (n_in,), units = shape, layer["units"]
-                    if flattened_from is not None:
+                    if from_image is not None:
                         # Engine rows are (h, w, c); torch flattens NCHW as (c, h, w).
-                        h, w, c = flattened_from
+                        h, w, c = from_image
                         self._convert(
                             k,
                             lambda a, h=h, w=w, c=c, o=units: a.reshape(h, w, c, o)
@@ -93,39 +114,55 @@ class Model:
                         )
                     else:
                         self._convert(k, lambda a: a.t(), lambda g: g.t())
-                    self.ops.append(("dense", None, k, b))
-                    shape = [units]
+                    add(("dense", None, k, b), [units])
                 else:
                     H, W, C = shape
                     kh, kw = pair(layer["kernelSize"])
                     sh, sw = pair(layer.get("strides", 1))
                     padding = layer.get("padding", "valid")
-                    if padding != "valid":
-                        raise ValueError(f"layer {name}: only 'valid' padding is supported")
+                    if padding == "same":
+                        pads = (*same_padding(W, kw, sw), *same_padding(H, kh, sh))
+                    else:
+                        p = 0 if padding == "valid" else padding
+                        pads = (p, p, p, p)
                     self._convert(k, lambda a: a.permute(3, 2, 0, 1), lambda g: g.permute(2, 3, 1, 0))
-                    self.ops.append(("conv2d", (sh, sw), k, b))
-                    shape = [(H - kh) // sh + 1, (W - kw) // sw + 1, layer["filters"]]
-                self._convert(b, lambda a: a, lambda g: g)
+                    oh = (H + pads[2] + pads[3] - kh) // sh + 1
+                    ow = (W + pads[0] + pads[1] - kw) // sw + 1
+                    add(("conv2d", ((sh, sw), pads, layer.get("groups", 1)), k, b), [oh, ow, layer["filters"]])
+                if b is not None:
+                    self._convert(b, lambda a: a, lambda g: g)
                 act = layer.get("activation", "linear")
                 if act != "linear":
-                    self.ops.append(("activation", act, None, None))
-                flattened_from = None
+                    add(("activation", act, None, None), shapes[-1])
+            elif kind == "batchnorm":
+                g = index.get(f"{name}/gamma")
+                bt = index.get(f"{name}/beta")
+                for t in (g, bt):
+                    if t is not None:
+                        self._convert(t, lambda a: a, lambda g_: g_)
+                C = shape[-1]
+                # Running statistics at their start (mean 0, variance 1), as the engine's buffers.
+                stats = (torch.zeros(C), torch.ones(C), layer.get("epsilon", 1e-5), layer.get("momentum", 0.1))
+                add(("batchnorm", stats, g, bt), shape)
+            elif kind == "add":
+                add(("add", None, None, None), shape)
+            elif kind == "global-avgpool":
+                add(("gap", None, None, None), [shape[-1]])
             elif kind == "maxpool2d":
                 H, W, C = shape
                 size = pair(layer["poolSize"])
                 strides = pair(layer.get("strides", layer["poolSize"]))
-                self.ops.append(("maxpool2d", (size, strides), None, None))
-                shape = [(H - size[0]) // strides[0] + 1, (W - size[1]) // strides[1] + 1, C]
+                out = [(H - size[0]) // strides[0] + 1, (W - size[1]) // strides[1] + 1, C]
+                add(("maxpool2d", (size, strides), None, None), out)
             elif kind == "flatten":
-                flattened_from = shape if len(shape) == 3 else None
-                self.ops.append(("flatten", None, None, None))
-                shape = [int(np.prod(shape))]
+                add(("flatten", None, None, None), [int(np.prod(shape))], shape if len(shape) == 3 else None)
             elif kind == "dropout":
-                self.ops.append(("dropout", layer["rate"], None, None))
+                add(("dropout", layer["rate"], None, None), shape)
             elif kind == "activation":
-                self.ops.append(("activation", layer["activation"], None, None))
+                add(("activation", layer["activation"], None, None), shape)
             else:
                 raise ValueError(f"layer type {kind} not supported")
+            node_of[name] = len(self.ops) - 1
         self.params = []
         for i, t in enumerate(tensors):
             a = torch.from_numpy(flat[t["offset"] : t["offset"] + t["size"]].copy()).reshape(t["shape"])
@@ -138,12 +175,26 @@ class Model:
         self.to_torch[i], self.to_engine[i] = forward, back
 
     def forward(self, ws, x, training):
-        h = x
-        for kind, arg, k, b in self.ops:
+        outs = []
+        w = lambda i: None if i is None else ws[i]
+        for kind, arg, k, b, ins in self.ops:
+            h = x if ins[0] < 0 else outs[ins[0]]
             if kind == "dense":
-                h = F.linear(h, ws[k], ws[b])
+                h = F.linear(h, ws[k], w(b))
             elif kind == "conv2d":
-                h = F.conv2d(h, ws[k], ws[b], stride=arg)
+                stride, pads, groups = arg
+                if any(pads):
+                    h = F.pad(h, pads)
+                h = F.conv2d(h, ws[k], w(b), stride=stride, groups=groups)
+            elif kind == "batchnorm":
+                mean, var, eps, momentum = arg
+                if training:  # the update lands on copies: evaluation keeps the initial statistics
+                    mean, var = mean.clone(), var.clone()
+                h = F.batch_norm(h, mean, var, w(k), w(b), training, momentum, eps)
+            elif kind == "add":
+                h = sum(x if j < 0 else outs[j] for j in ins)
+            elif kind == "gap":
+                h = h.mean((2, 3))
             elif kind == "maxpool2d":
                 h = F.max_pool2d(h, arg[0], arg[1])
             elif kind == "flatten":
@@ -158,7 +209,8 @@ class Model:
                 h = torch.tanh(h)
             else:
                 raise ValueError(f"activation {arg} not supported")
-        return h
+            outs.append(h)
+        return outs[-1]
 
     def grad(self, ws, x, y, training, create_graph=False):
         loss = F.cross_entropy(self.forward(ws, x, training), y)  # mean over the batch
