@@ -176,7 +176,7 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
           type: 'string',
           default: 'mlp',
           describe:
-            'preset (mlp, mlp:W1,W2, mnist-cnn, cifar-cnn, toy) or a model file to start from',
+            'preset (mlp, mlp:W1,W2, mnist-cnn, cifar-cnn, toy, resnet20, resnet-mnist, wrn-16-4, vgg-bn) or a model file to start from',
         },
         arch: { type: 'string', describe: 'layer-list JSON of a .safetensors --model' },
         ...optimizerOptions(),
