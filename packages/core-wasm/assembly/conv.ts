@@ -1,7 +1,7 @@
 // 2-D convolution (NHWC, kernel [kh, kw, cin / groups, cout]) as im2col + matrix multiplies
 // (conv-layer.ts), and valid-padding max / average pooling.
 
-import { LANES, SHIFT, at, get, set } from './vector';
+import { LANES, SHIFT, addReals, at, get, set } from './vector';
 
 /**
  * col[(b·OH + oy)·OW + ox, (ky·KW + kx)·Cg + c] = x[b, oy·sh + ky − pt, ox·sw + kx − pl, c0 + c],
@@ -73,10 +73,7 @@ export function col2im(
           const iy = oy * sh + ky - pt;
           for (let kx = 0; kx < KW; kx++) {
             const ix = ox * sw + kx - pl;
-            if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
-              const base = (iy * W + ix) * C;
-              for (let c = 0; c < Cg; c++) set(xb, base + c, get(xb, base + c) + get(dcol, k + c));
-            }
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) addReals(at(xb, (iy * W + ix) * C), at(dcol, k), Cg);
             k += Cg;
           }
         }

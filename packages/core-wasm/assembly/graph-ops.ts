@@ -2,20 +2,12 @@
 // channel concatenation, and the mean over an image's pixels. Each backward writes or adds
 // (`acc`) into its inputs' gradients, since a node read by several consumers sums theirs.
 
-import { LANES, at, get, set } from './vector';
-import { vadd } from './vector';
+import { addReals, at, get, set } from './vector';
 
 /** dst[i] (+)= src[i] for i < n. */
 export function copyOrAdd(dst: usize, src: usize, n: i32, acc: bool): void {
-  if (!acc) {
-    memory.copy(dst, src, <usize>n * sizeof<Real>());
-    return;
-  }
-  let i = 0;
-  for (; i + LANES <= n; i += LANES) {
-    v128.store(at(dst, i), vadd(v128.load(at(dst, i)), v128.load(at(src, i))));
-  }
-  for (; i < n; i++) set(dst, i, get(dst, i) + get(src, i));
+  if (acc) addReals(dst, src, n);
+  else memory.copy(dst, src, <usize>n * sizeof<Real>());
 }
 
 /**

@@ -62,3 +62,12 @@ export const SHIFT: usize = sizeof<Real>() == 4 ? 2 : 3;
 @inline export function set(base: usize, i: i32, x: Real): void {
   store<Real>(base + (<usize>i << SHIFT), x);
 }
+
+/** dst[i] += src[i] for i < n, by vectors (the arrays must not overlap unless equal). */
+@inline export function addReals(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + LANES <= n; i += LANES) {
+    v128.store(at(dst, i), vadd(v128.load(at(dst, i)), v128.load(at(src, i))));
+  }
+  for (; i < n; i++) set(dst, i, get(dst, i) + get(src, i));
+}
