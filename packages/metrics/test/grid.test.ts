@@ -77,3 +77,25 @@ describe('runGrid', () => {
     });
   });
 });
+
+describe('runGrid with a runner that prepares', () => {
+  it('hands the jobs without a stored result to prepare, once, before any run', async () => {
+    const calls: string[] = [];
+    const out = await runGrid(
+      jobs,
+      {
+        prepare: async (pending) =>
+          void calls.push(`prepare ${pending.map((j) => j.name).join(',')}`),
+        run: async (j) => {
+          calls.push(`run ${j.name}`);
+          return j.point;
+        },
+      },
+      {
+        store: { read: async (j) => (j.point % 2 === 0 ? -j.point : null), write: async () => {} },
+      },
+    );
+    expect(calls).toEqual(['prepare run1,run3', 'run run1', 'run run3']);
+    expect(out.results).toEqual([1, -2, 3, -4]);
+  });
+});

@@ -12,6 +12,7 @@ import spectrum from './spectrum.js';
 import sweep from './sweep.js';
 import toy from './toy.js';
 import train from './train.js';
+import worker from './worker.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -28,5 +29,6 @@ export const COMMANDS: AnyCommand[] = [
   toy,
   sweep,
   compare,
+  worker,
   bench,
 ];

@@ -15,29 +15,24 @@ import {
   type SweepOptimizer,
   type SweepResult,
 } from '@pacgen/metrics/experiments';
-import { type PsiSchedule } from '@pacgen/metrics/train';
 import type { Argv, CommandModule, Options } from 'yargs';
 import { createContext, type GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import * as experiment from '../experiment-options.js';
 import { sweepProgress } from '../experiment-progress.js';
 import { intArg, listArg, numArg, figureOptions } from '../options.js';
-import { checkCompatible, resolveExperimentData, resolveModel } from '../resolve.js';
+import { checkQueue, parseQueueUrl } from '../queue/connection.js';
+import { queueSweepRunner } from '../queue/sweep-runner.js';
+import { loadSweepInputs, sweepOptions, type SweepJobArgs } from '../sweep-setup.js';
 import { claimSweepFolder, printSweepSummary, writeSweepOutput } from '../sweep-output.js';
 import { examples } from '../examples.js';
 
-interface SweepArgs extends GlobalArgs, experiment.ExperimentArgs {
+interface SweepArgs extends GlobalArgs, experiment.ExperimentArgs, SweepJobArgs {
   'batch-sizes': number[];
   lrs: number[];
   optimizers: SweepOptimizer[];
-  'target-loss': number;
-  'max-epochs': number;
-  'psi-every': PsiSchedule;
-  lanczos: number;
-  'sharpness-steps': number;
-  'flatness-samples': number;
-  'flatness-iterations': number;
   'keep-checkpoints': boolean;
+  queue: string | undefined;
 }
 
 /** The flags, in the order --help lists them. */
@@ -136,6 +131,11 @@ const OPTIONS: Record<string, Options> = {
     default: false,
     describe: "keep each run's checkpoint (its final parameters) in --out/checkpoints",
   },
+  queue: {
+    type: 'string',
+    describe:
+      'run the grid on a job queue: redis://[user:pass@]host:port[/db] or rediss:// (also PACGEN_QUEUE); start workers with pacgen worker',
+  },
   ...figureOptions(),
 };
 
@@ -155,11 +155,11 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
     const t0 = Date.now();
     const out = resolve(argv.out);
     await claimSweepFolder(out, argv.force);
-    const data = await resolveExperimentData(argv, 'a sweep needs the gap');
-    const model = await resolveModel(argv.model, {
-      data: { inputShape: data.train.inputShape, numClasses: data.train.numClasses },
-    });
-    checkCompatible(model, data);
+    const queue = argv.queue ?? process.env.PACGEN_QUEUE;
+    const connection = queue === undefined || queue === '' ? null : parseQueueUrl(queue);
+    if (connection) await checkQueue(connection);
+    const inputs = await loadSweepInputs(argv);
+    const { data, model } = inputs;
     if (model.params)
       ctx.warn(
         `${argv.model}: the sweep trains its architecture from scratch (the stored weights are not used)`,
@@ -188,31 +188,15 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
     );
 
     const progress = sweepProgress(ctx, maxEpochs);
+    const queued = connection && (await queueSweepRunner(connection, argv, ctx));
     let result: SweepResult;
     try {
       result = await runSweep({
-        grid,
-        model: { name: argv.model, spec: model.spec },
-        data: { name: argv.data, train: data.train, test: data.test },
+        ...sweepOptions(argv, inputs, grid),
         outDir: out,
-        targetLoss: argv['target-loss'],
-        maxEpochs,
-        precision: argv.precision,
-        seed: argv.seed,
         keepCheckpoints: argv['keep-checkpoints'],
-        budget: {
-          trainSubset: argv['train-subset'],
-          testSubset: argv['test-subset'],
-          psiSamples: argv['psi-samples'],
-          probes: argv.probes,
-          rhoProbes: argv['rho-probes'],
-          psiEvery: argv['psi-every'],
-          lanczosIterations: argv.lanczos,
-          sharpnessSteps: argv['sharpness-steps'],
-          flatnessSamples: argv['flatness-samples'],
-          flatnessIterations: argv['flatness-iterations'],
-        },
         onProgress: progress.onProgress,
+        runner: queued?.runner,
       });
     } catch (e) {
       if (e instanceof PacgenError && e.code === OTHER_SETTINGS) {
@@ -223,6 +207,7 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
       throw e;
     } finally {
       progress.stop();
+      await queued?.close();
     }
     if (result.skipped.length > 0) {
       ctx.log(

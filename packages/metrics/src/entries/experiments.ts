@@ -111,3 +111,16 @@ export {
   type CertificateMeasureDetails,
   type CertificateMeasureInput,
 } from '../experiments/certificate-measure.js';
+
+// The grid runner sweeps and comparisons share, with a runner injected (issue 18).
+export {
+  runGrid,
+  type GridEvent,
+  type GridJob,
+  type GridOptions,
+  type GridOutcome,
+  type GridResultStore,
+  type GridRunner,
+} from '../experiments/grid.js';
+export { localSweepRunner } from '../experiments/sweep.js';
+export { localCompareRunner, type ComparePoint } from '../experiments/compare.js';

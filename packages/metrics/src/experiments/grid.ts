@@ -11,6 +11,12 @@ export interface GridJob<P> {
 
 /** Runs one job of a grid; null when stopped before it finished (by the grid's signal). */
 export interface GridRunner<P, R> {
+  /**
+   * Called once, before the first run, with the jobs that have no stored result, in grid order:
+   * a runner that runs jobs elsewhere (a job queue) submits them all here, so that they run in
+   * parallel while `run` waits for each in turn.
+   */
+  prepare?(pending: readonly GridJob<P>[]): Promise<void>;
   run(job: GridJob<P>, index: number): Promise<R | null>;
 }
 
@@ -49,7 +55,8 @@ export interface GridOutcome<R> {
 }
 
 /**
- * Runs `jobs` in order: a job with a stored result is skipped (reported 'skipped'); otherwise,
+ * Runs `jobs` in order: the store is read for every job first (the runner's `prepare` gets those
+ * without a result); a job with a stored result is skipped (reported 'skipped'); otherwise,
  * unless `signal` is aborted, it is reported 'start', run, stored and reported 'done'. The first
  * aborted signal or null result ends the grid (complete false). Cost: the runner's per job.
  */
@@ -59,9 +66,14 @@ export async function runGrid<P, R>(
   options: GridOptions<P, R> = {},
 ): Promise<GridOutcome<R>> {
   const outcome: GridOutcome<R> = { results: [], skipped: [], trained: [], complete: true };
+  const stored: (R | null)[] = [];
+  for (const job of jobs) stored.push((await options.store?.read(job)) ?? null);
+  if (runner.prepare && !options.signal?.aborted) {
+    await runner.prepare(jobs.filter((_, i) => stored[i] === null));
+  }
   for (const [index, job] of jobs.entries()) {
     const event = { index, total: jobs.length, name: job.name, point: job.point };
-    const found = (await options.store?.read(job)) ?? null;
+    const found = stored[index];
     if (found !== null) {
       outcome.results.push(found);
       outcome.skipped.push(job.name);
