@@ -121,6 +121,7 @@ export interface IdentitySpec extends Named {
 /** Reinterprets the per-sample values (row-major, NHWC) in a new per-sample shape. */
 export interface ReshapeSpec extends Named {
   type: 'reshape';
+  /** Positive sizes, at most one of them −1 (inferred from the input's size, as in Keras). */
   targetShape: number[];
 }
 
