@@ -165,5 +165,16 @@ describe('pacgen sweep --queue and pacgen worker', () => {
     w1.kill('SIGTERM');
     w2.kill('SIGTERM');
     expect(w1err).toMatch(/rejected or failed: unknown job kind 'shell'/);
+
+    // pacgen queue status|clean: the 2 finished runs and the rejected job, then none.
+    const status = await pacgen(['queue', 'status', url, '--json'], dir);
+    expect(status.code, status.stderr).toBe(0);
+    const s = JSON.parse(status.stdout);
+    expect(s.counts).toMatchObject({ completed: 2, failed: 1, waiting: 0, active: 0 });
+    expect(s.failed).toEqual([{ id: 'bad', name: null, reason: "unknown job kind 'shell'" }]);
+    const clean = await pacgen(['queue', 'clean', url, '--json'], dir);
+    expect(JSON.parse(clean.stdout).removed).toEqual({ completed: 2, failed: 1 });
+    const after = JSON.parse((await pacgen(['queue', 'status', url, '--json'], dir)).stdout);
+    expect(after.counts).toMatchObject({ completed: 0, failed: 0 });
   }, 300_000);
 });

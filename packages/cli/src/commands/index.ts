@@ -13,6 +13,7 @@ import sweep from './sweep.js';
 import toy from './toy.js';
 import train from './train.js';
 import worker from './worker.js';
+import queueCommand from './queue.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
@@ -30,5 +31,6 @@ export const COMMANDS: AnyCommand[] = [
   sweep,
   compare,
   worker,
+  queueCommand,
   bench,
 ];
