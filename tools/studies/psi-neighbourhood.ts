@@ -63,8 +63,7 @@ for (const batchSize of BATCH_SIZES) {
     };
     const scores = [];
     for (const epsilon of EPSILONS) {
-      const p = await pacgen(obj, {
-        params: r.params,
+      const p = await pacgen(obj, r.params, {
         gamma: GAMMA,
         epsilon,
         diagonal: { method: 'hutchinson', probes: 8 },

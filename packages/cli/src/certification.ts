@@ -137,7 +137,9 @@ export async function runCertify(
     bar.update(done, total);
   };
   try {
-    return await asUsage(() => certify(obj, { ...options, priorMean: input.prior, onProgress }));
+    return await asUsage(() =>
+      certify(obj, obj.params(), { ...options, priorMean: input.prior, onProgress }),
+    );
   } finally {
     bar.stop();
   }

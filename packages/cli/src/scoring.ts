@@ -328,7 +328,9 @@ export async function runPacgen(
     bar.update(done, total);
   };
   try {
-    return await asUsage(() => pacgen(obj, { ...options, onProgress }).catch(nonFiniteFailure));
+    return await asUsage(() =>
+      pacgen(obj, obj.params(), { ...options, onProgress }).catch(nonFiniteFailure),
+    );
   } finally {
     bar.stop();
   }

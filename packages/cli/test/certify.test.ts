@@ -1,7 +1,14 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entries, expectOneLineError, pacgen, tempDir } from './helpers.js';
+import {
+  copyModelOnly,
+  entries,
+  expectOneLineError,
+  pacgen,
+  tempDir,
+  trainModel,
+} from './helpers.js';
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -25,30 +32,20 @@ const QUICK = [
 ];
 
 beforeAll(async () => {
-  const r = await pacgen(
-    [
-      'train',
-      '--data',
-      'mnist',
-      '--train-size',
-      '300',
-      '--test-size',
-      '50',
-      '--model',
-      'mlp:8',
-      '--epochs',
-      '2',
-      '--out',
-      'model',
-    ],
-    dir,
-  );
-  if (r.code !== 0) throw new Error(r.stderr);
+  const model = await trainModel(dir, [
+    '--data',
+    'mnist',
+    '--train-size',
+    '300',
+    '--test-size',
+    '50',
+    '--model',
+    'mlp:8',
+    '--epochs',
+    '2',
+  ]);
   // The same model without its run log: a model from elsewhere.
-  mkdirSync(join(dir, 'bare'));
-  for (const f of ['model.json', 'group1-shard1of1.bin']) {
-    cpSync(join(dir, 'model', f), join(dir, 'bare', f));
-  }
+  copyModelOnly(model, join(dir, 'bare'));
 });
 
 describe('pacgen certify', () => {

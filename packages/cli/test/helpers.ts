@@ -1,10 +1,13 @@
 // Drives the built binary as a user would: `node dist/main.js ARGS` in a folder of its own.
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The first eight bytes of every PNG file. */
+export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** The built entry point (the test target depends on the build). */
 export const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -36,10 +39,38 @@ export function pacgen(args: string[], cwd: string, timeoutMs = 110_000): Promis
   });
 }
 
-/** A fresh temporary folder, removed by the returned cleanup. */
+/** `pacgen ARGS` in `cwd`, synchronously (for tests that time or kill nothing). */
+export function pacgenSync(args: string[], cwd: string, timeoutMs = 120_000): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A fresh temporary folder, removed by the returned cleanup. Fails fast without a build. */
 export function tempDir(): { dir: string; cleanup: () => void } {
+  if (!existsSync(BIN)) throw new Error(`build the CLI first (npm run build): ${BIN} is missing`);
   const dir = mkdtempSync(join(tmpdir(), 'pacgen-cli-'));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * `pacgen train ARGS --out OUT` in `dir`, for a test's set-up: throws with the CLI's stderr if
+ * it fails. Returns the model folder.
+ */
+export async function trainModel(dir: string, args: string[], out = 'model'): Promise<string> {
+  const r = await pacgen(['train', ...args, '--out', out], dir);
+  if (r.code !== 0) throw new Error(`set-up training failed:\n${r.stderr}`);
+  return join(dir, out);
+}
+
+/** A copy of a model folder without its run.json: a model as it comes from elsewhere. */
+export function copyModelOnly(from: string, to: string): void {
+  mkdirSync(to);
+  for (const f of ['model.json', 'group1-shard1of1.bin']) cpSync(join(from, f), join(to, f));
 }
 
 /**

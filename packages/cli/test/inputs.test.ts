@@ -1,13 +1,13 @@
 // The inputs a model is scored on: the normalization train records in run.json and score
 // reuses, which samples (--subset first|random), and f64 inputs exact from the bytes.
 
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeIdx } from '@pacgen/metrics/data';
 import { readSafetensorsFile, writeSafetensorsFile } from '@pacgen/metrics/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeConstantMnist } from '../../metrics/test/mnist-fixture.js';
-import { expectOneLineError, pacgen, tempDir } from './helpers.js';
+import { copyModelOnly, expectOneLineError, pacgen, tempDir, trainModel } from './helpers.js';
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -19,30 +19,20 @@ const FAST = ['--diagonal', 'hutchinson', '--probes', '2', '--rho', '0', '--json
 
 beforeAll(async () => {
   writeConstantMnist(join(dir, 'fash'), [0, 255, 51], [255, 102]);
-  const r = await pacgen(
-    [
-      'train',
-      '--data',
-      'fash',
-      '--normalize',
-      'standard',
-      '--model',
-      'mlp:4',
-      '--epochs',
-      '1',
-      '--batch-size',
-      '3',
-      '--out',
-      'model',
-    ],
-    dir,
-  );
-  if (r.code !== 0) throw new Error(r.stderr);
+  const model = await trainModel(dir, [
+    '--data',
+    'fash',
+    '--normalize',
+    'standard',
+    '--model',
+    'mlp:4',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '3',
+  ]);
   // The same model without its run.json.
-  mkdirSync(join(dir, 'bare'));
-  for (const f of ['model.json', 'group1-shard1of1.bin']) {
-    cpSync(join(dir, 'model', f), join(dir, 'bare', f));
-  }
+  copyModelOnly(model, join(dir, 'bare'));
 });
 
 describe("a model's normalization", () => {

@@ -1,28 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = resolve(__dirname, '../dist/main.js');
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function pacgen(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PNG_SIGNATURE as PNG, pacgenSync as pacgen, tempDir } from './helpers.js';
 
 describe('pacgen landscape', () => {
-  let dir: string;
-  beforeAll(() => {
-    if (!existsSync(BIN)) throw new Error(`build the CLI first (npm run build): ${BIN} is missing`);
-    dir = mkdtempSync(join(tmpdir(), 'pacgen-landscape-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
 
   it('2-D random slice: heat map and surface, grid data as JSON and CSV', () => {
     const r = pacgen(

@@ -1,8 +1,16 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensorsFile, writeSafetensorsFile } from '@pacgen/metrics/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entries, expectOneLineError, override, pacgen, tempDir } from './helpers.js';
+import {
+  copyModelOnly,
+  entries,
+  expectOneLineError,
+  override,
+  pacgen,
+  tempDir,
+  trainModel,
+} from './helpers.js';
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -21,11 +29,7 @@ const FAST = [
 ];
 
 beforeAll(async () => {
-  const r = await pacgen(
-    ['train', ...DATA, '--test-size', '50', '--model', 'mlp:8', '--epochs', '1', '--out', 'model'],
-    dir,
-  );
-  if (r.code !== 0) throw new Error(r.stderr);
+  await trainModel(dir, [...DATA, '--test-size', '50', '--model', 'mlp:8', '--epochs', '1']);
 });
 
 describe('pacgen score', () => {
@@ -182,10 +186,7 @@ describe('pacgen score', () => {
     const contradicts = await pacgen(['score', 'model', '--data', 'toy', '--export', 'never'], dir);
     expect(contradicts.code).toBe(2);
     expect(expectOneLineError(contradicts)).toMatch(/--data toy contradicts model\/run\.json/);
-    mkdirSync(join(dir, 'bare'));
-    for (const f of ['model.json', 'group1-shard1of1.bin']) {
-      cpSync(join(dir, 'model', f), join(dir, 'bare', f));
-    }
+    copyModelOnly(join(dir, 'model'), join(dir, 'bare'));
     const mismatch = await pacgen(['score', 'bare', '--data', 'toy', '--export', 'never'], dir);
     expect(mismatch.code).toBe(1);
     expect(expectOneLineError(mismatch)).toMatch(

@@ -1,7 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectOneLineError, override, pacgen, tempDir } from './helpers.js';
+import {
+  PNG_SIGNATURE,
+  expectOneLineError,
+  override,
+  pacgen,
+  tempDir,
+  trainModel,
+} from './helpers.js';
 
 const { dir, cleanup } = tempDir();
 afterAll(cleanup);
@@ -22,11 +29,7 @@ const FAST = [
 ];
 
 beforeAll(async () => {
-  const r = await pacgen(
-    ['train', ...DATA, '--test-size', '50', '--model', 'mlp:6', '--epochs', '1', '--out', 'model'],
-    dir,
-  );
-  if (r.code !== 0) throw new Error(r.stderr);
+  await trainModel(dir, [...DATA, '--test-size', '50', '--model', 'mlp:6', '--epochs', '1']);
 });
 
 describe('pacgen spectrum', () => {
@@ -36,7 +39,7 @@ describe('pacgen spectrum', () => {
     expect(r.stdout).toMatch(/eigenvalue\s+residual/);
     expect(r.stdout).toContain('trace:');
     const png = readFileSync(join(dir, 'density.png'));
-    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
   });
 
   it('prints one JSON document with --json, and an SVG plot', async () => {

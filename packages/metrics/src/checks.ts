@@ -85,7 +85,7 @@ export function checkSampleCount(n: number): number {
 }
 
 /** A copy of w after checking its length against the objective and that every entry is finite. */
-export function checkPoint(obj: Objective, w: ArrayLike<number>): Float64Array {
+export function checkPoint(obj: Pick<Objective, 'numParams'>, w: ArrayLike<number>): Float64Array {
   if (w == null || typeof w.length !== 'number') {
     throw new PacgenError('parameter vector w is missing');
   }

@@ -60,7 +60,7 @@ beforeAll(async () => {
   });
   obj = await networkCertificateObjective({ spec, params: run.params, ...data });
   prior = await initialisationPrior(spec, SEED, 'f32');
-  report = await certify(obj, { ...OPTIONS, priorMean: prior });
+  report = await certify(obj, obj.params(), { ...OPTIONS, priorMean: prior });
 });
 
 describe('certify on a tiny model (m = 51, n = 3,000)', () => {
@@ -129,7 +129,7 @@ describe('certify on a tiny model (m = 51, n = 3,000)', () => {
   });
 
   it('repeats bit for bit with the same seed', async () => {
-    const again = await certify(obj, { ...OPTIONS, priorMean: prior });
+    const again = await certify(obj, obj.params(), { ...OPTIONS, priorMean: prior });
     const strip = (r: CertificateReport) => ({ ...r, timings: [] });
     expect(strip(again)).toEqual(strip(report));
   });

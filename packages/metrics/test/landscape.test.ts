@@ -82,8 +82,7 @@ describe('slices', () => {
     const b = [0.3, -0.2, 0.1, 0, 0.4];
     const obj = quadraticObjective(A, b);
     const w0 = Float64Array.of(0.5, -1, 0.25, 2, -0.3);
-    const r = await lossLandscape(obj, {
-      params: w0,
+    const r = await lossLandscape(obj, w0, {
       directions: 'eigen',
       dims: 2,
       steps: 7,
@@ -116,7 +115,7 @@ describe('slices', () => {
 
   it('on a network, the slice values are the losses at those points (row-major, one row per β)', async () => {
     const { net, obj, w } = await smallNetwork('sigmoid', { hidden: [5] });
-    const r = await lossLandscape(obj, { dims: 2, steps: 4, range: 0.6, seed: 2 });
+    const r = await lossLandscape(obj, obj.params(), { dims: 2, steps: 4, range: 0.6, seed: 2 });
     expect(r.kind).toBe('random');
     expect(r.directionNorms[0]).toBeGreaterThan(0);
     const [d1, d2] = r.directions;
@@ -131,18 +130,23 @@ describe('slices', () => {
     }
     net.setParams(w);
     expect(r.centerLoss).toBeCloseTo(net.evaluate().loss, 12);
-    const line = await lossLandscape(obj, { dims: 1, steps: 5, range: 1 });
+    const line = await lossLandscape(obj, obj.params(), { dims: 1, steps: 5, range: 1 });
     expect(line.beta).toBeUndefined();
     expect(line.loss[2]).toBeCloseTo(line.centerLoss, 12);
   });
 
   it('computes Ψ at every point of a 1-D slice when asked, equal to pacgen there', async () => {
     const { obj, w } = await smallNetwork('tanh', { hidden: [3], n: 20 });
-    const r = await lossLandscape(obj, { dims: 1, steps: 3, range: 0.2, psi: { rho: 0.5 } });
+    const r = await lossLandscape(obj, obj.params(), {
+      dims: 1,
+      steps: 3,
+      range: 0.2,
+      psi: { rho: 0.5 },
+    });
     expect(r.psi).toBeDefined();
     const d = r.directions[0];
     const p = Float64Array.from(w, (x, k) => x + 0.2 * d[k]);
-    const ref = await pacgen(obj, { params: p, rho: 0.5 });
+    const ref = await pacgen(obj, p, { rho: 0.5 });
     expect(r.psi![2]).toBeCloseTo(ref.psi, 10);
     expect(r.psiStar![2]).toBeCloseTo(ref.psiStar, 10);
   });
@@ -166,17 +170,23 @@ describe('slices', () => {
     const obj = quadraticObjective([Float64Array.of(1, 0), Float64Array.of(0, 1)]);
     let calls = 0;
     const counting = { ...obj, loss: async (w: ArrayLike<number>) => (calls++, obj.loss(w)) };
-    await expect(lossLandscape(counting, { dims: 3 as 2 })).rejects.toThrow(/dims must be 1 or 2/);
-    await expect(lossLandscape(counting, { steps: 1 })).rejects.toThrow(/steps/);
-    await expect(lossLandscape(counting, { range: 0 })).rejects.toThrow(/range/);
-    await expect(lossLandscape(counting, { range: [1, -1] })).rejects.toThrow(/from < to/);
-    await expect(lossLandscape(counting, { dims: 1 })).rejects.toThrow(/normalization 'none'/);
-    await expect(lossLandscape(counting, { dims: 1, directions: [[1, 0, 0]] })).rejects.toThrow(
-      /length 3/,
+    await expect(lossLandscape(counting, counting.params(), { dims: 3 as 2 })).rejects.toThrow(
+      /dims must be 1 or 2/,
     );
-    await expect(lossLandscape(counting, { dims: 1, directions: [[0, 0]] })).rejects.toThrow(
-      /zero/,
+    await expect(lossLandscape(counting, counting.params(), { steps: 1 })).rejects.toThrow(/steps/);
+    await expect(lossLandscape(counting, counting.params(), { range: 0 })).rejects.toThrow(/range/);
+    await expect(lossLandscape(counting, counting.params(), { range: [1, -1] })).rejects.toThrow(
+      /from < to/,
     );
+    await expect(lossLandscape(counting, counting.params(), { dims: 1 })).rejects.toThrow(
+      /normalization 'none'/,
+    );
+    await expect(
+      lossLandscape(counting, counting.params(), { dims: 1, directions: [[1, 0, 0]] }),
+    ).rejects.toThrow(/length 3/);
+    await expect(
+      lossLandscape(counting, counting.params(), { dims: 1, directions: [[0, 0]] }),
+    ).rejects.toThrow(/zero/);
     expect(calls).toBe(0);
   });
 
@@ -187,7 +197,7 @@ describe('slices', () => {
     );
     net.initParams(0);
     net.setData([0, 1, 1, 0], [0, 1]);
-    const r = await lossLandscape(networkObjective(net), { dims: 1, steps: 3 });
+    const r = await lossLandscape(networkObjective(net), net.params, { dims: 1, steps: 3 });
     expect(r.loss.every(Number.isFinite)).toBe(true);
   });
 });

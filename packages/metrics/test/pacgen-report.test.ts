@@ -65,7 +65,7 @@ describe('pacgen(): the orchestrator on an engine network (f64)', () => {
     const obj = await makeObjective(smooth, 40, 1);
     const w = obj.params();
     const h = await exactDiagonal(obj, w);
-    const report = await pacgen(obj, { ...settings, rho: 0.5 });
+    const report = await pacgen(obj, obj.params(), { ...settings, rho: 0.5 });
     const ref = pacgenFromCurvature({ w, h, rho: 0.5, n: 40, ...settings });
     expect(report.curvatureFraction).toBeGreaterThan(0.2);
     expect(Math.abs(report.psi - ref.psi)).toBeLessThan(1e-9);
@@ -93,7 +93,7 @@ describe('pacgen(): the orchestrator on an engine network (f64)', () => {
     const obj = await makeObjective(smooth, 40, 1);
     const w = obj.params();
     const h = await exactDiagonal(obj, w);
-    const report = await pacgen(obj, { ...settings, rho: 0.5, trainSamples: 60000 });
+    const report = await pacgen(obj, obj.params(), { ...settings, rho: 0.5, trainSamples: 60000 });
     const ref = pacgenFromCurvature({ w, h, rho: 0.5, n: 60000, ...settings });
     const at40 = pacgenFromCurvature({ w, h, rho: 0.5, n: 40, ...settings });
     expect(report.ingredients.n).toBe(60000);
@@ -103,7 +103,9 @@ describe('pacgen(): the orchestrator on an engine network (f64)', () => {
     // n = 60,000 instead of 40: a smaller η, so a larger Ψ* and a much smaller complexity term.
     expect(report.psiStar).toBeGreaterThan(at40.psiStar);
     expect(report.bound.complexityTerm).toBeLessThan(at40.bound.complexityTerm / 10);
-    await expect(pacgen(obj, { trainSamples: 1 })).rejects.toThrow(/must be an integer >= 2/);
+    await expect(pacgen(obj, obj.params(), { trainSamples: 1 })).rejects.toThrow(
+      /must be an integer >= 2/,
+    );
   });
 
   it('Hutchinson diagonal: Ψ within the interval its standard errors allow', async () => {
@@ -113,7 +115,7 @@ describe('pacgen(): the orchestrator on an engine network (f64)', () => {
     const probes = 400;
     // ρ = 0 and ε = 5: about half the coordinates on the curvature branch, so Ψ depends on ĥ.
     const settings = { gamma: 0.1, epsilon: 5, delta: 0.05 };
-    const report = await pacgen(obj, {
+    const report = await pacgen(obj, obj.params(), {
       ...settings,
       rho: 0,
       diagonal: { method: 'hutchinson', probes },
@@ -156,7 +158,7 @@ describe('pacgen(): the orchestrator on an engine network (f64)', () => {
     const obj = await makeObjective(smooth, 40, 2);
     const w = obj.params();
     const stages = new Set<string>();
-    const report = await pacgen(obj, {
+    const report = await pacgen(obj, obj.params(), {
       ...settings,
       rho: { probes: 3, refine: 1 },
       seed: 9,
@@ -191,12 +193,12 @@ describe('pacgen(): the orchestrator on an engine network (f64)', () => {
       [{ rho: -2 }, /rho/],
       [{ noise: 'cauchy' }, /noise/],
       [{ monteCarlo: 7 }, /monteCarlo/],
-      [{ params: [1, 2] }, /params have length 2/],
     ];
     for (const [patch, message] of bad) {
-      await expect(pacgen(obj, patch)).rejects.toThrow(PacgenError);
-      await expect(pacgen(obj, patch)).rejects.toThrow(message);
+      await expect(pacgen(obj, obj.params(), patch)).rejects.toThrow(PacgenError);
+      await expect(pacgen(obj, obj.params(), patch)).rejects.toThrow(message);
     }
+    await expect(pacgen(obj, [1, 2])).rejects.toThrow(/w has length 2, the objective has/);
     expect(obj.calls).toBe(0);
   });
 });

@@ -116,8 +116,7 @@ export async function quantities(
   const step = move;
   const diag = await hessianDiagonal(obj, w, { method: 'hutchinson', probes: 8, seed: 3, step });
   const eig = await topEigenvalues(obj, w, { k: 1, iterations: 30, seed: 4, step });
-  const report = await pacgen(obj, {
-    params: w,
+  const report = await pacgen(obj, w, {
     seed: 5,
     // A box wide enough that the curvature enters Ψ (a_i κ_i² > 1) for a share of coordinates.
     gamma: 1,

@@ -5,17 +5,18 @@
 // interleaved, one objective call each in turn (lockstep.ts).
 
 import { Network, ParallelNetwork } from '@pacgen/core-wasm';
-import { networkObjective, pacgen, type PacgenReport } from '@pacgen/metrics';
+import {
+  networkObjective,
+  pacgen,
+  parallelObjective,
+  type DisposableObjective,
+  type PacgenReport,
+} from '@pacgen/metrics';
 import { mlp } from '@pacgen/metrics/models';
 import { loadMnist } from '@pacgen/metrics/node';
 import { interleave } from './lockstep.js';
 import { tfjsObjective } from '@pacgen/metrics/tfjs';
-import {
-  parallelObjective,
-  timedObjective,
-  type CallTimes,
-  type DisposableObjective,
-} from './objectives.js';
+import { timedObjective, type CallTimes } from './objectives.js';
 import { relativeError, type Log } from './log.js';
 import { median } from './timing.js';
 
@@ -172,7 +173,7 @@ export async function runPsi(
         const { objective, times } = timedObjective(c.objective, turn);
         const name = `${c.engine} (${c.threads}t)`;
         let stage = '';
-        const report = await pacgen(objective, {
+        const report = await pacgen(objective, objective.params(), {
           ...options,
           onProgress: (s) => {
             if (s !== stage) log(`  pacgen-mlp / ${name}: ${(stage = s)}`);

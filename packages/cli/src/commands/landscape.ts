@@ -133,7 +133,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
     let r: LandscapeResult;
     try {
       r = await asUsage(() =>
-        lossLandscape(obj, {
+        lossLandscape(obj, obj.params(), {
           dims: argv.dims,
           directions: argv.directions,
           steps,

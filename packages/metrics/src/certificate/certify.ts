@@ -5,6 +5,7 @@
 // with the prior N(w₀, λI), λ from a fixed grid. docs/method.md §9.
 
 import { PacgenError } from '@pacgen/core-wasm';
+import { checkPoint } from '../checks.js';
 import { pacgen } from '../pacgen/report.js';
 import { minMeanMax, summarizeVector } from '../summary.js';
 import { bestPriorVariance, gaussianKlSums } from './gaussian-kl.js';
@@ -55,10 +56,11 @@ const STREAM = { curvature: 1, search: 2, optimize: 3, train: 4, test: 5 };
  */
 export async function certify(
   obj: CertificateObjective,
+  w: ArrayLike<number>,
   options: CertifyOptions = {},
 ): Promise<CertificateReport> {
   const s = checkCertifyOptions(options, obj);
-  const run = startRun(obj, s);
+  const run = startRun(obj, checkPoint(obj, w), s);
   const meanErrors = await run.timed('errors of the mean', () => meanErrorRates(obj, run.w));
   if (s.posteriors.includes('sigma-star')) {
     const shape = s.sigmaStar.shape ?? (await sigmaStarShape(run));
@@ -138,7 +140,7 @@ interface Run {
 
 type Settings = ReturnType<typeof checkCertifyOptions>;
 
-function startRun(obj: CertificateObjective, s: Settings): Run {
+function startRun(obj: CertificateObjective, w: Float64Array, s: Settings): Run {
   const deltaMc = s.delta * s.monteCarloShare;
   const timings: Run['timings'] = [];
   return {
@@ -146,7 +148,7 @@ function startRun(obj: CertificateObjective, s: Settings): Run {
     s,
     n: obj.numTrainSamples,
     m: obj.numParams,
-    w: obj.params(),
+    w,
     w0: s.priorMean,
     ones: new Float64Array(obj.numParams).fill(1),
     grid: priorVariances(s.priorGrid),
@@ -172,7 +174,7 @@ async function sigmaStarShape(run: Run): Promise<Float64Array> {
   return run.timed('σ* (Hessian diagonal, ρ)', async () => {
     const seed = s.seed * 8 + STREAM.curvature;
     const sub = await obj.subsetObjective(s.sigmaStar.samples, seed);
-    const r = await pacgen(sub, {
+    const r = await pacgen(sub, run.w, {
       trainSamples: run.n,
       delta: run.deltaPb,
       gamma: s.sigmaStar.gamma,

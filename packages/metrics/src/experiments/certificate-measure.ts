@@ -70,7 +70,7 @@ export async function certificateMeasure(
     priorMean: input.priorMean,
     seed,
   };
-  const report = await certify(obj, options);
+  const report = await certify(obj, obj.params(), options);
   const c = report.certificates.find((x) => x.posterior === 'isotropic');
   if (!c) throw new PacgenError('the certificate measure needs the isotropic posterior');
   return {

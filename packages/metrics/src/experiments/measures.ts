@@ -221,14 +221,13 @@ async function psiMeasures(c: MeasureContext): Promise<void> {
     cost,
     seconds,
   } = await c.run(wanted.includes('psi') ? 'psi' : 'psiStar', (o) =>
-    pacgen(o, {
+    pacgen(o, c.point, {
       ...options.psi,
       diagonal: { step: options.step, ...options.psi?.diagonal },
       rho:
         typeof options.psi?.rho === 'number'
           ? options.psi.rho
           : { step: options.step, ...options.psi?.rho },
-      params: c.point,
       seed: c.seed,
     }),
   );
@@ -358,7 +357,7 @@ async function certificateStep(c: MeasureContext, input: CertificateMeasureInput
  */
 export async function generalizationMeasures(
   objective: Objective,
-  w?: ArrayLike<number>,
+  w: ArrayLike<number>,
   options: MeasureOptions = {},
 ): Promise<MeasureReport> {
   const t0 = now();
@@ -374,7 +373,7 @@ export async function generalizationMeasures(
       "the certificate measure needs the network on all its training samples ('certificate')",
     );
   }
-  const point = checkPoint(objective, w ?? objective.params());
+  const point = checkPoint(objective, w);
   const total = noCost();
   const wanted = MEASURE_NAMES.filter((n) => names.includes(n));
   // Progress steps: the measures that evaluate the objective (Ψ* comes with Ψ; norms are free).

@@ -39,8 +39,6 @@ export interface LandscapeOptions {
    * a step of 1 moves every filter by its own norm; for eigenvectors it is 1 parameter unit.
    */
   range?: number | [number, number];
-  /** Centre of the slice (default `obj.params()`). */
-  params?: ArrayLike<number>;
   /** Random directions: default 'filter'. */
   normalization?: DirectionNormalization;
   /** Random directions: default 'zero'. */
@@ -53,7 +51,7 @@ export interface LandscapeOptions {
    * Also compute Ψ and Ψ* at every grid point with `pacgen` (true: its defaults). Expensive:
    * see the cost below.
    */
-  psi?: boolean | Omit<PacgenOptions, 'params' | 'onProgress'>;
+  psi?: boolean | Omit<PacgenOptions, 'onProgress'>;
   onProgress?: (stage: 'directions' | 'loss' | 'psi', done: number, total: number) => void;
 }
 
@@ -90,8 +88,8 @@ function axisFor(range: number | [number, number], steps: number): SliceAxis {
 }
 
 /**
- * Slices of the loss around w along random filter-normalised directions (Li et al. 2018) or
- * the top Hessian eigenvectors. Throws PacgenError on bad settings before any evaluation.
+ * Slices of the loss around `center` (w) along random filter-normalised directions (Li et al.
+ * 2018) or the top Hessian eigenvectors. Throws PacgenError on bad settings before any evaluation.
  *
  * Cost: 1 forward pass for L̂(w), plus one per grid point (`steps` for 1-D, `steps²` for 2-D);
  * 'eigen' adds the Lanczos cost (1 + 2·(j + dims) gradient evaluations for j ≤ 100 steps);
@@ -101,6 +99,7 @@ function axisFor(range: number | [number, number], steps: number): SliceAxis {
  */
 export async function lossLandscape(
   obj: Objective,
+  center: ArrayLike<number>,
   options: LandscapeOptions = {},
 ): Promise<LandscapeResult> {
   const dims = options.dims ?? 2;
@@ -113,7 +112,7 @@ export async function lossLandscape(
   const axis = axisFor(range, steps);
   axisValues(axis); // checks the axis before any evaluation
   const seed = options.seed ?? 0;
-  const w = checkPoint(obj, options.params ?? obj.params());
+  const w = checkPoint(obj, center);
   const spec = options.directions ?? 'random';
   const progress = options.onProgress;
   const cost = { lossEvaluations: 0, gradientEvaluations: 0 };
@@ -189,7 +188,7 @@ export async function lossLandscape(
     const psiOptions = options.psi === true ? {} : options.psi;
     const star: number[] = [];
     const psiAt: PointFunction = async (p) => {
-      const r = await pacgen(obj, { ...psiOptions, params: p });
+      const r = await pacgen(obj, p, psiOptions);
       cost.lossEvaluations += r.cost.lossEvaluations;
       cost.gradientEvaluations += r.cost.gradientEvaluations;
       star.push(r.psiStar);

@@ -12,7 +12,13 @@ import { pacgenFromCurvature, type PacgenCurvatureResult } from './from-curvatur
 import { MAX_MONTE_CARLO_SAMPLES, monteCarloPerturbedLoss } from './monte-carlo.js';
 import { noiseModel, type NoiseKind } from './noise.js';
 import { sumRange } from './psi.js';
-import { checkConfidence, checkNonNegative, checkPositive, checkSampleCount } from '../checks.js';
+import {
+  checkConfidence,
+  checkNonNegative,
+  checkPoint,
+  checkPositive,
+  checkSampleCount,
+} from '../checks.js';
 
 /** Which stage a progress report is about, with (units done, units planned). */
 export type PacgenProgress = (
@@ -30,8 +36,6 @@ export interface PacgenOptions {
   delta?: number;
   /** Posterior family of the bound and the Monte Carlo check (default 'uniform'). */
   noise?: NoiseKind;
-  /** The point to score (default `obj.params()`). */
-  params?: ArrayLike<number>;
   /** Hessian diagonal estimator. */
   diagonal?: {
     /**
@@ -124,7 +128,7 @@ export interface PacgenReport extends PacgenCurvatureResult {
 }
 
 /** The report's settings with their defaults, checked before any gradient is spent. */
-function pacgenSettings(obj: Objective, options: PacgenOptions) {
+function pacgenSettings(obj: Objective, point: ArrayLike<number>, options: PacgenOptions) {
   const gamma = options.gamma ?? 0.1;
   const epsilon = options.epsilon ?? 0.1;
   const delta = options.delta ?? 0.05;
@@ -146,10 +150,7 @@ function pacgenSettings(obj: Objective, options: PacgenOptions) {
       `monteCarlo must be an even integer in [4, ${MAX_MONTE_CARLO_SAMPLES}] (loss evaluations), got ${mc}`,
     );
   }
-  const w = Float64Array.from(options.params ?? obj.params());
-  if (w.length !== obj.numParams) {
-    throw new PacgenError(`params have length ${w.length}, the objective has ${obj.numParams}`);
-  }
+  const w = checkPoint(obj, point);
   return { gamma, epsilon, delta, noise, seed, n, mc, w };
 }
 
@@ -197,18 +198,22 @@ async function rhoPart(
 }
 
 /**
- * PACGen report for an objective at its point: the Hessian diagonal (exact or Hutchinson), ρ
- * (given or estimated), Ψ, Ψ*, σ*, per-tensor breakdown, the PAC-Bayes bound (which assumes a
- * loss in [0, 1]; for cross-entropy it is a score, not a guarantee) and optionally a Monte Carlo
- * check of the expansion. Throws PacgenError on invalid settings before spending any gradient.
+ * PACGen report for an objective at the parameter vector `point` (w, usually `obj.params()`):
+ * the Hessian diagonal (exact or Hutchinson), ρ (given or estimated), Ψ, Ψ*, σ*, per-tensor
+ * breakdown, the PAC-Bayes bound (which assumes a loss in [0, 1]; for cross-entropy it is a
+ * score, not a guarantee) and optionally a Monte Carlo check of the expansion. Throws PacgenError on invalid settings before spending any gradient.
  *
  * Cost (gradient evaluations): 1 loss evaluation for L̂(w); diagonal 2m + 1 (exact) or 2K + 1
  * (Hutchinson), doubled HVPs with Richardson; ρ estimated 2·(2·probes·(1 + refine) + 1) + 1;
  * 2 more per step shrink at a kink (`diagonal.health`, `rho.health`); Monte Carlo
  * `monteCarlo` loss evaluations.
  */
-export async function pacgen(obj: Objective, options: PacgenOptions = {}): Promise<PacgenReport> {
-  const { gamma, epsilon, delta, noise, seed, n, mc, w } = pacgenSettings(obj, options);
+export async function pacgen(
+  obj: Objective,
+  point: ArrayLike<number>,
+  options: PacgenOptions = {},
+): Promise<PacgenReport> {
+  const { gamma, epsilon, delta, noise, seed, n, mc, w } = pacgenSettings(obj, point, options);
   const progress = options.onProgress;
 
   const trainLoss = await obj.loss(w);

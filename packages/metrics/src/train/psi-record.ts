@@ -15,12 +15,12 @@ export async function psiRecord(
   w: Float64Array,
   n: number,
   subset: Int32Array | null | undefined,
-  options: Omit<PacgenOptions, 'params'> | undefined,
+  options: PacgenOptions | undefined,
   seed: number,
 ): Promise<PsiRecord> {
   const obj = networkObjective(net, { samples: subset ?? { start: 0, count: n }, params: w });
   const scored = subset ? { ...obj, numSamples: n } : obj;
-  const r = await pacgen(scored, { ...options, seed: options?.seed ?? seed });
+  const r = await pacgen(scored, w, { ...options, seed: options?.seed ?? seed });
   return {
     psi: r.psi,
     psiStar: r.psiStar,

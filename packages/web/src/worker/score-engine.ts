@@ -2,7 +2,7 @@
 // TensorFlow.js, as an Objective at the model's parameters with the model's accuracy on the data.
 
 import { Network, ParallelNetwork, type Precision } from '@pacgen/core-wasm';
-import { networkObjective, type Objective } from '@pacgen/metrics';
+import { networkObjective, parallelObjective, type Objective } from '@pacgen/metrics';
 import { type Dataset } from '@pacgen/metrics/data';
 import { type LoadedModel } from '@pacgen/metrics/models';
 import type { ScoreJob } from './protocol';
@@ -77,30 +77,5 @@ async function tfjsEngine(job: ScoreJob, model: LoadedModel, data: Dataset) {
     label: t.label,
     threads: 1,
     close: async () => t.obj.dispose(),
-  };
-}
-
-/** The Objective of a ParallelNetwork (the library's networkObjective is for Network). */
-function parallelObjective(p: ParallelNetwork): Objective {
-  const w0 = Float64Array.from(p.params());
-  return {
-    numParams: p.numParams,
-    tensors: p.tensors,
-    numSamples: p.numSamples,
-    precision: p.precision,
-    params: () => Float64Array.from(w0),
-    async loss(w) {
-      p.setParams(w);
-      return (await p.evaluate()).loss;
-    },
-    async gradient(w) {
-      p.setParams(w);
-      const r = await p.gradient();
-      return { loss: r.loss, grad: Float64Array.from(r.grad) };
-    },
-    async hvp(w, v, request = {}) {
-      p.setParams(w);
-      return Float64Array.from(await p.hvp(v, request));
-    },
   };
 }
