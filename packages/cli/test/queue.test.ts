@@ -112,6 +112,7 @@ describe('pacgen sweep --queue and pacgen worker', () => {
     );
     expect(r.code).toBe(1);
     expect(expectOneLineError(r)).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+/);
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
   });
 
   it('refuses a wrong password without printing it', async () => {

@@ -154,10 +154,11 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
     const ctx = createContext(argv);
     const t0 = Date.now();
     const out = resolve(argv.out);
-    await claimSweepFolder(out, argv.force);
+    // The queue is checked first: an unreachable Redis leaves no folder behind.
     const queue = argv.queue ?? process.env.PACGEN_QUEUE;
     const connection = queue === undefined || queue === '' ? null : parseQueueUrl(queue);
     if (connection) await checkQueue(connection);
+    await claimSweepFolder(out, argv.force);
     const inputs = await loadSweepInputs(argv);
     const { data, model } = inputs;
     if (model.params)
