@@ -254,34 +254,50 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
       cost: { gradientEvaluations: cost },
       seconds,
     });
-    ctx.print(
-      table([
-        ['#', 'eigenvalue', 'residual'],
-        ...eig.values.map((v, i) => [String(i + 1), fmt(v, 6), fmt(eig.residuals[i], 2)]),
-      ]),
-    );
-    const lines: [string, string][] = [
-      [
-        'eigenvalues',
-        `${eig.method}, ${eig.iterations} HVPs, ${eig.converged ? 'converged' : 'NOT converged (raise --iterations)'}`,
-      ],
-    ];
-    if (trace)
-      lines.push([
-        'trace',
-        `${fmt(trace.trace, 6)} ± ${fmt(trace.stdErr, 2)} (${trace.method}, ${trace.probes} HVPs)`,
-      ]);
-    if (density) {
-      const m = density.moments;
-      lines.push([
-        'density',
-        `${density.runs} runs × ${density.steps} Lanczos steps; mean eigenvalue ${fmt(m[0]?.value)}, mean square ${fmt(m[1]?.value)}`,
-      ]);
-    }
-    lines.push(['cost', `${int(cost)} gradient evaluations, ${duration(seconds)}`]);
-    lines.push(['engine', engine.summary]);
-    ctx.print(`\n${keyValues(lines)}`);
+    printSpectrum(ctx, { eig, trace, density, cost, seconds, engine: engine.summary });
   },
 };
+
+/** The human output: the eigenvalue table, then one line per estimate, the cost and engine. */
+function printSpectrum(
+  ctx: ReturnType<typeof createContext>,
+  r: {
+    eig: EigenResult;
+    trace: TraceResult | null;
+    density: DensityResult | null;
+    cost: number;
+    seconds: number;
+    engine: string;
+  },
+): void {
+  const { eig, trace, density, cost, seconds } = r;
+  ctx.print(
+    table([
+      ['#', 'eigenvalue', 'residual'],
+      ...eig.values.map((v, i) => [String(i + 1), fmt(v, 6), fmt(eig.residuals[i], 2)]),
+    ]),
+  );
+  const lines: [string, string][] = [
+    [
+      'eigenvalues',
+      `${eig.method}, ${eig.iterations} HVPs, ${eig.converged ? 'converged' : 'NOT converged (raise --iterations)'}`,
+    ],
+  ];
+  if (trace)
+    lines.push([
+      'trace',
+      `${fmt(trace.trace, 6)} ± ${fmt(trace.stdErr, 2)} (${trace.method}, ${trace.probes} HVPs)`,
+    ]);
+  if (density) {
+    const m = density.moments;
+    lines.push([
+      'density',
+      `${density.runs} runs × ${density.steps} Lanczos steps; mean eigenvalue ${fmt(m[0]?.value)}, mean square ${fmt(m[1]?.value)}`,
+    ]);
+  }
+  lines.push(['cost', `${int(cost)} gradient evaluations, ${duration(seconds)}`]);
+  lines.push(['engine', r.engine]);
+  ctx.print(`\n${keyValues(lines)}`);
+}
 
 export default command;
