@@ -10,6 +10,12 @@ import type { Precision } from './module.js';
 /** The engine is 32-bit WebAssembly: at most 65,536 pages of 64 KiB (4 GiB) per instance. */
 export const ENGINE_MEMORY_LIMIT = 65_536 * 65_536;
 
+/**
+ * The engine's allocator (AssemblyScript's stub runtime) refuses a single block over 1 GiB
+ * minus its header: the largest block (usually the activation pool) must stay below this.
+ */
+export const ENGINE_BLOCK_LIMIT = 2 ** 30 - 64;
+
 /** The size of one layer record in the engine's program (see assembly/program.ts). */
 export const LAYER_RECORD_BYTES = 128;
 
@@ -66,6 +72,19 @@ export function peakActivationBytes(
   return total + reals(B * c.maxColumns) + reals(B * c.maxWidth);
 }
 
+/**
+ * Bytes of the largest single block `Network` allocates at a precision and chunk size: the
+ * activation pool, the column scratch, the input chunk or a parameter-sized vector.
+ */
+export function largestBlockBytes(c: CompiledNetwork, precision: Precision, maxBatch: number) {
+  const real = precision === 'f32' ? 4 : 8;
+  const B = maxBatch;
+  return (
+    real *
+    Math.max(c.numParams, B * c.plan.perSample, B * c.maxColumns, B * c.maxWidth, B * c.inputSize)
+  );
+}
+
 /** A byte count in words: '512 B', '3.2 MiB', '4.0 GiB', '8.9e5 EiB'. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return 'more than 1e308 B';
@@ -90,6 +109,22 @@ export function formatCount(n: number): string {
 }
 
 /**
+ * The largest chunk size up to `upTo` (halving from it) at which the network fits the engine,
+ * or 1. What `Network.create` uses when no maxBatch is given. Cost: O(layers) per try.
+ */
+export function fittingMaxBatch(c: CompiledNetwork, precision: Precision, upTo = 256): number {
+  let b = upTo;
+  while (
+    b > 1 &&
+    (engineMemoryBytes(c, precision, b) > ENGINE_MEMORY_LIMIT ||
+      largestBlockBytes(c, precision, b) > ENGINE_BLOCK_LIMIT)
+  ) {
+    b = Math.floor(b / 2);
+  }
+  return b;
+}
+
+/**
  * Throws a PacgenError when a network cannot fit in the engine at `precision` and chunk size
  * `maxBatch`, naming the figure, the limit and the largest parts. `compileNetwork` calls it with
  * the smallest settings (f32, one sample), `Network.create` with the real ones.
@@ -100,7 +135,13 @@ export function checkEngineMemory(
   maxBatch: number,
 ): void {
   const need = engineMemoryBytes(c, precision, maxBatch);
-  if (need <= ENGINE_MEMORY_LIMIT) return;
+  const block = largestBlockBytes(c, precision, maxBatch);
+  if (need <= ENGINE_MEMORY_LIMIT && block <= ENGINE_BLOCK_LIMIT) return;
+  if (need <= ENGINE_MEMORY_LIMIT) {
+    throw new PacgenError(
+      `network needs a block of ${formatBytes(block)} of engine memory at ${precision} with chunks of ${maxBatch} samples (its activations); one block may hold at most 1 GiB: use a smaller maxBatch`,
+    );
+  }
   let widest = c.layers[0];
   for (const l of c.layers) if (l.outSize > widest.outSize) widest = l;
   const settings =

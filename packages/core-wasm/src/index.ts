@@ -20,9 +20,12 @@ export { Random } from './random.js';
 export { ParallelNetwork, type ParallelNetworkOptions } from './parallel/parallel-network.js';
 export { DESCRIBE_MAX_CHARS, describeName, describeValue } from './describe.js';
 export {
+  ENGINE_BLOCK_LIMIT,
   ENGINE_MEMORY_LIMIT,
   checkEngineMemory,
   engineMemoryBytes,
+  fittingMaxBatch,
+  largestBlockBytes,
   peakActivationBytes,
   formatBytes,
   formatCount,

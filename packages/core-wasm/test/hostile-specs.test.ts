@@ -3,12 +3,15 @@
 
 import { describe, expect, it } from 'vitest';
 import {
+  ENGINE_BLOCK_LIMIT,
   ENGINE_MEMORY_LIMIT,
   Network,
   PacgenError,
   compileNetwork,
   describeValue,
   engineMemoryBytes,
+  fittingMaxBatch,
+  largestBlockBytes,
   formatBytes,
   type NetworkSpec,
 } from '../src/index.js';
@@ -160,6 +163,21 @@ describe('sizes beyond the engine', () => {
       /^network needs \d+\.\d GiB of engine memory at f64 with chunks of 4096 samples/,
     );
     expect(formatBytes(ENGINE_MEMORY_LIMIT)).toBe('4.0 GiB');
+  });
+
+  it('one block over 1 GiB: a smaller default chunk, or a clear error when maxBatch is given', async () => {
+    // 600,000 outputs and their gradients: 4.8 MB a sample at f32, so 256 samples would need
+    // one activation block of 1.1 GiB, over what the engine's allocator gives one block.
+    const spec = dense({ inputShape: [1], layers: [{ type: 'dense', units: 600_000 }] });
+    const c = compileNetwork(spec);
+    expect(engineMemoryBytes(c, 'f32', 256)).toBeLessThan(ENGINE_MEMORY_LIMIT);
+    expect(largestBlockBytes(c, 'f32', 256)).toBeGreaterThan(ENGINE_BLOCK_LIMIT);
+    const fit = fittingMaxBatch(c, 'f32');
+    expect(fit).toBe(128);
+    expect(largestBlockBytes(c, 'f32', fit)).toBeLessThanOrEqual(ENGINE_BLOCK_LIMIT);
+    await expect(Network.create(spec, { precision: 'f32', maxBatch: 256 })).rejects.toThrow(
+      /^network needs a block of 1\.\d GiB .* one block may hold at most 1 GiB: use a smaller maxBatch$/,
+    );
   });
 
   it('a data set beyond the engine: refused before anything is copied', async () => {

@@ -5,7 +5,7 @@
 
 import { compileNetwork } from '../compile/compile-network.js';
 import type { CompiledNetwork, TensorInfo } from '../compile/compiled.js';
-import { checkEngineMemory, peakActivationBytes } from '../engine-memory.js';
+import { checkEngineMemory, fittingMaxBatch, peakActivationBytes } from '../engine-memory.js';
 import { PacgenError } from '../errors.js';
 import { instantiateEngine, type EngineExports, type Precision } from '../module.js';
 import { Random } from '../random.js';
@@ -19,7 +19,10 @@ import { writeProgram } from './program.js';
 
 export interface NetworkOptions {
   precision?: Precision;
-  /** Samples per chunk in every pass (bounds memory; any data size works). Default 256. */
+  /**
+   * Samples per chunk in every pass (bounds memory; any data size works). Default: 256, or the
+   * largest power-of-two share of it at which the network fits the engine (fittingMaxBatch).
+   */
   maxBatch?: number;
 }
 
@@ -53,11 +56,13 @@ export class Network {
   /** Compiles the spec (throws PacgenError on a bad one) and instantiates an engine for it. */
   static async create(spec: NetworkSpec, options: NetworkOptions = {}): Promise<Network> {
     const precision = options.precision ?? 'f32';
-    const maxBatch = options.maxBatch ?? 256;
+    const compiled = compileNetwork(spec);
+    // Without a maxBatch, the largest chunk up to 256 samples that fits (a wide network gets
+    // smaller chunks rather than an error; passes over more samples are chunked anyway).
+    const maxBatch = options.maxBatch ?? fittingMaxBatch(compiled, precision);
     if (!Number.isInteger(maxBatch) || maxBatch < 1) {
       throw new PacgenError(`maxBatch must be a positive integer, got ${maxBatch}`);
     }
-    const compiled = compileNetwork(spec);
     checkEngineMemory(compiled, precision, maxBatch);
     const ex = await instantiateEngine(precision);
     return new Network(ex, compiled, precision, maxBatch);
