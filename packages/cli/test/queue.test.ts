@@ -178,4 +178,37 @@ describe('pacgen sweep --queue and pacgen worker', () => {
     const after = JSON.parse((await pacgen(['queue', 'status', url, '--json'], dir)).stdout);
     expect(after.counts).toMatchObject({ completed: 0, failed: 0 });
   }, 300_000);
+
+  it('finishes a run on another worker after kill -9 of the first, equal to the local sweep', async () => {
+    // The run starts over on the second worker (BullMQ's stalled-job detection, after the dead
+    // worker's 30 s lock): no checkpoint resume yet.
+    if (!existsSync(join(dir, 'local'))) {
+      expect((await pacgen([...TINY, '--out', 'local', '--json'], dir)).code).toBe(0);
+    }
+    const port = await startRedis();
+    const url = `redis://127.0.0.1:${port}`;
+    const w1 = startWorker(url);
+    const submitted = pacgen([...TINY, '--out', 'killed', '--json', '--queue', url], dir, 280_000);
+    const queue = new Queue('pacgen', { connection: { host: '127.0.0.1', port } });
+    let killedMidRun = false;
+    for (let i = 0; i < 600 && !killedMidRun; i++) {
+      const active = await queue.getActive();
+      if (active.some((j) => typeof j.progress === 'object' && j.progress !== null)) {
+        w1.kill('SIGKILL');
+        killedMidRun = true;
+      } else await new Promise((r) => setTimeout(r, 100));
+    }
+    await queue.close();
+    expect(killedMidRun).toBe(true);
+    const w2 = startWorker(url);
+    const r = await submitted;
+    expect(r.code, r.stderr).toBe(0);
+    w2.kill('SIGTERM');
+    expect(readFileSync(join(dir, 'killed', 'tau.json'), 'utf8')).toBe(
+      readFileSync(join(dir, 'local', 'tau.json'), 'utf8'),
+    );
+    for (const n of readdirSync(join(dir, 'local', 'runs'))) {
+      expect(runFile('killed', n)).toEqual(runFile('local', n));
+    }
+  }, 300_000);
 });

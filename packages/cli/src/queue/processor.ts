@@ -13,6 +13,10 @@ import type { SandboxedJob } from 'bullmq';
 import { loadSweepInputs, sweepOptions } from '../sweep-setup.js';
 import { parseSweepJob } from './sweep-job.js';
 
+// A worker killed outright (kill -9) cannot stop its child: the IPC channel closing is the sign,
+// and the job goes back to the queue as stalled, so the child's work would be wasted CPU.
+process.once('disconnect', () => process.exit(1));
+
 /** The worker's allowed folders for data and model files, from its environment. */
 function allowedFolders(): string[] {
   const v = process.env.PACGEN_WORKER_ALLOW ?? process.cwd();
