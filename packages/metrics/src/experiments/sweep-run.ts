@@ -116,17 +116,21 @@ export async function trainSweepRun(
   if (r.stopReason !== 'diverged') {
     const obj = networkObjective(r.network, { samples: psiSamples, params: r.params });
     // The certificate bounds the test error of this network: n is the whole training subset,
-    // the prior mean the initialisation the run started from (its seed), never the data.
-    const certificate = {
-      objective: await networkCertificateObjective({
-        spec: setup.spec,
-        params: r.params,
-        train: setup.data.train,
-        test: setup.data.test,
-        precision: settings.precision,
-      }),
-      priorMean: await initialisationPrior(setup.spec, point.seed, settings.precision),
-    };
+    // the prior mean the initialisation the run started from (its seed), never the data. It
+    // needs class labels (a 0-1 error): data with real targets (the toy's BCE) go without.
+    const certificate =
+      setup.data.train.y instanceof Int32Array
+        ? {
+            objective: await networkCertificateObjective({
+              spec: setup.spec,
+              params: r.params,
+              train: setup.data.train,
+              test: setup.data.test,
+              precision: settings.precision,
+            }),
+            priorMean: await initialisationPrior(setup.spec, point.seed, settings.precision),
+          }
+        : undefined;
     measures = await generalizationMeasures({ ...obj, numSamples: setup.data.train.n }, r.params, {
       seed,
       psi: psiOptions,
