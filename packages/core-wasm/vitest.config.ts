@@ -2,6 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: { conditions: ['@pacgen/source'] },
+  // The package-internal `#platform` import is resolved in the server environment too.
+  ssr: { resolve: { conditions: ['@pacgen/source'] } },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,

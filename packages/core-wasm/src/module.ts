@@ -1,5 +1,7 @@
 // Loads and compiles the WebAssembly engine once per precision, in Node and in browsers.
 
+import { loadEngineBytes } from '#platform';
+
 export type Precision = 'f32' | 'f64';
 
 /** The raw exports of engine-*.wasm (pointers are byte offsets into `memory`). */
@@ -48,20 +50,7 @@ export function engineUrl(precision: Precision): URL {
 }
 
 async function compile(precision: Precision): Promise<WebAssembly.Module> {
-  const url = engineUrl(precision);
-  if (url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(url);
-    } catch {
-      throw new Error(
-        `engine binary missing at ${url.pathname}: build it with 'npm run build -w @pacgen/core-wasm'`,
-      );
-    }
-    return WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  }
-  return WebAssembly.compileStreaming(fetch(url));
+  return WebAssembly.compile(await loadEngineBytes(engineUrl(precision)));
 }
 
 /** The compiled module for a precision (compiled on first use, then shared). */

@@ -13,6 +13,7 @@ import type { HvpOptions, KinkCount } from '../network/hvp.js';
 import { Network, type NetworkOptions } from '../network/network.js';
 import { isSampleList, sampleRange, type Samples } from '../network/samples.js';
 import type { NetworkSpec } from '../spec.js';
+import { defaultThreadCount } from '#platform';
 import {
   spawnWorker,
   type PartSamples,
@@ -93,14 +94,6 @@ function reviveError(e: { name: string; message: string }): Error {
   return err;
 }
 
-async function defaultThreads(): Promise<number> {
-  if (typeof process !== 'undefined' && typeof process.versions?.node === 'string') {
-    const os = await import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  }
-  return (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
-}
-
 /**
  * A Network whose passes are split over several threads (data parallelism). Same results as
  * `Network` up to summation order, including training-mode dropout (masks are per sample).
@@ -130,7 +123,7 @@ export class ParallelNetwork {
     spec: NetworkSpec,
     options: ParallelNetworkOptions = {},
   ): Promise<ParallelNetwork> {
-    const threads = options.threads ?? (await defaultThreads());
+    const threads = options.threads ?? defaultThreadCount();
     if (!Number.isInteger(threads) || threads < 1) {
       throw new PacgenError(`threads must be a positive integer, got ${threads}`);
     }

@@ -5,6 +5,7 @@ import type { Precision } from '../module.js';
 import type { RealArray } from '../network/buffers.js';
 import type { EvalResult } from '../network/evaluate.js';
 import type { NetworkSpec } from '../spec.js';
+import { nodeWorkerThreads } from '#platform';
 
 /** A part of a sample selection: a range, or a slice of an index list (checked by the worker). */
 export type PartSamples = { start: number; count: number } | number[] | Int32Array;
@@ -53,11 +54,9 @@ export interface TransportEvents {
   fail(error: Error): void;
 }
 
-const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-
 /** Starts a worker running worker.ts/worker.js from this folder. */
 export function spawnWorker(events: TransportEvents): Promise<Transport> {
-  return isNode ? spawnNode(events) : Promise.resolve(spawnBrowser(events));
+  return nodeWorkerThreads() ? spawnNode(events) : Promise.resolve(spawnBrowser(events));
 }
 
 function spawnBrowser(events: TransportEvents): Transport {
@@ -76,7 +75,7 @@ function spawnBrowser(events: TransportEvents): Transport {
 }
 
 async function spawnNode(events: TransportEvents): Promise<Transport> {
-  const { Worker } = await import('node:worker_threads');
+  const { Worker } = nodeWorkerThreads()!;
   let w: InstanceType<typeof Worker>;
   if (import.meta.url.endsWith('.ts')) {
     // Running from TypeScript sources (vitest, tsx): Node can't load worker.ts by itself, and

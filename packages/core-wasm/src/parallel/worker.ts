@@ -4,6 +4,7 @@
 import type { KinkCount } from '../network/hvp.js';
 import { Network } from '../network/network.js';
 import type { WorkerReply, WorkerRequest } from './transport.js';
+import { nodeWorkerThreads } from '#platform';
 
 type Reply = (msg: WorkerReply, transfer: ArrayBuffer[]) => void;
 
@@ -57,8 +58,9 @@ function receive(msg: WorkerRequest, reply: Reply): void {
   queue = queue.then(() => handle(msg, reply));
 }
 
-if (typeof process !== 'undefined' && typeof process.versions?.node === 'string') {
-  const { parentPort } = await import('node:worker_threads');
+const workerThreads = nodeWorkerThreads();
+if (workerThreads) {
+  const { parentPort } = workerThreads;
   if (!parentPort) throw new Error('parallel/worker must run in a worker thread');
   parentPort.on('message', (msg: WorkerRequest) =>
     receive(msg, (r, t) => parentPort.postMessage(r, t)),

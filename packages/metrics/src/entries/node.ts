@@ -32,3 +32,6 @@ export { ioReason } from '../io/errors.js';
 export { MAX_FILE_BYTES, fileKind, readFileBytes, readFileBytesIfAny } from '../io/read-file.js';
 export { parseIdxBytes } from '../data/node.js';
 export { loadOnnxModel, saveOnnxModel } from '../models/onnx-node.js';
+// The file-system stores behind `checkpointDir` and a sweep's `outDir`, to pass explicitly.
+export { fileCheckpointStore } from '../train/checkpoint-fs.js';
+export { fileSweepStore } from '../experiments/sweep-store-fs.js';

@@ -266,8 +266,8 @@ export function localSweepRunner(
   };
 }
 
-/** The results folder's store; its node:fs code is loaded only here, so browsers never load it. */
+/** The results folder's store (Node only: `#stores` is a stub that refuses in browsers). */
 async function fileStore(outDir: string | undefined): Promise<SweepStore> {
   if (outDir === undefined) throw new PacgenError('runSweep: give outDir or store');
-  return (await import('./sweep-store-fs.js')).fileSweepStore(outDir);
+  return (await import('#stores')).fileSweepStore(outDir);
 }

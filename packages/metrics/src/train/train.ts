@@ -130,7 +130,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const store =
     options.checkpoint ??
     (options.checkpointDir !== undefined
-      ? (await import('./checkpoint-fs.js')).fileCheckpointStore(options.checkpointDir)
+      ? (await import('#stores')).fileCheckpointStore(options.checkpointDir)
       : null);
   const fingerprint = {
     numParams: net.numParams,

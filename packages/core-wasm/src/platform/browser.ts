@@ -1,0 +1,20 @@
+// What the engine needs from its host, in a browser or a web worker: the engine binary fetched
+// from its URL, and the core count. No worker_threads here: ParallelNetwork uses Web Workers.
+// See node.ts for the Node side; the package's "imports" map picks one as `#platform`.
+
+/** The bytes of a compiled engine, fetched from its URL. */
+export async function loadEngineBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`engine binary not found at ${url.href} (${response.status})`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Node's worker_threads module (null in a browser). */
+export function nodeWorkerThreads(): null {
+  return null;
+}
+
+/** Threads worth using by default: the browser's logical cores. */
+export function defaultThreadCount(): number {
+  return (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
+}
