@@ -19,7 +19,8 @@ import {
   type Normalization,
   type SubsetMode,
 } from '@pacgen/metrics/data';
-import { PRESET_NAMES, presetByName, type OnnxTensorMapping } from '@pacgen/metrics/models';
+import { PRESET_NAMES, presetByName } from '@pacgen/metrics/models';
+import { type OnnxTensorMapping } from '@pacgen/metrics/onnx';
 import {
   fileKind,
   loadCifar10,

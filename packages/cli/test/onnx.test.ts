@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Random, compileNetwork, type NetworkSpec } from '@pacgen/core-wasm';
-import { onnxToModel, toOnnx } from '@pacgen/metrics/models';
+import { onnxToModel, toOnnx } from '@pacgen/metrics/onnx';
 import { readSafetensorsFile, saveTfjsModel } from '@pacgen/metrics/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOneLineError, pacgen, tempDir } from './helpers.js';

@@ -10,7 +10,8 @@ import { gzipSync } from 'node:zlib';
 import { Random, compileNetwork, type NetworkSpec } from '@pacgen/core-wasm';
 import { toyGaussianMixture, writeIdx, type IdxArray } from '@pacgen/metrics/data';
 import { runName, runSweep, sweepOptimizer, type SweepPoint } from '@pacgen/metrics/experiments';
-import { toOnnx, toTfjs, writeSafetensors } from '@pacgen/metrics/models';
+import { toTfjs, writeSafetensors } from '@pacgen/metrics/models';
+import { toOnnx } from '@pacgen/metrics/onnx';
 import { memoryCheckpointStore, parseState, train } from '@pacgen/metrics/train';
 
 /** One valid input: the files a parser reads, and what the caller of the parser knows. */

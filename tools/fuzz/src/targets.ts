@@ -17,14 +17,8 @@ import {
   type SweepPoint,
   type SweepSettings,
 } from '@pacgen/metrics/experiments';
-import {
-  fromTfjs,
-  onnxToModel,
-  readSafetensors,
-  toOnnx,
-  toTfjs,
-  torchToModel,
-} from '@pacgen/metrics/models';
+import { fromTfjs, readSafetensors, toTfjs, torchToModel } from '@pacgen/metrics/models';
+import { onnxToModel, toOnnx } from '@pacgen/metrics/onnx';
 import { parseIdxBytes } from '@pacgen/metrics/node';
 import { isOptimizer, parseCheckpoint, type CheckpointExpectation } from '@pacgen/metrics/train';
 

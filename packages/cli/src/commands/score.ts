@@ -4,7 +4,8 @@
 
 import { join } from 'node:path';
 import { type KinkPolicy, type PacgenOptions } from '@pacgen/metrics';
-import { splitByTensors, toOnnxTensors } from '@pacgen/metrics/models';
+import { splitByTensors } from '@pacgen/metrics/models';
+import { toOnnxTensors } from '@pacgen/metrics/onnx';
 import { writeSafetensorsFile } from '@pacgen/metrics/node';
 import type { Argv, CommandModule } from 'yargs';
 import { createContext, type Context, type GlobalArgs } from '../context.js';

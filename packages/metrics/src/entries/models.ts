@@ -1,6 +1,6 @@
 // @pacgen/metrics/models: network presets (MLPs, the paper's CNNs, the toy network) and model
 // formats converted in memory: TF.js Layers model.json + weights, safetensors, PyTorch layer
-// lists. Browser-safe; reading and writing files is in '/node'.
+// lists (ONNX: '/onnx'). Browser-safe; reading and writing files is in '/node'.
 
 export {
   PRESET_NAMES,
@@ -32,8 +32,3 @@ export {
   type TorchArchitecture,
   type TorchLayer,
 } from '../models/torch.js';
-export { onnxToModel, ONNX_SUPPORTED_OPS, type OnnxModel } from '../models/onnx-import.js';
-export type { OnnxTensorMapping } from '../models/onnx-graph.js';
-export { toOnnxTensors } from '../models/onnx-layout.js';
-export { readOnnx, type OnnxGraph } from '../models/onnx-read.js';
-export { toOnnx } from '../models/onnx-write.js';

@@ -15,13 +15,8 @@ import {
   type PacgenReport,
 } from '@pacgen/metrics';
 import { type Dataset } from '@pacgen/metrics/data';
-import {
-  fromTfjs,
-  onnxToModel,
-  readSafetensors,
-  torchToModel,
-  type LoadedModel,
-} from '@pacgen/metrics/models';
+import { fromTfjs, readSafetensors, torchToModel, type LoadedModel } from '@pacgen/metrics/models';
+import { onnxToModel } from '@pacgen/metrics/onnx';
 import { describe, firstSamples } from './data';
 import { baseName, expandArchives, manifestPaths, weightLookup } from './model-files';
 import type { NamedBytes, ScoreEstimate, ScoreJob, ScoreOutcome } from './protocol';
