@@ -4,7 +4,7 @@
 // any set-up; the installed CLI runs; a project on another TF.js 4.x keeps a single TF.js copy.
 // npm resolves third-party packages from its cache first (--prefer-offline).
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -25,6 +25,15 @@ const TSC = fileURLToPath(new URL('../../../node_modules/typescript/bin/tsc', im
 const root = mkdtempSync(join(tmpdir(), 'pacgen-install-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const tarball: Record<string, string> = {};
+
+/** The environment of every child: no colours (vitest sets FORCE_COLOR; console.log obeys it). */
+const ENV: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+delete ENV.FORCE_COLOR;
+
+/** Runs `node FILE` in `cwd` and returns its stdout. */
+function run(file: string, cwd: string): string {
+  return execFileSync(process.execPath, [file], { cwd, encoding: 'utf8', env: ENV });
+}
 
 function npm(args: string[], cwd: string): string {
   return execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,20 +68,13 @@ function example(readme: string): string {
 
 /** Type-checks `file` under --strict (no skipLibCheck: the shipped .d.ts are checked too). */
 function compile(dir: string, file: string): void {
-  execFileSync(
-    process.execPath,
-    [
-      TSC,
-      '--strict',
-      '--target',
-      'es2022',
-      '--module',
-      'nodenext',
-      '--moduleResolution',
-      'nodenext',
-    ],
-    { cwd: dir, stdio: 'pipe' },
-  );
+  const args = ['--strict', '--target', 'es2022', '--module', 'nodenext'];
+  const r = spawnSync(process.execPath, [TSC, ...args, '--moduleResolution', 'nodenext'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: ENV,
+  });
+  if (r.status !== 0) throw new Error(`tsc failed on ${file}:\n${r.stdout}${r.stderr}`);
   expect(readdirSync(dir)).toContain(file.replace(/\.ts$/, '.js'));
 }
 
@@ -104,7 +106,7 @@ describe('installing @pacgen/metrics from its tarball', () => {
       join(lib, 'onnx.mjs'),
       "import { loadOnnxModel } from '@pacgen/metrics/node';\nawait loadOnnxModel('model.onnx').catch((e) => console.log(e.name, e.message));\n",
     );
-    const out = execFileSync(process.execPath, ['onnx.mjs'], { cwd: lib, encoding: 'utf8' });
+    const out = run('onnx.mjs', lib);
     expect(out.trim()).toBe(
       'PacgenError ONNX files need the onnx-proto package: npm install onnx-proto@8',
     );
@@ -145,7 +147,7 @@ describe('installing @pacgen/metrics from its tarball', () => {
     );
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ files: ['engine.ts'] }));
     compile(dir, 'engine.ts');
-    const out = execFileSync(process.execPath, ['engine.js'], { cwd: dir, encoding: 'utf8' });
+    const out = run('engine.js', dir);
     const [loss, m] = out.trim().split(' ').map(Number);
     expect(loss).toBeGreaterThan(0);
     expect(m).toBe(2 * 8 + 8 + 8 * 2 + 2);
@@ -159,7 +161,7 @@ describe('installing @pacgen/metrics from its tarball', () => {
     );
     writeFileSync(join(lib, 'tsconfig.json'), JSON.stringify({ files: ['score.ts'] }));
     compile(lib, 'score.ts');
-    const out = execFileSync(process.execPath, ['score.js'], { cwd: lib, encoding: 'utf8' });
+    const out = run('score.js', lib);
     expect(out).toMatch(/^Ψ\* \d[\d.e+]*, Ψ \d[\d.e+]*\nσ\* (\d[\d.e+-]* ){2}\d[\d.e+-]*\n$/);
   }, 300_000);
 });
@@ -180,7 +182,7 @@ describe('a project on another TF.js 4.x', () => {
       join(dir, 'same.mjs'),
       "import * as tf from '@tensorflow/tfjs';\nimport { tf as ours } from '@pacgen/metrics/tfjs';\nconsole.log(tf.version.tfjs, ours.version.tfjs, ours.tensor === tf.tensor);\n",
     );
-    const out = execFileSync(process.execPath, ['same.mjs'], { cwd: dir, encoding: 'utf8' });
+    const out = run('same.mjs', dir);
     expect(out.trim()).toBe('4.21.0 4.21.0 true');
   }, 300_000);
 });
@@ -189,11 +191,12 @@ describe('installing @pacgen/cli from its tarball', () => {
   it('gives a pacgen command that runs', () => {
     const dir = project('cli', [tarball['core-wasm'], tarball.metrics, tarball.cli]);
     const bin = join(dir, 'node_modules', '.bin', 'pacgen');
-    const help = execFileSync(bin, ['--help'], { cwd: dir, encoding: 'utf8' });
+    const help = execFileSync(bin, ['--help'], { cwd: dir, encoding: 'utf8', env: ENV });
     expect(help).toMatch(/pacgen certify/);
     const toy = execFileSync(bin, ['toy', '--json', '--out', 'toy', '--grid', '9', '--no-png'], {
       cwd: dir,
       encoding: 'utf8',
+      env: ENV,
     });
     expect(JSON.parse(toy).minima.length).toBeGreaterThan(0);
   }, 300_000);

@@ -5,6 +5,7 @@
 
 import { PacgenError, describeName, type LayerSpec } from '@pacgen/core-wasm';
 import { uniqueNames } from './naming.js';
+import type { OnnxTensorMapping } from './onnx-model.js';
 import type { OnnxGraph, OnnxNode, OnnxTensor } from './onnx-read.js';
 
 /**
@@ -24,20 +25,7 @@ export interface Act {
 
 export type Value = Act | { kind: 'const'; tensor: OnnxTensor };
 
-/**
- * Where one engine tensor's values are in the ONNX file: engine element i is element
- * `index[i]` (identity when null) of the initializer named `onnx`, of ONNX shape `shape`. An
- * initializer read by a second layer (torch.onnx.export stores equal tensors once, e.g.
- * untrained batch-norm weights) is a parameter of its own there, named `${initializer}@${node}`.
- * A buffer is batch-norm state, not a parameter.
- */
-export interface OnnxTensorMapping {
-  tensor: string;
-  onnx: string;
-  shape: number[];
-  index: Int32Array | null;
-  buffer: boolean;
-}
+export type { OnnxTensorMapping } from './onnx-model.js';
 
 /** The import's working state; op converters (onnx-ops.ts) read values and add layers. */
 export class ImportState {

@@ -6,22 +6,15 @@
 // Browser-safe.
 
 import { PacgenError, describeName, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
-import { compileFromFile, type LoadedModel } from './model.js';
+import { compileFromFile } from './model.js';
 import { ELEMENTWISE, FOLDABLE, describeRegion, foldNode, regionActivation } from './onnx-fold.js';
-import { ImportState, type OnnxTensorMapping } from './onnx-graph.js';
+import { ImportState } from './onnx-graph.js';
+import type { OnnxModel } from './onnx-model.js';
 import { CONVERTERS } from './onnx-ops.js';
 import { readOnnx, type OnnxNode } from './onnx-read.js';
 import { ONNX_LOSS_KEY } from './onnx-write.js';
 
-/** An imported ONNX model: the engine network, its parameters and buffers, and where they came from. */
-export interface OnnxModel extends LoadedModel {
-  onnx: {
-    opset: number;
-    producer: string;
-    /** Each engine tensor's initializer, ONNX shape and element permutation. */
-    mappings: OnnxTensorMapping[];
-  };
-}
+export type { OnnxModel } from './onnx-model.js';
 
 /** The ops the importer reads, for messages and docs. */
 export const ONNX_SUPPORTED_OPS = [

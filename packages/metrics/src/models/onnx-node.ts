@@ -6,7 +6,7 @@
 import { PacgenError, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readFileBytes, readFileBytesIfAny } from '../io/read-file.js';
-import type { OnnxModel } from './onnx-import.js';
+import type { OnnxModel } from './onnx-model.js';
 
 /** The ONNX reader and writer, loaded on first use; a clear error without onnx-proto. */
 async function onnxCodec() {
