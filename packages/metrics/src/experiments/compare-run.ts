@@ -87,7 +87,7 @@ export interface ComparisonRunSetup {
   epochs: number;
   psiEvery: PsiSchedule;
   /** Ψ's neighbourhood, estimators and seed. */
-  psi: Omit<PacgenOptions, 'params'>;
+  psi: PacgenOptions;
   /** The training samples Ψ's curvature is estimated on. */
   psiSamples: Int32Array;
   signal?: AbortSignal;

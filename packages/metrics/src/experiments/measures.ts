@@ -87,7 +87,7 @@ export interface MeasureOptions {
   /** Largest coordinate move of the finite-difference HVPs (default: the objective's). */
   step?: number;
   /** PACGen settings of Ψ and Ψ* (defaults: `pacgen`'s). */
-  psi?: Omit<PacgenOptions, 'params' | 'seed' | 'onProgress'>;
+  psi?: Omit<PacgenOptions, 'seed' | 'onProgress'>;
   /** Hutchinson probes of the trace (default 20). */
   traceProbes?: number;
   /** Lanczos steps of the top eigenvalue (default 20, at most m). */

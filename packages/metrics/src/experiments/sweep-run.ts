@@ -64,7 +64,7 @@ export interface SweepRunHooks {
 }
 
 /** Ψ's estimator options of a sweep (its seed is the sweep's, given apart). */
-export function sweepPsiOptions(settings: SweepSettings): Omit<PacgenOptions, 'params' | 'seed'> {
+export function sweepPsiOptions(settings: SweepSettings): Omit<PacgenOptions, 'seed'> {
   return {
     gamma: settings.gamma,
     epsilon: settings.epsilon,

@@ -60,7 +60,7 @@ export interface TrainOptions {
    */
   psiEvery?: PsiSchedule;
   /** Estimator options of the Ψ report (seed defaults to the run's). */
-  psi?: Omit<PacgenOptions, 'params'>;
+  psi?: PacgenOptions;
   /**
    * Training-set indices (in [0, n)) the Ψ report's curvature is estimated on, to make it cheap
    * (default: all n). The objective still counts n samples, so Ψ* and the bound use the training
