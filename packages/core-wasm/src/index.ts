@@ -3,10 +3,13 @@ export { compileNetwork } from './compile/compile-network.js';
 export type { CompiledNetwork, CompiledLayer, TensorInfo } from './compile/compiled.js';
 export { PacgenError } from './errors.js';
 export {
+  engineKernels,
   engineModule,
   engineUrl,
   instantiateEngine,
+  relaxedSimdSupported,
   type EngineExports,
+  type Kernels,
   type Precision,
 } from './module.js';
 export { Network, type NetworkOptions } from './network/network.js';

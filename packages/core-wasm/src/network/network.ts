@@ -7,7 +7,13 @@ import { compileNetwork } from '../compile/compile-network.js';
 import type { CompiledNetwork, TensorInfo } from '../compile/compiled.js';
 import { checkEngineMemory, fittingMaxBatch, peakActivationBytes } from '../engine-memory.js';
 import { PacgenError } from '../errors.js';
-import { instantiateEngine, type EngineExports, type Precision } from '../module.js';
+import {
+  engineKernels,
+  instantiateEngine,
+  type EngineExports,
+  type Kernels,
+  type Precision,
+} from '../module.js';
 import { Random } from '../random.js';
 import type { NetworkSpec } from '../spec.js';
 import { EngineBuffers, type RealArray } from './buffers.js';
@@ -24,6 +30,11 @@ export interface NetworkOptions {
    * largest power-of-two share of it at which the network fits the engine (fittingMaxBatch).
    */
   maxBatch?: number;
+  /**
+   * The engine build: 'fma' (relaxed SIMD fused multiply-add) or 'plain' (SIMD 128). Default:
+   * PACGEN_KERNELS in Node, else 'fma' where the runtime supports it (engineKernels).
+   */
+  kernels?: Kernels;
 }
 
 /**
@@ -34,6 +45,8 @@ export class Network {
   readonly compiled: CompiledNetwork;
   readonly precision: Precision;
   readonly maxBatch: number;
+  /** The engine build this network runs on. */
+  readonly kernels: Kernels;
   private readonly buf: EngineBuffers;
   private readonly data: EngineData;
   private readonly predictor: Predictor;
@@ -43,8 +56,10 @@ export class Network {
     compiled: CompiledNetwork,
     precision: Precision,
     maxBatch: number,
+    kernels: Kernels,
   ) {
     this.compiled = compiled;
+    this.kernels = kernels;
     this.precision = precision;
     this.maxBatch = maxBatch;
     this.buf = new EngineBuffers(ex, compiled, precision);
@@ -64,8 +79,9 @@ export class Network {
       throw new PacgenError(`maxBatch must be a positive integer, got ${maxBatch}`);
     }
     checkEngineMemory(compiled, precision, maxBatch);
-    const ex = await instantiateEngine(precision);
-    return new Network(ex, compiled, precision, maxBatch);
+    const kernels = engineKernels(options.kernels);
+    const ex = await instantiateEngine(precision, kernels);
+    return new Network(ex, compiled, precision, maxBatch, kernels);
   }
 
   get numParams(): number {

@@ -5,7 +5,7 @@
 
 import type { TensorInfo } from '../compile/compiled.js';
 import { PacgenError } from '../errors.js';
-import type { Precision } from '../module.js';
+import type { Kernels, Precision } from '../module.js';
 import { hvpStep } from '../hvp-step.js';
 import type { RealArray } from '../network/buffers.js';
 import type { EvalResult, PassOptions } from '../network/evaluate.js';
@@ -133,6 +133,7 @@ export class ParallelNetwork {
       spec,
       precision: main.precision,
       maxBatch: main.maxBatch,
+      kernels: main.kernels,
     } as const;
     const workers: WorkerHandle[] = [];
     // allSettled, not all: every started worker must be known before cleaning up on failure.
@@ -165,6 +166,11 @@ export class ParallelNetwork {
 
   get maxBatch(): number {
     return this.main.maxBatch;
+  }
+
+  /** The engine build every thread runs on. */
+  get kernels(): Kernels {
+    return this.main.kernels;
   }
 
   /** Number of samples set by `setData`. */

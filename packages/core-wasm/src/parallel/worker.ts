@@ -19,7 +19,11 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
   try {
     switch (msg.type) {
       case 'init':
-        net = await Network.create(msg.spec, { precision: msg.precision, maxBatch: msg.maxBatch });
+        net = await Network.create(msg.spec, {
+          precision: msg.precision,
+          maxBatch: msg.maxBatch,
+          kernels: msg.kernels,
+        });
         return reply({ id: msg.id, ok: true }, []);
       case 'data':
         ready().setData(msg.x, msg.y);
