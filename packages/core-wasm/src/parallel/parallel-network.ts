@@ -1,7 +1,10 @@
-// Data-parallel passes: the selected samples are split into contiguous parts, one per thread;
-// the calling thread computes the first part on its own Network while workers (each with its
-// own Network and a full copy of the data) compute the others, and the parts' means are
-// combined weighted by count/total — one thread's result up to summation order.
+// Data-parallel passes with results that do not depend on the thread count: the selected
+// samples are cut into fixed chunks (`chunk` samples each, set at creation, never derived from
+// the threads); chunk k runs on thread k mod T (the calling thread's own Network for 0, a
+// worker's for the others, each holding a full copy of the data), and the chunks' results are
+// summed count-weighted in chunk order, in f64. Every chunk is computed by the same engine code
+// on the same numbers whichever thread runs it, so 1, 2 or 3 threads give bit-identical results
+// (docs/engine.md, "Threads").
 
 import type { TensorInfo } from '../compile/compiled.js';
 import { PacgenError } from '../errors.js';
@@ -11,8 +14,9 @@ import type { RealArray } from '../network/buffers.js';
 import type { EvalResult, PassOptions } from '../network/evaluate.js';
 import type { HvpOptions, KinkCount } from '../network/hvp.js';
 import { Network, type NetworkOptions } from '../network/network.js';
-import { isSampleList, sampleRange, type Samples } from '../network/samples.js';
+import type { Samples } from '../network/samples.js';
 import type { NetworkSpec } from '../spec.js';
+import { ChunkSum, partCount, splitChunks, type ChunkResult, type Folded } from './chunks.js';
 import { defaultThreadCount } from '#platform';
 import {
   spawnWorker,
@@ -29,7 +33,15 @@ export interface ParallelNetworkOptions extends NetworkOptions {
    * in browsers).
    */
   threads?: number;
+  /**
+   * Samples per chunk of every pass (default DEFAULT_CHUNK, or maxBatch when smaller). Results
+   * depend on it (the order of the sums), never on `threads`.
+   */
+  chunk?: number;
 }
+
+/** Samples per chunk by default: 4 chunks in a batch of 256, so 2 to 4 threads share it. */
+export const DEFAULT_CHUNK = 64;
 
 type Ok = Extract<WorkerReply, { ok: true }>;
 /** A request before its id is assigned (Omit distributed over the union). */
@@ -96,22 +108,26 @@ function reviveError(e: { name: string; message: string }): Error {
 
 /**
  * A Network whose passes are split over several threads (data parallelism). Same results as
- * `Network` up to summation order, including training-mode dropout (masks are per sample).
- * Data is copied to every worker once, in `setData`; each pass sends only the parameters (when
- * changed) and the HVP direction, and receives one vector per worker.
+ * `Network` up to summation order (fixed chunks summed in chunk order, so bit-identical for any
+ * thread count), including training-mode dropout (masks are per sample). Data is copied to
+ * every worker once, in `setData`; each pass sends one request per chunk (the parameters once
+ * when changed, and the HVP direction) and receives one vector per chunk.
  */
 export class ParallelNetwork {
   readonly threads: number;
+  /** Samples per chunk: the unit of work and of the fixed summation order. */
+  readonly chunk: number;
   private readonly main: Network;
   private readonly workers: WorkerHandle[];
   /** Bumped on every parameter change; workers get params only when theirs are older. */
   private version = 0;
   private terminated = false;
 
-  private constructor(main: Network, workers: WorkerHandle[]) {
+  private constructor(main: Network, workers: WorkerHandle[], chunk: number) {
     this.main = main;
     this.workers = workers;
     this.threads = workers.length + 1;
+    this.chunk = chunk;
   }
 
   /**
@@ -126,6 +142,9 @@ export class ParallelNetwork {
     const threads = options.threads ?? defaultThreadCount();
     if (!Number.isInteger(threads) || threads < 1) {
       throw new PacgenError(`threads must be a positive integer, got ${threads}`);
+    }
+    if (options.chunk !== undefined && !(Number.isInteger(options.chunk) && options.chunk >= 1)) {
+      throw new PacgenError(`chunk must be a positive integer, got ${options.chunk}`);
     }
     const main = await Network.create(spec, options);
     const init = {
@@ -149,7 +168,8 @@ export class ParallelNetwork {
       await Promise.all(workers.map((w) => w.terminate()));
       throw failed.reason;
     }
-    return new ParallelNetwork(main, workers);
+    const chunk = options.chunk ?? Math.min(DEFAULT_CHUNK, main.maxBatch);
+    return new ParallelNetwork(main, workers, chunk);
   }
 
   get numParams(): number {
@@ -283,28 +303,23 @@ export class ParallelNetwork {
     // Rounded to the precision first so the step matches what the engine sees.
     const vr = this.main.precision === 'f32' ? Float32Array.from(v) : Float64Array.from(v);
     const step = opts.step ?? hvpStep(this.main.precision, vr, this.main.params);
-    const parts = this.split(opts.samples);
-    const pending = parts.slice(1).map((samples, i) => {
-      const w = this.workers[i];
-      const vCopy = vr.slice();
-      const params = this.paramsFor(w);
-      const { richardson } = opts;
-      const msg = { type: 'hvp', params, samples, v: vCopy, step, richardson } as const;
-      return w.request(msg, buffers(vCopy, params));
-    });
-    return this.combine(parts, pending, () => {
-      const kinks: KinkCount = {};
-      const out = this.main.hvp(vr, {
-        samples: parts[0],
-        step,
-        richardson: opts.richardson,
-        kinks,
-      });
-      return { result: { loss: 0, accuracy: 0, count: 0 }, out, crossings: kinks.crossings };
-    }).then((r) => {
-      if (opts.kinks) opts.kinks.crossings = r.crossings;
-      return r.out!;
-    });
+    const { richardson } = opts;
+    const r = await this.fold(
+      opts.samples,
+      (samples) => {
+        const kinks: KinkCount = {};
+        const out = this.main.hvp(vr, { samples, step, richardson, kinks });
+        return { out, crossings: kinks.crossings };
+      },
+      (w, samples) => {
+        const v = vr.slice();
+        const params = this.paramsFor(w);
+        const msg = { type: 'hvp', params, samples, v, step, richardson } as const;
+        return w.request(msg, buffers(v, params));
+      },
+    );
+    if (opts.kinks) opts.kinks.crossings = r.crossings;
+    return r.out!;
   }
 
   /** Ends the workers; later calls throw. Pending calls reject. */
@@ -317,75 +332,57 @@ export class ParallelNetwork {
     if (this.terminated) throw new PacgenError('ParallelNetwork has been terminated');
   }
 
-  private async pass(
-    opts: PassOptions,
-    grad: boolean,
-  ): Promise<{ result: EvalResult; out?: RealArray }> {
+  private pass(opts: PassOptions, grad: boolean): Promise<Folded> {
     this.alive();
-    const parts = this.split(opts.samples);
     const { training, seed } = opts;
-    const pending = parts.slice(1).map((samples, i) => {
-      const w = this.workers[i];
-      const params = this.paramsFor(w);
-      const msg = { type: 'pass', params, samples, grad, training, seed } as const;
-      return w.request(msg, buffers(params));
-    });
-    return this.combine(parts, pending, () => {
-      const o = { samples: parts[0], training, seed };
-      if (!grad) return { result: this.main.evaluate(o) };
-      const { grad: g, ...result } = this.main.gradient(o);
-      return { result, out: g };
-    });
+    return this.fold(
+      opts.samples,
+      (samples) => {
+        const o = { samples, training, seed };
+        if (!grad) return { result: this.main.evaluate(o) };
+        const { grad: out, ...result } = this.main.gradient(o);
+        return { result, out };
+      },
+      (w, samples) => {
+        const params = this.paramsFor(w);
+        const msg = { type: 'pass', params, samples, grad, training, seed } as const;
+        return w.request(msg, buffers(params));
+      },
+    );
   }
 
   /**
-   * Runs the first part here while the workers run theirs, then sums count-weighted means.
-   * The earliest failing part's error is thrown: the one Network would have reported.
+   * Cuts the selection into chunks, sends chunk k to thread k mod T (T = min(threads, chunks);
+   * the workers' requests all go out first, so they compute while this thread does its own)
+   * and folds the results in chunk order: Σ_k n_k·r_k / n in f64, the same sums in the same
+   * order for any T. The earliest failing chunk's error is thrown (the one Network would have
+   * reported), after every request has settled.
    */
-  private async combine(
-    parts: PartSamples[],
-    pending: Promise<Ok>[],
-    own: () => { result: EvalResult; out?: RealArray; crossings?: number },
-  ): Promise<{ result: EvalResult; out?: RealArray; crossings?: number }> {
-    const counts = parts.map(partCount);
-    const total = counts.reduce((a, b) => a + b, 0);
-    let acc: Float64Array | undefined;
-    let loss = 0;
-    let correct = 0;
-    let crossings = 0;
-    let ownError: { e: unknown } | null = null;
-    try {
-      // Folded in before awaiting: `own` returns views that a later call would overwrite.
-      const r = own();
-      const wt = counts[0] / total;
-      loss = r.result.loss * wt;
-      correct = Math.round(r.result.accuracy * counts[0]);
-      crossings = r.crossings ?? 0;
-      if (r.out) {
-        acc = new Float64Array(r.out.length);
-        for (let j = 0; j < acc.length; j++) acc[j] = r.out[j] * wt;
+  private async fold(
+    samples: Samples | undefined,
+    own: (part: PartSamples) => ChunkResult,
+    remote: (w: WorkerHandle, part: PartSamples) => Promise<Ok>,
+  ): Promise<Folded> {
+    const chunks = this.split(samples);
+    const T = Math.min(this.threads, chunks.length);
+    const pending = chunks.map((c, k) =>
+      k % T === 0 ? null : remote(this.workers[(k % T) - 1], c),
+    );
+    const sum = new ChunkSum(chunks.map(partCount));
+    let failure: { e: unknown } | null = null;
+    for (let k = 0; k < chunks.length && !failure; k++) {
+      try {
+        // Folded at once: `own` returns views that its next call overwrites.
+        sum.add(k, pending[k] ? await pending[k]! : own(chunks[k]));
+      } catch (e) {
+        failure = { e };
       }
-    } catch (e) {
-      ownError = { e };
     }
-    const settled = await Promise.allSettled(pending);
-    if (ownError) throw ownError.e;
-    const bad = settled.find((s) => s.status === 'rejected');
-    if (bad) throw bad.reason;
-    settled.forEach((s, i) => {
-      const r = (s as PromiseFulfilledResult<Ok>).value;
-      const wt = counts[i + 1] / total;
-      if (r.result) {
-        loss += r.result.loss * wt;
-        correct += Math.round(r.result.accuracy * counts[i + 1]);
-      }
-      if (acc && r.out) for (let j = 0; j < acc.length; j++) acc[j] += r.out[j] * wt;
-      crossings += r.crossings ?? 0;
-    });
-    const result = { loss, accuracy: correct / total, count: total };
-    if (!acc) return { result };
-    const out = this.main.precision === 'f32' ? Float32Array.from(acc) : acc;
-    return { result, out, crossings };
+    if (failure) {
+      await Promise.allSettled(pending);
+      throw failure.e;
+    }
+    return sum.result(this.main.precision);
   }
 
   /** Params for a worker whose copy is stale, marked current at once (requests run in order). */
@@ -395,35 +392,9 @@ export class ParallelNetwork {
     return this.main.params.slice();
   }
 
-  /**
-   * Validates a selection as Network does (index values are checked by whichever thread gets
-   * them) and splits it into at most `threads` contiguous, near-equal parts.
-   */
   private split(samples: Samples | undefined): PartSamples[] {
-    const n = this.main.numSamples;
-    if (n === 0) throw new PacgenError('no data: call setData(x, y) first');
-    let list: Int32Array | number[] | null = null;
-    let start = 0;
-    let count: number;
-    if (samples !== undefined && isSampleList(samples)) {
-      list = samples;
-      count = list.length;
-      if (count === 0) throw new PacgenError('sample index list is empty');
-    } else ({ start, count } = sampleRange(samples ?? {}, n));
-    const k = Math.min(this.threads, count);
-    const parts: PartSamples[] = [];
-    let at = 0;
-    for (let i = 0; i < k; i++) {
-      const c = Math.floor(count / k) + (i < count % k ? 1 : 0);
-      parts.push(list ? list.slice(at, at + c) : { start: start + at, count: c });
-      at += c;
-    }
-    return parts;
+    return splitChunks(samples, this.main.numSamples, this.chunk);
   }
-}
-
-function partCount(p: PartSamples): number {
-  return isSampleList(p) ? p.length : p.count;
 }
 
 function buffers(...arrays: (RealArray | undefined)[]): ArrayBuffer[] {
