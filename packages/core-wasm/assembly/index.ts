@@ -32,3 +32,4 @@ export function firstNonFinite(ptr: usize, n: i32): i32 {
   }
   return -1;
 }
+export { configureCurvature, ggnDiagonal, hesscaleDiagonal } from './curvature';
