@@ -14,6 +14,16 @@ export type Precision = 'f32' | 'f64';
  */
 export type Kernels = 'fma' | 'plain';
 
+/** A diagonal-curvature pass: (params, out, idx, start, count, scale) pointers and sizes. */
+export type DiagonalPass = (
+  params: number,
+  out: number,
+  idx: number,
+  start: number,
+  count: number,
+  scale: number,
+) => void;
+
 /** The raw exports of engine-*.wasm (pointers are byte offsets into `memory`). */
 export interface EngineExports {
   memory: WebAssembly.Memory;
@@ -43,6 +53,11 @@ export interface EngineExports {
     scale: number,
   ): void;
   infer(params: number, x: number, count: number, out: number): void;
+  configureCurvature(...args: number[]): void;
+  /** The GGN diagonal of the mean loss into out (assembly/curvature.ts). */
+  ggnDiagonal: DiagonalPass;
+  /** HesScale's Hessian diagonal of the mean loss into out (assembly/curvature.ts). */
+  hesscaleDiagonal: DiagonalPass;
   /** Points the batch-norm nodes at the state vector (0 when there are no buffers). */
   setState(ptr: number): void;
   gemm(...args: number[]): void;

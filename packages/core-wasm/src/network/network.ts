@@ -19,6 +19,11 @@ import type { NetworkSpec } from '../spec.js';
 import { EngineBuffers, type RealArray } from './buffers.js';
 import { EngineData } from './data.js';
 import { runPass, type EvalResult, type PassOptions } from './evaluate.js';
+import {
+  CurvatureScratch,
+  type DiagonalPassOptions,
+  type EngineDiagonalKind,
+} from './curvature.js';
 import { engineHvp, type HvpOptions } from './hvp.js';
 import { Predictor } from './predict.js';
 import { writeProgram } from './program.js';
@@ -50,6 +55,7 @@ export class Network {
   private readonly buf: EngineBuffers;
   private readonly data: EngineData;
   private readonly predictor: Predictor;
+  private readonly curvature: CurvatureScratch;
 
   private constructor(
     ex: EngineExports,
@@ -63,8 +69,9 @@ export class Network {
     this.precision = precision;
     this.maxBatch = maxBatch;
     this.buf = new EngineBuffers(ex, compiled, precision);
-    writeProgram(this.buf, maxBatch);
+    const layout = writeProgram(this.buf, maxBatch);
     this.data = new EngineData(this.buf);
+    this.curvature = new CurvatureScratch(this.buf, layout);
     this.predictor = new Predictor(this.buf);
   }
 
@@ -236,6 +243,26 @@ export class Network {
    */
   hvp(v: ArrayLike<number>, opts: HvpOptions = {}): RealArray {
     return engineHvp(this.buf, this.data, v, opts);
+  }
+
+  /**
+   * A diagonal of the mean loss's curvature at the current parameters, computed inside the
+   * engine (docs/method.md §4), as a fresh Float64Array:
+   * - `'ggn'`: the exact diagonal of the generalized Gauss-Newton matrix (1/n) Σ Jᵀ H_out J —
+   *   the exact Hessian diagonal almost everywhere for piecewise-linear networks (ReLU, max
+   *   pooling) with a linear last layer. Cost: O forward and backward passes for O outputs
+   *   (about O gradient evaluations), plus one kernel-sized GEMM per sample and conv layer;
+   *   needs maxBatch ≥ O.
+   * - `'hesscale'`: HesScale's approximation (Elsayed & Mahmood 2024); exact for a single
+   *   linear layer under the loss. Cost: about 1.7 gradient evaluations.
+   * Both refuse batch/layer normalization and tied weights with a one-line PacgenError; the
+   * scratch (up to a second activation pool) is allocated on first use.
+   */
+  diagonal(kind: EngineDiagonalKind, opts: DiagonalPassOptions = {}): Float64Array {
+    if (kind !== 'ggn' && kind !== 'hesscale') {
+      throw new PacgenError(`unknown engine diagonal '${String(kind)}' (ggn, hesscale)`);
+    }
+    return this.curvature.run(this.data, kind, opts);
   }
 
   /**
