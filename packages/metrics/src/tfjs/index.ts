@@ -13,6 +13,17 @@ export {
 } from './backend.js';
 export { copyModel, logitsTopology, outputActivation, tfjsLogitsModel } from './layers-model.js';
 export {
+  DEFAULT_MAX_SAMPLES,
+  DEFAULT_MAX_VALUES,
+  hostData,
+  type TfjsDataInput,
+  type TfjsDataLimits,
+  type TfjsDatasetElement,
+  type TfjsTensorData,
+} from './data-input.js';
+export { loadLayersModel } from './load.js';
+export { crossEntropyTargets } from './targets.js';
+export {
   tfjsObjective,
   type TfjsData,
   type TfjsHvpRequest,
