@@ -2,51 +2,20 @@
 // models whose model.json holds a custom layer: every form scores exactly as the host arrays do,
 // and every refusal is one clear line.
 
-import { Random } from '@pacgen/core-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   crossEntropyTargets,
   loadLayersModel,
   tf,
   tfjsObjective,
-  useBackend,
   type TfjsDataInput,
 } from '../src/tfjs/index.js';
+import { C, sharedClassifier, N, oneHot, x, y } from './tfjs-fixture.js';
 
-const N = 12;
-const C = 3;
-
-function classifier(): tf.Sequential {
-  const init = (seed: number) => tf.initializers.glorotUniform({ seed });
-  return tf.sequential({
-    layers: [
-      tf.layers.dense({
-        inputShape: [5],
-        units: 6,
-        activation: 'tanh',
-        kernelInitializer: init(1),
-      }),
-      tf.layers.dense({ units: C, activation: 'softmax', kernelInitializer: init(2) }),
-    ],
-  });
-}
-
-const rng = new Random(7);
-const x = Float32Array.from({ length: N * 5 }, () => rng.normal());
-const y = Int32Array.from({ length: N }, (_, i) => (i * 7) % C);
-const oneHot = Float32Array.from({ length: N * C }, (_, j) =>
-  y[Math.floor(j / C)] === j % C ? 1 : 0,
-);
-
-let model: tf.Sequential;
-beforeAll(async () => {
-  await useBackend('cpu');
-  model = classifier();
-});
-afterAll(() => model.dispose());
+const current = sharedClassifier();
 
 async function lossAndGrad(data: TfjsDataInput, extra = {}) {
-  const obj = await tfjsObjective({ model, data, ...extra });
+  const obj = await tfjsObjective({ model: current(), data, ...extra });
   try {
     const w = obj.params();
     return { n: obj.numSamples, ...(await obj.gradient(w)) };
@@ -76,7 +45,7 @@ describe('tensors and datasets score as the host arrays', () => {
               Array.from({ length: N }, (_, i) => Array.from(oneHot.subarray(C * i, C * i + C))),
             ),
           })
-          .batch(5) as unknown as TfjsDataInput,
+          .batch(5),
       ],
       [
         '[x, y] samples',
@@ -85,7 +54,7 @@ describe('tensors and datasets score as the host arrays', () => {
             tf.tensor1d(x.subarray(5 * i, 5 * i + 5)),
             tf.scalar(y[i], 'int32'),
           ]),
-        ) as unknown as TfjsDataInput,
+        ),
       ],
     ];
     for (const [name, data] of forms) {
@@ -102,7 +71,9 @@ describe('tensors and datasets score as the host arrays', () => {
   it('probability rows score cross-entropy against the distribution (f64 reference)', async () => {
     const soft = Float32Array.from(oneHot, (v) => 0.8 * v + 0.2 / C);
     const got = await lossAndGrad({ x: tf.tensor2d(x, [N, 5]), y: tf.tensor2d(soft, [N, C]) });
-    const p = (await (model.predict(tf.tensor2d(x, [N, 5])) as tf.Tensor).data()) as Float32Array;
+    const p = (await (
+      current().predict(tf.tensor2d(x, [N, 5])) as tf.Tensor
+    ).data()) as Float32Array;
     let want = 0;
     for (let j = 0; j < N * C; j++) want -= (soft[j] * Math.log(p[j])) / N;
     expect(Math.abs(got.loss - want)).toBeLessThan(1e-6 * want);
@@ -141,7 +112,9 @@ describe('tensors and datasets score as the host arrays', () => {
       ],
     ];
     for (const [data, message] of bad) {
-      await expect(tfjsObjective({ model, data, maxSamples: 10 })).rejects.toThrow(message);
+      await expect(tfjsObjective({ model: current(), data, maxSamples: 10 })).rejects.toThrow(
+        message,
+      );
     }
     expect(() => crossEntropyTargets([0.2, 0.9, 0], 3, 3)).toThrow(/its sum is 1\.1/);
     expect(crossEntropyTargets([0, 1, 0, 1, 0, 0], 3, 3)).toEqual(Int32Array.from([1, 0]));
@@ -151,7 +124,7 @@ describe('tensors and datasets score as the host arrays', () => {
 describe('a custom layer in model.json', () => {
   class ScaleLayer extends tf.layers.Layer {
     static className = 'PacgenTestScale';
-    call(inputs: tf.Tensor | tf.Tensor[]) {
+    override call(inputs: tf.Tensor | tf.Tensor[]) {
       return tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, 2);
     }
   }
@@ -181,6 +154,8 @@ describe('a custom layer in model.json', () => {
     const obj = await tfjsObjective({ model: loaded, data: { x, y: new Float32Array(N * C) } });
     expect(obj.numParams).toBe(5 * C + C);
     obj.dispose();
-    tf.dispose([m, loaded, input]);
+    tf.dispose(input);
+    m.dispose();
+    loaded.dispose();
   });
 });

@@ -16,8 +16,8 @@ export interface TfjsTensorData {
 /** One element of a dataset: a batch {xs, ys} (as model.fitDataset takes) or a pair [x, y]. */
 export type TfjsDatasetElement = { xs: tf.Tensor; ys: tf.Tensor } | [tf.Tensor, tf.Tensor];
 
-/** Any data the tfjs entry takes. */
-export type TfjsDataInput = TfjsData | TfjsTensorData | tf.data.Dataset<TfjsDatasetElement>;
+/** Any data the tfjs entry takes (dataset elements are checked when read: see TfjsDatasetElement). */
+export type TfjsDataInput = TfjsData | TfjsTensorData | tf.data.Dataset<tf.TensorContainer>;
 
 /** Caps on the samples and values copied to the host from tensors or a dataset. */
 export interface TfjsDataLimits {
@@ -33,7 +33,7 @@ export const DEFAULT_MAX_SAMPLES = 1 << 20;
 export const DEFAULT_MAX_VALUES = 1 << 28;
 
 /** True for a tf.data.Dataset (it has `iterator`). */
-export function isDataset(d: unknown): d is tf.data.Dataset<TfjsDatasetElement> {
+export function isDataset(d: unknown): d is tf.data.Dataset<tf.TensorContainer> {
   return typeof (d as { iterator?: unknown })?.iterator === 'function';
 }
 
@@ -165,7 +165,7 @@ export async function hostData(
 }
 
 async function datasetRows(
-  ds: tf.data.Dataset<TfjsDatasetElement>,
+  ds: tf.data.Dataset<tf.TensorContainer>,
   inputShape: readonly number[] | undefined,
   maxSamples: number,
   maxValues: number,
@@ -191,7 +191,7 @@ async function datasetRows(
       rows.check(b, one ? x.shape : x.shape.slice(1), y.size, isLabels(y));
       await rows.add(x, y);
     } finally {
-      tf.dispose(r.value as tf.TensorContainer);
+      tf.dispose(r.value);
     }
   }
   return rows.data();

@@ -21,7 +21,15 @@ export {
   type TfjsDatasetElement,
   type TfjsTensorData,
 } from './data-input.js';
+export { hessian, type TfjsHessian, type TfjsHessianOptions } from './hessian.js';
 export { loadLayersModel } from './load.js';
+export {
+  PSI_LOG_KEYS,
+  PsiCallback,
+  psiEpochStats,
+  type PsiCallbackOptions,
+  type PsiEpochStats,
+} from './psi-callback.js';
 export { crossEntropyTargets } from './targets.js';
 export {
   tfjsObjective,
