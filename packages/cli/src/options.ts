@@ -95,10 +95,10 @@ export function dataOptions(defaultData?: string, withTest = true): Record<strin
 export function estimatorOptions(): Record<string, Options> {
   return {
     diagonal: {
-      choices: ['auto', 'exact', 'hutchinson'] as const,
+      choices: ['auto', 'exact', 'hutchinson', 'ggn', 'hesscale'] as const,
       default: 'auto',
       describe:
-        'Hessian diagonal: exact (2m+1 gradients) or Hutchinson; auto: exact up to 20,000 parameters',
+        'Hessian diagonal: exact (2m+1 gradients), Hutchinson, ggn (exact Gauss-Newton diagonal, ~O gradients for O outputs; core-wasm) or hesscale (HesScale approximation, ~2 gradients; core-wasm); auto: exact up to 20,000 parameters',
     },
     probes: {
       type: 'number',

@@ -183,6 +183,7 @@ export async function networkFor(
 
 /** Wraps an objective so each evaluation first lets the event loop run (Ctrl-C, redraws). */
 export function responsive(obj: Objective): Objective {
+  const pass = obj.diagonalPass?.bind(obj);
   return {
     numParams: obj.numParams,
     tensors: obj.tensors,
@@ -192,6 +193,7 @@ export function responsive(obj: Objective): Objective {
     loss: async (w) => (await breathe(), obj.loss(w)),
     gradient: async (w) => (await breathe(), obj.gradient(w)),
     hvp: async (w, v, r) => (await breathe(), obj.hvp(w, v, r)),
+    diagonalPass: pass && (async (w, k) => (await breathe(), pass(w, k))),
   };
 }
 

@@ -3,7 +3,7 @@
 // per-parameter Hessian diagonal and σ* as safetensors.
 
 import { join } from 'node:path';
-import { type KinkPolicy, type PacgenOptions } from '@pacgen/metrics';
+import { type DiagonalMethod, type KinkPolicy, type PacgenOptions } from '@pacgen/metrics';
 import { splitByTensors } from '@pacgen/metrics/models';
 import { toOnnxTensors } from '@pacgen/metrics/onnx';
 import { writeSafetensorsFile } from '@pacgen/metrics/node';
@@ -35,7 +35,7 @@ import { examples } from '../examples.js';
 
 /** Flags of the estimators, as parsed (shared with `demo`). */
 export interface EstimatorArgs {
-  diagonal: 'auto' | 'exact' | 'hutchinson';
+  diagonal: 'auto' | DiagonalMethod;
   probes: number;
   'rho-probes': number;
   rho?: number;

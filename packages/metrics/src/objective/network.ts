@@ -48,5 +48,12 @@ export function networkObjective(net: Network, options: NetworkObjectiveOptions 
       load(w);
       return Float64Array.from(net.hvp(v, { samples, ...request }));
     },
+    async diagonalPass(w, kind) {
+      load(w);
+      const diagonal = net.diagonal(kind, { samples });
+      // GGN: one forward and backward pass per output (factor column); HesScale: a forward and
+      // two backward passes, counted as 2.
+      return { diagonal, cost: kind === 'ggn' ? net.compiled.outputSize : 2 };
+    },
   };
 }
