@@ -23,6 +23,7 @@ export {
 } from './data-input.js';
 export { hessian, type TfjsHessian, type TfjsHessianOptions } from './hessian.js';
 export { loadLayersModel } from './load.js';
+export { PacgenTfjsOptimizer, tfjsOptimizer, type TfjsStepInfo } from './optimizer.js';
 export {
   PSI_LOG_KEYS,
   PsiCallback,
