@@ -32,7 +32,7 @@ export function runProgramSync<R>(program: StepProgram<R>, gradAt: SyncGradientO
   return next.value;
 }
 
-/** A program that needs no gradient and returns `value`. */
+/** A program that needs no gradient and returns `value`. Cost: no gradient evaluations. */
 // eslint-disable-next-line require-yield -- an empty program: it finishes without asking.
 export function* finished<R>(value: R): StepProgram<R> {
   return value;
