@@ -12,11 +12,15 @@ import {
   sgd,
   type Optimizer,
 } from '../src/entries/train.js';
-import { tf, tfjsObjective, tfjsOptimizer, useBackend } from '../src/tfjs/index.js';
+import {
+  tf,
+  tfjsObjective,
+  tfjsOptimizer,
+  useBackend,
+  type TfjsBackendName,
+} from '../src/tfjs/index.js';
 import { relErr } from './tfjs-helpers.js';
 import { C, classifier, D, N, oneHot, x, y } from './tfjs-fixture.js';
-
-beforeAll(() => useBackend('cpu'));
 
 const BATCH = 4;
 const EPOCHS = 2;
@@ -90,16 +94,26 @@ const CASES: [string, () => Optimizer<unknown>][] = [
   ['adam', () => fromTransformation(adam({ learningRate: 0.05 })) as Optimizer<unknown>],
 ];
 
-describe('model.fit with tfjsOptimizer', () => {
-  it.each(CASES)('%s: the steps equal the library optimizer’s to f32 rounding', async (_, make) => {
-    const want = await libraryRun(make());
-    const { w, opt } = await fitRun(make());
-    const start = weightsOf(classifier());
-    expect(relErr(w, start)).toBeGreaterThan(1e-2); // it moved
-    expect(relErr(w, want)).toBeLessThan(1e-6);
-    expect(opt.iterations).toBe(EPOCHS * (N / BATCH));
-  });
+describe.each(['cpu', 'wasm'] as TfjsBackendName[])(
+  'model.fit with tfjsOptimizer on %s',
+  (backend) => {
+    beforeAll(() => useBackend(backend));
+    it.each(CASES)(
+      '%s: the steps equal the library optimizer’s to f32 rounding',
+      async (_, make) => {
+        const want = await libraryRun(make());
+        const { w, opt } = await fitRun(make());
+        const start = weightsOf(classifier());
+        expect(relErr(w, start)).toBeGreaterThan(1e-2); // it moved
+        expect(relErr(w, want)).toBeLessThan(1e-6);
+        expect(opt.iterations).toBe(EPOCHS * (N / BATCH));
+      },
+    );
+  },
+);
 
+describe('model.fit with tfjsOptimizer', () => {
+  beforeAll(() => useBackend('cpu'));
   it('a model compiled with SAM or perturbedOPT trains: the loss falls', async () => {
     for (const [, make] of CASES.slice(0, 3)) {
       const { history, opt } = await fitRun(make(), 25);
@@ -123,6 +137,7 @@ describe('model.fit with tfjsOptimizer', () => {
 });
 
 describe('refusals', () => {
+  beforeAll(() => useBackend('cpu'));
   it('an estimated ρ̂, applyGradients with SAM, a plain transformation', async () => {
     const estimated = perturbedOpt({ inner: inner(), rho: { every: 5 } });
     await expect(fitRun(estimated as unknown as Optimizer<unknown>)).rejects.toThrow(

@@ -93,3 +93,22 @@ it('every k epochs: NaN on the epochs between, a dataset sample read once', asyn
   );
   model.dispose();
 });
+
+it('model.fitDataset with the training dataset itself as the held sample (take(k))', async () => {
+  const model = classifier();
+  model.compile({ optimizer: tf.train.sgd(0.5), loss: 'categoricalCrossentropy' });
+  const { xt, yt } = trainingSet();
+  const [xs, ys] = [tf.unstack(xt), tf.unstack(yt)];
+  disposables.push(...xs, ...ys);
+  const ds = tf.data.zip({ xs: tf.data.array(xs), ys: tf.data.array(ys) }).batch(4);
+  const callback = new PsiCallback({ data: ds.take(2), pacgen: PACGEN });
+  const history = await model.fitDataset(ds, { epochs: 1, verbose: 0, callbacks: [callback] });
+  const obj = await tfjsObjective({
+    model,
+    data: { x: x.subarray(0, HELD * D), y: oneHot.subarray(0, HELD * C) },
+  });
+  const want = await pacgen(obj, obj.params(), PACGEN);
+  obj.dispose();
+  expect(history.history.psi).toEqual([want.psi]);
+  model.dispose();
+});
