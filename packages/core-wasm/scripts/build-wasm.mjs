@@ -3,7 +3,7 @@
 import process from 'node:process';
 import asc from 'assemblyscript/asc';
 
-const common = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '16'];
+const common = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '32'];
 for (const real of ['f32', 'f64']) {
   for (const [suffix, features] of [
     ['', ['--enable', 'simd']],
