@@ -62,7 +62,7 @@ export interface CertifyArgs {
   posteriors: PosteriorKind[];
   epochs: number;
   'batch-size': number;
-  lr: number;
+  lr?: number;
   'sigma-lr': number;
   passes: number;
   draws: number;

@@ -76,8 +76,8 @@ function certifyFlags() {
     },
     lr: {
       type: 'number',
-      default: 1e-3,
-      describe: 'its Adam step for the mean',
+      describe:
+        "its Adam step for the mean (default: a hundredth of the starting posterior's mean σ)",
       coerce: numArg('lr', { gt: 0 }),
     },
     'sigma-lr': {
