@@ -17,7 +17,7 @@ afterAll(cleanup);
 const QUICK = [
   '--search-samples',
   '300',
-  '--curvature-samples',
+  '--samples',
   '100',
   '--probes',
   '2',
