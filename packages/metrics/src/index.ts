@@ -13,6 +13,7 @@
 export type { Objective, ParameterTensor, HvpRequest } from './objective/objective.js';
 export { networkObjective, type NetworkObjectiveOptions } from './objective/network.js';
 export { parallelObjective, type DisposableObjective } from './objective/parallel.js';
+export { wrapObjective, type ObjectiveCall } from './objective/wrap.js';
 export {
   hessianDiagonal,
   EXACT_DIAGONAL_LIMIT,

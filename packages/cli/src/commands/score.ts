@@ -196,7 +196,7 @@ async function score(argv: ScoreArgs, ctx: Context) {
       inputs,
     };
   } finally {
-    setup.dispose();
+    await setup.dispose();
   }
 }
 
