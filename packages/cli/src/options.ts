@@ -2,6 +2,7 @@
 // checks turn impossible values (negative epochs, zero probes, γ ≤ 0) into usage errors before
 // any work is done.
 
+import { availableParallelism } from 'node:os';
 import { MAX_MONTE_CARLO_SAMPLES } from '@pacgen/metrics';
 import type { Options } from 'yargs';
 import { UsageError } from './errors.js';
@@ -104,6 +105,22 @@ export function engineOptions(): Record<string, Options> {
       choices: ['f32', 'f64'] as const,
       describe:
         'arithmetic (default f64 on core-wasm, f32 on tfjs; f64 is advisable for curvature of ReLU networks)',
+    },
+    ...threadsOption(),
+  };
+}
+
+/**
+ * --threads: core-wasm's threads per pass, 1..256, default every core (os.availableParallelism).
+ * Results are bit-identical for any count (fixed chunks summed in order, docs/engine.md).
+ */
+export function threadsOption(): Record<string, Options> {
+  return {
+    threads: {
+      // Not type 'number': yargs would turn 'two' into NaN before intArg could name it.
+      type: 'string',
+      describe: `threads of the core-wasm engine, 1 to 256 (default: all ${availableParallelism()} cores); results are bit-identical for any count`,
+      coerce: intArg('threads', 1, 256),
     },
   };
 }

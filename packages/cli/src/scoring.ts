@@ -2,6 +2,7 @@
 // on an engine of the chosen precision, the estimators' progress on stderr, and the report as
 // a JSON document without its per-parameter arrays.
 
+import { availableParallelism } from 'node:os';
 import { Network, PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import {
   BAD_NORMALIZATION,
@@ -9,6 +10,7 @@ import {
   pacgen,
   summarizeReport,
   networkObjective,
+  wrapObjective,
   type Objective,
   type PacgenOptions,
   type PacgenReport,
@@ -20,6 +22,8 @@ import {
   type SampleSelection,
   type SubsetMode,
 } from '@pacgen/metrics/data';
+import { MAX_THREADS, objectiveFor, type EngineSettings } from '@pacgen/metrics/engine';
+import type { TfjsBackendName } from '@pacgen/metrics/tfjs';
 import type { Context } from './context.js';
 import { asUsage, CliError, UsageError } from './errors.js';
 import { int } from './format.js';
@@ -183,18 +187,7 @@ export async function networkFor(
 
 /** Wraps an objective so each evaluation first lets the event loop run (Ctrl-C, redraws). */
 export function responsive(obj: Objective): Objective {
-  const pass = obj.diagonalPass?.bind(obj);
-  return {
-    numParams: obj.numParams,
-    tensors: obj.tensors,
-    numSamples: obj.numSamples,
-    precision: obj.precision,
-    params: () => obj.params(),
-    loss: async (w) => (await breathe(), obj.loss(w)),
-    gradient: async (w) => (await breathe(), obj.gradient(w)),
-    hvp: async (w, v, r) => (await breathe(), obj.hvp(w, v, r)),
-    diagonalPass: pass && (async (w, k) => (await breathe(), pass(w, k))),
-  };
+  return wrapObjective(obj, async (_, call) => (await breathe(), call()));
 }
 
 /** The objective of `net`'s mean loss at its current parameters, responsive to signals. */
@@ -202,11 +195,13 @@ export function scoringObjective(net: Network): Objective {
   return responsive(networkObjective(net));
 }
 
-/** The engine flags of `score` and `spectrum` (see engineOptions). */
+/** The engine flags of `score`, `spectrum` and `landscape` (see engineOptions). */
 export interface EngineArgs {
   engine: 'core-wasm' | 'tfjs';
   backend?: 'auto' | 'cpu' | 'wasm' | 'webgpu';
   precision?: Precision;
+  /** core-wasm's threads (unset: all cores, at most 256). */
+  threads?: number;
   seed: number;
 }
 
@@ -218,7 +213,9 @@ export interface EngineReport {
   /** The WebGPU adapter (null elsewhere). */
   adapter: string | null;
   precision: Precision;
-  /** One line: 'core-wasm f64', 'tfjs webgpu on NVIDIA …', 'tfjs wasm, 1 thread(s)'. */
+  /** Threads per pass (results on core-wasm are the same for any count). */
+  threads: number;
+  /** One line: 'core-wasm f64, 2 threads', 'tfjs webgpu on NVIDIA …', 'tfjs wasm, 1 thread(s)'. */
   summary: string;
 }
 
@@ -226,14 +223,34 @@ export interface EngineReport {
 export interface ScoringSetup {
   obj: Objective;
   engine: EngineReport;
-  dispose(): void;
+  dispose(): Promise<void>;
+}
+
+/** The default of --threads: every core this process may use (os.availableParallelism), ≤ 256. */
+export function defaultThreads(): number {
+  return Math.min(MAX_THREADS, availableParallelism());
+}
+
+/** The TF.js backend of `--backend` (auto: webgpu on a hardware adapter, else wasm, logged). */
+async function tfjsBackend(args: EngineArgs, ctx: Context): Promise<TfjsBackendName> {
+  const backend = args.backend ?? 'auto';
+  if (backend !== 'auto') return backend;
+  const { useBackend } = await import('@pacgen/metrics/tfjs');
+  try {
+    const gpu = await useBackend('webgpu');
+    if (!gpu.software) return 'webgpu';
+    ctx.log(`webgpu adapter ${gpu.adapter} is a software renderer: using wasm`);
+  } catch (e) {
+    ctx.debug(`webgpu not used: ${(e as Error).message}`);
+  }
+  return 'wasm';
 }
 
 /**
- * The objective of the model's mean loss over `data` on the chosen engine, at `params` (or the
- * seeded initialisation of core-wasm, so both engines start from the same weights). tfjs is
- * loaded only here, and only with `--engine tfjs`. `--backend auto` takes webgpu when its
- * adapter is a hardware GPU, else wasm (said in the log).
+ * The objective of the model's mean loss over `data` on the chosen engine (objectiveFor, the
+ * library's one engine layer), at `params` (or the seeded initialisation of core-wasm, so both
+ * engines start from the same weights). core-wasm runs on --threads (default all cores) with
+ * results bit-identical for any count; tfjs is loaded only with `--engine tfjs`.
  */
 export async function scoringSetup(
   spec: NetworkSpec,
@@ -243,55 +260,33 @@ export async function scoringSetup(
   ctx: Context,
   buffers?: ArrayLike<number>,
 ): Promise<ScoringSetup> {
-  if (args.engine !== 'tfjs') {
-    if (args.backend !== undefined) {
-      throw new UsageError(`--backend ${args.backend} applies to --engine tfjs only`);
-    }
-    const precision = enginePrecision(args);
-    const net = await networkFor(spec, params, data, { precision, seed: args.seed, buffers });
-    const summary = `core-wasm ${precision}`;
-    return {
-      obj: scoringObjective(net),
-      engine: { name: 'core-wasm', backend: null, adapter: null, precision, summary },
-      dispose: () => {},
-    };
+  const tfjs = args.engine === 'tfjs';
+  if (!tfjs && args.backend !== undefined) {
+    throw new UsageError(`--backend ${args.backend} applies to --engine tfjs only`);
   }
-  if (args.precision === 'f64') {
+  if (tfjs && args.threads !== undefined) {
+    throw new UsageError('--threads applies to --engine core-wasm only (TF.js picks its own)');
+  }
+  if (tfjs && args.precision === 'f64') {
     throw new UsageError('--engine tfjs computes in f32: drop --precision f64');
   }
-  let w = params;
-  if (!w) {
-    const init = await Network.create(spec, { precision: 'f64' });
-    w = Float64Array.from(init.initParams(args.seed));
-  }
-  const { tfjsObjective, useBackend } = await import('@pacgen/metrics/tfjs');
-  let backend = args.backend ?? 'auto';
-  if (backend === 'auto') {
-    backend = 'wasm';
-    try {
-      const gpu = await useBackend('webgpu');
-      if (gpu.software) ctx.log(`webgpu adapter ${gpu.adapter} is a software renderer: using wasm`);
-      else backend = 'webgpu';
-    } catch (e) {
-      ctx.debug(`webgpu not used: ${(e as Error).message}`);
-    }
-  }
+  const precision = enginePrecision(args);
+  // An untrained preset: core-wasm's seeded initialisation in the engine's precision.
+  const w = params ?? (await Network.create(spec, { precision })).initParams(args.seed);
+  const settings: EngineSettings = tfjs
+    ? { engine: 'tfjs', backend: await tfjsBackend(args, ctx) }
+    : { engine: 'core-wasm', precision, threads: args.threads ?? defaultThreads(), maxBatch: 256 };
   const hint = 'choose another --backend (cpu, wasm, webgpu) or --engine core-wasm';
   try {
-    const obj = await tfjsObjective({ spec, params: w, data, backend, buffers });
+    const obj = await objectiveFor(settings, { spec, params: w, buffers }, data);
+    const { name, backend, adapter, threads, summary } = obj.engine;
     return {
       obj: responsive(obj),
-      engine: {
-        name: 'tfjs',
-        backend,
-        adapter: obj.info.adapter,
-        precision: 'f32',
-        summary: obj.info.summary,
-      },
-      dispose: () => obj.dispose(),
+      engine: { name, backend, adapter, precision: obj.engine.precision, threads, summary },
+      dispose: async () => obj.dispose(),
     };
   } catch (e) {
-    if (e instanceof PacgenError) throw new CliError(e.message, { hint, cause: e });
+    if (tfjs && e instanceof PacgenError) throw new CliError(e.message, { hint, cause: e });
     throw e;
   }
 }

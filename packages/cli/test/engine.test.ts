@@ -132,3 +132,50 @@ describe('--engine tfjs', () => {
     }
   });
 });
+
+describe('--threads', () => {
+  /** The document without what names the thread count or the time. */
+  const strip = (stdout: string) => {
+    const { engine, seconds, ...doc } = JSON.parse(stdout);
+    return { doc, engine, seconds };
+  };
+
+  it('score: the same JSON document, bit for bit, at 1, 2 and 3 threads (f32 and f64)', async () => {
+    for (const precision of ['f32', 'f64']) {
+      const runs = await Promise.all(
+        ['1', '2', '3'].map((t) =>
+          pacgen([...SCORE, '--precision', precision, '--samples', '150', '--threads', t], dir),
+        ),
+      );
+      const [one, ...more] = runs.map((r) => {
+        expect(r.code, r.stderr).toBe(0);
+        return strip(r.stdout);
+      });
+      expect(one.engine).toMatchObject({ name: 'core-wasm', threads: 1, precision });
+      expect(one.engine.summary).toBe(`core-wasm ${precision}, 1 thread`);
+      more.forEach((r, i) => {
+        expect(r.engine.threads).toBe(i + 2);
+        // Every number of the report as JSON prints it (shortest round trip): ===.
+        expect(r.doc).toEqual(one.doc);
+      });
+      expect(one.doc.psi).toBeGreaterThan(0);
+    }
+  });
+
+  it.each([
+    ['0', /--threads must be an integer in \[1, 256\], got 0/],
+    ['257', /--threads must be an integer in \[1, 256\], got 257/],
+    ['1.5', /--threads must be an integer in \[1, 256\], got 1.5/],
+    ['two', /--threads must be an integer in \[1, 256\], got two/],
+  ])('refuses --threads %s (usage error)', async (t, message) => {
+    const r = await pacgen(['score', 'mlp:4', '--samples', '20', '--threads', t], dir);
+    expect(r.code).toBe(2);
+    expect(expectOneLineError(r)).toMatch(message);
+  });
+
+  it('refuses --threads with --engine tfjs', async () => {
+    const r = await pacgen(['spectrum', 'mlp:4', '--engine', 'tfjs', '--threads', '2'], dir);
+    expect(r.code).toBe(2);
+    expect(expectOneLineError(r)).toMatch(/--threads applies to --engine core-wasm only/);
+  });
+});

@@ -21,7 +21,11 @@ export { type DiagonalPassOptions, type EngineDiagonalKind } from './network/cur
 export { applyOutputActivation } from './network/predict.js';
 export { defaultHvpStep, hvpStep, minimumHvpStep } from './hvp-step.js';
 export { Random } from './random.js';
-export { ParallelNetwork, type ParallelNetworkOptions } from './parallel/parallel-network.js';
+export {
+  DEFAULT_CHUNK,
+  ParallelNetwork,
+  type ParallelNetworkOptions,
+} from './parallel/parallel-network.js';
 export { DESCRIBE_MAX_CHARS, describeName, describeValue } from './describe.js';
 export {
   ENGINE_BLOCK_LIMIT,

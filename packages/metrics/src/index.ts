@@ -18,6 +18,7 @@ export type {
 } from './objective/objective.js';
 export { networkObjective, type NetworkObjectiveOptions } from './objective/network.js';
 export { parallelObjective, type DisposableObjective } from './objective/parallel.js';
+export { wrapObjective, type ObjectiveCall } from './objective/wrap.js';
 export {
   hessianDiagonal,
   DIAGONAL_METHODS,

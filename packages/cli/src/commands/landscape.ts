@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { lossLandscape, type LandscapeResult } from '@pacgen/metrics';
 import { defineCommand } from '../command.js';
-import type { GlobalArgs } from '../context.js';
+import type { Context, GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
 import { duration, fmt, int, keyValues } from '../format.js';
 import {
@@ -14,9 +14,15 @@ import {
   estimatorOptions,
   modelLossOptions,
   runOptions,
+  threadsOption,
 } from '../options.js';
 import { checkOutputTarget, withStagedDir, writeFiles } from '../output.js';
-import { loadModelInputs, networkFor, scoringObjective, type ModelInputArgs } from '../scoring.js';
+import {
+  loadModelInputs,
+  scoringSetup,
+  type ModelInputArgs,
+  type ScoringSetup,
+} from '../scoring.js';
 import { landscapeOutput } from '../landscape-output.js';
 import { pacgenOptions, type EstimatorArgs } from './score.js';
 import { bool, choice, flags, integer } from '../flag.js';
@@ -35,6 +41,16 @@ interface LandscapeArgs extends GlobalArgs, EstimatorArgs, ModelInputArgs {
   force: boolean;
   png: boolean;
   precision: 'f32' | 'f64';
+  threads?: number;
+}
+
+/** What the handler loaded for `landscape()`. */
+interface Loaded extends Pick<
+  Awaited<ReturnType<typeof loadModelInputs>>,
+  'data' | 'model' | 'subset' | 'inputs'
+> {
+  t0: number;
+  setup: ScoringSetup;
 }
 
 const STAGES = { directions: 'eigenvectors', loss: 'loss grid', psi: 'Ψ grid' };
@@ -79,6 +95,7 @@ export default defineCommand<LandscapeArgs>({
     ...psiFlags(),
     ...flags({ out: out('pacgen-landscape'), force: FLAG.force, png: FLAG.png }),
     ...runOptions('f64'),
+    ...threadsOption(),
   },
   examples: [
     '$0 landscape pacgen-demo/adam/model.json --data mnist  # 2-D slice, random directions',
@@ -88,85 +105,101 @@ export default defineCommand<LandscapeArgs>({
     const t0 = Date.now();
     await checkOutputTarget(resolve(argv.out), argv.force);
     const { data, model, subset, inputs } = await loadModelInputs(argv, ctx, argv.precision);
-    const net = await networkFor(model.spec, model.params, subset, {
-      precision: argv.precision,
-      seed: argv.seed,
-      buffers: model.buffers,
-    });
-    if (argv.directions === 'eigen' && argv.dims > net.numParams) {
-      throw new UsageError(`--dims ${argv.dims} needs at least ${argv.dims} parameters`);
-    }
-    const obj = scoringObjective(net);
-    const steps = argv.grid ?? (argv.dims === 1 ? 51 : 21);
-    ctx.log(
-      `landscape of ${model.source} (${int(net.numParams)} parameters) on ${int(subset.n)} samples of ${data.source}: ${argv.dims}-D, ${argv.directions} directions, ${steps} grid points per axis over [${argv.range.join(', ')}]`,
+    const setup = await scoringSetup(
+      model.spec,
+      model.params,
+      subset,
+      { engine: 'core-wasm', precision: argv.precision, threads: argv.threads, seed: argv.seed },
+      ctx,
+      model.buffers,
     );
-
-    let stage = '';
-    let bar = ctx.progress.bar('', 0);
-    bar.stop();
-    let r: LandscapeResult;
     try {
-      r = await asUsage(() =>
-        lossLandscape(obj, obj.params(), {
-          dims: argv.dims,
-          directions: argv.directions,
-          steps,
-          range: argv.range,
-          normalization: argv['direction-norm'],
-          biases: argv.biases,
-          seed: argv.seed,
-          eigen: { step: argv.step, onKink: argv['on-kink'] },
-          psi: argv.psi ? pacgenOptions(argv) : false,
-          onProgress: (s, done, total) => {
-            if (s !== stage) {
-              bar.stop();
-              stage = s;
-              bar = ctx.progress.bar(STAGES[s], total, s === 'directions' ? 'HVPs' : 'points');
-            }
-            bar.update(done, total);
-          },
-        }),
-      );
+      await landscape(argv, ctx, { t0, data, model, subset, inputs, setup });
     } finally {
-      bar.stop();
+      await setup.dispose();
     }
-
-    const seconds = (Date.now() - t0) / 1000;
-    const { files, summary, figures } = await landscapeOutput(r, {
-      out: resolve(argv.out),
-      command: `pacgen landscape ${argv.model} --data ${data.source}`,
-      model: model.source,
-      data: data.source,
-      inputs,
-      numParams: net.numParams,
-      numSamples: subset.n,
-      precision: argv.precision,
-      steps,
-      range: argv.range,
-      normalization: argv['direction-norm'],
-      biases: argv.biases,
-      seed: argv.seed,
-      png: argv.png,
-      seconds,
-    });
-    await withStagedDir(argv.out, { overwrite: argv.force }, (dir) => writeFiles(dir, files));
-
-    ctx.result(summary);
-    const lines: [string, string][] = [
-      ['centre loss', fmt(r.centerLoss, 6)],
-      ['loss range', `${fmt(summary.lossRange[0], 6)} … ${fmt(summary.lossRange[1], 6)}`],
-      ['‖w‖₂', fmt(r.centerNorm)],
-      ['‖d‖₂', r.directionNorms.map((v) => fmt(v)).join(', ')],
-    ];
-    if (r.eigenvalues) lines.push(['eigenvalues', r.eigenvalues.map((v) => fmt(v, 6)).join(', ')]);
-    lines.push([
-      'cost',
-      `${int(r.cost.lossEvaluations)} forward passes, ${int(r.cost.gradientEvaluations)} gradient evaluations, ${duration(seconds)}`,
-    ]);
-    ctx.print(keyValues(lines));
-    ctx.print(
-      `\nwrote ${argv.out}/ (report.html, landscape.json, landscape.csv, ${figures} figures)`,
-    );
   },
 });
+
+/** Computes the landscape on the engine of `setup`, writes the output folder and prints. */
+async function landscape(
+  argv: LandscapeArgs,
+  ctx: Context,
+  { t0, data, model, subset, inputs, setup }: Loaded,
+): Promise<void> {
+  const obj = setup.obj;
+  if (argv.directions === 'eigen' && argv.dims > obj.numParams) {
+    throw new UsageError(`--dims ${argv.dims} needs at least ${argv.dims} parameters`);
+  }
+  const steps = argv.grid ?? (argv.dims === 1 ? 51 : 21);
+  ctx.log(
+    `landscape of ${model.source} (${int(obj.numParams)} parameters) on ${int(subset.n)} samples of ${data.source}: ${argv.dims}-D, ${argv.directions} directions, ${steps} grid points per axis over [${argv.range.join(', ')}]; ${setup.engine.summary}`,
+  );
+
+  let stage = '';
+  let bar = ctx.progress.bar('', 0);
+  bar.stop();
+  let r: LandscapeResult;
+  try {
+    r = await asUsage(() =>
+      lossLandscape(obj, obj.params(), {
+        dims: argv.dims,
+        directions: argv.directions,
+        steps,
+        range: argv.range,
+        normalization: argv['direction-norm'],
+        biases: argv.biases,
+        seed: argv.seed,
+        eigen: { step: argv.step, onKink: argv['on-kink'] },
+        psi: argv.psi ? pacgenOptions(argv) : false,
+        onProgress: (s, done, total) => {
+          if (s !== stage) {
+            bar.stop();
+            stage = s;
+            bar = ctx.progress.bar(STAGES[s], total, s === 'directions' ? 'HVPs' : 'points');
+          }
+          bar.update(done, total);
+        },
+      }),
+    );
+  } finally {
+    bar.stop();
+  }
+
+  const seconds = (Date.now() - t0) / 1000;
+  const { files, summary, figures } = await landscapeOutput(r, {
+    out: resolve(argv.out),
+    command: `pacgen landscape ${argv.model} --data ${data.source}`,
+    model: model.source,
+    data: data.source,
+    inputs,
+    numParams: obj.numParams,
+    numSamples: subset.n,
+    precision: argv.precision,
+    steps,
+    range: argv.range,
+    normalization: argv['direction-norm'],
+    biases: argv.biases,
+    seed: argv.seed,
+    png: argv.png,
+    seconds,
+  });
+  await withStagedDir(argv.out, { overwrite: argv.force }, (dir) => writeFiles(dir, files));
+
+  ctx.result(summary);
+  const lines: [string, string][] = [
+    ['centre loss', fmt(r.centerLoss, 6)],
+    ['loss range', `${fmt(summary.lossRange[0], 6)} … ${fmt(summary.lossRange[1], 6)}`],
+    ['‖w‖₂', fmt(r.centerNorm)],
+    ['‖d‖₂', r.directionNorms.map((v) => fmt(v)).join(', ')],
+  ];
+  if (r.eigenvalues) lines.push(['eigenvalues', r.eigenvalues.map((v) => fmt(v, 6)).join(', ')]);
+  lines.push([
+    'cost',
+    `${int(r.cost.lossEvaluations)} forward passes, ${int(r.cost.gradientEvaluations)} gradient evaluations, ${duration(seconds)}`,
+  ]);
+  ctx.print(keyValues(lines));
+  ctx.print(
+    `\nwrote ${argv.out}/ (report.html, landscape.json, landscape.csv, ${figures} figures)`,
+  );
+}

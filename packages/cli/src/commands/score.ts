@@ -195,7 +195,7 @@ async function score(argv: ScoreArgs, ctx: Context) {
       inputs,
     };
   } finally {
-    setup.dispose();
+    await setup.dispose();
   }
 }
 

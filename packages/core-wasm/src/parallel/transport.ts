@@ -1,6 +1,7 @@
 // Messages between a ParallelNetwork and its workers, and one small interface over Node's
 // worker_threads and browsers' Web Workers so the rest of the code doesn't care which it has.
 
+import type { EngineDiagonalKind } from '../network/curvature.js';
 import type { Kernels, Precision } from '../module.js';
 import type { RealArray } from '../network/buffers.js';
 import type { EvalResult } from '../network/evaluate.js';
@@ -31,6 +32,7 @@ export type WorkerRequest = { id: number } & (
       step: number;
       richardson?: boolean;
     }
+  | { type: 'diagonal'; params?: RealArray; samples: PartSamples; kind: EngineDiagonalKind }
 );
 
 export type WorkerReply =

@@ -49,6 +49,12 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
         const crossings = kinks.crossings;
         return reply({ id: msg.id, ok: true, out, crossings }, [out.buffer as ArrayBuffer]);
       }
+      case 'diagonal': {
+        const n = ready();
+        if (msg.params) n.setParams(msg.params);
+        const out = n.diagonal(msg.kind, { samples: msg.samples });
+        return reply({ id: msg.id, ok: true, out }, [out.buffer as ArrayBuffer]);
+      }
     }
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));

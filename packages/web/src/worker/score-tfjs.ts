@@ -1,17 +1,10 @@
-// The TensorFlow.js engine of the Score page: an Objective of @pacgen/metrics/tfjs on the chosen
-// backend. Loaded by the score worker only when tfjs is chosen, so core-wasm scoring never
-// downloads TensorFlow.js. The wasm backend's binaries are bundled by Vite as assets (and so
-// precached by the service worker): their URLs are given to tfjs before it starts.
+// What the Score page's TensorFlow.js engine needs before objectiveFor starts it: the wasm
+// backend's binaries (bundled by Vite as assets, and so precached by the service worker) given
+// to tfjs, and a WebGPU adapter asked for in words; and its label. Loaded by the score worker
+// only when tfjs is chosen, so core-wasm scoring never downloads TensorFlow.js.
 
-import type { Dataset } from '@pacgen/metrics/data';
-import type { LoadedModel } from '@pacgen/metrics/models';
-import {
-  TfjsBackendError,
-  tf,
-  tfjsObjective,
-  type TfjsBackendInfo,
-  type TfjsObjective,
-} from '@pacgen/metrics/tfjs';
+import type { EngineInfo } from '@pacgen/metrics/engine';
+import { TfjsBackendError, tf } from '@pacgen/metrics/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -67,34 +60,18 @@ async function checkWebgpu(): Promise<void> {
 }
 
 /** 'tfjs · webgpu · SwiftShader …', 'tfjs · wasm · 4 threads', 'tfjs · cpu'. */
-export function tfjsLabel(info: TfjsBackendInfo): string {
-  const parts = ['tfjs', info.backend];
+export function tfjsLabel(info: EngineInfo): string {
+  const parts = ['tfjs', info.backend ?? ''];
   if (info.adapter) parts.push(info.adapter + (info.software ? ' (software renderer)' : ''));
-  const threads = /, (\d+) thread/.exec(info.summary);
-  if (info.backend === 'wasm' && threads) {
-    parts.push(`${threads[1]} thread${threads[1] === '1' ? '' : 's'}`);
-  }
+  if (info.backend === 'wasm') parts.push(`${info.threads} thread${info.threads === 1 ? '' : 's'}`);
   return parts.join(' · ');
 }
 
 /**
- * The mean loss of `spec` at `params` over `data` on TensorFlow.js's `backend` (f32). Throws a
- * TfjsBackendError, in words, when the backend cannot start here (e.g. no WebGPU adapter).
+ * Readies `backend` for objectiveFor: the bundled wasm binaries, or a WebGPU adapter (else a
+ * TfjsBackendError, in words, e.g. no adapter).
  */
-export async function tfjsScoreObjective(
-  { spec, params, buffers }: LoadedModel,
-  data: Dataset,
-  backend: TfjsBackendChoice,
-): Promise<{ obj: TfjsObjective; label: string }> {
+export async function prepareTfjs(backend: TfjsBackendChoice): Promise<void> {
   if (backend === 'wasm') bundledWasmPaths();
   if (backend === 'webgpu') await checkWebgpu();
-  // The data's layout is the model's (checkFits compared their sizes): the spec's input shape.
-  const obj = await tfjsObjective({
-    spec,
-    params,
-    buffers,
-    data: { x: data.x, y: data.y },
-    backend,
-  });
-  return { obj, label: tfjsLabel(obj.info) };
 }
