@@ -15,8 +15,9 @@ import {
 } from '@pacgen/metrics/experiments';
 import { type PsiSchedule } from '@pacgen/metrics/train';
 import type { Argv, CommandModule, Options } from 'yargs';
-import { comparisonPreset, comparisonSpecs } from '../compare-model.js';
+import { comparisonPreset } from '../compare-model.js';
 import { printCompareSummary, writeCompareOutput } from '../compare-output.js';
+import { compareOptions, loadCompareInputs, type CompareJobArgs } from '../compare-setup.js';
 import { createContext, type GlobalArgs } from '../context.js';
 import { UsageError } from '../errors.js';
 import * as experiment from '../experiment-options.js';
@@ -24,25 +25,17 @@ import { compareProgress } from '../experiment-progress.js';
 import { int } from '../format.js';
 import { intArg, listArg, numArg, figureOptions } from '../options.js';
 import { checkOutputTarget } from '../output.js';
-import { resolveExperimentData } from '../resolve.js';
+import { COMPARE_QUEUE_JOBS } from '../queue/compare-job.js';
+import { checkQueue, parseQueueUrl } from '../queue/connection.js';
+import { queueGridRunner } from '../queue/grid-runner.js';
 import { examples } from '../examples.js';
 
-interface CompareArgs extends GlobalArgs, experiment.ExperimentArgs {
+interface CompareArgs
+  extends GlobalArgs, experiment.ExperimentArgs, Omit<CompareJobArgs, 'psi-every'> {
   methods: CompareMethod[];
-  inner: 'adam' | 'sgd';
-  lr: number;
-  'batch-size': number;
-  epochs: number;
-  dropout: number;
-  'sam-rho': number;
-  'asam-rho': number;
-  scale: number;
-  gamma: number;
-  epsilon: number;
-  warmup: number;
-  'probe-every': number;
-  'probe-count': number;
+  /** Default: --epochs. */
   'psi-every'?: PsiSchedule;
+  queue: string | undefined;
 }
 
 /** The flags, in the order --help lists them. */
@@ -167,6 +160,11 @@ const OPTIONS: Record<string, Options> = {
     { default: 'pacgen-compare', describe: 'output folder' },
     'replace an existing output folder',
   ),
+  queue: {
+    type: 'string',
+    describe:
+      'run the comparison on a job queue: redis://[user:pass@]host:port[/db] or rediss:// (also PACGEN_QUEUE); start workers with pacgen worker',
+  },
   ...figureOptions(),
 };
 
@@ -186,10 +184,15 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
     const ctx = createContext(argv);
     const t0 = Date.now();
     const out = resolve(argv.out);
-    const preset = comparisonPreset(argv.model);
+    comparisonPreset(argv.model); // a model compare cannot vary is a usage error before anything
+    // The queue is checked first: an unreachable Redis leaves no folder behind.
+    const queue = argv.queue ?? process.env.PACGEN_QUEUE;
+    const connection = queue === undefined || queue === '' ? null : parseQueueUrl(queue);
+    if (connection) await checkQueue(connection);
     await checkOutputTarget(out, argv.force);
-    const data = await resolveExperimentData(argv, 'the comparison needs one');
-    const specFor = await comparisonSpecs(preset, argv.model, data);
+    const args: CompareJobArgs = { ...argv, 'psi-every': argv['psi-every'] ?? argv.epochs };
+    const inputs = await loadCompareInputs(args);
+    const { data } = inputs;
     if (argv['batch-size'] > data.train.n) {
       throw new UsageError(
         `--batch-size ${argv['batch-size']} exceeds the ${data.train.n} training samples`,
@@ -203,39 +206,17 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
     );
 
     const progress = compareProgress(ctx, epochs);
+    const queued = connection && (await queueGridRunner(connection, COMPARE_QUEUE_JOBS, args, ctx));
     let result: CompareResult;
     try {
       result = await compareTraining({
-        specFor,
-        methods,
-        inner: argv.inner,
-        learningRate: argv.lr,
-        dropout: argv.dropout,
-        samRho: argv['sam-rho'],
-        asamRho: argv['asam-rho'],
-        perturbed: {
-          scale: argv.scale,
-          gamma: argv.gamma,
-          epsilon: argv.epsilon,
-          warmup: argv.warmup,
-          probeEvery: argv['probe-every'],
-          probeCount: argv['probe-count'],
-        },
-        data: { name: argv.data, train: data.train, test: data.test },
-        modelName: argv.model,
-        seeds,
-        epochs,
-        batchSize: argv['batch-size'],
-        precision: argv.precision,
-        psiEvery: argv['psi-every'] ?? epochs,
-        psiSamples: argv['psi-samples'],
-        probes: argv.probes,
-        rhoProbes: argv['rho-probes'],
-        seed: argv.seed,
+        ...compareOptions(args, inputs, methods, seeds),
         onProgress: progress.onProgress,
+        runner: queued?.runner,
       });
     } finally {
       progress.stop();
+      await queued?.close();
     }
 
     ctx.log('drawing figures');

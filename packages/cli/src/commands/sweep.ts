@@ -22,7 +22,8 @@ import * as experiment from '../experiment-options.js';
 import { sweepProgress } from '../experiment-progress.js';
 import { intArg, listArg, numArg, figureOptions } from '../options.js';
 import { checkQueue, parseQueueUrl } from '../queue/connection.js';
-import { queueSweepRunner } from '../queue/sweep-runner.js';
+import { queueGridRunner } from '../queue/grid-runner.js';
+import { SWEEP_QUEUE_JOBS } from '../queue/sweep-runner.js';
 import { loadSweepInputs, sweepOptions, type SweepJobArgs } from '../sweep-setup.js';
 import { claimSweepFolder, printSweepSummary, writeSweepOutput } from '../sweep-output.js';
 import { examples } from '../examples.js';
@@ -189,7 +190,7 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
     );
 
     const progress = sweepProgress(ctx, maxEpochs);
-    const queued = connection && (await queueSweepRunner(connection, argv, ctx));
+    const queued = connection && (await queueGridRunner(connection, SWEEP_QUEUE_JOBS, argv, ctx));
     let result: SweepResult;
     try {
       result = await runSweep({

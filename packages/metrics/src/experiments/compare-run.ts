@@ -4,6 +4,7 @@
 
 import type { Dataset } from '../data/dataset.js';
 import type { PacgenOptions } from '../pacgen/report.js';
+import type { CheckpointStore } from '../train/checkpoint.js';
 import {
   train,
   type EpochEvent,
@@ -91,6 +92,8 @@ export interface ComparisonRunSetup {
   /** The training samples Ψ's curvature is estimated on. */
   psiSamples: Int32Array;
   signal?: AbortSignal;
+  /** Where the run keeps its checkpoint, resumed from when it holds one (default: none). */
+  checkpoint?: CheckpointStore;
   onProgress?: {
     step?: (e: StepEvent) => void | Promise<void>;
     epoch?: (e: EpochEvent) => void | Promise<void>;
@@ -100,7 +103,7 @@ export interface ComparisonRunSetup {
 /**
  * Trains `variant` at `seed` for `setup.epochs` epochs, evaluating train and test every epoch and
  * Ψ per `psiEvery`; returns its record, or null when `signal` stopped it. The same seed gives a
- * bit-identical run. Cost: see {@link compareTraining}.
+ * bit-identical run, also when resumed from `setup.checkpoint`. Cost: see {@link compareTraining}.
  */
 export async function trainComparisonRun(
   variant: ComparisonVariant,
@@ -120,6 +123,8 @@ export async function trainComparisonRun(
     psi: setup.psi,
     psiSamples: setup.psiSamples,
     signal: setup.signal,
+    checkpoint: setup.checkpoint,
+    resume: setup.checkpoint !== undefined,
     onProgress: setup.onProgress,
   });
   if (r.stopReason === 'aborted') return null;
