@@ -8,20 +8,25 @@ import type { PsiSchedule } from '@pacgen/metrics/train';
 import type { ExperimentArgs } from './experiment-options.js';
 import { checkCompatible, resolveExperimentData, resolveModel } from './resolve.js';
 
+/** The flags of an experiment that name its data and model and set Ψ's budget and the seed. */
+export const DATA_BUDGET_KEYS = [
+  'data',
+  'normalize',
+  'model',
+  'train-size',
+  'test-size',
+  'samples',
+  'probes',
+  'rho-probes',
+  'seed',
+  'precision',
+] as const satisfies readonly (keyof ExperimentArgs)[];
+
+/** Those flags' values. */
+export type DataBudgetArgs = Pick<ExperimentArgs, (typeof DATA_BUDGET_KEYS)[number]>;
+
 /** The flags of `pacgen sweep` that define its runs (a queue job carries exactly these). */
-export interface SweepJobArgs extends Pick<
-  ExperimentArgs,
-  | 'data'
-  | 'normalize'
-  | 'model'
-  | 'train-size'
-  | 'test-size'
-  | 'samples'
-  | 'probes'
-  | 'rho-probes'
-  | 'seed'
-  | 'precision'
-> {
+export interface SweepJobArgs extends DataBudgetArgs {
   'target-loss': number;
   'max-epochs': number;
   'psi-every': PsiSchedule;
@@ -33,16 +38,7 @@ export interface SweepJobArgs extends Pick<
 
 /** The names of SweepJobArgs, for copying them out of the parsed flags. */
 export const SWEEP_JOB_KEYS = [
-  'data',
-  'normalize',
-  'model',
-  'train-size',
-  'test-size',
-  'samples',
-  'probes',
-  'rho-probes',
-  'seed',
-  'precision',
+  ...DATA_BUDGET_KEYS,
   'target-loss',
   'max-epochs',
   'psi-every',

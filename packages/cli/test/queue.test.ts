@@ -1,107 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, expectOneLineError, pacgen, tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { BIN, expectOneLineError, pacgen } from './helpers.js';
+import {
+  TINY_BUDGET,
+  freePort,
+  startRedis,
+  startWorker,
+  queueTestFolder,
+  sweepRunFile,
+  tinySweep,
+} from './queue-helpers.js';
 
 // Each test starts its own redis-server on a free port in a temporary folder (never the system
-// service) and stops it after; .ci/run installs Debian's redis-server.
-const { dir, cleanup } = tempDir();
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  cleanup();
-});
-beforeAll(() => {
-  if (!existsSync(BIN)) throw new Error(`build the CLI first (npm run build): ${BIN} is missing`);
-});
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => done(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-/** Starts redis-server (extra args, e.g. a password) and waits until it accepts connections. */
-async function startRedis(extra: string[] = []): Promise<number> {
-  const port = await freePort();
-  const p = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...extra],
-    { stdio: 'ignore' },
-  );
-  children.push(p);
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((done) => {
-      const s = createServer();
-      s.once('error', () => done(true)); // the port is taken: redis is listening
-      s.listen(port, '127.0.0.1', () => s.close(() => done(false)));
-    });
-    if (ok) return port;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
-
-function startWorker(url: string): ChildProcess {
-  const w = spawn(process.execPath, [BIN, 'worker', '--queue', url, '--allow', dir], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(w);
-  return w;
-}
+// service) and stops it after; .ci/run installs Debian's redis-server. The fault tests (a worker
+// killed, the submitter killed, Redis restarted) are in queue-faults.test.ts.
+const dir = queueTestFolder();
 
 /** A tiny sweep: an MLP on 200 MNIST samples, 2 runs of 2 epochs, the smallest budget. */
-const TINY = [
-  'sweep',
-  '--data',
-  'mnist',
-  '--model',
-  'mlp:8',
-  '--batch-sizes',
-  '16,64',
-  '--lrs',
-  '0.1',
-  '--max-epochs',
-  '2',
-  '--train-size',
-  '200',
-  '--test-size',
-  '100',
-  '--samples',
-  '32',
-  '--probes',
-  '2',
-  '--rho-probes',
-  '1',
-  '--psi-every',
-  '1',
-  '--lanczos-steps',
-  '3',
-  '--sharpness-steps',
-  '2',
-  '--flatness-samples',
-  '1',
-  '--flatness-iterations',
-  '2',
-  '--no-png',
-];
+const TINY = tinySweep(2);
 
-/** A run file without its timings (the rest must be bit-identical). */
-function runFile(folder: string, name: string) {
-  const r = JSON.parse(readFileSync(join(dir, folder, 'runs', name), 'utf8'));
-  const values = r.measures?.values ?? {};
-  for (const v of Object.values(values) as { seconds: number }[]) v.seconds = 0;
-  return { ...r, seconds: null, measures: r.measures && { ...r.measures, seconds: 0, values } };
-}
+const runFile = (folder: string, name: string) => sweepRunFile(join(dir, folder), name);
 
 describe('pacgen sweep --queue and pacgen worker', () => {
   it('refuses an unreachable Redis with one line, exit 1', async () => {
@@ -116,7 +36,7 @@ describe('pacgen sweep --queue and pacgen worker', () => {
   });
 
   it('refuses a wrong password without printing it', async () => {
-    const port = await startRedis(['--requirepass', 'right-secret']);
+    const { port } = await startRedis(dir, ['--requirepass', 'right-secret']);
     const r = await pacgen(
       [...TINY, '--out', 'nopass', '--queue', `redis://:wrong-secret@127.0.0.1:${port}`],
       dir,
@@ -129,16 +49,12 @@ describe('pacgen sweep --queue and pacgen worker', () => {
   });
 
   it('runs a sweep on two workers bit-identical to the local sweep; a malformed job is rejected', async () => {
-    const port = await startRedis();
-    const url = `redis://127.0.0.1:${port}`;
+    const { port, url } = await startRedis(dir);
     const local = await pacgen([...TINY, '--out', 'local', '--json'], dir);
     expect(local.code, local.stderr).toBe(0);
 
-    const w1 = startWorker(url);
-    const w2 = startWorker(url);
-    let w1err = '';
-    w1.stderr?.on('data', (b) => (w1err += String(b)));
-    w2.stderr?.on('data', (b) => (w1err += String(b)));
+    const w1 = startWorker(BIN, dir, url);
+    const w2 = startWorker(BIN, dir, url);
     // A job put on the queue by hand: an unknown kind. A worker rejects it and keeps going.
     const queue = new Queue('pacgen', { connection: { host: '127.0.0.1', port } });
     const bad = await queue.add('sweep-run', { kind: 'shell', cmd: 'rm -rf /' }, { jobId: 'bad' });
@@ -165,7 +81,7 @@ describe('pacgen sweep --queue and pacgen worker', () => {
     );
     w1.kill('SIGTERM');
     w2.kill('SIGTERM');
-    expect(w1err).toMatch(/rejected or failed: unknown job kind 'shell'/);
+    expect(w1.log() + w2.log()).toMatch(/rejected or failed: unknown job kind 'shell'/);
 
     // pacgen queue status|clean: the 2 finished runs and the rejected job, then none.
     const status = await pacgen(['queue', 'status', url, '--json'], dir);
@@ -179,36 +95,38 @@ describe('pacgen sweep --queue and pacgen worker', () => {
     expect(after.counts).toMatchObject({ completed: 0, failed: 0 });
   }, 300_000);
 
-  it('finishes a run on another worker after kill -9 of the first, equal to the local sweep', async () => {
-    // The run starts over on the second worker (BullMQ's stalled-job detection, after the dead
-    // worker's 30 s lock): no checkpoint resume yet.
-    if (!existsSync(join(dir, 'local'))) {
-      expect((await pacgen([...TINY, '--out', 'local', '--json'], dir)).code).toBe(0);
-    }
-    const port = await startRedis();
-    const url = `redis://127.0.0.1:${port}`;
-    const w1 = startWorker(url);
-    const submitted = pacgen([...TINY, '--out', 'killed', '--json', '--queue', url], dir, 280_000);
-    const queue = new Queue('pacgen', { connection: { host: '127.0.0.1', port } });
-    let killedMidRun = false;
-    for (let i = 0; i < 600 && !killedMidRun; i++) {
-      const active = await queue.getActive();
-      if (active.some((j) => typeof j.progress === 'object' && j.progress !== null)) {
-        w1.kill('SIGKILL');
-        killedMidRun = true;
-      } else await new Promise((r) => setTimeout(r, 100));
-    }
-    await queue.close();
-    expect(killedMidRun).toBe(true);
-    const w2 = startWorker(url);
-    const r = await submitted;
-    expect(r.code, r.stderr).toBe(0);
+  it('runs a comparison on two workers bit-identical to the local comparison', async () => {
+    const { url } = await startRedis(dir);
+    const COMPARE = ['compare', ...TINY_BUDGET, '--methods', 'plain,sam', '--seeds', '1,2'];
+    COMPARE.push('--epochs', '2', '--batch-size', '32');
+    const local = await pacgen([...COMPARE, '--out', 'c-local', '--json'], dir);
+    expect(local.code, local.stderr).toBe(0);
+    const w1 = startWorker(BIN, dir, url);
+    const w2 = startWorker(BIN, dir, url);
+    const queued = await pacgen([...COMPARE, '--out', 'c-queued', '--json', '--queue', url], dir);
+    expect(queued.code, queued.stderr).toBe(0);
+    expect(queued.stderr).toMatch(/submitted 4 jobs to redis:\/\/127\.0\.0\.1:\d+/);
+    w1.kill('SIGTERM');
     w2.kill('SIGTERM');
-    expect(readFileSync(join(dir, 'killed', 'tau.json'), 'utf8')).toBe(
-      readFileSync(join(dir, 'local', 'tau.json'), 'utf8'),
+    const finished = (w1.log() + w2.log()).match(/finished \S+/g)?.sort();
+    expect(finished).toEqual(
+      ['plain_seed1', 'plain_seed2', 'sam_seed1', 'sam_seed2'].map((n) => `finished ${n}`),
     );
-    for (const n of readdirSync(join(dir, 'local', 'runs'))) {
-      expect(runFile('killed', n)).toEqual(runFile('local', n));
+    // Every file equal but for the timings: the runs' seconds, the summary's, runs.csv's column.
+    const runs = readdirSync(join(dir, 'c-local', 'runs')).sort();
+    expect(readdirSync(join(dir, 'c-queued', 'runs')).sort()).toEqual(runs);
+    const untimed = (folder: string, file: string) => {
+      const text = readFileSync(join(dir, folder, file), 'utf8');
+      if (file.endsWith('.csv')) return text.replace(/,[\d.e-]+$/gm, ',');
+      return JSON.stringify(JSON.parse(text), (k, v) => (k === 'seconds' || k === 'out' ? 0 : v));
+    };
+    for (const f of [...runs.map((r) => `runs/${r}`), 'summary.json', 'runs.csv']) {
+      expect(untimed('c-queued', f), f).toBe(untimed('c-local', f));
+    }
+    for (const f of ['curves.csv', 'compare.md']) {
+      expect(readFileSync(join(dir, 'c-queued', f), 'utf8'), f).toBe(
+        readFileSync(join(dir, 'c-local', f), 'utf8'),
+      );
     }
   }, 300_000);
 });

@@ -16,8 +16,9 @@ import {
 import { type PsiSchedule } from '@pacgen/metrics/train';
 import type { Options } from 'yargs';
 import { defineCommand } from '../command.js';
-import { comparisonPreset, comparisonSpecs } from '../compare-model.js';
+import { comparisonPreset } from '../compare-model.js';
 import { printCompareSummary, writeCompareOutput } from '../compare-output.js';
+import { compareOptions, loadCompareInputs, type CompareJobArgs } from '../compare-setup.js';
 import type { GlobalArgs } from '../context.js';
 import { UsageError } from '../errors.js';
 import * as experiment from '../experiment-options.js';
@@ -28,24 +29,18 @@ import { figureOptions } from '../options.js';
 import { parseNoiseScale } from '../optimizers.js';
 import { FLAG, epochs } from '../vocabulary.js';
 import { checkOutputTarget } from '../output.js';
-import { resolveExperimentData } from '../resolve.js';
+import { COMPARE_QUEUE_JOBS } from '../queue/compare-job.js';
+import { connectQueue } from '../queue/connection.js';
+import { queueGridRunner } from '../queue/grid-runner.js';
 
-interface CompareArgs extends GlobalArgs, experiment.ExperimentArgs {
+interface CompareArgs
+  extends GlobalArgs, experiment.ExperimentArgs, Omit<CompareJobArgs, 'psi-every' | 'noise-scale'> {
   methods: CompareMethod[];
-  inner: 'adam' | 'sgd';
-  lr: number;
-  'batch-size': number;
-  epochs: number;
-  dropout: number;
-  'sam-rho': number;
-  'asam-rho': number;
-  'noise-scale': string;
-  'perturb-gamma': number;
-  'perturb-epsilon': number;
-  warmup: number;
-  'probe-every': number;
-  'probe-count': number;
+  /** Default: --epochs. */
   'psi-every'?: PsiSchedule;
+  /** A number > 0 (fixedScale), as text: the shared flag also takes 'bound'. */
+  'noise-scale': string;
+  queue: string | undefined;
 }
 
 /** The flags, in the order --help lists them. */
@@ -104,6 +99,11 @@ const OPTIONS: Record<string, Options> = {
     'output folder',
     'replace an output folder that pacgen wrote',
   ),
+  queue: {
+    type: 'string',
+    describe:
+      'run the comparison on a job queue: redis://[user:pass@]host:port[/db] or rediss:// (also PACGEN_QUEUE); start workers with pacgen worker',
+  },
   ...figureOptions(),
 };
 
@@ -132,10 +132,17 @@ export default defineCommand<CompareArgs>({
   handler: async (argv, ctx) => {
     const t0 = Date.now();
     const out = resolve(argv.out);
-    const preset = comparisonPreset(argv.model);
+    comparisonPreset(argv.model); // a model compare cannot vary is a usage error before anything
+    // The queue is checked first: an unreachable Redis leaves no folder behind.
+    const connection = await connectQueue(argv.queue);
     await checkOutputTarget(out, argv.force);
-    const data = await resolveExperimentData(argv, 'the comparison needs one');
-    const specFor = await comparisonSpecs(preset, argv.model, data);
+    const args: CompareJobArgs = {
+      ...argv,
+      'noise-scale': fixedScale(argv['noise-scale']),
+      'psi-every': argv['psi-every'] ?? argv.epochs,
+    };
+    const inputs = await loadCompareInputs(args);
+    const { data } = inputs;
     if (argv['batch-size'] > data.train.n) {
       throw new UsageError(
         `--batch-size ${argv['batch-size']} exceeds the ${data.train.n} training samples`,
@@ -149,39 +156,17 @@ export default defineCommand<CompareArgs>({
     );
 
     const progress = compareProgress(ctx, epochs);
+    const queued = connection && (await queueGridRunner(connection, COMPARE_QUEUE_JOBS, args, ctx));
     let result: CompareResult;
     try {
       result = await compareTraining({
-        specFor,
-        methods,
-        inner: argv.inner,
-        learningRate: argv.lr,
-        dropout: argv.dropout,
-        samRho: argv['sam-rho'],
-        asamRho: argv['asam-rho'],
-        perturbed: {
-          scale: fixedScale(argv['noise-scale']),
-          gamma: argv['perturb-gamma'],
-          epsilon: argv['perturb-epsilon'],
-          warmup: argv.warmup,
-          probeEvery: argv['probe-every'],
-          probeCount: argv['probe-count'],
-        },
-        data: { name: argv.data, train: data.train, test: data.test },
-        modelName: argv.model,
-        seeds,
-        epochs,
-        batchSize: argv['batch-size'],
-        precision: argv.precision,
-        psiEvery: argv['psi-every'] ?? epochs,
-        psiSamples: argv.samples,
-        probes: argv.probes,
-        rhoProbes: argv['rho-probes'],
-        seed: argv.seed,
+        ...compareOptions(args, inputs, methods, seeds),
         onProgress: progress.onProgress,
+        runner: queued?.runner,
       });
     } finally {
       progress.stop();
+      await queued?.close();
     }
 
     ctx.log('drawing figures');

@@ -36,7 +36,8 @@ import {
 import { figureOptions } from '../options.js';
 import { FLAG } from '../vocabulary.js';
 import { connectQueue } from '../queue/connection.js';
-import { queueSweepRunner } from '../queue/sweep-runner.js';
+import { queueGridRunner } from '../queue/grid-runner.js';
+import { SWEEP_QUEUE_JOBS } from '../queue/sweep-runner.js';
 import { loadSweepInputs, sweepOptions, type SweepJobArgs } from '../sweep-setup.js';
 import { claimSweepFolder, printSweepSummary, writeSweepOutput } from '../sweep-output.js';
 
@@ -176,7 +177,7 @@ export default defineCommand<SweepArgs>({
     );
 
     const progress = sweepProgress(ctx, maxEpochs);
-    const queued = connection && (await queueSweepRunner(connection, argv, ctx));
+    const queued = connection && (await queueGridRunner(connection, SWEEP_QUEUE_JOBS, argv, ctx));
     let result: SweepResult;
     try {
       result = await runSweep({

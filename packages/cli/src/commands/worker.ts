@@ -1,8 +1,10 @@
-// `pacgen worker --queue URL`: takes sweep runs from the job queue (issue 18) and trains them,
-// each job in its own child process (a BullMQ sandboxed processor, queue/processor.ts), so
-// CPU-bound training never blocks lock renewal. Runs only the job kind it knows, checks every
-// payload, and reads data and model files only inside --allow folders. Stops on Ctrl-C or
-// SIGTERM after closing the worker (a job in progress goes back to the queue as stalled).
+// `pacgen worker --queue URL`: takes sweep and comparison runs from the job queue (issue 18) and
+// trains them, each job in its own child process (a BullMQ sandboxed processor,
+// queue/processor.ts), so CPU-bound training never blocks lock renewal. Runs only the job kinds
+// it knows, checks every payload, and reads data and model files only inside --allow folders. A
+// job whose worker died (no lock renewal for --lock-timeout seconds) is taken by another worker
+// and resumes from its last checkpoint. Stops on Ctrl-C or SIGTERM after closing the worker (a
+// job in progress goes back to the queue as stalled, and resumes elsewhere).
 
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,11 +19,16 @@ interface WorkerArgs extends GlobalArgs {
   queue: string | undefined;
   concurrency: number;
   allow: string[];
+  'lock-timeout': number;
 }
+
+/** Times a job may be taken back from a dead worker before it is failed. */
+const MAX_STALLED = 3;
 
 export default defineCommand<WorkerArgs>({
   command: 'worker',
-  describe: 'take sweep runs from a job queue (Redis) and train them; see docs/distributed.md',
+  describe:
+    'take sweep and comparison runs from a job queue (Redis) and train them; see docs/distributed.md',
   options: {
     ...flags({
       queue: str('redis://[user:pass@]host:port[/db] or rediss:// (also PACGEN_QUEUE)'),
@@ -30,6 +37,10 @@ export default defineCommand<WorkerArgs>({
         min: 1,
         max: 1024,
       }),
+      'lock-timeout': integer(
+        'seconds without a lock renewal after which a job of a dead worker goes to another worker (and how often this worker looks for such jobs)',
+        { default: 30, min: 1, max: 86400 },
+      ),
     }),
     allow: {
       type: 'array',
@@ -41,15 +52,22 @@ export default defineCommand<WorkerArgs>({
   // It waits for jobs until stopped: its log lines say what it does.
   heartbeat: false,
   handler: async (argv, ctx) => {
-    const connection = await connectQueue(argv.queue);
+    const url = argv.queue ?? process.env.PACGEN_QUEUE;
+    const connection = await connectQueue(url);
     if (!connection) throw new UsageError('pacgen worker needs --queue URL (or PACGEN_QUEUE)');
-    // The sandboxed processes read their allowed folders from the environment they inherit.
+    // The sandboxed processes read their allowed folders from the environment they inherit…
     process.env.PACGEN_WORKER_ALLOW = argv.allow.map((d) => resolve(d)).join(':');
+    // …and the queue's URL, for the checkpoints they keep in Redis (never printed).
+    process.env.PACGEN_WORKER_QUEUE = url;
+    const lockMs = argv['lock-timeout'] * 1000;
     const processor = fileURLToPath(new URL('../queue/processor.js', import.meta.url));
     const worker = new Worker(QUEUE_NAME, processor, {
       connection: connection.options,
       concurrency: argv.concurrency,
       useWorkerThreads: false,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      maxStalledCount: MAX_STALLED,
     });
     worker.on('error', (e) => ctx.warn(`queue: ${e.message.split('\n')[0]}`));
     worker.on('completed', (job) => ctx.log(`finished ${job.data?.name ?? job.id}`));

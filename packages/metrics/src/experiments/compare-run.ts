@@ -4,6 +4,7 @@
 
 import type { Dataset } from '../data/dataset.js';
 import type { PacgenOptions } from '../pacgen/report.js';
+import type { CheckpointStore } from '../train/checkpoint.js';
 import {
   train,
   type EpochEvent,
@@ -104,6 +105,8 @@ export interface ComparisonRunSetup {
   /** Certify each final network (default true; skipped on data without class labels). */
   certificate?: boolean;
   signal?: AbortSignal;
+  /** Where the run keeps its checkpoint, resumed from when it holds one (default: none). */
+  checkpoint?: CheckpointStore;
   onProgress?: {
     step?: (e: StepEvent) => void | Promise<void>;
     epoch?: (e: EpochEvent) => void | Promise<void>;
@@ -113,8 +116,8 @@ export interface ComparisonRunSetup {
 /**
  * Trains `variant` at `seed` for `setup.epochs` epochs, evaluating train and test every epoch and
  * Ψ per `psiEvery`, then certifies the final network (see CompareRun.certificate); returns its
- * record, or null when `signal` stopped it. The same seed gives a bit-identical run.
- * Cost: see {@link compareTraining}.
+ * record, or null when `signal` stopped it. The same seed gives a bit-identical run, also when
+ * resumed from `setup.checkpoint`. Cost: see {@link compareTraining}.
  */
 export async function trainComparisonRun(
   variant: ComparisonVariant,
@@ -134,6 +137,8 @@ export async function trainComparisonRun(
     psi: setup.psi,
     psiSamples: setup.psiSamples,
     signal: setup.signal,
+    checkpoint: setup.checkpoint,
+    resume: setup.checkpoint !== undefined,
     onProgress: setup.onProgress,
   });
   if (r.stopReason === 'aborted') return null;

@@ -10,6 +10,7 @@ import type { Dataset } from '../data/dataset.js';
 import { selectSubset } from '../data/subset.js';
 import { checkInteger } from '../checks.js';
 import { mixSeed } from '../optim/seeds.js';
+import type { CheckpointStore } from '../train/checkpoint.js';
 import {
   checkPsiSchedule,
   type EpochEvent,
@@ -93,6 +94,11 @@ export interface CompareOptions extends ComparisonVariantOptions {
   signal?: AbortSignal;
   /** Who trains each run (default: this process, localCompareRunner; e.g. a job queue). */
   runner?: GridRunner<ComparePoint, CompareRun>;
+  /**
+   * Where the run `name` keeps its checkpoint, resumed from when it holds one (default: none,
+   * every run starts over). A queue worker keeps it in Redis, so another worker resumes it.
+   */
+  checkpoints?: (name: string) => CheckpointStore;
 }
 
 /** Progress of a comparison, per run and within a run. */
@@ -317,13 +323,14 @@ export interface ComparePoint {
 /** The runner of a comparison in this process (see trainComparisonRun), with its progress. */
 export function localCompareRunner(
   setup: ComparisonRunSetup,
-  options: Pick<CompareOptions, 'onProgress'>,
+  options: Pick<CompareOptions, 'onProgress' | 'checkpoints'>,
 ): GridRunner<ComparePoint, CompareRun> {
   const progress = options.onProgress;
   return {
     run: ({ name, point }) =>
       trainComparisonRun(point.variant, point.seed, {
         ...setup,
+        checkpoint: options.checkpoints?.(name),
         onProgress: {
           step: progress?.step && ((e) => progress.step?.(name, e)),
           epoch: progress?.epoch && ((e) => progress.epoch?.(name, e)),
