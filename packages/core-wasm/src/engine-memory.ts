@@ -22,8 +22,11 @@ export const LAYER_RECORD_BYTES = 128;
 /** The allocator pads every block by one SIMD vector (assembly/index.ts `allocate`). */
 const BLOCK_PADDING = 16;
 
-/** The module's initial memory (`--initialMemory 16` pages): its static data and stack. */
-const BASE_BYTES = 16 * 65_536;
+/**
+ * The module's initial memory (`--initialMemory 32` pages, scripts/build-wasm.mjs): its static
+ * data (the GEMM's packing buffers: 0.6 MiB in f32, 1.2 MiB in f64) and stack.
+ */
+const BASE_BYTES = 32 * 65_536;
 
 /**
  * Bytes of engine memory a network takes at a precision and chunk size: exactly what

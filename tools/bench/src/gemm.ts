@@ -1,7 +1,7 @@
 // Matrix-multiply throughput: the engine's own `gemm` export on engine memory, beside the
 // SIMD GEMMs of tfjs-wasm (XNNPACK) and tfjs-cpu, on the shapes the MLP case spends its time in.
 
-import { instantiateEngine } from '@pacgen/core-wasm';
+import { instantiateEngine, type Kernels } from '@pacgen/core-wasm';
 
 export interface GemmShape {
   /** Row key, e.g. '128x128x784' (M×N×K). */
@@ -52,11 +52,15 @@ export function gflops(s: GemmShape, ms: number): number {
 }
 
 /**
- * The engine's f32 `gemm(M,N,K, A,ars,acs, B,ldb, C,ldc, accumulate)` on a fresh instance, with
+ * The engine's f32 `gemm(M,N,K, A,ars,acs, B,ldb, C,ldc, accumulate)` on a fresh instance (of
+ * the `kernels` build; default: the one the engine picks), with
  * seeded operands in its memory. Returns the step to time.
  */
-export async function coreWasmGemm(s: GemmShape): Promise<{ threads: number; step: () => void }> {
-  const ex = await instantiateEngine('f32');
+export async function coreWasmGemm(
+  s: GemmShape,
+  kernels?: Kernels,
+): Promise<{ threads: number; step: () => void }> {
+  const ex = await instantiateEngine('f32', kernels);
   const { M, N, K } = s;
   const a = ex.allocate(M * K * 4);
   const b = ex.allocate(K * N * 4);
@@ -74,4 +78,16 @@ export async function coreWasmGemm(s: GemmShape): Promise<{ threads: number; ste
   // A(i,k) at A + i·ars + k·acs: row-major M×K, or K×M read transposed.
   const [ars, acs] = s.transposeA ? [1, M] : [K, 1];
   return { threads: 1, step: () => ex.gemm(M, N, K, a, ars, acs, b, N, c, N, 0) };
+}
+
+/** Iterations of one timed call of the ceiling loop: 96 flops each in the f32 build. */
+const PEAK_ITERATIONS = 1_000_000;
+
+/**
+ * The FMA ceiling: the fma build's `fmaPeak` (12 independent chains of f32x4.relaxed_madd,
+ * assembly/peak.ts), one thread. Returns the step to time and its flops.
+ */
+export async function fmaPeak(): Promise<{ flops: number; step: () => void }> {
+  const ex = await instantiateEngine('f32', 'fma');
+  return { flops: PEAK_ITERATIONS * 96, step: () => ex.fmaPeak(PEAK_ITERATIONS, 0.5) };
 }

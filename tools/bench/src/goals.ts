@@ -120,15 +120,63 @@ export function perturbedGoal(training: TrainResult | null | undefined): Goal {
   };
 }
 
+/** Issue 17: core-wasm within `target`× of PyTorch's time at the same thread count. */
+function sameThreadsGoal(rows: readonly Row[], c: string, threads: number, target = 1.5): Goal {
+  const goal = `${c}: core-wasm within ${target}× of PyTorch, ${threadWord(threads)} each`;
+  const core = rowMedian(rows, c, 'core-wasm', threads);
+  const torch = rowMedian(rows, c, 'pytorch', threads);
+  if (!core || !torch) return { goal, measured: 'not measured', met: null };
+  const r = core.ms / torch.ms;
+  return { goal, measured: `${formatRatio(r)} the time of PyTorch`, met: r <= target };
+}
+
+/** Issue 17: core-wasm (1 thread) faster than a peer on a case. */
+function fasterGoal(rows: readonly Row[], c: string, peer: string): Goal {
+  const goal = `${c}: core-wasm (1 thread) faster than ${peer}`;
+  const core = rowMedian(rows, c, 'core-wasm', 1);
+  const other = rowMedian(rows, c, peer);
+  if (!core || !other) return { goal, measured: 'not measured', met: null };
+  return { goal, measured: `${formatRatio(other.ms / core.ms)} faster`, met: other.ms > core.ms };
+}
+
+/** Issue 17: the 512³ GEMM at ≥ 80% of the FMA ceiling (fmaPeak), one thread. */
+export function peakGoal(gemmRows: readonly Row[], peakGflops: number | null | undefined): Goal {
+  const goal = 'gemm 512×512×512: core-wasm ≥ 80% of the FMA ceiling (1 thread)';
+  const r = rowMedian(gemmRows, 'gemm-512x512x512', 'core-wasm');
+  if (!r || !peakGflops) return { goal, measured: 'not measured', met: null };
+  const share = (2 * 512 ** 3) / (r.ms * 1e6) / peakGflops;
+  return {
+    goal,
+    measured: `${(100 * share).toFixed(0)}% of ${peakGflops.toFixed(1)} GFLOP/s`,
+    met: share >= 0.8,
+  };
+}
+
+/** Issue 17's goals: the FMA ceiling, PyTorch at the same threads, jax-js and tfjs-wasm. */
+function kernelGoals(rows: readonly Row[], extra: GoalExtras): Goal[] {
+  const goals = [peakGoal(extra.gemmRows ?? [], extra.peakGflops)];
+  for (const c of ['mlp-grad', 'cnn-grad']) {
+    goals.push(sameThreadsGoal(rows, c, 1), sameThreadsGoal(rows, c, 2));
+  }
+  for (const c of ['mlp-grad', 'cnn-grad', 'resnet20-grad', 'mlp-hvp']) {
+    goals.push(fasterGoal(rows, c, 'jax-js-wasm'), fasterGoal(rows, c, 'tfjs-wasm'));
+  }
+  return goals;
+}
+
+interface GoalExtras {
+  psi?: PsiResult | null;
+  training?: TrainResult | null;
+  gemmRows?: readonly Row[];
+  peakGflops?: number | null;
+}
+
 /**
  * The goals of the bench issues: the three of the first (the stretch goal both like for like and
  * best against best), the HVP against PyHessian's, pacgen-mlp's speed-up, and perturbedOPT's
- * cost per step.
+ * cost per step; issue 17's kernel goals.
  */
-export function evaluateGoals(
-  rows: readonly Row[],
-  extra: { psi?: PsiResult | null; training?: TrainResult | null } = {},
-): Goal[] {
+export function evaluateGoals(rows: readonly Row[], extra: GoalExtras = {}): Goal[] {
   const goals = [
     speedupGoal(rows, 'mlp-grad', 'tfjs-wasm', 5),
     speedupGoal(rows, 'cnn-grad', 'tfjs-cpu', 10),
@@ -138,6 +186,7 @@ export function evaluateGoals(
     psiGoal(extra.psi),
     perturbedGoal(extra.training),
     torchGoal(rows, false, 'resnet20-grad'),
+    ...kernelGoals(rows, extra),
   ];
   return goals;
 }

@@ -84,23 +84,32 @@ function agreementTable(result: BenchResult): string {
 function gemmTable(result: BenchResult): string {
   const rows = result.gemmRows.map((r) => {
     const shape = GEMM_SHAPES.find((s) => `gemm-${s.name}` === r.case);
-    if (!shape || r.median_ms === null) return [r.case, r.engine, threadsText(r), '', '', ''];
+    if (!shape || r.median_ms === null) return [r.case, r.engine, threadsText(r), '', '', '', ''];
     const core = result.gemmRows.find((c) => c.case === r.case && c.engine === 'core-wasm');
     const share = core?.median_ms ? `${((100 * r.median_ms) / core.median_ms).toFixed(0)}%` : '';
-    return [
-      shape.name,
-      r.engine,
-      threadsText(r),
-      formatMs(r.median_ms),
-      gflops(shape, r.median_ms).toFixed(1),
-      share,
-    ];
+    const g = gflops(shape, r.median_ms);
+    const peak = result.peakGflops ? `${((100 * g) / result.peakGflops).toFixed(0)}%` : '';
+    return [shape.name, r.engine, threadsText(r), formatMs(r.median_ms), g.toFixed(1), peak, share];
   });
-  const header = ['M×N×K', 'engine', 'threads', 'median ms', 'GFLOP/s', 'core-wasm at % of it'];
+  const header = [
+    'M×N×K',
+    'engine',
+    'threads',
+    'median ms',
+    'GFLOP/s',
+    '% of FMA peak',
+    'core-wasm at % of it',
+  ];
   const shapes = GEMM_SHAPES.map((s) => `  ${s.name}: ${s.description}`);
+  const peak = result.peakGflops
+    ? [
+        `  FMA peak: ${result.peakGflops.toFixed(1)} GFLOP/s, one thread (12 independent f32x4.relaxed_madd chains, assembly/peak.ts)`,
+      ]
+    : [];
   return [
-    formatTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right']),
+    formatTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right']),
     ...shapes,
+    ...peak,
   ].join('\n');
 }
 

@@ -13,7 +13,9 @@ import type { Engine } from './engines/engine.js';
 import {
   coreWasm,
   coreWasmF64,
+  coreWasmName,
   coreWasmParallel,
+  coreWasmPlain,
   parallelNetworkClass,
 } from './engines/corewasm.js';
 import {
@@ -23,7 +25,8 @@ import {
   type TfjsBackend,
 } from './engines/tfjs.js';
 import { runTorch, type TorchOutcome, type TorchReference } from './engines/torch.js';
-import { GEMM_SHAPES, coreWasmGemm } from './gemm.js';
+import { jaxJsEngine, jaxJsMatMul } from './engines/jaxjs.js';
+import { GEMM_SHAPES, coreWasmGemm, fmaPeak } from './gemm.js';
 import { parallelCapacity, type ParallelCapacity } from './machine.js';
 import { runPsi, type PsiResult } from './psi.js';
 import { measure, type TimingOptions } from './timing.js';
@@ -63,6 +66,8 @@ export interface BenchResult {
   agreement: Agreement[];
   notes: string[];
   torchVersion: string | null;
+  /** The FMA ceiling of one thread (fmaPeak), GFLOP/s; null without the gemm selection. */
+  peakGflops: number | null;
   /** The BLAS library under PyTorch's dense layers. */
   torchBlas: string | null;
   /** How much two threads really get on this machine, before and after the run. */
@@ -132,9 +137,12 @@ export async function benchCase(
 
 /** The in-process engines, core-wasm first (it is the reference). */
 export function engines(opts: Pick<BenchOptions, 'parallelThreads'>): Engine[] {
-  const list: Engine[] = [coreWasm, coreWasmF64];
-  if (parallelNetworkClass()) list.push(coreWasmParallel(opts.parallelThreads));
-  list.push(tfjsEngine('wasm'), tfjsEngine('cpu'));
+  const list: Engine[] = [coreWasm, coreWasmPlain, coreWasmF64];
+  if (parallelNetworkClass()) {
+    list.push(coreWasmParallel(opts.parallelThreads));
+    list.push(coreWasmParallel(opts.parallelThreads, 'plain'));
+  }
+  list.push(tfjsEngine('wasm'), tfjsEngine('cpu'), jaxJsEngine);
   return list;
 }
 
@@ -148,6 +156,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     agreement: [],
     notes: [],
     torchVersion: null,
+    peakGflops: null,
     torchBlas: null,
     psi: null,
     training: null,
@@ -164,9 +173,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
           '(hook in src/engines/corewasm.ts picks it up automatically once it does)',
   );
   result.notes.push(TFJS_WASM_THREADS_NOTE);
-  for (const c of selected.filter((c) => c.name === 'resnet20-grad')) {
-    result.notes.push(activationMemoryNote(c.spec, c.batch));
-  }
+  for (const c of selected) result.notes.push(activationMemoryNote(c.name, c.spec, c.batch));
 
   const data: CaseData[] = [];
   const references = new Map<CaseName, TorchReference>();
@@ -181,27 +188,9 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   }
 
   if (withGemm) {
-    for (const s of GEMM_SHAPES) {
-      const key = `gemm-${s.name}`;
-      const core = await coreWasmGemm(s);
-      const t = await measure(core.step, opts.gemmTiming);
-      result.gemmRows.push({ case: key, engine: 'core-wasm', threads: core.threads, ...t });
-      for (const backend of ['wasm', 'cpu'] as TfjsBackend[]) {
-        const mm = await tfjsMatMul(backend, s.M, s.N, s.K, s.transposeA);
-        try {
-          const tt = await measure(mm.step, opts.gemmTiming);
-          result.gemmRows.push({
-            case: key,
-            engine: `tfjs-${backend}`,
-            threads: mm.threads,
-            ...tt,
-          });
-        } finally {
-          mm.dispose();
-        }
-      }
-      log(`  ${key}: done`);
-    }
+    const g = await benchGemm(opts, log);
+    result.peakGflops = g.peakGflops;
+    result.gemmRows.push(...g.rows);
   }
 
   if (opts.torch && (data.length > 0 || withGemm)) {
@@ -259,6 +248,54 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   return result;
 }
 
+/**
+ * The GEMM table: the FMA ceiling, then per shape core-wasm (fma and plain), jax-js and tfjs.
+ */
+async function benchGemm(
+  opts: BenchOptions,
+  log: Log,
+): Promise<{ peakGflops: number; rows: Row[] }> {
+  const rows: Row[] = [];
+  // In-process GEMMs are single-threaded: timed in CPU time, which a shared machine disturbs
+  // far less than wall time (the peak and the rows are then comparable).
+  const cpuTiming = { ...opts.gemmTiming, clock: 'cpu' as const };
+  const peak = await fmaPeak();
+  const peakTime = await measure(peak.step, cpuTiming);
+  const peakGflops = peak.flops / (peakTime.median_ms * 1e6);
+  for (const s of GEMM_SHAPES) {
+    const key = `gemm-${s.name}`;
+    for (const kernels of ['fma', 'plain'] as const) {
+      const core = await coreWasmGemm(s, kernels);
+      const t = await measure(core.step, cpuTiming);
+      const engine = coreWasmName('f32', kernels === 'plain' ? 'plain' : undefined);
+      rows.push({ case: key, engine, threads: core.threads, ...t });
+    }
+    const jx = await jaxJsMatMul(s.M, s.N, s.K, s.transposeA);
+    try {
+      const t = await measure(jx.step, cpuTiming);
+      rows.push({ case: key, engine: 'jax-js-wasm', threads: jx.threads, ...t });
+    } finally {
+      jx.dispose();
+    }
+    for (const backend of ['wasm', 'cpu'] as TfjsBackend[]) {
+      const mm = await tfjsMatMul(backend, s.M, s.N, s.K, s.transposeA);
+      try {
+        const tt = await measure(mm.step, backend === 'wasm' ? cpuTiming : opts.gemmTiming);
+        rows.push({
+          case: key,
+          engine: `tfjs-${backend}`,
+          threads: mm.threads,
+          ...tt,
+        });
+      } finally {
+        mm.dispose();
+      }
+    }
+    log(`  ${key}: done`);
+  }
+  return { peakGflops, rows };
+}
+
 /** The pacgen-mlp and train-* results as rows (their time: a whole report; a median step). */
 export function extraRows(result: Pick<BenchResult, 'psi' | 'training'>): Row[] {
   const rows: Row[] = [];
@@ -287,9 +324,9 @@ export function extraRows(result: Pick<BenchResult, 'psi' | 'training'>): Row[] 
  * core-wasm's memory for a case's chunk of `batch` samples at f32: the liveness-planned
  * activations and scratch (peakActivationBytes), and the whole engine (engineMemoryBytes).
  */
-function activationMemoryNote(spec: NetworkSpec, batch: number): string {
+function activationMemoryNote(name: string, spec: NetworkSpec, batch: number): string {
   const c = compileNetwork(spec);
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   const unshared = c.layers.reduce((s, l) => s + 2 * l.outSize, 0) * batch * 4;
-  return `resnet20-grad memory, core-wasm f32 at batch ${batch}: activations and their gradients ${mib(peakActivationBytes(c, 'f32', batch))} at peak (liveness-planned; every output and gradient kept apart would take ${mib(unshared)}), the whole engine ${mib(engineMemoryBytes(c, 'f32', batch))}; PyTorch's is not measured`;
+  return `${name} memory, core-wasm f32 at batch ${batch}: activations and their gradients ${mib(peakActivationBytes(c, 'f32', batch))} at peak (liveness-planned; every output and gradient kept apart would take ${mib(unshared)}), the whole engine ${mib(engineMemoryBytes(c, 'f32', batch))}; PyTorch's is not measured`;
 }

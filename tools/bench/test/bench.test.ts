@@ -11,7 +11,7 @@ import { coreWasm } from '../src/engines/corewasm.js';
 import { DEFAULT_PYTHON } from '../src/engines/torch.js';
 import { tfjsEngine } from '../src/engines/tfjs.js';
 import { GEMM_SHAPES } from '../src/gemm.js';
-import { evaluateGoals } from '../src/goals.js';
+import { evaluateGoals, peakGoal } from '../src/goals.js';
 import type { JsonRow } from '../src/report.js';
 import { relativeError } from '../src/log.js';
 import { benchCase, type Row } from '../src/run.js';
@@ -81,6 +81,9 @@ describe('npm run bench -- --json', () => {
       rows.some((r) => r.case === c && r.engine === engine);
     for (const c of CASES) {
       expect(has(c.name, 'core-wasm')).toBe(true);
+      expect(has(c.name, 'core-wasm-plain')).toBe(true);
+      // jax-js rows: the dense networks only (the others are skipped, saying why).
+      expect(has(c.name, 'jax-js-wasm')).toBe(c.name.startsWith('mlp-'));
       // The bench's TF.js model is a chain with biases: resnet20-grad (a graph with batch
       // norm) has no TF.js rows.
       const tfjs = c.name !== 'resnet20-grad';
@@ -95,7 +98,7 @@ describe('npm run bench -- --json', () => {
       expect(has(c.name, 'pytorch-hvp-f64')).toBe(hvp && torchAvailable);
     }
     for (const s of GEMM_SHAPES) {
-      for (const e of ['core-wasm', 'tfjs-wasm', 'tfjs-cpu']) {
+      for (const e of ['core-wasm', 'core-wasm-plain', 'jax-js-wasm', 'tfjs-wasm', 'tfjs-cpu']) {
         expect(has(`gemm-${s.name}`, e)).toBe(true);
       }
     }
@@ -270,7 +273,16 @@ describe('pieces', () => {
       row('cnn-grad', 'tfjs-cpu', 50),
       row('mlp-grad', 'pytorch', 0.4),
     ]);
-    expect(goals.map((g) => g.met)).toEqual([true, false, false, false, null, null, null, null]);
+    expect(goals.slice(0, 8).map((g) => g.met)).toEqual([
+      true,
+      false,
+      false,
+      false,
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(goals[2].measured).toMatch(/2\.50×/);
     const [resnet] = evaluateGoals([
       row('resnet20-grad', 'core-wasm', 7552),
@@ -279,6 +291,24 @@ describe('pieces', () => {
     expect(resnet.goal).toBe('resnet20-grad core-wasm within 2× of PyTorch (1 thread each)');
     expect(resnet.met).toBe(false);
     expect(resnet.measured).toMatch(/takes 2\.76× the time of PyTorch/);
+    // Issue 17: the FMA ceiling, PyTorch at equal threads, faster than jax-js and tfjs-wasm.
+    expect(peakGoal([row('gemm-512x512x512', 'core-wasm', 8)], 40)).toMatchObject({
+      measured: '84% of 40.0 GFLOP/s',
+      met: true,
+    });
+    const kernels = evaluateGoals([
+      row('cnn-grad', 'core-wasm', 30, 2),
+      row('cnn-grad', 'pytorch', 20, 2),
+      row('mlp-hvp', 'core-wasm', 5),
+      row('mlp-hvp', 'jax-js-wasm', 10),
+    ]).slice(8);
+    const find = (g: string) => kernels.find((k) => k.goal === g);
+    expect(find('cnn-grad: core-wasm within 1.5× of PyTorch, 2 threads each')?.met).toBe(true);
+    expect(find('mlp-hvp: core-wasm (1 thread) faster than jax-js-wasm')).toMatchObject({
+      measured: '2.00× faster',
+      met: true,
+    });
+    expect(find('mlp-grad: core-wasm within 1.5× of PyTorch, 1 thread each')?.met).toBeNull();
     const [hvp] = evaluateGoals([
       row('mlp-hvp', 'core-wasm-f64', 3),
       row('mlp-hvp', 'pytorch-hvp-f64', 2),

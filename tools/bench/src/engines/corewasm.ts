@@ -5,6 +5,7 @@ import * as core from '@pacgen/core-wasm';
 import {
   Network,
   type HvpOptions,
+  type Kernels,
   type NetworkOptions,
   type NetworkSpec,
   type PassOptions,
@@ -12,8 +13,11 @@ import {
 import type { CaseData } from '../cases.js';
 import type { Engine, Runner } from './engine.js';
 
-/** The engine's single-threaded Network, f32. */
+/** The engine's single-threaded Network, f32, on the build it picks itself (fma here). */
 export const coreWasm: Engine = singleThreaded('f32');
+
+/** The same forced onto the plain SIMD build (row 'core-wasm-plain'), for the FMA build's gain. */
+export const coreWasmPlain: Engine = singleThreaded('f32', 'plain');
 
 /**
  * The same in f64, for HVP cases only (row 'core-wasm-f64'), at its own default step: the
@@ -24,15 +28,28 @@ export const coreWasmF64: Engine = {
   appliesTo: (bench) => bench.kind === 'hvp',
 };
 
-function singleThreaded(precision: 'f32' | 'f64'): Engine {
+/** Row name of a core-wasm engine: 'core-wasm', with '-f64' and '-plain' where they apply. */
+export function coreWasmName(precision: 'f32' | 'f64', kernels?: Kernels): string {
+  return `core-wasm${precision === 'f64' ? '-f64' : ''}${kernels === 'plain' ? '-plain' : ''}`;
+}
+
+function singleThreaded(precision: 'f32' | 'f64', kernels?: Kernels): Engine {
   return {
-    name: precision === 'f32' ? 'core-wasm' : 'core-wasm-f64',
-    prepare: (data) => prepareNetwork(data, precision),
+    name: coreWasmName(precision, kernels),
+    prepare: (data) => prepareNetwork(data, precision, kernels),
   };
 }
 
-async function prepareNetwork(data: CaseData, precision: 'f32' | 'f64'): Promise<Runner> {
-  const net = await Network.create(data.bench.spec, { precision, maxBatch: data.bench.batch });
+async function prepareNetwork(
+  data: CaseData,
+  precision: 'f32' | 'f64',
+  kernels?: Kernels,
+): Promise<Runner> {
+  const net = await Network.create(data.bench.spec, {
+    precision,
+    maxBatch: data.bench.batch,
+    kernels,
+  });
   net.setParams(data.params);
   net.setData(data.x, data.y);
   let seed = 0;
@@ -78,9 +95,9 @@ export function parallelNetworkClass(): ParallelNetworkClass | undefined {
 }
 
 /** core-wasm's data-parallel network with `threads` workers (requires ParallelNetwork). */
-export function coreWasmParallel(threads: number): Engine {
+export function coreWasmParallel(threads: number, kernels?: Kernels): Engine {
   return {
-    name: 'core-wasm',
+    name: coreWasmName('f32', kernels),
     async prepare(data: CaseData): Promise<Runner | string> {
       const PN = parallelNetworkClass();
       if (!PN) return '@pacgen/core-wasm does not export ParallelNetwork yet';
@@ -88,6 +105,7 @@ export function coreWasmParallel(threads: number): Engine {
         precision: 'f32',
         maxBatch: data.bench.batch,
         threads,
+        kernels,
       });
       await net.setData(data.x, data.y);
       await net.setParams(data.params);
