@@ -1,6 +1,6 @@
 // Seeded standard normal noise in bulk, for the weight draws w + σ⊙ε of the stochastic network.
 // [choice] Its own generator rather than core-wasm's Random.normal: a draw needs m normals
-// (471,010 for the 784-600-10 MLP), as many per draw as the draw's forward pass has
+// (477,010 for the 784-600-10 MLP), as many per draw as the draw's forward pass has
 // multiply-adds per sample, and Random.normal, which goes through pure-rand's distribution
 // objects, takes about three times as long as this one (xoshiro128** and Marsaglia's polar
 // method in local integer state; measured side by side on 471,010 normals).
