@@ -28,6 +28,50 @@ const BLOCK_PADDING = 16;
  */
 const BASE_BYTES = 32 * 65_536;
 
+/** A block's size in the allocator: at least 1 byte, padded by one SIMD vector. */
+const padded = (bytes: number) => Math.max(1, bytes) + BLOCK_PADDING;
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * The byte sizes (before padding) of every block `Network` allocates at a precision and chunk
+ * size `B`, data excluded: the one list both the total (engineMemoryBytes) and the largest
+ * block (largestBlockBytes) are read from. O(layers).
+ */
+function engineBlocks(c: CompiledNetwork, precision: Precision, B: number): number[] {
+  const real = precision === 'f32' ? 4 : 8;
+  const reals = (count: number) => Math.max(1, count) * real;
+  const edges = c.layers.reduce((s, l) => s + l.inputs.length, 0);
+  // Eight parameter-sized vectors (the parameters, the gradient and the passes' scratch).
+  const blocks = [
+    ...Array<number>(8).fill(reals(c.numParams)),
+    c.layers.length * LAYER_RECORD_BYTES,
+  ];
+  if (c.numBuffers > 0) blocks.push(reals(c.numBuffers));
+  blocks.push(edges * 16, ...activationBlocks(c, precision, B));
+  if (c.map) blocks.push(c.map.length * 4, ...Array<number>(4).fill(reals(c.numWeights)));
+  blocks.push(reals(c.maxMatrix), reals(B * c.inputSize));
+  blocks.push(B * (c.targetIsLabel ? 4 : c.targetSize * real));
+  return blocks;
+}
+
+/**
+ * The blocks of a chunk's activations: the planned pool of node outputs and gradients
+ * (liveness.ts), each node's scratch kept from forward to backward (max-pool argmax, dropout
+ * mask, norm statistics), the kink states, and the shared column and input-gradient scratch.
+ */
+function activationBlocks(c: CompiledNetwork, precision: Precision, B: number): number[] {
+  const real = precision === 'f32' ? 4 : 8;
+  const reals = (count: number) => Math.max(1, count) * real;
+  const blocks = [reals(B * c.plan.perSample)];
+  for (const l of c.layers) {
+    if (l.aux) blocks.push(Math.max(1, auxCount(l, B)) * (l.aux.kind === 'i32' ? 4 : real));
+    if (l.kinks) blocks.push(kinkStateBytes(l, B));
+  }
+  blocks.push(reals(B * c.maxColumns), reals(B * c.maxWidth));
+  return blocks;
+}
+
 /**
  * Bytes of engine memory a network takes at a precision and chunk size: exactly what
  * `Network` allocates for it (parameters, gradients, scratch, activations), data excluded.
@@ -37,18 +81,7 @@ export function engineMemoryBytes(
   precision: Precision,
   maxBatch: number,
 ): number {
-  const real = precision === 'f32' ? 4 : 8;
-  const B = maxBatch;
-  const block = (bytes: number) => Math.max(1, bytes) + BLOCK_PADDING;
-  const reals = (count: number) => block(Math.max(1, count) * real);
-  const edges = c.layers.reduce((s, l) => s + l.inputs.length, 0);
-  let total = BASE_BYTES + 8 * reals(c.numParams) + block(c.layers.length * LAYER_RECORD_BYTES);
-  if (c.numBuffers > 0) total += reals(c.numBuffers);
-  total += block(edges * 16) + peakActivationBytes(c, precision, B, block);
-  if (c.map) total += block(c.map.length * 4) + 4 * reals(c.numWeights);
-  total += reals(c.maxMatrix) + reals(B * c.inputSize);
-  total += block(B * (c.targetIsLabel ? 4 : c.targetSize * real));
-  return total;
+  return BASE_BYTES + sum(engineBlocks(c, precision, maxBatch).map(padded));
 }
 
 /**
@@ -62,30 +95,16 @@ export function peakActivationBytes(
   c: CompiledNetwork,
   precision: Precision,
   maxBatch: number,
-  block: (bytes: number) => number = (b) => Math.max(1, b) + BLOCK_PADDING,
 ): number {
-  const real = precision === 'f32' ? 4 : 8;
-  const B = maxBatch;
-  const reals = (count: number) => block(Math.max(1, count) * real);
-  let total = reals(B * c.plan.perSample);
-  for (const l of c.layers) {
-    if (l.aux) total += block(Math.max(1, auxCount(l, B)) * (l.aux.kind === 'i32' ? 4 : real));
-    if (l.kinks) total += block(kinkStateBytes(l, B));
-  }
-  return total + reals(B * c.maxColumns) + reals(B * c.maxWidth);
+  return sum(activationBlocks(c, precision, maxBatch).map(padded));
 }
 
 /**
- * Bytes of the largest single block `Network` allocates at a precision and chunk size: the
- * activation pool, the column scratch, the input chunk or a parameter-sized vector.
+ * Bytes of the largest single block `Network` allocates at a precision and chunk size (usually
+ * the activation pool, the column scratch, the input chunk or a parameter-sized vector).
  */
 export function largestBlockBytes(c: CompiledNetwork, precision: Precision, maxBatch: number) {
-  const real = precision === 'f32' ? 4 : 8;
-  const B = maxBatch;
-  return (
-    real *
-    Math.max(c.numParams, B * c.plan.perSample, B * c.maxColumns, B * c.maxWidth, B * c.inputSize)
-  );
+  return Math.max(...engineBlocks(c, precision, maxBatch));
 }
 
 /** A byte count in words: '512 B', '3.2 MiB', '4.0 GiB', '8.9e5 EiB'. */

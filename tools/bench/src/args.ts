@@ -3,15 +3,17 @@
 import { CASES, type CaseName } from './cases.js';
 import { DEFAULT_PYTHON } from './engines/torch.js';
 import { PSI_DEFAULT, PSI_FULL, PSI_QUICK, type PsiSettings } from './psi.js';
+import { RESNET_PSI_DEFAULT, RESNET_PSI_QUICK, type ResnetPsiSettings } from './resnet-psi.js';
 import type { TimingOptions } from './timing.js';
 import { TRAIN_CASES, TRAIN_DEFAULT, type TrainCaseName } from './training.js';
 
-export type Selection = CaseName | 'gemm' | 'pacgen-mlp' | TrainCaseName;
+export type Selection = CaseName | 'gemm' | 'pacgen-mlp' | 'resnet20-psi' | TrainCaseName;
 
 export const ALL_SELECTIONS: readonly Selection[] = [
   ...CASES.map((c) => c.name),
   'gemm',
   'pacgen-mlp',
+  'resnet20-psi',
   ...TRAIN_CASES.map((c) => c.name),
 ];
 
@@ -27,6 +29,8 @@ export interface BenchOptions {
   trainTiming: TimingOptions;
   /** The pacgen-mlp setting. */
   psi: PsiSettings;
+  /** The resnet20-psi setting. */
+  resnetPsi: ResnetPsiSettings;
   /** MNIST images of the train-* cases. */
   trainImages: number;
   full: boolean;
@@ -46,7 +50,7 @@ export interface BenchOptions {
 export const USAGE = `usage: node tools/bench/dist/main.js [options]   (or: npm run bench -- [options])
 
   --json                 print only [{ case, engine, median_ms, threads }] on stdout
-  --quick                fewer iterations, and pacgen-mlp at ${PSI_QUICK.probes} probes over ${PSI_QUICK.images} images (a smoke run)
+  --quick                fewer iterations, pacgen-mlp at ${PSI_QUICK.probes} probes over ${PSI_QUICK.images} images, resnet20-psi at ${RESNET_PSI_QUICK.probes} over ${RESNET_PSI_QUICK.images} (a smoke run)
   --full                 pacgen-mlp at the issue's setting, ${PSI_FULL.probes} probes over ${PSI_FULL.images} images
                          (default ${PSI_DEFAULT.probes} probes over ${PSI_DEFAULT.images}; --full takes about 10× as long)
   --cases a,b            run only these (${ALL_SELECTIONS.join(', ')})
@@ -61,6 +65,8 @@ export const USAGE = `usage: node tools/bench/dist/main.js [options]   (or: npm 
   --psi-probes N         Hutchinson probes of pacgen-mlp
   --psi-images N         MNIST training images of pacgen-mlp
   --rho-probes N         displacements of pacgen-mlp's ρ estimate (default ${PSI_FULL.rhoProbes})
+  --resnet-psi-probes N  Hutchinson probes of resnet20-psi (default ${RESNET_PSI_DEFAULT.probes})
+  --resnet-psi-images N  samples of resnet20-psi (default ${RESNET_PSI_DEFAULT.images})
   --train-images N       MNIST training images of the train-* cases (default ${TRAIN_DEFAULT.images})
   --help`;
 
@@ -92,6 +98,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     gemmTiming: { warmup: 3, iterations: 30, budgetMs: 2000, minIterations: 3 },
     trainTiming: { warmup: 1, iterations: 15, budgetMs: 30000, minIterations: 5 },
     psi: { ...PSI_DEFAULT },
+    resnetPsi: { ...RESNET_PSI_DEFAULT },
     trainImages: TRAIN_DEFAULT.images,
     full: false,
     torch: true,
@@ -104,6 +111,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
   let warmup: number | undefined;
   let iterations: number | undefined;
   const psi: Partial<PsiSettings> = {};
+  const resnetPsi: Partial<ResnetPsiSettings> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -128,6 +136,8 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     else if (a === '--psi-probes') psi.probes = Math.max(1, positive(a, next()));
     else if (a === '--psi-images') psi.images = Math.max(2, positive(a, next()));
     else if (a === '--rho-probes') psi.rhoProbes = Math.max(1, positive(a, next()));
+    else if (a === '--resnet-psi-probes') resnetPsi.probes = Math.max(1, positive(a, next()));
+    else if (a === '--resnet-psi-images') resnetPsi.images = Math.max(2, positive(a, next()));
     else if (a === '--train-images') o.trainImages = Math.max(1, positive(a, next()));
     else throw new UsageError(`unknown option '${a}'`);
   }
@@ -138,6 +148,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     o.trainTiming = { warmup: 1, iterations: 4, budgetMs: 8000, minIterations: 3 };
   }
   o.psi = { ...(o.full ? PSI_FULL : o.quick ? PSI_QUICK : PSI_DEFAULT), ...psi };
+  o.resnetPsi = { ...(o.quick ? RESNET_PSI_QUICK : RESNET_PSI_DEFAULT), ...resnetPsi };
   for (const t of [o.timing, o.gemmTiming, o.trainTiming]) {
     if (warmup !== undefined) t.warmup = warmup;
     if (iterations !== undefined) {

@@ -1,21 +1,21 @@
 // The pacgen-mlp case: one full PACGen report (Ψ with the Hutchinson diagonal, and ρ) on the
 // 784-128-64-10 MLP over MNIST training images, by the same `pacgen` orchestrator of
 // @pacgen/metrics on core-wasm's objective (1 thread, and data-parallel), and on a TensorFlow.js
-// objective (wasm backend) that computes the same finite-difference HVPs. The engines run
+// objective (wasm backend) that computes the same finite-difference HVPs; the data-parallel and
+// TF.js ones come from the library's engine layer (objectiveFor). The engines run
 // interleaved, one objective call each in turn (lockstep.ts).
 
-import { Network, ParallelNetwork } from '@pacgen/core-wasm';
+import { Network } from '@pacgen/core-wasm';
 import {
   networkObjective,
   pacgen,
-  parallelObjective,
   type DisposableObjective,
   type PacgenReport,
 } from '@pacgen/metrics';
 import { mlp } from '@pacgen/metrics/models';
 import { loadMnist } from '@pacgen/metrics/node';
 import { interleave } from './lockstep.js';
-import { tfjsObjective } from '@pacgen/metrics/tfjs';
+import { objectiveFor, type EngineSettings } from '@pacgen/metrics/engine';
 import { timedObjective, type CallTimes } from './objectives.js';
 import { relativeError, type Log } from './log.js';
 import { median } from './timing.js';
@@ -126,36 +126,21 @@ export async function runPsi(
     { engine: 'core-wasm', threads: 1, objective: { ...networkObjective(net), dispose: () => {} } },
   ];
   try {
-    if (parallelThreads > 1) {
-      const pn = await ParallelNetwork.create(spec, {
-        precision: 'f32',
-        maxBatch: settings.chunk,
-        threads: parallelThreads,
-      });
-      try {
-        await pn.setData(train.x, y);
-      } catch (e) {
-        await pn.terminate();
-        throw e;
-      }
-      contenders.push({
-        engine: 'core-wasm',
-        threads: pn.threads,
-        objective: parallelObjective(pn, { params }),
-      });
+    // The other rows through the library's one engine layer, on the same weights and images.
+    const model = { spec, params };
+    const data = { x: Float32Array.from(train.x), y };
+    const choices: EngineSettings[] = [
+      ...(parallelThreads > 1
+        ? [{ engine: 'core-wasm', precision: 'f32', threads: parallelThreads } as const]
+        : []),
+      // TF.js computes in f32 (the bench's inputs are f32 anyway).
+      { engine: 'tfjs', backend: 'wasm' },
+    ];
+    for (const s of choices) {
+      const objective = await objectiveFor({ ...s, maxBatch: settings.chunk }, model, data);
+      const name = s.engine === 'tfjs' ? `tfjs-${s.backend}` : s.engine;
+      contenders.push({ engine: name, threads: objective.engine.threads, objective });
     }
-    contenders.push({
-      engine: 'tfjs-wasm',
-      threads: 1,
-      // The bench's inputs are f32 (TF.js computes in f32 anyway).
-      objective: await tfjsObjective({
-        spec,
-        params,
-        data: { x: Float32Array.from(train.x), y },
-        backend: 'wasm',
-        chunk: settings.chunk,
-      }),
-    });
 
     // TF.js cannot see ReLU kinks; core-wasm only reports its crossings here, so that every
     // engine computes the same differences (docs/method.md §5) and costs the same gradients.

@@ -2,6 +2,7 @@
 // collects timings, agreement errors and notes. Formatting lives in report.ts.
 
 import {
+  DEFAULT_CHUNK,
   compileNetwork,
   engineMemoryBytes,
   peakActivationBytes,
@@ -29,6 +30,7 @@ import { jaxJsEngine, jaxJsMatMul } from './engines/jaxjs.js';
 import { GEMM_SHAPES, coreWasmGemm, fmaPeak } from './gemm.js';
 import { parallelCapacity, type ParallelCapacity } from './machine.js';
 import { runPsi, type PsiResult } from './psi.js';
+import { runResnetPsi, type ResnetPsiResult } from './resnet-psi.js';
 import { measure, type TimingOptions } from './timing.js';
 import { relativeError, type Log } from './log.js';
 import {
@@ -76,6 +78,8 @@ export interface BenchResult {
   psi: PsiResult | null;
   /** The train-* cases, when any is selected. */
   training: TrainResult | null;
+  /** resnet20-psi, when selected. */
+  resnetPsi: ResnetPsiResult | null;
 }
 
 /**
@@ -160,6 +164,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     torchBlas: null,
     psi: null,
     training: null,
+    resnetPsi: null,
   };
   const selected = CASES.filter((c) => opts.selections.includes(c.name)).map((c) =>
     opts.batch === null ? c : { ...c, batch: opts.batch },
@@ -167,12 +172,9 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
   const withGemm = opts.selections.includes('gemm');
   const list = engines(opts);
   result.notes.push(
-    parallelNetworkClass()
-      ? `core-wasm ${opts.parallelThreads}-thread rows: ParallelNetwork (data-parallel over the batch)`
-      : 'core-wasm multi-thread rows: not run, @pacgen/core-wasm does not export ParallelNetwork yet ' +
-          '(hook in src/engines/corewasm.ts picks it up automatically once it does)',
+    `core-wasm ${opts.parallelThreads}-thread rows: ParallelNetwork (data-parallel over fixed chunks of ${DEFAULT_CHUNK} samples)`,
+    TFJS_WASM_THREADS_NOTE,
   );
-  result.notes.push(TFJS_WASM_THREADS_NOTE);
   for (const c of selected) result.notes.push(activationMemoryNote(c.name, c.spec, c.batch));
 
   const data: CaseData[] = [];
@@ -226,6 +228,8 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     );
     result.psi = await runPsi(s, opts.parallelThreads, log);
   }
+
+  result.resnetPsi = await resnetPsiCase(opts, log);
 
   const trainCases = TRAIN_CASES.filter((c) => opts.selections.includes(c.name));
   if (trainCases.length > 0) {
@@ -296,9 +300,32 @@ async function benchGemm(
   return { peakGflops, rows };
 }
 
-/** The pacgen-mlp and train-* results as rows (their time: a whole report; a median step). */
-export function extraRows(result: Pick<BenchResult, 'psi' | 'training'>): Row[] {
+/** resnet20-psi when selected, else null. */
+async function resnetPsiCase(opts: BenchOptions, log: Log): Promise<ResnetPsiResult | null> {
+  if (!opts.selections.includes('resnet20-psi')) return null;
+  const s = opts.resnetPsi;
+  log(
+    `resnet20-psi: Ψ* (Hutchinson, ${s.probes} probes) of ResNet-20 over ${s.images} CIFAR-shaped samples, ${opts.parallelThreads} threads`,
+  );
+  return runResnetPsi(s, opts.parallelThreads, log);
+}
+
+/**
+ * The pacgen-mlp, resnet20-psi and train-* results as rows (their time: a whole report; a
+ * median step).
+ */
+export function extraRows(result: Pick<BenchResult, 'psi' | 'training' | 'resnetPsi'>): Row[] {
   const rows: Row[] = [];
+  const rp = result.resnetPsi;
+  if (rp) {
+    rows.push({
+      case: 'resnet20-psi',
+      engine: 'core-wasm',
+      threads: rp.threads,
+      median_ms: rp.ms,
+      iterations: 1,
+    });
+  }
   for (const r of result.psi?.rows ?? []) {
     rows.push({
       case: 'pacgen-mlp',

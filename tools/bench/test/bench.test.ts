@@ -23,6 +23,12 @@ import { interleave } from '../src/lockstep.js';
 import { tfjsObjective } from '@pacgen/metrics/tfjs';
 import { PSI_DEFAULT, PSI_FULL, PSI_QUICK, runPsi, type PsiResult } from '../src/psi.js';
 import { TRAIN_CASES, runTraining, type TrainResult } from '../src/training.js';
+import {
+  RESNET_PSI_DEFAULT,
+  RESNET_PSI_QUICK,
+  resnetPsiSection,
+  runResnetPsi,
+} from '../src/resnet-psi.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tiny = { warmup: 0, iterations: 1, budgetMs: 0, minIterations: 1 };
@@ -70,6 +76,10 @@ describe('npm run bench -- --json', () => {
       '1',
       '--train-images',
       '16',
+      '--resnet-psi-probes',
+      '1',
+      '--resnet-psi-images',
+      '4',
     ]);
     const rows = JSON.parse(out) as JsonRow[];
     for (const r of rows) {
@@ -109,6 +119,9 @@ describe('npm run bench -- --json', () => {
       'tfjs-wasm/1',
     ]);
     for (const c of TRAIN_CASES) expect(has(c.name, 'core-wasm')).toBe(true);
+    expect(rows.filter((r) => r.case === 'resnet20-psi').map((r) => r.engine)).toEqual([
+      'core-wasm',
+    ]);
   });
 });
 
@@ -256,6 +269,14 @@ describe('pieces', () => {
     expect(p.selections).toEqual(['pacgen-mlp', 'train-adam']);
     expect(p.psi).toEqual({ ...PSI_DEFAULT, probes: 3 });
     expect(() => parseArgs(['--full', '--quick'])).toThrow(/contradict/);
+    expect(parseArgs([]).resnetPsi).toEqual(RESNET_PSI_DEFAULT);
+    expect(RESNET_PSI_DEFAULT).toMatchObject({ probes: 20, images: 1000 });
+    expect(parseArgs(['--quick']).resnetPsi).toEqual(RESNET_PSI_QUICK);
+    expect(parseArgs(['--resnet-psi-probes', '3', '--resnet-psi-images', '64']).resnetPsi).toEqual({
+      ...RESNET_PSI_DEFAULT,
+      probes: 3,
+      images: 64,
+    });
   });
 
   it('evaluates the goals from rows', () => {
@@ -334,5 +355,22 @@ describe('pieces', () => {
     expect(psiGoal.measured).toMatch(/6\.00× \(100 probes, 10,000 images; the issue's setting\)/);
     expect(perturbedGoal.met).toBe(false);
     expect(perturbedGoal.measured).toMatch(/1\.25×/);
+  });
+});
+
+describe('resnet20-psi', () => {
+  it('times the probes’ HVPs of a Ψ* report on ResNet-20 and reports them', async () => {
+    const r = await runResnetPsi({ probes: 2, images: 6, seed: 1 }, 2);
+    expect(r.threads).toBe(2);
+    expect(r.hvps).toBe(2);
+    // 2 HVPs of 2 gradients each and the operator's check at w; ρ given, so nothing more.
+    expect(r.gradientEvaluations).toBe(5);
+    expect(r.hvpsPerSecond).toBeCloseTo(1000 / r.hvpMedianMs, 10);
+    // The whole report's time holds both HVPs (the median of two is their mean) and the loss.
+    expect(r.hvpsPerSecondOverall).toBeLessThanOrEqual(r.hvpsPerSecond);
+    expect(r.psiStar).toBeGreaterThan(0);
+    // Ten classes at the initialisation: the loss is near ln 10.
+    expect(Math.abs(r.trainLoss - Math.log(10))).toBeLessThan(1);
+    expect(resnetPsiSection(r)).toMatch(/2 HVPs \(5 gradient evaluations\)/);
   });
 });
