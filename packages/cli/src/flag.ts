@@ -34,18 +34,27 @@ export const CAPS = {
   list: 1_000,
 } as const;
 
-/** A coerce function for an integer flag in [min, max]; above a cap it says so. */
+/** The caps' values: an upper bound that is one of them is a cap, not part of the range. */
+const CAP_VALUES: ReadonlySet<number> = new Set(Object.values(CAPS));
+
+/**
+ * A coerce function for an integer flag in [min, max]. Where max is a cap (CAPS), a value above
+ * it is refused naming the cap, and the range reads "an integer ≥ min".
+ */
 export function intArg(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  const capped = CAP_VALUES.has(max);
   return (v: unknown): number => {
     const x = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
-    if (typeof x === 'number' && Number.isFinite(x) && x > max && max < Number.MAX_SAFE_INTEGER) {
+    if (capped && typeof x === 'number' && Number.isFinite(x) && x > max) {
       throw new UsageError(
         `--${flag} must be at most ${max.toLocaleString('en-US')} (a cap no real run needs), got ${String(v)}`,
       );
     }
     if (typeof x !== 'number' || !Number.isInteger(x) || x < min || x > max) {
       const range =
-        max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer in [${min}, ${max}]`;
+        capped || max === Number.MAX_SAFE_INTEGER
+          ? `an integer ≥ ${min}`
+          : `an integer in [${min}, ${max}]`;
       throw new UsageError(`--${flag} must be ${range}, got ${String(v)}`);
     }
     return x;

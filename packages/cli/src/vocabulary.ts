@@ -12,7 +12,7 @@ const MAX_SEED = 2 ** 31 - 1;
 
 /** Training samples of a subset; `min` 2 where a run needs a batch and a gap. */
 export const trainSize = (min = 1): Flag =>
-  integer('training samples: a subset of this many (chosen by --subset; default: all)', {
+  integer('training samples: keep a seeded subset of this many (default: all)', {
     min,
     max: CAPS.samples,
   });
@@ -27,13 +27,13 @@ export const testSize = (min = 0): Flag =>
 /** Training samples the loss and curvature are taken over; at least `min`. */
 export const samples = (min = 1): Flag =>
   integer(
-    "training samples the loss and curvature are taken over (a seeded subset of the training set); the bound's n is the whole training set",
+    'training samples the loss and curvature are taken over (a seeded subset of the training set)',
     { min, max: CAPS.samples },
   );
 
 /** Training epochs; `min` 0 where a run may only save its start (train). */
 export const epochs = (min = 1): Flag =>
-  integer('training epochs (an upper limit with --target-loss)', {
+  integer('training epochs (at most this many with --target-loss)', {
     default: 5,
     min,
     max: CAPS.epochs,
@@ -62,7 +62,7 @@ export const FLAG = {
   ),
   'target-loss': num('stop once the training loss (evaluation mode) is at most this', { ge: 0 }),
   'noise-scale': str(
-    "perturbedOPT's global noise scale s of σ_i = min(s/√a_i, κ_i): a number ≥ 0, or 'bound' (σ = σ* of the PAC-Bayes bound)",
+    "perturbedOPT's global noise scale s of σ_i = min(s/√a_i, κ_i): a number ≥ 0, or 'bound' (σ = σ* of the PAC-Bayes bound; not in compare, which fixes s)",
     'bound',
   ),
   'perturb-gamma': num(

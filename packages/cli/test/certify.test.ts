@@ -115,7 +115,10 @@ describe('pacgen certify', () => {
   it.each([
     [['--delta', '0'], /--delta must be > 0/],
     [['--delta', '1'], /--delta must be < 1/],
-    [['--posteriors', 'gaussian'], /unknown posterior 'gaussian'/],
+    [
+      ['--posteriors', 'gaussian'],
+      /--posteriors: 'gaussian' is not one of sigma-star, isotropic, optimized/,
+    ],
     [
       ['--data', 'toy'],
       /--data toy contradicts .*run\.json: the model was trained with --data mnist/,

@@ -207,7 +207,7 @@ describe('pacgen compare', () => {
 
   it('rejects bad input with a one-line error and writes nothing', async () => {
     const cases: [string[], number, RegExp][] = [
-      [['--methods', 'plain,lion'], 2, /unknown method 'lion'/],
+      [['--methods', 'plain,lion'], 2, /--methods: 'lion' is not one of plain, dropout/],
       [['--model', 'trained/model.json'], 2, /a preset from scratch, not a model file/],
       [['--model', 'toy'], 2, /not 'toy'/],
       [['--model', 'mnist-cnn:dropout=0.3'], 2, /without ':'/],

@@ -169,7 +169,7 @@ describe('--subset first|random', () => {
     expect(JSON.parse(first.stdout).trainLoss).not.toBe(JSON.parse(random.stdout).trainLoss);
     const bad = await pacgen(['score', 'bare', '--subset', 'last'], dir);
     expect(bad.code).toBe(2);
-    expect(expectOneLineError(bad)).toMatch(/Invalid values/);
+    expect(expectOneLineError(bad)).toMatch(/--subset: 'last' is not one of first, random/);
   });
 });
 

@@ -236,7 +236,7 @@ describe('pacgen score', () => {
     [['--samples', '1'], /--samples must be an integer ≥ 2/],
     [['--monte-carlo', '5'], /--monte-carlo must be even/],
     [['--rho', '-1'], /--rho must be ≥ 0/],
-    [['--diagonal', 'fast'], /Invalid values/],
+    [['--diagonal', 'fast'], /--diagonal: 'fast' is not one of auto, exact, hutchinson/],
   ])('refuses %j with exit 2 before any work', async (bad, message) => {
     const r = await pacgen(
       ['score', 'model', ...override(FAST, bad), '--export', 'not-written'],

@@ -141,7 +141,10 @@ describe('pacgen train', () => {
     [['--epochs', '1.5'], /--epochs must be an integer/],
     [['--batch-size', '0'], /--batch-size must be an integer ≥ 1/],
     [['--lr', '-0.1'], /--lr must be > 0/],
-    [['--optimizer', 'rmsprop'], /Invalid values/],
+    [
+      ['--optimizer', 'rmsprop'],
+      /--optimizer: 'rmsprop' is not one of adam, sgd, adamw, sam, asam, perturbed/,
+    ],
     [['--optimizer', 'perturbed', '--noise-scale', 'big'], /--noise-scale must be/],
     [['--model', 'mlp:0'], /hidden widths must be positive/],
     [['--data', 'nope'], /unknown data set 'nope'/],
