@@ -62,14 +62,14 @@ export interface CertifyArgs {
   posteriors: PosteriorKind[];
   epochs: number;
   'batch-size': number;
-  lr: number;
+  lr?: number;
   'sigma-lr': number;
   passes: number;
   draws: number;
   'test-passes': number;
   'samples-per-draw'?: number;
   'search-samples': number;
-  'curvature-samples': number;
+  samples: number;
   probes: number;
   'rho-probes': number;
   seed: number;
@@ -80,7 +80,7 @@ export function certifyOptions(a: CertifyArgs): CertifyOptions {
   return {
     delta: a.delta,
     posteriors: a.posteriors,
-    sigmaStar: { samples: a['curvature-samples'], probes: a.probes, rhoProbes: a['rho-probes'] },
+    sigmaStar: { samples: a.samples, probes: a.probes, rhoProbes: a['rho-probes'] },
     search: { samples: a['search-samples'] },
     optimize: {
       epochs: a.epochs,

@@ -104,7 +104,7 @@ function optimizationLine(r: CertificateReport): [string, string][] {
   return [
     [
       'optimization',
-      `from the ${LABEL[o.start]} posterior with its mean shrunk towards w₀ by α = ${o.shrink}, ${int(o.steps)} steps; estimated bound after each epoch ${epochs}`,
+      `from the ${LABEL[o.start]} posterior with its mean shrunk towards w₀ by α = ${o.shrink}, ${int(o.steps)} Adam steps of ${fmt(o.learningRate, 2)} (mean) and ${fmt(o.sigmaLearningRate, 2)} (ln σ, ln λ); estimated bound after each epoch ${epochs}`,
     ],
   ];
 }

@@ -51,6 +51,7 @@ export const COMPARE_COLUMNS = [
   'gap',
   'Ψ',
   'Ψ*',
+  'test err ≤',
   'Δ test loss vs plain ± SE (t)',
 ];
 
@@ -65,6 +66,7 @@ export function compareRows(result: CompareResult): string[][] {
     meanSdText(s.gap),
     meanSdText(s.psi, 4),
     meanSdText(s.psiStar, 4),
+    meanSdText(s.certificate),
     s.vsPlain ? differenceText(s.vsPlain.testLoss) : '–',
   ]);
 }
@@ -106,7 +108,7 @@ export function compareMarkdown(result: CompareResult): string {
   const lines = [
     '# Perturbed optimization comparison',
     '',
-    `${s.model.name} (${int(s.model.numParams)} parameters) on ${s.data.name} (${s.data.train} training, ${s.data.test} test samples); ${s.epochs} epochs of batch ${s.batchSize}, ${s.inner} at learning rate ${s.learningRate}; seeds ${s.seeds.join(', ')}. Mean ± sample sd over seeds at the end of training; gradients: minibatch gradient evaluations of a run; Ψ (γ = ε = ${s.psi.gamma}) of the final, unperturbed weights. Δ: the method's mean test loss minus plain's, ± √(sd₁²/n₁ + sd₂²/n₂), with Welch's t.`,
+    `${s.model.name} (${int(s.model.numParams)} parameters) on ${s.data.name} (${s.data.train} training, ${s.data.test} test samples); ${s.epochs} epochs of batch ${s.batchSize}, ${s.inner} at learning rate ${s.learningRate}; seeds ${s.seeds.join(', ')}. Mean ± sample sd over seeds at the end of training; gradients: minibatch gradient evaluations of a run; Ψ (γ = ε = ${s.psi.gamma}) of the final, unperturbed weights${s.certificate ? `; test err ≤: the certificate of the final network, a bound on the 0-1 test error of its stochastic version N(w, σ²I) holding with 95% confidence (the cheap setting of the sweeps' certificate measure, n = ${int(s.data.train)}; docs/certificates.md)` : ''}. Δ: the method's mean test loss minus plain's, ± √(sd₁²/n₁ + sd₂²/n₂), with Welch's t.`,
     '',
     ...markdownTable([COMPARE_COLUMNS, ...compareRows(result)]),
     '',
@@ -128,14 +130,17 @@ export function compareMarkdown(result: CompareResult): string {
 }
 
 /**
- * Kendall's τ-b of the final Ψ and Ψ* against the cross-entropy and the 0-1 error gap, each with
- * its p-value and bootstrap interval, in one paragraph.
+ * Kendall's τ-b of the final Ψ, Ψ* and certificate against the cross-entropy and the 0-1 error
+ * gap, each with its p-value and bootstrap interval, in one paragraph (the certificate only when
+ * the runs have one).
  */
 export function compareTauSentence(c: CompareResult['correlations']): string {
   const one = (t: CompareResult['correlations']['psi']) =>
     `${fmt(t.tau, 3)} (p = ${fmt(t.pValue, 2)}; ${intervalCell(t.interval) ?? 'no interval'})`;
+  const cert = (t: CompareResult['correlations']['certificate']) =>
+    t ? `, the certificate ${one(t)}` : '';
   const conf = Math.round(100 * c.bootstrap.confidence);
-  return `Kendall's τ-b of the final models' measure against their cross-entropy gap (test − train loss), over all ${c.psi.n} runs (methods and seeds together): Ψ ${one(c.psi)}, Ψ* ${one(c.psiStar)}; against their 0-1 error gap (test error − training error): Ψ ${one(c.errorGap.psi)}, Ψ* ${one(c.errorGap.psiStar)}. The intervals are ${conf}% percentile bootstrap intervals over the runs (${c.bootstrap.resamples.toLocaleString('en-US')} resamples with replacement, seed ${c.bootstrap.seed}).`;
+  return `Kendall's τ-b of the final models' measure against their cross-entropy gap (test − train loss), over all ${c.psi.n} runs (methods and seeds together): Ψ ${one(c.psi)}, Ψ* ${one(c.psiStar)}${cert(c.certificate)}; against their 0-1 error gap (test error − training error): Ψ ${one(c.errorGap.psi)}, Ψ* ${one(c.errorGap.psiStar)}${cert(c.errorGap.certificate)}. The intervals are ${conf}% percentile bootstrap intervals over the runs (${c.bootstrap.resamples.toLocaleString('en-US')} resamples with replacement, seed ${c.bootstrap.seed}).`;
 }
 
 /** One sentence per method: its test loss against plain's, and whether it differs at 2 SE. */
@@ -199,6 +204,8 @@ export function compareRunsCsv(result: CompareResult): string {
     curvature_fraction: (r) => r.psi?.curvatureFraction ?? NaN,
     curvature_fraction_star: (r) => r.psi?.curvatureFractionStar ?? NaN,
     bound: (r) => r.psi?.bound ?? NaN,
+    certificate: (r) => r.certificate?.bound ?? NaN,
+    certificate_test_error_q: (r) => r.certificate?.testErrorQ ?? NaN,
     seconds: (r) => r.seconds,
   });
 }

@@ -1,7 +1,7 @@
 // What every command gets from the global flags: where human text goes and whether stdout is
 // reserved for one JSON document. Logs always go to stderr so `--json` output stays parseable.
 
-import { createProgress, type Progress } from './progress.js';
+import { createProgress, heartbeatInterval, type Progress } from './progress.js';
 
 /** The global flags every command accepts. */
 export interface GlobalArgs {
@@ -29,16 +29,27 @@ export interface Context {
   result(doc: unknown): void;
 }
 
-/** Builds the context of one command run from its parsed global flags. */
-export function createContext(args: GlobalArgs): Context {
+/**
+ * Builds the context of one command run from its parsed global flags. With `command` (its name),
+ * a long run whose stderr is not a terminal prints heartbeat lines there (progress.ts), unless
+ * `--quiet`.
+ */
+export function createContext(args: GlobalArgs, command?: string): Context {
   const json = Boolean(args.json);
   const verbose = Boolean(args.verbose);
   const quiet = Boolean(args.quiet);
+  const tty = Boolean(process.stderr.isTTY);
   let emitted = false;
   return {
     json,
     verbose,
-    progress: createProgress({ enabled: !json && !quiet && Boolean(process.stderr.isTTY) }),
+    progress: createProgress({
+      enabled: !json && !quiet && tty,
+      heartbeat:
+        command !== undefined && !quiet && !tty
+          ? { command, intervalMs: heartbeatInterval() }
+          : undefined,
+    }),
     log: (m) => {
       if (!quiet) process.stderr.write(`${m}\n`);
     },

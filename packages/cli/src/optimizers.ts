@@ -15,9 +15,9 @@ import {
   type ScalarOrSchedule,
 } from '@pacgen/metrics/train';
 import type { Options } from 'yargs';
-import { asUsage } from './errors.js';
-import { intArg, numArg } from './options.js';
-import { UsageError } from './errors.js';
+import { asUsage, UsageError } from './errors.js';
+import { bool, choice, flags, num } from './flag.js';
+import { FLAG } from './vocabulary.js';
 
 export const OPTIMIZERS = ['adam', 'sgd', 'adamw', 'sam', 'asam', 'perturbed'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -42,79 +42,36 @@ export interface OptimizerArgs {
 
 /** The optimizer flags (`train` shows them all; `demo` uses fixed settings). */
 export function optimizerOptions(): Record<string, Options> {
-  return {
-    optimizer: {
-      choices: OPTIMIZERS,
-      default: 'adam',
-      describe: 'adam, sgd, adamw; sam and asam (2 gradients a step); perturbed (perturbedOPT)',
-    },
-    inner: {
-      choices: ['adam', 'sgd'] as const,
-      default: 'adam',
-      describe: 'the optimizer inside sam, asam and perturbed',
-    },
-    lr: {
-      type: 'number',
-      describe: 'learning rate (default 1e-3 for adam/adamw, 0.05 for sgd)',
-      coerce: numArg('lr', { gt: 0 }),
-    },
-    schedule: {
-      choices: ['constant', 'cosine'] as const,
-      default: 'constant',
-      describe: 'learning-rate schedule over the whole run',
-    },
-    momentum: {
-      type: 'number',
-      default: 0,
-      describe: 'SGD momentum, in [0, 1)',
-      coerce: numArg('momentum', { ge: 0, lt: 1 }),
-    },
-    nesterov: { type: 'boolean', default: false, describe: 'Nesterov momentum (SGD)' },
-    'weight-decay': {
-      type: 'number',
-      describe: 'L2 weight decay (adam, sgd) or decoupled decay (adamw; default 1e-4)',
-      coerce: numArg('weight-decay', { ge: 0 }),
-    },
-    'sam-rho': {
-      type: 'number',
-      describe: 'ascent radius of sam (default 0.05) and asam (default 0.5)',
-      coerce: numArg('sam-rho', { ge: 0 }),
-    },
-    'noise-scale': {
-      type: 'string',
-      default: 'bound',
-      describe:
-        "perturbed: global noise scale s of σ_i = min(s/√a_i, κ_i), a number ≥ 0 or 'bound' (σ = σ* of the PAC-Bayes bound)",
-    },
-    curvature: {
-      choices: ['secant', 'probes', 'none'] as const,
-      default: 'secant',
-      describe: 'perturbed: curvature estimate (secant is free; probes costs 2 gradients a probe)',
-    },
-    'perturb-gamma': {
-      type: 'number',
-      default: 0.1,
-      describe: 'perturbed: relative neighbourhood γ of the noise cap κ_i = γ|w_i| + ε',
-      coerce: numArg('perturb-gamma', { ge: 0 }),
-    },
-    'perturb-epsilon': {
-      type: 'number',
-      default: 0.1,
-      describe: 'perturbed: absolute neighbourhood ε of the noise cap',
-      coerce: numArg('perturb-epsilon', { ge: 0 }),
-    },
-    noise: {
-      choices: ['uniform', 'truncated-gaussian'] as const,
-      default: 'uniform',
-      describe: 'perturbed: noise family',
-    },
-    warmup: {
-      type: 'number',
-      default: 0,
-      describe: 'perturbed: noise-free steps at the start',
-      coerce: intArg('warmup', 0),
-    },
-  };
+  return flags({
+    optimizer: choice(
+      'adam, sgd, adamw; sam and asam (2 gradients a step); perturbed (perturbedOPT)',
+      OPTIMIZERS,
+      'adam',
+    ),
+    inner: FLAG.inner,
+    lr: num('learning rate (default 1e-3 for adam/adamw, 0.05 for sgd)', { gt: 0 }),
+    schedule: choice(
+      'learning-rate schedule over the whole run',
+      ['constant', 'cosine'] as const,
+      'constant',
+    ),
+    momentum: num('SGD momentum, in [0, 1)', { default: 0, ge: 0, lt: 1 }),
+    nesterov: bool('Nesterov momentum (SGD)'),
+    'weight-decay': num('L2 weight decay (adam, sgd) or decoupled decay (adamw; default 1e-4)', {
+      ge: 0,
+    }),
+    'sam-rho': num('ascent radius of sam (default 0.05) and asam (default 0.5)', { ge: 0 }),
+    'noise-scale': FLAG['noise-scale'],
+    curvature: choice(
+      'perturbed: curvature estimate (secant is free; probes costs 2 gradients a probe)',
+      ['secant', 'probes', 'none'] as const,
+      'secant',
+    ),
+    'perturb-gamma': FLAG['perturb-gamma'],
+    'perturb-epsilon': FLAG['perturb-epsilon'],
+    noise: choice('perturbed: noise family', ['uniform', 'truncated-gaussian'] as const, 'uniform'),
+    warmup: FLAG.warmup,
+  });
 }
 
 function learningRate(

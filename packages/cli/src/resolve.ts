@@ -127,8 +127,8 @@ function keepTest(test: Dataset | undefined, size: number | undefined): Dataset 
 export interface ExperimentDataArgs {
   data: string;
   normalize: 'none' | 'standard';
-  'train-subset': number;
-  'test-subset': number;
+  'train-size': number;
+  'test-size': number;
   seed: number;
 }
 
@@ -141,8 +141,8 @@ export async function resolveExperimentData(
   purpose: string,
 ): Promise<ResolvedData & { test: Dataset }> {
   const data = await resolveData(argv.data, {
-    trainSize: argv['train-subset'],
-    testSize: argv['test-subset'],
+    trainSize: argv['train-size'],
+    testSize: argv['test-size'],
     seed: argv.seed,
     normalization: argv.normalize,
   });

@@ -14,9 +14,9 @@ export interface SweepJobArgs extends Pick<
   | 'data'
   | 'normalize'
   | 'model'
-  | 'train-subset'
-  | 'test-subset'
-  | 'psi-samples'
+  | 'train-size'
+  | 'test-size'
+  | 'samples'
   | 'probes'
   | 'rho-probes'
   | 'seed'
@@ -25,7 +25,7 @@ export interface SweepJobArgs extends Pick<
   'target-loss': number;
   'max-epochs': number;
   'psi-every': PsiSchedule;
-  lanczos: number;
+  'lanczos-steps': number;
   'sharpness-steps': number;
   'flatness-samples': number;
   'flatness-iterations': number;
@@ -36,9 +36,9 @@ export const SWEEP_JOB_KEYS = [
   'data',
   'normalize',
   'model',
-  'train-subset',
-  'test-subset',
-  'psi-samples',
+  'train-size',
+  'test-size',
+  'samples',
   'probes',
   'rho-probes',
   'seed',
@@ -46,7 +46,7 @@ export const SWEEP_JOB_KEYS = [
   'target-loss',
   'max-epochs',
   'psi-every',
-  'lanczos',
+  'lanczos-steps',
   'sharpness-steps',
   'flatness-samples',
   'flatness-iterations',
@@ -78,13 +78,13 @@ export function sweepOptions(
     precision: args.precision,
     seed: args.seed,
     budget: {
-      trainSubset: args['train-subset'],
-      testSubset: args['test-subset'],
-      psiSamples: args['psi-samples'],
+      trainSubset: args['train-size'],
+      testSubset: args['test-size'],
+      psiSamples: args.samples,
       probes: args.probes,
       rhoProbes: args['rho-probes'],
       psiEvery: args['psi-every'],
-      lanczosIterations: args.lanczos,
+      lanczosIterations: args['lanczos-steps'],
       sharpnessSteps: args['sharpness-steps'],
       flatnessSamples: args['flatness-samples'],
       flatnessIterations: args['flatness-iterations'],

@@ -17,7 +17,7 @@ afterAll(cleanup);
 const QUICK = [
   '--search-samples',
   '300',
-  '--curvature-samples',
+  '--samples',
   '100',
   '--probes',
   '2',
@@ -74,6 +74,14 @@ describe('pacgen certify', () => {
     expect(doc.delta.total).toBe(0.05);
     expect(doc.delta.monteCarlo).toBeCloseTo(0.01, 15);
     expect(doc.delta.pacBayes + doc.delta.monteCarlo).toBeCloseTo(0.05, 15);
+    // The mean's default Adam step: a hundredth of the starting posterior's mean σ.
+    const o = doc.optimization;
+    const start = o.shrinks.find((p: { shrink: number }) => p.shrink === o.shrink);
+    expect(o.learningRate).toBe(0.01 * start.meanSigma);
+    expect(o.sigmaLearningRate).toBe(0.01);
+    expect(r.stderr + r.stdout).toMatch(
+      /Adam steps of [\d.e-]+ \(mean\) and 0\.010? \(ln σ, ln λ\)/,
+    );
     for (const c of doc.certificates) {
       // The certificate holds on this model: above the measured test error of Q, at most 1.
       expect(c.bound).toBeGreaterThan(c.test.error);

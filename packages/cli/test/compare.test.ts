@@ -24,13 +24,13 @@ const TINY = [
   '2',
   '--batch-size',
   '32',
-  '--train-subset',
+  '--train-size',
   '128',
-  '--test-subset',
+  '--test-size',
   '64',
   '--warmup',
   '2',
-  '--psi-samples',
+  '--samples',
   '32',
   '--probes',
   '2',
@@ -48,7 +48,12 @@ interface Doc {
   correlations: {
     psi: { n: number; tau: number; interval: { low: number; high: number; resamples: number } };
     psiStar: { n: number; tau: number };
-    errorGap: { psi: { n: number; tau: number }; psiStar: { n: number; tau: number } };
+    certificate: { n: number; tau: number } | null;
+    errorGap: {
+      psi: { n: number; tau: number };
+      psiStar: { n: number; tau: number };
+      certificate: { n: number; tau: number } | null;
+    };
   };
   summaries: {
     method: string;
@@ -56,6 +61,7 @@ interface Doc {
     testLoss: MeanSd;
     testAccuracy: MeanSd;
     psi: MeanSd;
+    certificate: MeanSd;
     vsPlain: { testLoss: { difference: number; se: number; t: number } } | null;
     sigma: { finalMean: number } | null;
   }[];
@@ -65,6 +71,7 @@ interface Doc {
     gradientEvaluations: number;
     final: { testLoss: number; testAccuracy: number };
     psi: { psi: number };
+    certificate: { bound: number; testErrorQ: number; n: number } | null;
   }[];
   findings: string[];
   files: string[];
@@ -104,7 +111,16 @@ describe('pacgen compare', () => {
         12,
       );
       expect(s.psi.mean).toBeCloseTo((rs[0].psi.psi + rs[1].psi.psi) / 2, 8);
+      // The certificate of each final network (n = the 128 training samples) holds.
+      for (const x of rs) {
+        expect(x.certificate?.n).toBe(128);
+        expect(x.certificate?.bound).toBeGreaterThan(x.certificate?.testErrorQ as number);
+      }
+      const bounds = rs.map((x) => x.certificate?.bound as number);
+      expect(s.certificate.mean).toBeCloseTo((bounds[0] + bounds[1]) / 2, 12);
     }
+    expect(doc.correlations.certificate?.n).toBe(4);
+    expect(doc.correlations.errorGap.certificate?.n).toBe(4);
     const [plain, pert] = doc.summaries;
     expect(plain.vsPlain).toBeNull();
     expect(pert.vsPlain?.testLoss.difference).toBeCloseTo(
@@ -145,6 +161,9 @@ describe('pacgen compare', () => {
     expect(run.final.testLoss).toBe(doc.runs[1].final.testLoss);
     const md = readFileSync(join(out, 'compare.md'), 'utf8');
     expect(md).toMatch(/\| method \| gradients \| train loss \| test loss \|/);
+    expect(md).toMatch(/\| Ψ\* \| test err ≤ \| Δ test loss/);
+    expect(md).toMatch(/test err ≤: the certificate of the final network/);
+    expect(md).toMatch(/Ψ\* -?[\d.]+ \(p = [^)]*; [^)]*\), the certificate -?[\d.]+ \(p = /);
     expect(md).toMatch(/\n\| plain \| 8 \| /);
     expect(md).toMatch(/\n\| perturbed-secant \| 8 \| .*\(t = /);
     expect(md).toMatch(/## σ of perturbedOPT/);
@@ -161,7 +180,7 @@ describe('pacgen compare', () => {
     expect(csv[0]).toMatch(/^method,seed,epoch,train_loss,test_loss,/);
     expect(csv.filter((l) => l.startsWith('plain,')).length).toBe(6);
     expect(readFileSync(join(out, 'runs.csv'), 'utf8').split('\n')[0]).toMatch(
-      /^method,name,seed,/,
+      /^method,name,seed,.*,bound,certificate,certificate_test_error_q,seconds$/,
     );
     expect(entries(dir)).toEqual(['cmp']);
   });

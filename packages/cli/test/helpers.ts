@@ -18,12 +18,20 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `pacgen ARGS` in `cwd`; resolves with the exit code and both streams. */
-export function pacgen(args: string[], cwd: string, timeoutMs = 110_000): Promise<Run> {
+/**
+ * Runs `pacgen ARGS` in `cwd` (with `extra.env` added to the environment, or another built
+ * entry point `extra.bin`); resolves with the exit code and both streams.
+ */
+export function pacgen(
+  args: string[],
+  cwd: string,
+  timeoutMs = 110_000,
+  extra: { env?: Record<string, string>; bin?: string } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [extra.bin ?? BIN, ...args], {
       cwd,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, NO_COLOR: '1', ...extra.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -85,18 +85,7 @@ describe('ONNX in the CLI', () => {
     expect(s.code, s.stderr).toBe(0);
     expect(JSON.parse(s.stdout).model).toBe('m.onnx');
     const l = await pacgen(
-      [
-        'landscape',
-        'm.onnx',
-        '--data',
-        'mnist',
-        '--samples',
-        '32',
-        '--steps',
-        '3',
-        '--out',
-        'land',
-      ],
+      ['landscape', 'm.onnx', '--data', 'mnist', '--samples', '32', '--grid', '3', '--out', 'land'],
       dir,
     );
     expect(l.code, l.stderr).toBe(0);

@@ -89,6 +89,39 @@ describe('pacgen score', () => {
     expect(r.stderr).toContain('scoring');
   });
 
+  it('--diagonal ggn and hesscale: engine passes; ggn gives the exact Ψ* of a ReLU MLP', async () => {
+    const score = async (diagonal: string) => {
+      const flags = override(FAST, ['--samples', '20', '--diagonal', diagonal]);
+      const r = await pacgen(['score', 'model/model.json', ...flags, '--json'], dir);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const [exact, ggn, hesscale] = [
+      await score('exact'),
+      await score('ggn'),
+      await score('hesscale'),
+    ];
+    expect(ggn.diagonal).toMatchObject({ method: 'ggn', probes: 0, cost: 10 });
+    expect(ggn.diagonal.health.hvps).toBe(0);
+    expect(hesscale.diagonal).toMatchObject({ method: 'hesscale', cost: 2 });
+    expect(Math.abs(ggn.psiStar - exact.psiStar) / exact.psiStar).toBeLessThan(1e-6);
+    expect(Number.isFinite(hesscale.psiStar)).toBe(true);
+    const tf = await pacgen(
+      [
+        'score',
+        'model/model.json',
+        ...override(FAST, ['--diagonal', 'ggn']),
+        '--engine',
+        'tfjs',
+        '--backend',
+        'cpu',
+      ],
+      dir,
+    );
+    expect(tf.code).not.toBe(0);
+    expect(expectOneLineError(tf)).toMatch(/GGN diagonal \('ggn'\) needs the core-wasm engine/);
+  });
+
   it('exports the Hessian diagonal and σ* per parameter as safetensors', async () => {
     const r = await pacgen(
       ['score', 'model', ...FAST, '--rho', '0', '--export', 'curv', '--json'],

@@ -1,6 +1,6 @@
-// A conv2d node (NHWC, kernel [KH, KW, C / G, CO], G channel groups): per group, im2col of its
-// input channels into the shared column buffer and one matrix multiply against its block of
-// kernel columns. The backward pass rebuilds the columns from the input (kept alive by the
+// A conv2d node (NHWC, kernel [KH, KW, C / G, CO], G channel groups): per group and block of
+// output pixels, im2col of its input channels into the shared column buffer and a matrix
+// multiply against its block of kernel columns. The backward pass rebuilds the columns from the input (kept alive by the
 // liveness plan) instead of keeping one column buffer per layer: columns are KH·KW times the
 // input, so keeping them would dominate a deep network's memory.
 
@@ -15,30 +15,46 @@ import { F_B, F_P0, F_W, field } from './program';
   return field(r, F_P0 + i);
 }
 
-/** im2col of group k's channels of x into the shared column buffer. */
-function columns(r: usize, x: usize, B: i32, k: i32): void {
-  const Cg = p(r, 2) / p(r, 12);
-  im2col(x, B, p(r, 0), p(r, 1), p(r, 2), k * Cg, Cg, p(r, 3), p(r, 4), p(r, 6), p(r, 7), p(r, 8),
-    p(r, 9), p(r, 10), p(r, 11), C.colBuf);
+/** Scalars of columns per block of output pixels: the block stays in L2 between its GEMMs. */
+const BLOCK_REALS: i32 = 49152;
+
+/** Output pixels per block for K columns: a multiple of 4 (the GEMM's row tile), at least 4. */
+@inline function blockRows(K: i32): i32 {
+  return max(4, (BLOCK_REALS / K) & ~3);
 }
 
-/** out (B·OH·OW × CO) = conv(x) + bias. Cost: one im2col and one GEMM per group. */
+/** im2col of rows [r0, r0 + rows) of group k's channels of x into the shared column buffer. */
+function columns(r: usize, x: usize, r0: i32, rows: i32, k: i32): void {
+  const Cg = p(r, 2) / p(r, 12);
+  im2col(x, r0, rows, p(r, 0), p(r, 1), p(r, 2), k * Cg, Cg, p(r, 3), p(r, 4), p(r, 6), p(r, 7),
+    p(r, 8), p(r, 9), p(r, 10), p(r, 11), C.colBuf);
+}
+
+/**
+ * out (B·OH·OW × CO) = conv(x) + bias. Cost: per group, im2col and a GEMM block by block of
+ * output pixels (the columns of a block are used while they are in cache, never all at once).
+ */
 export function convForward(r: usize, x: usize, B: i32, w: usize, out: usize): void {
   const G = p(r, 12), CO = p(r, 5);
   const COg = CO / G;
   const K = p(r, 3) * p(r, 4) * (p(r, 2) / G);
   const P = B * p(r, 10) * p(r, 11);
   const wo = field(r, F_W);
+  const R = blockRows(K);
   for (let k = 0; k < G; k++) {
-    columns(r, x, B, k);
-    gemm(P, COg, K, C.colBuf, K, 1, at(w, wo + k * COg), CO, at(out, k * COg), CO, false);
+    for (let r0 = 0; r0 < P; r0 += R) {
+      const rows = min(R, P - r0);
+      columns(r, x, r0, rows, k);
+      gemm(rows, COg, K, C.colBuf, K, 1, at(w, wo + k * COg), CO, at(out, r0 * CO + k * COg), CO, false);
+    }
   }
   if (field(r, F_B) >= 0) addBias(out, at(w, field(r, F_B)), P, CO);
 }
 
 /**
  * Adds the kernel and bias gradients into gw and, when dx is non-zero, writes the input
- * gradient there. Cost: one im2col, two GEMMs and one col2im per group.
+ * gradient there. Cost: per group and block of output pixels, one im2col, two GEMMs and one
+ * col2im.
  */
 export function convBackward(r: usize, x: usize, B: i32, w: usize, gw: usize, d: usize, dx: usize): void {
   const G = p(r, 12), CO = p(r, 5), Cin = p(r, 2);
@@ -46,18 +62,24 @@ export function convBackward(r: usize, x: usize, B: i32, w: usize, gw: usize, d:
   const K = p(r, 3) * p(r, 4) * Cg;
   const P = B * p(r, 10) * p(r, 11);
   const wo = field(r, F_W);
+  const R = blockRows(K);
   if (dx) memory.fill(dx, 0, <usize>(B * p(r, 0) * p(r, 1) * Cin) << SHIFT);
   for (let k = 0; k < G; k++) {
-    columns(r, x, B, k);
-    const dk = at(d, k * COg);
-    gemm(K, COg, P, C.colBuf, 1, K, dk, CO, at(gw, wo + k * COg), CO, true);
-    if (!dx) continue;
     // The group's kernel block (K × COg, row stride CO) transposed, for dcol = d_k · W_kᵀ.
-    if (G == 1) transpose(at(w, wo), K, CO, C.scratchT);
-    else transposeBlock(at(w, wo + k * COg), K, COg, CO, C.scratchT);
-    gemm(P, K, COg, dk, CO, 1, C.scratchT, K, C.colBuf, K, false);
-    col2im(C.colBuf, B, p(r, 0), p(r, 1), Cin, k * Cg, Cg, p(r, 3), p(r, 4), p(r, 6), p(r, 7),
-      p(r, 8), p(r, 9), p(r, 10), p(r, 11), dx);
+    if (dx) {
+      if (G == 1) transpose(at(w, wo), K, CO, C.scratchT);
+      else transposeBlock(at(w, wo + k * COg), K, COg, CO, C.scratchT);
+    }
+    for (let r0 = 0; r0 < P; r0 += R) {
+      const rows = min(R, P - r0);
+      columns(r, x, r0, rows, k);
+      const dk = at(d, r0 * CO + k * COg);
+      gemm(K, COg, rows, C.colBuf, 1, K, dk, CO, at(gw, wo + k * COg), CO, true);
+      if (!dx) continue;
+      gemm(rows, K, COg, dk, CO, 1, C.scratchT, K, C.colBuf, K, false);
+      col2im(C.colBuf, r0, rows, p(r, 0), p(r, 1), Cin, k * Cg, Cg, p(r, 3), p(r, 4), p(r, 6),
+        p(r, 7), p(r, 8), p(r, 9), p(r, 10), p(r, 11), dx);
+    }
   }
   if (field(r, F_B) >= 0) sumRows(d, P, CO, at(gw, field(r, F_B)));
 }

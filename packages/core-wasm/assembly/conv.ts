@@ -1,47 +1,43 @@
 // 2-D convolution (NHWC, kernel [kh, kw, cin / groups, cout]) as im2col + matrix multiplies
-// (conv-layer.ts), and valid-padding max / average pooling.
+// over blocks of output pixels (conv-layer.ts), and valid-padding max / average pooling.
 
 import { LANES, SHIFT, addReals, at, get, set } from './vector';
 
 /**
- * col[(b·OH + oy)·OW + ox, (ky·KW + kx)·Cg + c] = x[b, oy·sh + ky − pt, ox·sw + kx − pl, c0 + c],
- * zero outside the image: the Cg channels from c0 of a C-channel input (one group of a grouped
- * convolution; all of them when Cg = C).
+ * Rows [r0, r0 + rows) of the columns: col[r − r0, (ky·KW + kx)·Cg + c] = x[b, oy·sh + ky − pt,
+ * ox·sw + kx − pl, c0 + c] for r = (b·OH + oy)·OW + ox, zero outside the image: the Cg channels
+ * from c0 of a C-channel input (one group of a grouped convolution; all of them when Cg = C).
  */
 export function im2col(
-  x: usize, B: i32, H: i32, W: i32, C: i32, c0: i32, Cg: i32, KH: i32, KW: i32,
+  x: usize, r0: i32, rows: i32, H: i32, W: i32, C: i32, c0: i32, Cg: i32, KH: i32, KW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, OH: i32, OW: i32, col: usize,
 ): void {
   const K = KH * KW * Cg;
   const runBytes = <usize>(KW * Cg) << SHIFT;
-  let r = 0;
-  for (let b = 0; b < B; b++) {
+  for (let r = r0; r < r0 + rows; r++) {
+    const b = r / (OH * OW), q = r % (OH * OW);
+    const oy = q / OW, ox = q % OW;
     const xb = at(x, b * H * W * C + c0);
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        let dst = at(col, r * K);
-        const ix0 = ox * sw - pl;
-        // Valid kx range [k0, k1): inside it, one kernel row is one contiguous run of the input
-        // when all channels are taken, else one run of Cg per pixel.
-        const k0 = max(0, -ix0);
-        const k1 = min(KW, W - ix0);
-        for (let ky = 0; ky < KH; ky++) {
-          const iy = oy * sh + ky - pt;
-          if (iy < 0 || iy >= H || k0 >= k1) {
-            zeroReals(dst, KW * Cg);
-          } else {
-            if (k0 > 0) zeroReals(dst, k0 * Cg);
-            const src = at(xb, (iy * W + ix0) * C);
-            if (Cg == C) copyReals(at(dst, k0 * C), at(src, k0 * C), (k1 - k0) * C);
-            else {
-              for (let kx = k0; kx < k1; kx++) copyReals(at(dst, kx * Cg), at(src, kx * C), Cg);
-            }
-            if (k1 < KW) zeroReals(at(dst, k1 * Cg), (KW - k1) * Cg);
-          }
-          dst += runBytes;
+    let dst = at(col, (r - r0) * K);
+    const ix0 = ox * sw - pl;
+    // Valid kx range [k0, k1): inside it, one kernel row is one contiguous run of the input
+    // when all channels are taken, else one run of Cg per pixel.
+    const k0 = max(0, -ix0);
+    const k1 = min(KW, W - ix0);
+    for (let ky = 0; ky < KH; ky++) {
+      const iy = oy * sh + ky - pt;
+      if (iy < 0 || iy >= H || k0 >= k1) {
+        zeroReals(dst, KW * Cg);
+      } else {
+        if (k0 > 0) zeroReals(dst, k0 * Cg);
+        const src = at(xb, (iy * W + ix0) * C);
+        if (Cg == C) copyReals(at(dst, k0 * C), at(src, k0 * C), (k1 - k0) * C);
+        else {
+          for (let kx = k0; kx < k1; kx++) copyReals(at(dst, kx * Cg), at(src, kx * C), Cg);
         }
-        r++;
+        if (k1 < KW) zeroReals(at(dst, k1 * Cg), (KW - k1) * Cg);
       }
+      dst += runBytes;
     }
   }
 }
@@ -57,27 +53,23 @@ export function im2col(
   for (let i = 0; i < n; i++) set(dst, i, 0);
 }
 
-/** The adjoint of im2col for channels [c0, c0 + Cg): dx += scatter of dcol (the caller zeroes dx). */
+/** The adjoint of im2col's rows [r0, r0 + rows): dx += scatter of dcol (the caller zeroes dx). */
 export function col2im(
-  dcol: usize, B: i32, H: i32, W: i32, C: i32, c0: i32, Cg: i32, KH: i32, KW: i32,
+  dcol: usize, r0: i32, rows: i32, H: i32, W: i32, C: i32, c0: i32, Cg: i32, KH: i32, KW: i32,
   sh: i32, sw: i32, pt: i32, pl: i32, OH: i32, OW: i32, dx: usize,
 ): void {
   const K = KH * KW * Cg;
-  let r = 0;
-  for (let b = 0; b < B; b++) {
+  for (let r = r0; r < r0 + rows; r++) {
+    const b = r / (OH * OW), q = r % (OH * OW);
+    const oy = q / OW, ox = q % OW;
     const xb = at(dx, b * H * W * C + c0);
-    for (let oy = 0; oy < OH; oy++) {
-      for (let ox = 0; ox < OW; ox++) {
-        let k = r * K;
-        for (let ky = 0; ky < KH; ky++) {
-          const iy = oy * sh + ky - pt;
-          for (let kx = 0; kx < KW; kx++) {
-            const ix = ox * sw + kx - pl;
-            if (iy >= 0 && iy < H && ix >= 0 && ix < W) addReals(at(xb, (iy * W + ix) * C), at(dcol, k), Cg);
-            k += Cg;
-          }
-        }
-        r++;
+    let k = (r - r0) * K;
+    for (let ky = 0; ky < KH; ky++) {
+      const iy = oy * sh + ky - pt;
+      for (let kx = 0; kx < KW; kx++) {
+        const ix = ox * sw + kx - pl;
+        if (iy >= 0 && iy < H && ix >= 0 && ix < W) addReals(at(xb, (iy * W + ix) * C), at(dcol, k), Cg);
+        k += Cg;
       }
     }
   }

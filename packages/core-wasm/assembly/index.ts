@@ -32,3 +32,5 @@ export function firstNonFinite(ptr: usize, n: i32): i32 {
   }
   return -1;
 }
+export { fmaPeak } from './peak';
+export { configureCurvature, ggnDiagonal, hesscaleDiagonal } from './curvature';

@@ -11,11 +11,11 @@ import { F_ACT, F_DELTA, field } from './program';
 import { backward, forward } from './passes';
 
 // ---- network state, set once by `configure` (all byte pointers; the pass state is in context.ts) ----
-let maxBatch: i32 = 0;
-let inSize: i32 = 0;
-let outSize: i32 = 0;
-let lossKind: i32 = 0;
-let numParams: i32 = 0; // free parameters
+export let maxBatch: i32 = 0;
+export let inSize: i32 = 0;
+export let outSize: i32 = 0;
+export let lossKind: i32 = 0;
+export let numParams: i32 = 0; // free parameters
 let numWeights: i32 = 0; // expanded weights seen by the layers
 let tieMap: usize = 0; // i32[numWeights] → free index, or 0 when weights are the parameters
 let weights: usize = 0; // expanded weights (only used with a tie map)
@@ -25,9 +25,9 @@ let gradW2: usize = 0;
 let batchX: usize = 0; // gathered minibatch inputs
 let batchY: usize = 0; // gathered minibatch targets
 let targetBytes: i32 = 0; // bytes of target per sample
-let paramsTmp: usize = 0; // w + t·v
+export let paramsTmp: usize = 0; // w + t·v
 let paramsTmp2: usize = 0; // w − t·v
-let gradTmp1: usize = 0;
+export let gradTmp1: usize = 0;
 let gradTmp2: usize = 0;
 
 // ---- the data set ----
@@ -36,7 +36,7 @@ let dataY: usize = 0;
 let dataN: i32 = 0;
 
 // ---- per-pass state ----
-let chunkY: usize = 0; // targets of the current chunk (set by loadChunk)
+export let chunkY: usize = 0; // targets of the current chunk (set by loadChunk)
 /** Samples correct in the last gradient/loss call. */
 export let correctCount: f64 = 0;
 
@@ -88,7 +88,7 @@ function foldTied(gw: usize, grad: usize): void {
  * `start` when idx is 0): an index list is gathered into the staging buffers. Returns the
  * inputs; chunkY holds the targets.
  */
-function loadChunk(idx: usize, start: i32, c: i32, B: i32): usize {
+export function loadChunk(idx: usize, start: i32, c: i32, B: i32): usize {
   if (!idx) {
     C.sampleIdx = 0;
     C.sampleStart = start + c;

@@ -117,26 +117,28 @@ function junctionForward(op: i32, r: usize, x: usize, inp: usize, out: usize, B:
  * skipped.
  */
 export function backward(x: usize, B: i32, w: usize, gw: usize): void {
-  for (let l = C.nLayers - 1; l >= 0; l--) {
-    const r = C.rec(l);
-    const d = <usize>field(r, F_DELTA);
-    if (!d) continue;
-    const op = field(r, F_OP);
-    if (op == OP_ADD || op == OP_CONCAT) {
-      junctionBackward(op, r, B, d);
-      continue;
-    }
-    // A single-input node writes its input's gradient in place, or into the scratch and adds.
-    const target = <usize>edge(r, 0, E_DELTA);
-    const acc = edge(r, 0, E_ACC) != 0;
-    const dx = target ? (acc ? C.dxTmp : target) : 0;
-    nodeBackward(op, r, inputOf(r, 0, x), B, w, gw, d, dx);
-    if (acc) copyOrAdd(target, C.dxTmp, B * field(r, F_IN), true);
+  for (let l = C.nLayers - 1; l >= 0; l--) backwardNode(C.rec(l), x, B, w, gw, C.dxTmp);
+}
+
+/** Node r's step of `backward` (`tmp`: the scratch for an input gradient that is added to). */
+export function backwardNode(r: usize, x: usize, B: i32, w: usize, gw: usize, tmp: usize): void {
+  const d = <usize>field(r, F_DELTA);
+  if (!d) return;
+  const op = field(r, F_OP);
+  if (op == OP_ADD || op == OP_CONCAT) {
+    junctionBackward(op, r, B, d);
+    return;
   }
+  // A single-input node writes its input's gradient in place, or into the scratch and adds.
+  const target = <usize>edge(r, 0, E_DELTA);
+  const acc = edge(r, 0, E_ACC) != 0;
+  const dx = target ? (acc ? tmp : target) : 0;
+  nodeBackward(op, r, inputOf(r, 0, x), B, w, gw, d, dx);
+  if (acc) copyOrAdd(target, tmp, B * field(r, F_IN), true);
 }
 
 /** One single-input node's backward: weight gradients into gw, the input gradient into dx (if non-zero). */
-function nodeBackward(op: i32, r: usize, inp: usize, B: i32, w: usize, gw: usize, d: usize, dx: usize): void {
+export function nodeBackward(op: i32, r: usize, inp: usize, B: i32, w: usize, gw: usize, d: usize, dx: usize): void {
   const out = <usize>field(r, F_ACT);
   const n = field(r, F_OUT);
   if (op == OP_DENSE) {

@@ -30,8 +30,16 @@ export const SHIFT: usize = sizeof<Real>() == 4 ? 2 : 3;
   return f64x2.mul(a, b);
 }
 
-/** acc + a*b (two rounding steps: wasm SIMD has no portable fused multiply-add). */
+/**
+ * acc + a*b. The relaxed-SIMD build (`--enable relaxed-simd`, the *-fma.wasm files) uses
+ * relaxed_madd, one fused multiply-add where the CPU has one (one rounding, else two); the plain
+ * SIMD build multiplies then adds (two roundings), the portable fallback.
+ */
 @inline export function vfma(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    if (sizeof<Real>() == 4) return f32x4.relaxed_madd(a, b, acc);
+    return f64x2.relaxed_madd(a, b, acc);
+  }
   return vadd(acc, vmul(a, b));
 }
 

@@ -235,6 +235,36 @@ describe('ParallelNetwork results do not depend on the thread count (fixed chunk
     });
   }
 
+  it('the GGN and HesScale diagonals: bit-identical at 1, 2 and 3 threads, = Network (f64)', async () => {
+    const net = await Network.create(cnn, { precision: 'f64', maxBatch: 8 });
+    net.initParams(4);
+    const rng = new Random(9);
+    const n = 29;
+    const x = Array.from({ length: n * 72 }, () => rng.normal());
+    const y = Array.from({ length: n }, () => rng.int(3));
+    net.setData(x, y);
+    for (const kind of ['ggn', 'hesscale'] as const) {
+      const want = net.diagonal(kind);
+      const runs: Float64Array[] = [];
+      for (const threads of [1, 2, 3]) {
+        const par = await ParallelNetwork.create(cnn, {
+          precision: 'f64',
+          maxBatch: 8,
+          threads,
+          chunk: 3,
+        });
+        open.push(par);
+        par.setParams(net.params);
+        await par.setData(x, y);
+        runs.push(await par.diagonal(kind, { samples: { start: 0, count: n } }));
+      }
+      expect(Array.from(runs[1])).toEqual(Array.from(runs[0]));
+      expect(Array.from(runs[2])).toEqual(Array.from(runs[0]));
+      // One Network sums all 29 samples at once; the chunks differ only in summation order.
+      expect(relErr(runs[0], want)).toBeLessThan(1e-12);
+    }
+  });
+
   it('rejects a chunk that is not a positive integer', async () => {
     await expect(ParallelNetwork.create(mlp, { threads: 1, chunk: 0 })).rejects.toThrow(
       'chunk must be a positive integer, got 0',

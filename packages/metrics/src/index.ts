@@ -10,16 +10,26 @@
 // formats), '/data' (data-set parsers and synthetic sets), '/node' (file I/O, Node only) and
 // '/tfjs' (objectives on TensorFlow.js).
 
-export type { Objective, ParameterTensor, HvpRequest } from './objective/objective.js';
+export type {
+  DiagonalPassKind,
+  Objective,
+  ParameterTensor,
+  HvpRequest,
+} from './objective/objective.js';
 export { networkObjective, type NetworkObjectiveOptions } from './objective/network.js';
 export { parallelObjective, type DisposableObjective } from './objective/parallel.js';
 export { wrapObjective, type ObjectiveCall } from './objective/wrap.js';
 export {
   hessianDiagonal,
+  DIAGONAL_METHODS,
   EXACT_DIAGONAL_LIMIT,
+  type DiagonalMethod,
   type DiagonalOptions,
   type DiagonalResult,
 } from './hessian/diagonal.js';
+export { ggnDiagonal } from './hessian/ggn.js';
+export { hesscaleDiagonal } from './hessian/hesscale.js';
+export type { EnginePassResult } from './hessian/engine-pass.js';
 export { summarizeByTensor, summarizeVector, type Summary, type VectorSummary } from './summary.js';
 export {
   hessianLipschitz,

@@ -61,7 +61,7 @@ beforeAll(async () => {
   obj = await networkCertificateObjective({ spec, params: run.params, ...data });
   prior = await initialisationPrior(spec, SEED, 'f32');
   report = await certify(obj, obj.params(), { ...OPTIONS, priorMean: prior });
-});
+}, 60_000);
 
 describe('certify on a tiny model (m = 51, n = 3,000)', () => {
   it('bounds the measured test error of Q for every posterior, far below 1', () => {
@@ -146,5 +146,27 @@ describe('certify on a tiny model (m = 51, n = 3,000)', () => {
     });
     expect(Array.from(prior)).toEqual(Array.from(run.params));
     expect(report.prior.mean).toBe('given');
+  });
+
+  it('refuses bad input with one clear error each, before any evaluation', async () => {
+    const w = obj.params();
+    for (const delta of [0, 1, -0.1, 1.5, Number.NaN]) {
+      await expect(certify(obj, w, { delta })).rejects.toThrow(
+        new RegExp(`^delta must be in \\(0, 1\\), got ${delta}$`),
+      );
+    }
+    await expect(certify(obj, w, { priorMean: new Float64Array(3) })).rejects.toThrow(
+      /^the prior mean has length 3, the model 51 parameters$/,
+    );
+    // Labels the network's outputs do not cover: 4 classes for a 3-output model.
+    const four = { ...data.train, y: Int32Array.from(data.train.y, (_, i) => i % 4) };
+    await expect(
+      networkCertificateObjective({ spec, params: w, train: { ...four, numClasses: 4 } }),
+    ).rejects.toThrow(/^label 3 of sample 3 is outside the 3 classes \[0, 2\]$/);
+    // Real-valued targets have no 0-1 error to bound.
+    const real = { ...data.train, y: Float32Array.from(data.train.y) };
+    await expect(networkCertificateObjective({ spec, params: w, train: real })).rejects.toThrow(
+      /class labels needed/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectSubset } from '../src/entries/data.js';
+import { selectSubset, type Dataset } from '../src/entries/data.js';
 import {
   COMPARE_METHODS,
   compareTraining,
@@ -10,7 +10,9 @@ import {
 } from '../src/entries/experiments.js';
 import { mlp } from '../src/entries/models.js';
 import { adam, mixSeed, train } from '../src/entries/train.js';
+import { kendallTauInterval } from '../src/experiments/kendall-bootstrap.js';
 import { moons } from './helpers.js';
+import { signTau } from './sweep-fixture.js';
 
 const specFor = (dropout: number) => mlp({ inputShape: [2], hidden: [16], numClasses: 2, dropout });
 const data = { name: 'moons', train: moons(128, 1, 'train'), test: moons(96, 2, 'test') };
@@ -221,6 +223,67 @@ describe('compareTraining', () => {
       ),
       12,
     );
+  });
+
+  it('certifies each final network: a bound above the test error of Q, ranked against both gaps', () => {
+    expect(result.settings.certificate).toBe(true);
+    for (const r of result.runs) {
+      const c = r.certificate;
+      // n is the comparison's whole training set; 95% confidence; the certificate holds.
+      expect(c?.n).toBe(128);
+      expect(c?.confidence).toBeCloseTo(0.95, 15);
+      expect(c?.posterior).toBe('isotropic');
+      expect(c?.bound).toBeGreaterThan(c?.testErrorQ as number);
+      expect(c?.bound).toBeLessThanOrEqual(1);
+      expect(c?.kl).toBeGreaterThan(0);
+    }
+    const bound = result.runs.map((r) => r.certificate?.bound as number);
+    const ceGap = result.runs.map((r) => r.final.gap);
+    const errGap = result.runs.map((r) => r.final.trainAccuracy - r.final.testAccuracy);
+    const c = result.correlations;
+    expect(c.certificate?.n).toBe(result.runs.length);
+    expect(c.certificate?.tau).toBeCloseTo(signTau(bound, ceGap), 12);
+    expect(c.errorGap.certificate?.tau).toBeCloseTo(signTau(bound, errGap), 12);
+    expect(c.certificate?.interval).toEqual(kendallTauInterval(bound, ceGap));
+    for (const s of result.summaries) {
+      const xs = result.runs.filter((r) => r.method === s.method).map((r) => r.certificate?.bound);
+      expect(s.certificate.mean).toBeCloseTo(((xs[0] as number) + (xs[1] as number)) / 2, 14);
+    }
+  });
+
+  it('skips the certificate when switched off, and on data without class labels', async () => {
+    const off = await compareTraining({
+      ...base,
+      methods: ['plain'],
+      seeds: [1],
+      certificate: false,
+    });
+    expect(off.settings.certificate).toBe(false);
+    expect(off.runs[0].certificate).toBeNull();
+    expect(off.correlations.certificate).toBeNull();
+    expect(off.correlations.errorGap.certificate).toBeNull();
+    // Everything else is the run of the full comparison.
+    const full = result.runs.find((r) => r.method === 'plain' && r.seed === 1) as CompareRun;
+    expect({ ...stable(off.runs[0]), certificate: full.certificate }).toEqual(stable(full));
+    // One sigmoid output with 0/1 targets as numbers (binary cross-entropy): no 0-1 error.
+    const real = (d: Dataset): Dataset => ({ ...d, y: Float32Array.from(d.y), numClasses: 1 });
+    const bce = await compareTraining({
+      ...base,
+      methods: ['plain'],
+      seeds: [1],
+      data: { name: 'moons', train: real(data.train), test: real(data.test) },
+      specFor: (d) => {
+        const spec = mlp({ inputShape: [2], hidden: [16], numClasses: 1, dropout: d });
+        return {
+          ...spec,
+          layers: [...spec.layers, { type: 'activation', activation: 'sigmoid' }],
+          loss: 'sigmoid-bce',
+        };
+      },
+    });
+    expect(bce.settings.certificate).toBe(false);
+    expect(bce.runs[0].certificate).toBeNull();
+    expect(Number.isFinite(bce.runs[0].final.testLoss)).toBe(true);
   });
 
   it('is deterministic: a run depends only on its method and seed', async () => {

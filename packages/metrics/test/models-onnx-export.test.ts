@@ -106,6 +106,20 @@ describe('toOnnx → onnxToModel round trip', () => {
     expect(Math.max(...want.map((v, i) => Math.abs(got[i] - v)))).toBeLessThanOrEqual(1e-5);
   });
 
+  it('without buffers, writes the starting state: running means 0, running variances 1', async () => {
+    const { params, x } = randomState(GRAPH, 17);
+    const back = onnxToModel(toOnnx(GRAPH, params, { precision: 'f64' }));
+    const c = compileNetwork(GRAPH);
+    for (const b of c.buffers) {
+      const v = Array.from(back.buffers!.subarray(b.offset, b.offset + b.size));
+      expect(v).toEqual(new Array(b.size).fill(b.name.endsWith('variance') ? 1 : 0));
+    }
+    // The same logits as a freshly built network, whose buffers start in that state.
+    const want = await logits(GRAPH, params, undefined, x);
+    const got = await logits(back.spec, back.params, back.buffers, x);
+    expect(Math.max(...want.map((v, i) => Math.abs(got[i] - v)))).toBeLessThanOrEqual(1e-12);
+  });
+
   it('refuses what ONNX export does not cover yet, by layer', () => {
     const spec: NetworkSpec = {
       inputShape: [4],

@@ -68,7 +68,7 @@ describe('sweep τ against both gaps, with bootstrap intervals and the certifica
 });
 
 describe('comparison τ against both gaps', () => {
-  it('ranks Ψ and Ψ* against the cross-entropy and the 0-1 error gap, with intervals', () => {
+  it('ranks Ψ, Ψ* and the certificate against the cross-entropy and the 0-1 error gap, with intervals', () => {
     // Five finished runs: only their final fit and Ψ are read.
     const rows: [number, number, number, number, number][] = [
       // [train loss gap, train acc, test acc, Ψ, Ψ*]
@@ -83,6 +83,7 @@ describe('comparison τ against both gaps', () => {
         ({
           final: { gap, trainAccuracy, testAccuracy, trainLoss: 0, testLoss: gap },
           psi: { psi, psiStar, curvatureFraction: 0, curvatureFractionStar: 1, bound: 1 },
+          certificate: { bound: 0.2 + psiStar / 1000 },
         }) as unknown as CompareRun,
     );
     const c = compareCorrelations(runs, { resamples: 300, seed: 5 });
@@ -97,6 +98,12 @@ describe('comparison τ against both gaps', () => {
     expect(c.errorGap.psi.tau).toBeCloseTo(signTau(psi, err), 14);
     expect(c.psiStar.tau).toBeCloseTo(signTau(psiStar, ce), 14);
     expect(c.errorGap.psiStar.tau).toBeCloseTo(signTau(psiStar, err), 14);
+    // The certificate (here a function of Ψ*) ranks as Ψ* does.
+    expect(c.certificate?.tau).toBeCloseTo(signTau(psiStar, ce), 14);
+    expect(c.errorGap.certificate?.tau).toBeCloseTo(signTau(psiStar, err), 14);
+    expect(
+      compareCorrelations(runs.map((r) => ({ ...r, certificate: null }))).certificate,
+    ).toBeNull();
     expect(c.psi.interval).toEqual(kendallTauInterval(psi, ce, { resamples: 300, seed: 5 }));
     expect(c.errorGap.psiStar.interval).toEqual(
       kendallTauInterval(psiStar, err, { resamples: 300, seed: 5 }),

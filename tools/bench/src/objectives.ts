@@ -8,6 +8,8 @@ export interface CallTimes {
   loss: number[];
   gradient: number[];
   hvp: number[];
+  /** Engine diagonal passes (GGN, HesScale), where the objective has them. */
+  diagonal: number[];
 }
 
 /**
@@ -18,7 +20,7 @@ export function timedObjective(
   obj: Objective,
   turn: () => Promise<void>,
 ): { objective: Objective; times: CallTimes } {
-  const times: CallTimes = { loss: [], gradient: [], hvp: [] };
+  const times: CallTimes = { loss: [], gradient: [], hvp: [], diagonal: [] };
   const objective = wrapObjective(obj, async (kind, call) => {
     await turn();
     const t0 = performance.now();

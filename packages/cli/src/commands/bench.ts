@@ -1,49 +1,49 @@
-// `pacgen bench`: runs the benchmarks of tools/bench (built separately) with the given arguments.
+// `pacgen bench`: runs the engine benchmarks of @pacgen/bench (tools/bench) with the given
+// arguments, wherever that package resolves from this CLI: the repository's workspace, or a
+// project that installed it beside @pacgen/cli.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { CommandModule } from 'yargs';
-import { CliError } from '../errors.js';
+import { createRequire } from 'node:module';
+import { defineCommand } from '../command.js';
 import type { GlobalArgs } from '../context.js';
-import { examples } from '../examples.js';
+import { CliError } from '../errors.js';
 
-/** tools/bench/dist/main.js of the workspace this CLI belongs to (or of the current folder). */
-function benchEntry(): string | null {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    resolve(here, '../../../../tools/bench/dist/main.js'),
-    join(process.cwd(), 'tools/bench/dist/main.js'),
-  ];
-  return candidates.find((p) => existsSync(p)) ?? null;
+/** The benchmark package's entry point as resolved from `from` (a file URL), or null. */
+export function benchEntry(from: string = import.meta.url): string | null {
+  try {
+    return createRequire(from).resolve('@pacgen/bench');
+  } catch {
+    return null;
+  }
 }
 
 interface BenchArgs extends GlobalArgs {
+  _: (string | number)[];
   args?: (string | number)[];
 }
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 bench  # every benchmark with its defaults',
-  "$0 bench -- --help  # the benchmark's own options",
-];
-
-const command: CommandModule<GlobalArgs, BenchArgs> = {
+export default defineCommand<BenchArgs>({
   command: 'bench [args..]',
-  describe: 'run the engine benchmarks of tools/bench (arguments after -- pass through)',
-  builder: (y) =>
-    y
-      .positional('args', { type: 'string', array: true, describe: 'arguments for the benchmark' })
-      .parserConfiguration({ 'unknown-options-as-args': true })
-      .strict(false)
-      .example(examples(EXAMPLES)),
+  describe: 'run the engine benchmarks of @pacgen/bench (arguments after -- pass through)',
+  positional: {
+    args: { type: 'string', array: true, describe: 'arguments for the benchmark' },
+  },
+  // The benchmarks print their own progress.
+  heartbeat: false,
+  build: (y) => y.parserConfiguration({ 'unknown-options-as-args': true }).strict(false),
+  examples: [
+    '$0 bench  # every benchmark with its defaults',
+    "$0 bench -- --help  # the benchmark's own options",
+  ],
   handler: async (argv) => {
     const entry = benchEntry();
     if (!entry) {
-      throw new CliError('the benchmarks are not built (tools/bench/dist/main.js is missing)', {
-        hint: 'run `npm run build` in the repository root first',
-      });
+      throw new CliError(
+        'pacgen bench needs the benchmark package @pacgen/bench, which is not installed (or not built) beside this pacgen',
+        {
+          hint: 'it lives in the pacgen repository (tools/bench): git clone https://github.com/pacgen/pacgen && cd pacgen && npm ci && npm run build && npx pacgen bench',
+        },
+      );
     }
     // Unknown options arrive in `args`; everything after `--` in `_` (after the command name);
     // --json is a global flag of pacgen, so it is handed on explicitly.
@@ -59,6 +59,4 @@ const command: CommandModule<GlobalArgs, BenchArgs> = {
     });
     if (code !== 0) process.exitCode = code;
   },
-};
-
-export default command;
+});

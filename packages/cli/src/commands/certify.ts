@@ -3,27 +3,22 @@
 // trained on (its run.json, or --train-size), with the terms of each posterior and a chart.
 
 import { join } from 'node:path';
-import { POSTERIOR_KINDS, type PosteriorKind } from '@pacgen/metrics';
-import type { Argv, CommandModule } from 'yargs';
+import { POSTERIOR_KINDS } from '@pacgen/metrics';
+import { defineCommand } from '../command.js';
 import { boundChart, formatCertificate } from '../certify-report.js';
 import { certifyOptions, priorMean, runCertify, type CertifyArgs } from '../certification.js';
-import { createContext, type GlobalArgs } from '../context.js';
+import type { GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { int } from '../format.js';
-import {
-  dataOptions,
-  intArg,
-  listArg,
-  MODEL_POSITIONAL,
-  modelDataOptions,
-  numArg,
-} from '../options.js';
+import type { Options } from 'yargs';
+import { CAPS, flags, integer, itemOf, list, num, str, withDefault } from '../flag.js';
+import { dataOptions, MODEL_POSITIONAL, modelDataOptions } from '../options.js';
+import { FLAG, epochs, samples } from '../vocabulary.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { checkCompatible, resolveData, resolveModel } from '../resolve.js';
 import { describeNormalization, modelNormalization } from '../run-normalization.js';
 import { readRunLog } from '../run-record.js';
 import { describeTrainingSet, trainingSet } from '../training-set.js';
-import { examples } from '../examples.js';
 
 interface CertifyCommandArgs extends GlobalArgs, CertifyArgs {
   model: string;
@@ -40,135 +35,72 @@ interface CertifyCommandArgs extends GlobalArgs, CertifyArgs {
 
 const FILES = new Set(['certificate.json', 'bound-vs-scale.svg']);
 
-/** The certificate's own flags. */
-function certifyFlags() {
-  return {
-    delta: {
-      type: 'number',
-      default: 0.05,
-      describe: 'confidence δ, in (0, 1): every bound holds at once with probability ≥ 1 − δ',
-      coerce: numArg('delta', { gt: 0, lt: 1 }),
-    },
-    posteriors: {
-      type: 'string',
-      default: POSTERIOR_KINDS.join(','),
-      describe: `posteriors to certify: ${POSTERIOR_KINDS.join(', ')}`,
-      coerce: listArg('posteriors', (s) => {
-        if (!(POSTERIOR_KINDS as string[]).includes(s)) {
-          throw new UsageError(
-            `--posteriors: unknown posterior '${s}' (${POSTERIOR_KINDS.join(', ')})`,
-          );
-        }
-        return s as PosteriorKind;
-      }),
-    },
-    epochs: {
-      type: 'number',
-      default: 4,
-      describe: 'epochs of the optimized posterior',
-      coerce: intArg('epochs', 1),
-    },
-    'batch-size': {
-      type: 'number',
-      default: 100,
-      describe: 'its minibatch size',
-      coerce: intArg('batch-size', 1),
-    },
-    lr: {
-      type: 'number',
-      default: 1e-3,
-      describe: 'its Adam step for the mean',
-      coerce: numArg('lr', { gt: 0 }),
-    },
-    'sigma-lr': {
-      type: 'number',
+/** The certificate's flags: the shared ones, and the posteriors' Monte Carlo budget. */
+function certifyFlags(): Record<string, Options> {
+  return flags({
+    delta: FLAG.delta,
+    posteriors: list(
+      `posteriors to certify: ${POSTERIOR_KINDS.join(', ')}`,
+      itemOf(POSTERIOR_KINDS),
+      POSTERIOR_KINDS.join(','),
+    ),
+    epochs: withDefault(epochs(), 4),
+    'batch-size': withDefault(FLAG['batch-size'], 100),
+    lr: num(
+      "its Adam step for the mean (default: a hundredth of the starting posterior's mean σ)",
+      {
+        gt: 0,
+      },
+    ),
+    'sigma-lr': num('learning rate of the optimized posterior’s ln σ and ln λ', {
       default: 1e-2,
-      describe: 'its Adam step for ln σ and ln λ',
-      coerce: numArg('sigma-lr', { gt: 0 }),
-    },
-    passes: {
-      type: 'number',
+      gt: 0,
+    }),
+    passes: integer('Monte Carlo passes over the training samples per posterior', {
       default: 1,
-      describe: 'Monte Carlo passes over the training samples per posterior',
-      coerce: intArg('passes', 1),
-    },
-    draws: {
-      type: 'number',
+      min: 1,
+      max: CAPS.probes,
+    }),
+    draws: integer('weight draws per posterior (sets the samples per draw)', {
       default: 5000,
-      describe: 'weight draws per posterior (sets the samples per draw)',
-      coerce: intArg('draws', 1),
-    },
-    'test-passes': {
-      type: 'number',
+      min: 1,
+      max: CAPS.probes,
+    }),
+    'test-passes': integer('Monte Carlo passes over the test samples', {
       default: 1,
-      describe: 'Monte Carlo passes over the test samples',
-      coerce: intArg('test-passes', 0),
-    },
-    'samples-per-draw': {
-      type: 'number',
-      describe: 'samples per weight draw, instead of --draws (rounded down to a divisor of n)',
-      coerce: intArg('samples-per-draw', 1),
-    },
-    'search-samples': {
-      type: 'number',
+      min: 0,
+      max: CAPS.probes,
+    }),
+    'samples-per-draw': integer(
+      'samples per weight draw, instead of --draws (rounded down to a divisor of n)',
+      { min: 1, max: CAPS.samples },
+    ),
+    'search-samples': integer('training samples of the scale searches', {
       default: 5000,
-      describe: 'training samples of the scale searches',
-      coerce: intArg('search-samples', 1),
-    },
-    'curvature-samples': {
-      type: 'number',
-      default: 1000,
-      describe: "training samples of σ*'s curvature",
-      coerce: intArg('curvature-samples', 2),
-    },
-    probes: {
-      type: 'number',
-      default: 16,
-      describe: "Hutchinson probes of σ*'s Hessian diagonal",
-      coerce: intArg('probes', 1),
-    },
-    'rho-probes': {
-      type: 'number',
-      default: 4,
-      describe: "displacements of σ*'s ρ",
-      coerce: intArg('rho-probes', 1),
-    },
-    seed: {
-      type: 'number',
-      default: 0,
-      describe: 'seed of every weight draw and probe',
-      coerce: intArg('seed', 0, 2 ** 31 - 1),
-    },
-    precision: {
-      choices: ['f32', 'f64'],
-      default: 'f32',
-      describe: 'arithmetic of the error evaluations and gradients',
-    },
-    out: {
-      type: 'string',
-      describe: 'also write certificate.json and bound-vs-scale.svg into this folder',
-    },
-    force: { type: 'boolean', default: false, describe: 'replace an existing --out folder' },
-  } as const;
+      min: 1,
+      max: CAPS.samples,
+    }),
+    samples: withDefault(samples(2), 1000),
+    probes: withDefault(FLAG.probes, 16),
+    'rho-probes': withDefault(FLAG['rho-probes'], 4),
+    seed: FLAG.seed,
+    precision: FLAG.precision,
+    out: str('also write certificate.json and bound-vs-scale.svg into this folder'),
+    force: FLAG.force,
+  });
 }
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 certify mnist-mlp  # a model trained by pacgen train (its run.json gives n)',
-  '$0 certify model.json --train-size 60000 --data mnist  # a model from elsewhere',
-  '$0 certify mnist-cnn-run --posteriors optimized --epochs 4 --json  # one posterior, JSON',
-];
-
-const command: CommandModule<GlobalArgs, CertifyCommandArgs> = {
+export default defineCommand<CertifyCommandArgs>({
   command: 'certify <model>',
   describe: 'an upper bound on the test error of a trained classifier, with a confidence',
-  builder: (y) =>
-    y
-      .positional('model', MODEL_POSITIONAL)
-      .options({ ...dataOptions('mnist'), ...modelDataOptions(), ...certifyFlags() })
-      .example(examples(EXAMPLES)) as unknown as Argv<CertifyCommandArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  positional: { model: MODEL_POSITIONAL },
+  options: { ...dataOptions('mnist'), ...modelDataOptions(), ...certifyFlags() },
+  examples: [
+    '$0 certify mnist-mlp  # a model trained by pacgen train (its run.json gives n)',
+    '$0 certify model.json --train-size 60000 --data mnist  # a model from elsewhere',
+    '$0 certify mnist-cnn-run --posteriors optimized --epochs 4 --json  # one posterior, JSON',
+  ],
+  handler: async (argv, ctx) => {
     const t0 = Date.now();
     if (argv.out) await checkOutputTarget(argv.out, argv.force, { known: (f) => FILES.has(f) });
     const run = await readRunLog(argv.model, ctx);
@@ -243,6 +175,4 @@ const command: CommandModule<GlobalArgs, CertifyCommandArgs> = {
       }),
     );
   },
-};
-
-export default command;
+});

@@ -14,18 +14,21 @@ import {
   type CompareResult,
 } from '@pacgen/metrics/experiments';
 import { type PsiSchedule } from '@pacgen/metrics/train';
-import type { Argv, CommandModule, Options } from 'yargs';
+import type { Options } from 'yargs';
+import { defineCommand } from '../command.js';
 import { comparisonPreset, comparisonSpecs } from '../compare-model.js';
 import { printCompareSummary, writeCompareOutput } from '../compare-output.js';
-import { createContext, type GlobalArgs } from '../context.js';
+import type { GlobalArgs } from '../context.js';
 import { UsageError } from '../errors.js';
 import * as experiment from '../experiment-options.js';
 import { compareProgress } from '../experiment-progress.js';
+import { CAPS, flags, integer, itemOf, list, num, withDefault } from '../flag.js';
 import { int } from '../format.js';
-import { intArg, listArg, numArg, figureOptions } from '../options.js';
+import { figureOptions } from '../options.js';
+import { parseNoiseScale } from '../optimizers.js';
+import { FLAG, epochs } from '../vocabulary.js';
 import { checkOutputTarget } from '../output.js';
 import { resolveExperimentData } from '../resolve.js';
-import { examples } from '../examples.js';
 
 interface CompareArgs extends GlobalArgs, experiment.ExperimentArgs {
   methods: CompareMethod[];
@@ -36,9 +39,9 @@ interface CompareArgs extends GlobalArgs, experiment.ExperimentArgs {
   dropout: number;
   'sam-rho': number;
   'asam-rho': number;
-  scale: number;
-  gamma: number;
-  epsilon: number;
+  'noise-scale': string;
+  'perturb-gamma': number;
+  'perturb-epsilon': number;
   warmup: number;
   'probe-every': number;
   'probe-count': number;
@@ -47,143 +50,86 @@ interface CompareArgs extends GlobalArgs, experiment.ExperimentArgs {
 
 /** The flags, in the order --help lists them. */
 const OPTIONS: Record<string, Options> = {
-  ...experiment.dataModelOptions({
-    normalize: {
-      default: 'standard',
-      describe: "pixel scaling: 'none' (v/255) or 'standard' (the data set's mean/std)",
-    },
-    model:
-      'preset: mnist-cnn, cifar-cnn, mlp or mlp:W1,W2 (trained without dropout, and with --dropout for the dropout method)',
+  ...experiment.dataModelOptions(
+    'preset: mnist-cnn, cifar-cnn, mlp or mlp:W1,W2 (trained without dropout, and with --dropout for the dropout method)',
+  ),
+  ...flags({
+    methods: list(
+      `methods to compare: ${COMPARE_METHODS.join(', ')}`,
+      itemOf(COMPARE_METHODS),
+      COMPARE_METHODS.join(','),
+    ),
+    inner: FLAG.inner,
+    lr: withDefault(FLAG.lr, 0.001),
+    'batch-size': FLAG['batch-size'],
+    epochs: withDefault(epochs(), 30),
   }),
-  methods: {
-    type: 'string',
-    default: COMPARE_METHODS.join(','),
-    describe: `methods to compare: ${COMPARE_METHODS.join(', ')}`,
-    coerce: listArg('methods', experiment.oneOf('methods', 'method', COMPARE_METHODS)),
-  },
-  inner: {
-    choices: ['adam', 'sgd'] as const,
-    default: 'adam',
-    describe: 'the optimizer every method steps with',
-  },
-  lr: {
-    type: 'number',
-    default: 0.001,
-    describe: 'learning rate of the inner optimizer',
-    coerce: numArg('lr', { gt: 0 }),
-  },
-  'batch-size': {
-    type: 'number',
-    default: 64,
-    describe: 'samples per step',
-    coerce: intArg('batch-size', 1),
-  },
-  epochs: {
-    type: 'number',
-    default: 30,
-    describe: 'epochs of every run',
-    coerce: intArg('epochs', 1),
-  },
   ...experiment.seedsOption(
     '1,2,3',
     'seeds of every method (initialisation, shuffles, dropout, perturbations)',
   ),
-  ...experiment.subsetOptions(
-    { train: 1000, test: 2000 },
-    'training samples (a seeded subset, the same for every run)',
-  ),
-  dropout: {
-    type: 'number',
-    default: 0.5,
-    describe: 'dropout rate of the dropout method, in (0, 1)',
-    coerce: numArg('dropout', { gt: 0, lt: 1 }),
-  },
-  'sam-rho': {
-    type: 'number',
-    default: 0.05,
-    describe: 'SAM radius ρ (parameter units)',
-    coerce: numArg('sam-rho', { gt: 0 }),
-  },
-  'asam-rho': {
-    type: 'number',
-    default: 0.5,
-    describe: 'ASAM radius ρ (relative)',
-    coerce: numArg('asam-rho', { gt: 0 }),
-  },
-  scale: {
-    type: 'number',
-    default: DEFAULT_PERTURBED_COMPARE.scale,
-    describe: 'perturbedOPT noise scale s: σ_i = min(s/√a_i, κ_i)',
-    coerce: numArg('scale', { gt: 0 }),
-  },
-  gamma: {
-    type: 'number',
-    default: DEFAULT_PERTURBED_COMPARE.gamma,
-    describe: 'perturbedOPT relative neighbourhood γ (κ_i = γ|w_i| + ε)',
-    coerce: numArg('gamma', { ge: 0 }),
-  },
-  epsilon: {
-    type: 'number',
-    default: DEFAULT_PERTURBED_COMPARE.epsilon,
-    describe: 'perturbedOPT absolute neighbourhood ε (parameter units)',
-    coerce: numArg('epsilon', { gt: 0 }),
-  },
-  warmup: {
-    type: 'number',
-    default: DEFAULT_PERTURBED_COMPARE.warmup,
-    describe: 'noise-free perturbedOPT steps at the start',
-    coerce: intArg('warmup', 0),
-  },
-  'probe-every': {
-    type: 'number',
-    default: DEFAULT_PERTURBED_COMPARE.probeEvery,
-    describe: 'perturbed-probes: steps between curvature estimates',
-    coerce: intArg('probe-every', 1),
-  },
-  'probe-count': {
-    type: 'number',
-    default: DEFAULT_PERTURBED_COMPARE.probeCount,
-    describe: 'perturbed-probes: Hutchinson probes per estimate (2 gradients each)',
-    coerce: intArg('probe-count', 1),
-  },
+  ...experiment.subsetOptions({ train: 1000, test: 2000 }),
+  ...flags({
+    dropout: num('dropout rate of the dropout method, in (0, 1)', { default: 0.5, gt: 0, lt: 1 }),
+    'sam-rho': num('SAM radius ρ (parameter units)', { default: 0.05, gt: 0 }),
+    'asam-rho': num('ASAM radius ρ (relative)', { default: 0.5, gt: 0 }),
+    // perturbedOPT runs at a fixed scale here: a number, not 'bound'.
+    'noise-scale': withDefault(FLAG['noise-scale'], String(DEFAULT_PERTURBED_COMPARE.scale)),
+    'perturb-gamma': withDefault(FLAG['perturb-gamma'], DEFAULT_PERTURBED_COMPARE.gamma),
+    'perturb-epsilon': withDefault(FLAG['perturb-epsilon'], DEFAULT_PERTURBED_COMPARE.epsilon),
+    warmup: withDefault(FLAG.warmup, DEFAULT_PERTURBED_COMPARE.warmup),
+    'probe-every': integer('perturbed-probes: steps between curvature estimates', {
+      default: DEFAULT_PERTURBED_COMPARE.probeEvery,
+      min: 1,
+      max: CAPS.steps,
+    }),
+    'probe-count': integer('perturbed-probes: Hutchinson probes per estimate (2 gradients each)', {
+      default: DEFAULT_PERTURBED_COMPARE.probeCount,
+      min: 1,
+      max: CAPS.probes,
+    }),
+  }),
   ...experiment.psiBudgetOptions({
-    psiSamples: {
-      default: 256,
-      describe: "training samples Ψ's curvature is estimated on (a fixed seeded subset)",
-    },
-    probes: {
-      default: 8,
-      describe: "Hutchinson probes of Ψ's Hessian diagonal (2 gradients each)",
-    },
-    rhoProbes: { default: 2, describe: "random displacements of Ψ's ρ estimate" },
+    samples: 256,
+    probes: 8,
+    rhoProbes: 2,
     psiEvery: {
       describe:
         "Ψ every k epochs, and at the first and last (default: --epochs, i.e. first and last only; 'log': epochs 0, 1, 2, 4, 8, …)",
       minEvery: 1,
     },
   }),
-  ...experiment.seedPrecisionOptions('seed of the data subsets, the Ψ subset and its probes'),
-  ...experiment.outOptions(
-    { default: 'pacgen-compare', describe: 'output folder' },
-    'replace an existing output folder',
+  ...experiment.runOutOptions(
+    'pacgen-compare',
+    'output folder',
+    'replace an output folder that pacgen wrote',
   ),
   ...figureOptions(),
 };
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 compare --out compare-mnist  # all six methods, 3 seeds, the MNIST CNN',
-  '$0 compare --methods plain,perturbed-secant --epochs 10 --seeds 1,2  # plain Adam against perturbedOPT only',
-  '$0 compare --data synthetic-cifar --model cifar-cnn --epochs 5 --train-subset 500  # the CIFAR-shaped path without downloads',
-];
+/** perturbedOPT's fixed noise scale of the comparison: a number > 0. */
+function fixedScale(v: string): number {
+  const s = parseNoiseScale(v);
+  if (s === 'bound' || s === 0) {
+    throw new UsageError(
+      `--noise-scale must be a number > 0 in pacgen compare (perturbedOPT runs at a fixed scale), got ${v}`,
+    );
+  }
+  return s;
+}
 
-const command: CommandModule<GlobalArgs, CompareArgs> = {
+export default defineCommand<CompareArgs>({
   command: 'compare',
   describe:
     'plain optimizer, dropout, SAM, ASAM and perturbedOPT on the same budget: test loss, σ, Ψ',
-  builder: (y) => y.options(OPTIONS).example(examples(EXAMPLES)) as unknown as Argv<CompareArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  options: OPTIONS,
+  examples: [
+    '$0 compare --out compare-mnist  # all six methods, 3 seeds, the MNIST CNN',
+    '$0 compare --methods plain,perturbed-secant --epochs 10 --seeds 1,2  # plain Adam against perturbedOPT only',
+    '$0 compare --data synthetic-cifar --model cifar-cnn --epochs 5 --train-size 500  # the CIFAR-shaped path without downloads',
+  ],
+  check: (a) => void fixedScale(a['noise-scale']),
+  handler: async (argv, ctx) => {
     const t0 = Date.now();
     const out = resolve(argv.out);
     const preset = comparisonPreset(argv.model);
@@ -193,7 +139,7 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
     if (argv['batch-size'] > data.train.n) {
       throw new UsageError(
         `--batch-size ${argv['batch-size']} exceeds the ${data.train.n} training samples`,
-        'lower --batch-size or raise --train-subset',
+        'lower --batch-size or raise --train-size',
       );
     }
     const { methods, seeds, epochs } = argv;
@@ -214,9 +160,9 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
         samRho: argv['sam-rho'],
         asamRho: argv['asam-rho'],
         perturbed: {
-          scale: argv.scale,
-          gamma: argv.gamma,
-          epsilon: argv.epsilon,
+          scale: fixedScale(argv['noise-scale']),
+          gamma: argv['perturb-gamma'],
+          epsilon: argv['perturb-epsilon'],
           warmup: argv.warmup,
           probeEvery: argv['probe-every'],
           probeCount: argv['probe-count'],
@@ -228,7 +174,7 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
         batchSize: argv['batch-size'],
         precision: argv.precision,
         psiEvery: argv['psi-every'] ?? epochs,
-        psiSamples: argv['psi-samples'],
+        psiSamples: argv.samples,
         probes: argv.probes,
         rhoProbes: argv['rho-probes'],
         seed: argv.seed,
@@ -252,6 +198,4 @@ const command: CommandModule<GlobalArgs, CompareArgs> = {
       seconds: doc.seconds,
     });
   },
-};
-
-export default command;
+});

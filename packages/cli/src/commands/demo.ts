@@ -5,16 +5,24 @@
 
 import { resolve } from 'node:path';
 import type { NetworkSpec } from '@pacgen/core-wasm';
-import { initialisationPrior, type CertificateReport, type CertifyOptions } from '@pacgen/metrics';
+import {
+  geometricScales,
+  initialisationPrior,
+  type CertificateReport,
+  type CertifyOptions,
+} from '@pacgen/metrics';
 import { type Dataset } from '@pacgen/metrics/data';
 import { toTfjs } from '@pacgen/metrics/models';
 import { type TrainResult } from '@pacgen/metrics/train';
 import { headline } from '../certify-report.js';
 import { runCertify } from '../certification.js';
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type Context, type GlobalArgs } from '../context.js';
+import { defineCommand } from '../command.js';
+import type { Context, GlobalArgs } from '../context.js';
 import { duration, fmt, int, pct, table } from '../format.js';
-import { estimatorOptions, intArg, numArg } from '../options.js';
+import type { Options } from 'yargs';
+import { flags, str, withDefault } from '../flag.js';
+import { estimatorOptions, runOptions } from '../options.js';
+import { FLAG, epochs, out, samples, testSize, trainSize } from '../vocabulary.js';
 import { buildOptimizer, parseNoiseScale, type OptimizerArgs } from '../optimizers.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { demoReport } from '../demo-report.js';
@@ -29,7 +37,6 @@ import {
 } from '../scoring.js';
 import { runTraining } from '../training.js';
 import { pacgenOptions, type EstimatorArgs } from './score.js';
-import { examples } from '../examples.js';
 
 interface DemoArgs extends GlobalArgs, EstimatorArgs {
   out: string;
@@ -70,12 +77,22 @@ export interface DemoRun {
 }
 
 /**
- * [choice] The demo's quick certificate: searches on 2,000 samples, one epoch of the optimized
- * posterior, one Monte Carlo pass; σ* from the demo's own score (same n).
+ * [choice] The demo's quick certificate: the scale searches on 1,000 samples over 9 coarse
+ * scales (10⁻⁴ … 10 for σ*'s shape, 10⁻⁵ … 1 for the isotropic σ) refined twice on each side,
+ * three shrinks of the mean, one epoch of the optimized posterior, one Monte Carlo pass over
+ * all n training and the test samples; σ* from the demo's own score (same n). The searches only
+ * choose the posteriors; the bound itself counts every training sample, so it stays a
+ * certificate. About half the forward passes of certify's defaults (whose searches took 60% of
+ * the demo's certificate time: docs/certificates.md).
  */
 const DEMO_CERTIFICATE: CertifyOptions = {
-  search: { samples: 2000, refine: 2 },
-  optimize: { epochs: 1 },
+  search: {
+    samples: 1000,
+    sigmaStarScales: geometricScales(1e-4, 10, 9),
+    isotropicScales: geometricScales(1e-5, 1, 9),
+    refine: 2,
+  },
+  optimize: { epochs: 1, shrinks: [0.8, 0.6, 0.4] },
   monteCarlo: { passes: 1, testPasses: 1 },
 };
 
@@ -188,6 +205,31 @@ async function trainAndScore(
   };
 }
 
+/** The demo's flags: the shared ones with the demo's quick budget as defaults. */
+function demoOptions(): Record<string, Options> {
+  const estimators = estimatorOptions();
+  return {
+    ...flags({
+      out: out('pacgen-demo', 'report folder'),
+      force: FLAG.force,
+      data: FLAG.data,
+      model: str('model preset', 'mnist-cnn'),
+      'train-size': withDefault(trainSize(2), 10000),
+      'test-size': withDefault(testSize(1), 2000),
+      epochs: withDefault(epochs(), 2),
+      'batch-size': FLAG['batch-size'],
+      lr: withDefault(FLAG.lr, 1e-3),
+      'noise-scale': FLAG['noise-scale'],
+      samples: withDefault(samples(2), 1000),
+    }),
+    ...estimators,
+    diagonal: { ...estimators.diagonal, default: 'hutchinson' },
+    probes: { ...estimators.probes, default: 16 },
+    'rho-probes': { ...estimators['rho-probes'], default: 4 },
+    ...runOptions('f64'),
+  };
+}
+
 /** Optimizer flags of the demo's two runs (Adam, and perturbedOPT around the same Adam). */
 function demoOptimizers(argv: DemoArgs): { name: string; opt: OptimizerArgs }[] {
   const base: OptimizerArgs = {
@@ -210,97 +252,16 @@ function demoOptimizers(argv: DemoArgs): { name: string; opt: OptimizerArgs }[] 
   ];
 }
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 demo  # the default: about 1–2 minutes on 2 cores, report in ./pacgen-demo/',
-  '$0 demo --train-size 2000 --epochs 1 --samples 200 --out quick  # a quick run',
-  '$0 demo --model mlp --epochs 3 --json > demo.json  # an MLP, the report as JSON',
-];
-
-const command: CommandModule<GlobalArgs, DemoArgs> = {
+export default defineCommand<DemoArgs>({
   command: 'demo',
   describe: 'train an MNIST network with Adam and with perturbedOPT, score both, write a report',
-  builder: (y) =>
-    y
-      .options({
-        out: { type: 'string', default: 'pacgen-demo', describe: 'report folder' },
-        force: { type: 'boolean', default: false, describe: 'replace an existing report folder' },
-        data: { type: 'string', default: 'mnist', describe: 'data set (see pacgen train --help)' },
-        model: { type: 'string', default: 'mnist-cnn', describe: 'model preset' },
-        'train-size': {
-          type: 'number',
-          default: 10000,
-          describe: 'training samples (a seeded subset)',
-          coerce: intArg('train-size', 2),
-        },
-        'test-size': {
-          type: 'number',
-          default: 2000,
-          describe: 'test samples (a seeded subset)',
-          coerce: intArg('test-size', 1),
-        },
-        epochs: {
-          type: 'number',
-          default: 2,
-          describe: 'epochs of each run',
-          coerce: intArg('epochs', 1),
-        },
-        'batch-size': {
-          type: 'number',
-          default: 64,
-          describe: 'samples per step',
-          coerce: intArg('batch-size', 1),
-        },
-        lr: {
-          type: 'number',
-          default: 1e-3,
-          describe: 'Adam learning rate (both runs)',
-          coerce: numArg('lr', { gt: 0 }),
-        },
-        'noise-scale': {
-          type: 'string',
-          default: 'bound',
-          describe: "perturbedOPT noise scale: a number ≥ 0 or 'bound' (σ = σ* of the bound)",
-        },
-        samples: {
-          type: 'number',
-          default: 1000,
-          describe: 'training samples the scores are taken over (the same subset for both)',
-          coerce: intArg('samples', 2),
-        },
-        ...estimatorOptions(),
-        diagonal: {
-          choices: ['auto', 'exact', 'hutchinson'] as const,
-          default: 'hutchinson',
-          describe: 'Hessian diagonal estimator of the scores',
-        },
-        probes: {
-          type: 'number',
-          default: 16,
-          describe: 'Hutchinson probes of the diagonal',
-          coerce: intArg('probes', 1),
-        },
-        'rho-probes': {
-          type: 'number',
-          default: 4,
-          describe: 'displacements of the ρ estimate',
-          coerce: intArg('rho-probes', 1),
-        },
-        seed: {
-          type: 'number',
-          default: 0,
-          describe: 'seed of everything',
-          coerce: intArg('seed', 0, 2 ** 31 - 1),
-        },
-        precision: {
-          choices: ['f32', 'f64'] as const,
-          default: 'f64',
-          describe: 'arithmetic of the scoring (training is f32)',
-        },
-      })
-      .example(examples(EXAMPLES)) as unknown as Argv<DemoArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  options: demoOptions(),
+  examples: [
+    '$0 demo  # the default: about 1–2 minutes on 2 cores, report in ./pacgen-demo/',
+    '$0 demo --train-size 2000 --epochs 1 --samples 200 --out quick  # a quick run',
+    '$0 demo --model mlp --epochs 3 --json > demo.json  # an MLP, the report as JSON',
+  ],
+  handler: async (argv, ctx) => {
     const t0 = Date.now();
     await checkOutputTarget(argv.out, argv.force);
     // Checked now, not after the first training run.
@@ -391,6 +352,4 @@ const command: CommandModule<GlobalArgs, DemoArgs> = {
       `\nwrote ${argv.out}/ (report.html, report.json, adam/, perturbed/) in ${duration(seconds)}`,
     );
   },
-};
-
-export default command;
+});

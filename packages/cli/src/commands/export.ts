@@ -5,12 +5,13 @@
 
 import { join } from 'node:path';
 import { saveOnnxModel } from '@pacgen/metrics/node';
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type GlobalArgs } from '../context.js';
+import { defineCommand } from '../command.js';
+import type { GlobalArgs } from '../context.js';
 import { UsageError } from '../errors.js';
-import { examples } from '../examples.js';
 import { int } from '../format.js';
+import { choice, flags } from '../flag.js';
 import { MODEL_POSITIONAL } from '../options.js';
+import { FLAG } from '../vocabulary.js';
 import { checkOutputTarget, withStagedDir } from '../output.js';
 import { resolveModel } from '../resolve.js';
 
@@ -25,34 +26,23 @@ interface ExportArgs extends GlobalArgs {
 /** The file written into --out. */
 export const ONNX_FILE = 'model.onnx';
 
-const EXAMPLES = [
-  '$0 export runs/resnet/model.json --out runs/resnet-onnx  # a trained model as runs/resnet-onnx/model.onnx',
-  '$0 export net.safetensors --arch net.json --out onnx/ --precision f64  # float64 initializers',
-];
-
-const command: CommandModule<GlobalArgs, ExportArgs> = {
+export default defineCommand<ExportArgs>({
   command: 'export <model>',
   describe: 'write a trained model as ONNX (model.onnx, opset 17)',
-  builder: (y) =>
-    y
-      .positional('model', MODEL_POSITIONAL)
-      .options({
-        out: { type: 'string', demandOption: true, describe: 'folder to write model.onnx into' },
-        arch: { type: 'string', describe: 'layer-list JSON of a .safetensors model' },
-        precision: {
-          choices: ['f32', 'f64'] as const,
-          default: 'f32' as const,
-          describe: 'type of the initializers',
-        },
-        force: {
-          type: 'boolean',
-          default: false,
-          describe: 'replace an --out folder pacgen wrote',
-        },
-      })
-      .example(examples(EXAMPLES)) as unknown as Argv<ExportArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  positional: { model: MODEL_POSITIONAL },
+  options: {
+    out: { type: 'string', demandOption: true, describe: 'folder to write model.onnx into' },
+    ...flags({
+      arch: FLAG.arch,
+      precision: choice('type of the initializers', ['f32', 'f64'] as const, 'f32'),
+      force: FLAG.force,
+    }),
+  },
+  examples: [
+    '$0 export runs/resnet/model.json --out runs/resnet-onnx  # a trained model as runs/resnet-onnx/model.onnx',
+    '$0 export net.safetensors --arch net.json --out onnx/ --precision f64  # float64 initializers',
+  ],
+  handler: async (argv, ctx) => {
     await checkOutputTarget(argv.out, argv.force);
     const model = await resolveModel(argv.model, { arch: argv.arch });
     if (!model.params) {
@@ -69,6 +59,4 @@ const command: CommandModule<GlobalArgs, ExportArgs> = {
     ctx.result({ model: model.source, onnx: file, parameters: params.length });
     ctx.print(`wrote ${file} (${int(params.length)} parameters, ${argv.precision} initializers)`);
   },
-};
-
-export default command;
+});

@@ -1,6 +1,6 @@
 // The command list, in the order `pacgen --help` shows it.
 
-import type { CommandModule } from 'yargs';
+import type { PacgenCommand } from '../command.js';
 import bench from './bench.js';
 import certify from './certify.js';
 import compare from './compare.js';
@@ -15,11 +15,8 @@ import train from './train.js';
 import worker from './worker.js';
 import queueCommand from './queue.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyCommand = CommandModule<any, any>;
-
 /** Every command of the binary. */
-export const COMMANDS: AnyCommand[] = [
+export const COMMANDS: PacgenCommand[] = [
   demo,
   train,
   score,

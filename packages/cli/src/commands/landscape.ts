@@ -4,15 +4,14 @@
 
 import { resolve } from 'node:path';
 import { lossLandscape, type LandscapeResult } from '@pacgen/metrics';
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type Context, type GlobalArgs } from '../context.js';
+import { defineCommand } from '../command.js';
+import type { Context, GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
 import { duration, fmt, int, keyValues } from '../format.js';
 import {
   MODEL_POSITIONAL,
   dataOptions,
   estimatorOptions,
-  intArg,
   modelLossOptions,
   runOptions,
   threadsOption,
@@ -26,16 +25,16 @@ import {
 } from '../scoring.js';
 import { landscapeOutput } from '../landscape-output.js';
 import { pacgenOptions, type EstimatorArgs } from './score.js';
-import { parseRange } from './toy.js';
-import { examples } from '../examples.js';
+import { bool, choice, flags, integer } from '../flag.js';
+import { FLAG, out, range } from '../vocabulary.js';
 
 interface LandscapeArgs extends GlobalArgs, EstimatorArgs, ModelInputArgs {
   samples: number;
   dims: 1 | 2;
   directions: 'random' | 'eigen';
-  steps?: number;
+  grid?: number;
   range: [number, number];
-  normalization: 'filter' | 'layer' | 'none';
+  'direction-norm': 'filter' | 'layer' | 'none';
   biases: 'zero' | 'copy';
   psi: boolean;
   out: string;
@@ -62,71 +61,47 @@ function psiFlags() {
   return rest;
 }
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 landscape pacgen-demo/adam/model.json --data mnist  # 2-D slice, random directions',
-  '$0 landscape model.json --dims 1 --directions eigen --range 0.5 --json  # loss along the top eigenvector',
-];
-
-const command: CommandModule<GlobalArgs, LandscapeArgs> = {
+export default defineCommand<LandscapeArgs>({
   command: 'landscape <model>',
   describe: 'loss (and Ψ) on 1-D or 2-D slices along random or Hessian-eigenvector directions',
-  builder: (y) =>
-    y
-      .positional('model', MODEL_POSITIONAL)
-      .options({
-        ...dataOptions('mnist'),
-        ...modelLossOptions(1),
-        dims: {
-          type: 'number',
-          choices: [1, 2],
-          default: 2,
-          describe: 'a line (1) or a plane (2)',
-        },
-        directions: {
-          choices: ['random', 'eigen'] as const,
-          default: 'random',
-          describe:
-            'random filter-normalised directions, or the top Hessian eigenvectors (unit length)',
-        },
-        steps: {
-          type: 'number',
-          describe: 'grid points per axis (default 51 for 1-D, 21 for 2-D)',
-          coerce: intArg('steps', 2, 1001),
-        },
-        range: {
-          type: 'string',
-          default: '1',
-          describe: 'coefficient range: R for [-R, R], or LO,HI (--range=-0.5,1 when LO < 0)',
-          coerce: parseRange,
-        },
-        normalization: {
-          choices: ['filter', 'layer', 'none'] as const,
-          default: 'filter',
-          describe:
-            'random directions: scale per filter (Li et al.), per tensor, or to unit length',
-        },
-        biases: {
-          choices: ['zero', 'copy'] as const,
-          default: 'zero',
-          describe: "random directions: biases left out ('zero') or set to the biases ('copy')",
-        },
-        psi: {
-          type: 'boolean',
-          default: false,
-          describe:
-            'also compute Ψ at every grid point (a full PACGen score each: small models only)',
-        },
-        ...psiFlags(),
-        out: { type: 'string', default: 'pacgen-landscape', describe: 'output folder' },
-        force: { type: 'boolean', default: false, describe: 'replace an existing output folder' },
-        png: { type: 'boolean', default: true, describe: 'also write PNGs (--no-png: SVG only)' },
-        ...runOptions('f64'),
-        ...threadsOption(),
-      })
-      .example(examples(EXAMPLES)) as unknown as Argv<LandscapeArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  positional: { model: MODEL_POSITIONAL },
+  options: {
+    ...dataOptions('mnist'),
+    ...modelLossOptions(1),
+    ...flags({
+      dims: choice('a line (1) or a plane (2)', [1, 2] as const, 2),
+      directions: choice(
+        'random filter-normalised directions, or the top Hessian eigenvectors (unit length)',
+        ['random', 'eigen'] as const,
+        'random',
+      ),
+      grid: integer('grid points per axis (default 51 for 1-D, 21 for 2-D)', {
+        min: 2,
+        max: 1001,
+      }),
+      range: range('1', 'coefficient range'),
+      'direction-norm': choice(
+        'random directions: scale per filter (Li et al.), per tensor, or to unit length',
+        ['filter', 'layer', 'none'] as const,
+        'filter',
+      ),
+      biases: choice(
+        "random directions: biases left out ('zero') or set to the biases ('copy')",
+        ['zero', 'copy'] as const,
+        'zero',
+      ),
+      psi: bool('also compute Ψ at every grid point (a full PACGen score each: small models only)'),
+    }),
+    ...psiFlags(),
+    ...flags({ out: out('pacgen-landscape'), force: FLAG.force, png: FLAG.png }),
+    ...runOptions('f64'),
+    ...threadsOption(),
+  },
+  examples: [
+    '$0 landscape pacgen-demo/adam/model.json --data mnist  # 2-D slice, random directions',
+    '$0 landscape model.json --dims 1 --directions eigen --range 0.5 --json  # loss along the top eigenvector',
+  ],
+  handler: async (argv, ctx) => {
     const t0 = Date.now();
     await checkOutputTarget(resolve(argv.out), argv.force);
     const { data, model, subset, inputs } = await loadModelInputs(argv, ctx, argv.precision);
@@ -144,7 +119,7 @@ const command: CommandModule<GlobalArgs, LandscapeArgs> = {
       await setup.dispose();
     }
   },
-};
+});
 
 /** Computes the landscape on the engine of `setup`, writes the output folder and prints. */
 async function landscape(
@@ -156,9 +131,9 @@ async function landscape(
   if (argv.directions === 'eigen' && argv.dims > obj.numParams) {
     throw new UsageError(`--dims ${argv.dims} needs at least ${argv.dims} parameters`);
   }
-  const steps = argv.steps ?? (argv.dims === 1 ? 51 : 21);
+  const steps = argv.grid ?? (argv.dims === 1 ? 51 : 21);
   ctx.log(
-    `landscape of ${model.source} (${int(obj.numParams)} parameters) on ${int(subset.n)} samples of ${data.source}: ${argv.dims}-D, ${argv.directions} directions, ${steps} steps per axis over [${argv.range.join(', ')}]; ${setup.engine.summary}`,
+    `landscape of ${model.source} (${int(obj.numParams)} parameters) on ${int(subset.n)} samples of ${data.source}: ${argv.dims}-D, ${argv.directions} directions, ${steps} grid points per axis over [${argv.range.join(', ')}]; ${setup.engine.summary}`,
   );
 
   let stage = '';
@@ -172,7 +147,7 @@ async function landscape(
         directions: argv.directions,
         steps,
         range: argv.range,
-        normalization: argv.normalization,
+        normalization: argv['direction-norm'],
         biases: argv.biases,
         seed: argv.seed,
         eigen: { step: argv.step, onKink: argv['on-kink'] },
@@ -203,7 +178,7 @@ async function landscape(
     precision: argv.precision,
     steps,
     range: argv.range,
-    normalization: argv.normalization,
+    normalization: argv['direction-norm'],
     biases: argv.biases,
     seed: argv.seed,
     png: argv.png,
@@ -228,5 +203,3 @@ async function landscape(
     `\nwrote ${argv.out}/ (report.html, landscape.json, landscape.csv, ${figures} figures)`,
   );
 }
-
-export default command;

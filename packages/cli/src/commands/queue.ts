@@ -1,34 +1,29 @@
 // `pacgen queue status|clean URL`: the job queue's jobs by state (with the failed ones' reasons),
 // or the removal of its finished jobs (issue 18; docs/distributed.md).
 
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type GlobalArgs } from '../context.js';
+import { defineCommand } from '../command.js';
+import type { GlobalArgs } from '../context.js';
 import { UsageError } from '../errors.js';
 import { table } from '../format.js';
 import { cleanQueue, queueStatus } from '../queue/admin.js';
-import { checkQueue, parseQueueUrl } from '../queue/connection.js';
+import { connectQueue } from '../queue/connection.js';
 
 interface QueueArgs extends GlobalArgs {
-  action: string;
+  action: 'status' | 'clean';
   url: string | undefined;
 }
 
-const command: CommandModule<GlobalArgs, QueueArgs> = {
+export default defineCommand<QueueArgs>({
   command: 'queue <action> [url]',
   describe: 'show (status) or tidy (clean: remove finished jobs) the job queue of pacgen worker',
-  builder: (y) =>
-    y.positional('action', { type: 'string', choices: ['status', 'clean'] }).positional('url', {
-      type: 'string',
-      describe: 'redis://[user:pass@]host:port[/db] (default PACGEN_QUEUE)',
-    }) as unknown as Argv<QueueArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
-    const url = argv.url ?? process.env.PACGEN_QUEUE;
-    if (url === undefined || url === '') {
-      throw new UsageError('pacgen queue needs a URL (or PACGEN_QUEUE)');
-    }
-    const connection = parseQueueUrl(url);
-    await checkQueue(connection);
+  positional: {
+    action: { type: 'string', choices: ['status', 'clean'] },
+    url: { type: 'string', describe: 'redis://[user:pass@]host:port[/db] (default PACGEN_QUEUE)' },
+  },
+  heartbeat: false,
+  handler: async (argv, ctx) => {
+    const connection = await connectQueue(argv.url);
+    if (!connection) throw new UsageError('pacgen queue needs a URL (or PACGEN_QUEUE)');
     if (argv.action === 'clean') {
       const removed = await cleanQueue(connection);
       ctx.result({ queue: connection.display, removed });
@@ -42,6 +37,4 @@ const command: CommandModule<GlobalArgs, QueueArgs> = {
     ctx.print(`${s.queue}\n${table([Object.keys(s.counts), Object.values(s.counts).map(String)])}`);
     for (const f of s.failed) ctx.print(`failed ${f.name ?? f.id}: ${f.reason}`);
   },
-};
-
-export default command;
+});

@@ -3,12 +3,12 @@
 // per-parameter Hessian diagonal and σ* as safetensors.
 
 import { join } from 'node:path';
-import { type KinkPolicy, type PacgenOptions } from '@pacgen/metrics';
+import { type DiagonalMethod, type KinkPolicy, type PacgenOptions } from '@pacgen/metrics';
 import { splitByTensors } from '@pacgen/metrics/models';
 import { toOnnxTensors } from '@pacgen/metrics/onnx';
 import { writeSafetensorsFile } from '@pacgen/metrics/node';
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type Context, type GlobalArgs } from '../context.js';
+import { defineCommand } from '../command.js';
+import type { Context, GlobalArgs } from '../context.js';
 import { reportHealth } from '../fd-health.js';
 import { duration, fmt, int, keyValues, pct, table } from '../format.js';
 import {
@@ -31,11 +31,10 @@ import {
   type ScoreDocument,
   type ModelInputArgs,
 } from '../scoring.js';
-import { examples } from '../examples.js';
 
 /** Flags of the estimators, as parsed (shared with `demo`). */
 export interface EstimatorArgs {
-  diagonal: 'auto' | 'exact' | 'hutchinson';
+  diagonal: 'auto' | DiagonalMethod;
   probes: number;
   'rho-probes': number;
   rho?: number;
@@ -200,38 +199,32 @@ async function score(argv: ScoreArgs, ctx: Context) {
   }
 }
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  "$0 score pacgen-demo/adam --train-size 10000 --diagonal hutchinson --probes 16 --rho-probes 4  # the demo's Adam model, scored as the demo scored it",
-  '$0 score model.json --samples 2000 --diagonal hutchinson --probes 50 --json  # one JSON document on stdout',
-  '$0 score net.safetensors --arch net.json --rho 0  # a PyTorch model, ρ given',
-  '$0 score resnet.onnx --data cifar10 --export curvature/  # a PyTorch model exported to ONNX; h and σ* named as its initializers',
-  '$0 score model.json --engine tfjs --backend webgpu  # on TensorFlow.js, on the GPU (WebGPU through Dawn in Node)',
-  '$0 score model.json --export curvature/  # also write h and σ* per parameter',
-];
-
-const command: CommandModule<GlobalArgs, ScoreArgs> = {
+export default defineCommand<ScoreArgs>({
   command: 'score <model>',
   describe: 'PACGen score Ψ, Ψ*, σ* and the PAC-Bayes bound of a trained model',
-  builder: (y) =>
-    y
-      .positional('model', MODEL_POSITIONAL)
-      .options({
-        ...dataOptions('mnist', false),
-        ...modelLossOptions(2),
-        ...estimatorOptions(),
-        ...runOptions('f64'),
-        ...engineOptions(),
-        export: {
-          type: 'string',
-          describe:
-            'write the per-parameter Hessian diagonal and σ* into this folder as safetensors (an ONNX model: named and shaped as its initializers)',
-        },
-        force: { type: 'boolean', default: false, describe: 'replace an existing --export folder' },
-      })
-      .example(examples(EXAMPLES)) as unknown as Argv<ScoreArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  positional: { model: MODEL_POSITIONAL },
+  options: {
+    ...dataOptions('mnist', false),
+    ...modelLossOptions(2),
+    ...estimatorOptions(),
+    ...runOptions('f64'),
+    ...engineOptions(),
+    export: {
+      type: 'string',
+      describe:
+        'write the per-parameter Hessian diagonal and σ* into this folder as safetensors (an ONNX model: named and shaped as its initializers)',
+    },
+    force: { type: 'boolean', default: false, describe: 'replace an existing --export folder' },
+  },
+  examples: [
+    "$0 score pacgen-demo/adam --train-size 10000 --diagonal hutchinson --probes 16 --rho-probes 4  # the demo's Adam model, scored as the demo scored it",
+    '$0 score model.json --samples 2000 --diagonal hutchinson --probes 50 --json  # one JSON document on stdout',
+    '$0 score net.safetensors --arch net.json --rho 0  # a PyTorch model, ρ given',
+    '$0 score resnet.onnx --data cifar10 --export curvature/  # a PyTorch model exported to ONNX; h and σ* named as its initializers',
+    '$0 score model.json --engine tfjs --backend webgpu  # on TensorFlow.js, on the GPU (WebGPU through Dawn in Node)',
+    '$0 score model.json --export curvature/  # also write h and σ* per parameter',
+  ],
+  handler: async (argv, ctx) => {
     if (argv.export) await checkOutputTarget(argv.export, argv.force);
     const { doc, report, tensors, engine, seconds, model, data, inputs } = await score(argv, ctx);
     if (argv.export) {
@@ -276,6 +269,4 @@ const command: CommandModule<GlobalArgs, ScoreArgs> = {
       `\n${int(doc.cost.gradientEvaluations)} gradient evaluations on ${int(doc.numSamples)} samples, ${duration(seconds)}; ${engine.summary}`,
     );
   },
-};
-
-export default command;
+});

@@ -12,8 +12,8 @@ import {
   type TraceResult,
 } from '@pacgen/metrics';
 import { writeFileAtomic } from '@pacgen/metrics/node';
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type Context, type GlobalArgs } from '../context.js';
+import { defineCommand } from '../command.js';
+import type { Context, GlobalArgs } from '../context.js';
 import { asUsage, UsageError } from '../errors.js';
 import { reportHealth } from '../fd-health.js';
 import { duration, fmt, int, keyValues, table } from '../format.js';
@@ -22,11 +22,12 @@ import {
   dataOptions,
   engineOptions,
   finiteDifferenceOptions,
-  intArg,
   modelLossOptions,
   runOptions,
 } from '../options.js';
+import { CAPS, bool, choice, flags, integer } from '../flag.js';
 import { densityChart, svgOrPng } from '../report-plots.js';
+import { FLAG } from '../vocabulary.js';
 import {
   enginePrecision,
   loadModelInputs,
@@ -34,7 +35,6 @@ import {
   type EngineArgs,
   type ModelInputArgs,
 } from '../scoring.js';
-import { examples } from '../examples.js';
 
 interface SpectrumArgs extends GlobalArgs, EngineArgs, ModelInputArgs {
   samples: number;
@@ -67,98 +67,55 @@ async function withBar<T>(
   }
 }
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 spectrum pacgen-demo/adam --k 10  # top 10 eigenvalues, trace, density',
-  '$0 spectrum model.json --plot density.png --runs 8  # density plot as PNG',
-  '$0 spectrum model.json --engine tfjs --backend wasm  # on TensorFlow.js (wasm)',
-  '$0 spectrum model.json --no-density --trace-method hutchinson --json  # JSON only',
-];
-
-const command: CommandModule<GlobalArgs, SpectrumArgs> = {
+export default defineCommand<SpectrumArgs>({
   command: 'spectrum <model>',
   describe: 'Hessian spectrum: top eigenvalues, trace and spectral density (with a plot)',
-  builder: (y) =>
-    y
-      .positional('model', MODEL_POSITIONAL)
-      .options({
-        ...dataOptions('mnist', false),
-        ...modelLossOptions(1),
-        k: {
-          type: 'number',
-          default: 5,
-          describe: 'top eigenvalues to compute',
-          coerce: intArg('k', 1),
-        },
-        method: {
-          choices: ['lanczos', 'power'] as const,
-          default: 'lanczos',
-          describe: 'eigenvalue method',
-        },
-        iterations: {
-          type: 'number',
-          describe: 'most HVPs of the eigenvalue method (lanczos: in all; power: per eigenvalue)',
-          coerce: intArg('iterations', 1),
-        },
-        trace: {
-          type: 'boolean',
-          default: true,
-          describe: 'estimate the trace (--no-trace to skip)',
-        },
-        'trace-method': {
-          choices: ['hutchinson', 'hutch++'] as const,
-          default: 'hutch++',
-          describe: 'trace estimator',
-        },
-        'trace-probes': {
-          type: 'number',
-          default: 30,
-          describe: 'HVPs of the trace estimate (≥ 3 for hutch++)',
-          coerce: intArg('trace-probes', 1),
-        },
-        density: {
-          type: 'boolean',
-          default: true,
-          describe: 'estimate the spectral density (--no-density to skip)',
-        },
-        runs: {
-          type: 'number',
-          default: 4,
-          describe: 'stochastic Lanczos quadrature runs',
-          coerce: intArg('runs', 1),
-        },
-        'lanczos-steps': {
-          type: 'number',
-          default: 40,
-          describe: 'Lanczos steps per density run',
-          coerce: intArg('lanczos-steps', 1),
-        },
-        grid: {
-          type: 'number',
-          default: 400,
-          describe: 'density grid points',
-          coerce: intArg('grid', 2),
-        },
-        ...finiteDifferenceOptions(),
-        plot: { type: 'string', describe: 'write the density plot here (.svg or .png)' },
-        ...runOptions('f64'),
-        ...engineOptions(),
-      })
-      .check((a) => {
-        if (a.plot !== undefined && !['.svg', '.png'].includes(extname(a.plot).toLowerCase())) {
-          throw new UsageError(`--plot must end in .svg or .png, got ${a.plot}`);
-        }
-        if (a.plot !== undefined && a.density === false) {
-          throw new UsageError('--plot needs the density (drop --no-density)');
-        }
-        if (a['trace-method'] === 'hutch++' && a['trace-probes'] < 3) {
-          throw new UsageError('--trace-probes must be ≥ 3 for hutch++');
-        }
-        return true;
-      })
-      .example(examples(EXAMPLES)) as unknown as Argv<SpectrumArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  positional: { model: MODEL_POSITIONAL },
+  options: {
+    ...dataOptions('mnist', false),
+    ...modelLossOptions(1),
+    ...flags({
+      k: integer('top eigenvalues to compute', { default: 5, min: 1, max: CAPS.iterations }),
+      method: choice('eigenvalue method', ['lanczos', 'power'] as const, 'lanczos'),
+      iterations: integer(
+        'most HVPs of the eigenvalue method (lanczos: in all; power: per eigenvalue)',
+        { min: 1, max: CAPS.iterations },
+      ),
+      trace: bool('estimate the trace (--no-trace to skip)', true),
+      'trace-method': choice('trace estimator', ['hutchinson', 'hutch++'] as const, 'hutch++'),
+      'trace-probes': integer('HVPs of the trace estimate (≥ 3 for hutch++)', {
+        default: 30,
+        min: 1,
+        max: CAPS.probes,
+      }),
+      density: bool('estimate the spectral density (--no-density to skip)', true),
+      runs: integer('stochastic Lanczos quadrature runs', { default: 4, min: 1, max: CAPS.probes }),
+      'lanczos-steps': FLAG['lanczos-steps'],
+      grid: integer('density grid points', { default: 400, min: 2, max: CAPS.grid }),
+    }),
+    ...finiteDifferenceOptions(),
+    plot: { type: 'string', describe: 'write the density plot here (.svg or .png)' },
+    ...runOptions('f64'),
+    ...engineOptions(),
+  },
+  examples: [
+    '$0 spectrum pacgen-demo/adam --k 10  # top 10 eigenvalues, trace, density',
+    '$0 spectrum model.json --plot density.png --runs 8  # density plot as PNG',
+    '$0 spectrum model.json --engine tfjs --backend wasm  # on TensorFlow.js (wasm)',
+    '$0 spectrum model.json --no-density --trace-method hutchinson --json  # JSON only',
+  ],
+  check: (a) => {
+    if (a.plot !== undefined && !['.svg', '.png'].includes(extname(a.plot).toLowerCase())) {
+      throw new UsageError(`--plot must end in .svg or .png, got ${a.plot}`);
+    }
+    if (a.plot !== undefined && !a.density) {
+      throw new UsageError('--plot needs the density (drop --no-density)');
+    }
+    if (a['trace-method'] === 'hutch++' && a['trace-probes'] < 3) {
+      throw new UsageError('--trace-probes must be ≥ 3 for hutch++');
+    }
+  },
+  handler: async (argv, ctx) => {
     const t0 = Date.now();
     const { data, model, subset, inputs } = await loadModelInputs(argv, ctx, enginePrecision(argv));
     // Not disposed: the process ends with the command.
@@ -256,11 +213,11 @@ const command: CommandModule<GlobalArgs, SpectrumArgs> = {
     });
     printSpectrum(ctx, { eig, trace, density, cost, seconds, engine: engine.summary });
   },
-};
+});
 
 /** The human output: the eigenvalue table, then one line per estimate, the cost and engine. */
 function printSpectrum(
-  ctx: ReturnType<typeof createContext>,
+  ctx: Context,
   r: {
     eig: EigenResult;
     trace: TraceResult | null;
@@ -299,5 +256,3 @@ function printSpectrum(
   lines.push(['engine', r.engine]);
   ctx.print(`\n${keyValues(lines)}`);
 }
-
-export default command;

@@ -15,17 +15,30 @@ import {
   type SweepOptimizer,
   type SweepResult,
 } from '@pacgen/metrics/experiments';
-import type { Argv, CommandModule, Options } from 'yargs';
-import { createContext, type GlobalArgs } from '../context.js';
+import type { Options } from 'yargs';
+import { defineCommand } from '../command.js';
+import type { GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import * as experiment from '../experiment-options.js';
 import { sweepProgress } from '../experiment-progress.js';
-import { intArg, listArg, numArg, figureOptions } from '../options.js';
-import { checkQueue, parseQueueUrl } from '../queue/connection.js';
+import {
+  CAPS,
+  bool,
+  flags,
+  integer,
+  intArg,
+  itemOf,
+  list,
+  numArg,
+  str,
+  withDefault,
+} from '../flag.js';
+import { figureOptions } from '../options.js';
+import { FLAG } from '../vocabulary.js';
+import { connectQueue } from '../queue/connection.js';
 import { queueSweepRunner } from '../queue/sweep-runner.js';
 import { loadSweepInputs, sweepOptions, type SweepJobArgs } from '../sweep-setup.js';
 import { claimSweepFolder, printSweepSummary, writeSweepOutput } from '../sweep-output.js';
-import { examples } from '../examples.js';
 
 interface SweepArgs extends GlobalArgs, experiment.ExperimentArgs, SweepJobArgs {
   'batch-sizes': number[];
@@ -37,59 +50,43 @@ interface SweepArgs extends GlobalArgs, experiment.ExperimentArgs, SweepJobArgs 
 
 /** The flags, in the order --help lists them. */
 const OPTIONS: Record<string, Options> = {
-  ...experiment.dataModelOptions({
-    normalize: { default: 'none', describe: "pixel scaling: 'none' (v/255) or 'standard'" },
-    model:
-      'model preset (mnist-cnn, cifar-cnn, mlp, mlp:W1,W2) or a model file (its architecture; trained from scratch)',
-  }),
-  'batch-sizes': {
-    type: 'string',
-    default: '32,64,128,256',
-    describe: 'batch sizes of the grid',
-    coerce: listArg('batch-sizes', (s) => intArg('batch-sizes', 1)(s)),
-  },
-  lrs: {
-    type: 'string',
-    default: '0.1',
-    describe: 'learning rates of the grid (the paper: SGD 0.1)',
-    coerce: listArg('lrs', (s) => numArg('lrs', { gt: 0 })(s)),
-  },
-  optimizers: {
-    type: 'string',
-    default: 'sgd',
-    describe: `optimizers of the grid: ${SWEEP_OPTIMIZERS.join(', ')} (sam and perturbed over SGD)`,
-    coerce: listArg('optimizers', experiment.oneOf('optimizers', 'optimizer', SWEEP_OPTIMIZERS)),
-  },
-  ...experiment.seedsOption('1', 'seeds of the grid (initialisation, shuffles, dropout)'),
-  'target-loss': {
-    type: 'number',
-    default: 0.01,
-    describe: 'train each run until its training loss (evaluation mode) is at most this',
-    coerce: numArg('target-loss', { ge: 0 }),
-  },
-  'max-epochs': {
-    type: 'number',
-    default: 30,
-    describe: 'epoch cap; a run stopped by it is marked',
-    coerce: intArg('max-epochs', 1),
-  },
-  ...experiment.subsetOptions(
-    { train: DEFAULT_SWEEP_BUDGET.trainSubset, test: DEFAULT_SWEEP_BUDGET.testSubset },
-    'training samples (a seeded subset)',
+  ...experiment.dataModelOptions(
+    'model preset (mnist-cnn, cifar-cnn, mlp, mlp:W1,W2) or a model file (its architecture; trained from scratch)',
   ),
+  ...flags({
+    'batch-sizes': list(
+      'batch sizes of the grid',
+      (n) => intArg(n, 1, CAPS.batch),
+      '32,64,128,256',
+    ),
+    lrs: list(
+      'learning rates of the grid (the paper: SGD 0.1)',
+      (n) => numArg(n, { gt: 0 }),
+      '0.1',
+    ),
+    optimizers: list(
+      `optimizers of the grid: ${SWEEP_OPTIMIZERS.join(', ')} (sam and perturbed over SGD)`,
+      itemOf(SWEEP_OPTIMIZERS),
+      'sgd',
+    ),
+  }),
+  ...experiment.seedsOption('1', 'seeds of the grid (initialisation, shuffles, dropout)'),
+  ...flags({
+    'target-loss': withDefault(FLAG['target-loss'], 0.01),
+    'max-epochs': integer('epoch cap; a run stopped by it is marked', {
+      default: 30,
+      min: 1,
+      max: CAPS.epochs,
+    }),
+  }),
+  ...experiment.subsetOptions({
+    train: DEFAULT_SWEEP_BUDGET.trainSubset,
+    test: DEFAULT_SWEEP_BUDGET.testSubset,
+  }),
   ...experiment.psiBudgetOptions({
-    psiSamples: {
-      default: DEFAULT_SWEEP_BUDGET.psiSamples,
-      describe: 'training samples the curvature of Ψ and the final measures is estimated on',
-    },
-    probes: {
-      default: DEFAULT_SWEEP_BUDGET.probes,
-      describe: 'Hutchinson probes of the Hessian diagonal (Ψ) and trace (2 gradients each)',
-    },
-    rhoProbes: {
-      default: DEFAULT_SWEEP_BUDGET.rhoProbes,
-      describe: 'random displacements of the ρ estimate',
-    },
+    samples: DEFAULT_SWEEP_BUDGET.psiSamples,
+    probes: DEFAULT_SWEEP_BUDGET.probes,
+    rhoProbes: DEFAULT_SWEEP_BUDGET.rhoProbes,
     psiEvery: {
       default: String(DEFAULT_SWEEP_BUDGET.psiEvery),
       describe:
@@ -97,67 +94,57 @@ const OPTIONS: Record<string, Options> = {
       minEvery: 0,
     },
   }),
-  lanczos: {
-    type: 'number',
-    default: DEFAULT_SWEEP_BUDGET.lanczosIterations,
-    describe: 'Lanczos steps of the top Hessian eigenvalue',
-    coerce: intArg('lanczos', 1),
-  },
-  'sharpness-steps': {
-    type: 'number',
-    default: DEFAULT_SWEEP_BUDGET.sharpnessSteps,
-    describe: 'ascent points of the SAM sharpness (1 gradient each)',
-    coerce: intArg('sharpness-steps', 1),
-  },
-  'flatness-samples': {
-    type: 'number',
-    default: DEFAULT_SWEEP_BUDGET.flatnessSamples,
-    describe: 'antithetic draws per noise level of the magnitude-aware flatness',
-    coerce: intArg('flatness-samples', 1),
-  },
-  'flatness-iterations': {
-    type: 'number',
-    default: DEFAULT_SWEEP_BUDGET.flatnessIterations,
-    describe: 'bisection steps of the magnitude-aware flatness',
-    coerce: intArg('flatness-iterations', 0),
-  },
-  ...experiment.seedPrecisionOptions('seed of the data subsets and of every estimator probe'),
-  ...experiment.outOptions(
-    { default: 'pacgen-sweep', describe: 'results folder (resumable)' },
+  ...flags({
+    'lanczos-steps': withDefault(FLAG['lanczos-steps'], DEFAULT_SWEEP_BUDGET.lanczosIterations),
+    'sharpness-steps': integer('ascent points of the SAM sharpness (1 gradient each)', {
+      default: DEFAULT_SWEEP_BUDGET.sharpnessSteps,
+      min: 1,
+      max: CAPS.iterations,
+    }),
+    'flatness-samples': integer(
+      'antithetic draws per noise level of the magnitude-aware flatness',
+      {
+        default: DEFAULT_SWEEP_BUDGET.flatnessSamples,
+        min: 1,
+        max: CAPS.probes,
+      },
+    ),
+    'flatness-iterations': integer('bisection steps of the magnitude-aware flatness', {
+      default: DEFAULT_SWEEP_BUDGET.flatnessIterations,
+      min: 0,
+      max: CAPS.iterations,
+    }),
+  }),
+  ...experiment.runOutOptions(
+    'pacgen-sweep',
+    'results folder (resumable)',
     'discard the results already in --out and start over',
   ),
-  'keep-checkpoints': {
-    type: 'boolean',
-    default: false,
-    describe: "keep each run's checkpoint (its final parameters) in --out/checkpoints",
-  },
-  queue: {
-    type: 'string',
-    describe:
+  ...flags({
+    'keep-checkpoints': bool(
+      "keep each run's checkpoint (its final parameters) in --out/checkpoints",
+    ),
+    queue: str(
       'run the grid on a job queue: redis://[user:pass@]host:port[/db] or rediss:// (also PACGEN_QUEUE); start workers with pacgen worker',
-  },
+    ),
+  }),
   ...figureOptions(),
 };
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 sweep --batch-sizes 32,64,128,256 --lrs 0.1 --out sweep-mnist  # SGD lr 0.1 with growing batch size on an MNIST subset',
-  '$0 sweep --batch-sizes 256 --lrs 0.1,0.05,0.01 --seeds 1,2 --out sweep-lr  # batch 256 with shrinking learning rate, two seeds',
-  '$0 sweep --data synthetic-cifar --model cifar-cnn --batch-sizes 32,128 --max-epochs 5  # the CIFAR-shaped path without downloads',
-];
-
-const command: CommandModule<GlobalArgs, SweepArgs> = {
+export default defineCommand<SweepArgs>({
   command: 'sweep',
   describe: 'a grid of training runs: gap and Ψ per epoch, final measures, Kendall τ with the gap',
-  builder: (y) => y.options(OPTIONS).example(examples(EXAMPLES)) as unknown as Argv<SweepArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  options: OPTIONS,
+  examples: [
+    '$0 sweep --batch-sizes 32,64,128,256 --lrs 0.1 --out sweep-mnist  # SGD lr 0.1 with growing batch size on an MNIST subset',
+    '$0 sweep --batch-sizes 256 --lrs 0.1,0.05,0.01 --seeds 1,2 --out sweep-lr  # batch 256 with shrinking learning rate, two seeds',
+    '$0 sweep --data synthetic-cifar --model cifar-cnn --batch-sizes 32,128 --max-epochs 5  # the CIFAR-shaped path without downloads',
+  ],
+  handler: async (argv, ctx) => {
     const t0 = Date.now();
     const out = resolve(argv.out);
     // The queue is checked first: an unreachable Redis leaves no folder behind.
-    const queue = argv.queue ?? process.env.PACGEN_QUEUE;
-    const connection = queue === undefined || queue === '' ? null : parseQueueUrl(queue);
-    if (connection) await checkQueue(connection);
+    const connection = await connectQueue(argv.queue);
     await claimSweepFolder(out, argv.force);
     const inputs = await loadSweepInputs(argv);
     const { data, model } = inputs;
@@ -169,7 +156,7 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
     if (tooBig.length > 0) {
       throw new UsageError(
         `--batch-sizes ${tooBig.join(',')} exceed the ${data.train.n} training samples`,
-        'lower the batch sizes or raise --train-subset',
+        'lower the batch sizes or raise --train-size',
       );
     }
     const grid = {
@@ -228,6 +215,4 @@ const command: CommandModule<GlobalArgs, SweepArgs> = {
     ctx.result(doc);
     printSweepSummary(ctx, result, { out: argv.out, figureCount, seconds: doc.seconds });
   },
-};
-
-export default command;
+});

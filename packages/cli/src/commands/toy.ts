@@ -4,13 +4,15 @@
 
 import { resolve } from 'node:path';
 import { toyExperiment, type ToyExperimentResult } from '@pacgen/metrics/experiments';
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type GlobalArgs } from '../context.js';
-import { asUsage, UsageError } from '../errors.js';
+import { defineCommand } from '../command.js';
+import type { GlobalArgs } from '../context.js';
+import { asUsage } from '../errors.js';
 import { figureFileSet } from '../figure-output.js';
 import { duration, fmt, int, table } from '../format.js';
 import { breathe } from '../interrupt.js';
-import { intArg, numArg, figureOptions } from '../options.js';
+import { CAPS, flags, integer } from '../flag.js';
+import { figureOptions } from '../options.js';
+import { FLAG, out, range } from '../vocabulary.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import {
   minimumLabel,
@@ -21,7 +23,6 @@ import {
   toyReconstructionCsv,
   toySummary,
 } from '../toy-report.js';
-import { examples } from '../examples.js';
 
 interface ToyArgs extends GlobalArgs {
   grid: number;
@@ -32,100 +33,53 @@ interface ToyArgs extends GlobalArgs {
   'png-width': number;
   starts: number;
   lattice: number;
-  samples: number;
+  'reconstruction-samples': number;
   seed: number;
   gamma: number;
   epsilon: number;
   delta: number;
 }
 
-/** `R` → [−R, R]; `LO,HI` → [LO, HI]. */
-export function parseRange(v: unknown): [number, number] {
-  const parts = String(v)
-    .split(',')
-    .map((s) => Number(s.trim()));
-  const r: number[] = parts.length === 1 ? [-parts[0], parts[0]] : parts;
-  if (r.length !== 2 || !r.every(Number.isFinite) || !(r[1] > r[0])) {
-    throw new UsageError(`--range must be R > 0 or LO,HI with LO < HI, got ${String(v)}`);
-  }
-  return [r[0], r[1]];
-}
-
 const STAGES = { grid: 'grid (Ψ, bound)', minima: 'minima', reconstruction: 'reconstruction' };
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 toy  # the default 41×41 grid over [-4, 4]² into pacgen-toy/',
-  '$0 toy --grid 21 --range=-3,1 --out toy-small --json  # a quick run, JSON summary',
-];
-
-const command: CommandModule<GlobalArgs, ToyArgs> = {
+export default defineCommand<ToyArgs>({
   command: 'toy',
   describe: "the paper's toy experiment: loss, Ψ and bound surfaces of a 2-parameter network",
-  builder: (y) =>
-    y
-      .options({
-        grid: {
-          type: 'number',
-          default: 41,
-          describe: 'grid points per axis over (w1, w2)',
-          coerce: intArg('grid', 2, 401),
-        },
-        range: {
-          type: 'string',
-          default: '4',
-          describe: 'range of w1 and w2: R for [-R, R], or LO,HI (--range=-3,1 when LO < 0)',
-          coerce: parseRange,
-        },
-        out: { type: 'string', default: 'pacgen-toy', describe: 'output folder' },
-        force: { type: 'boolean', default: false, describe: 'replace an existing output folder' },
-        ...figureOptions(),
-        starts: {
-          type: 'number',
-          default: 7,
-          describe: 'descent starts per axis (starts² in all) to locate the minima',
-          coerce: intArg('starts', 1, 50),
-        },
-        lattice: {
-          type: 'number',
-          default: 5,
-          describe: 'lattice points per axis of the ρ estimate over each box',
-          coerce: intArg('lattice', 2, 21),
-        },
-        samples: {
-          type: 'number',
-          default: 2000,
-          describe: 'draws from p(x) for the reconstruction',
-          coerce: intArg('samples', 10),
-        },
-        seed: {
-          type: 'number',
-          default: 0,
-          describe: 'seed of the training data',
-          coerce: intArg('seed', 0, 2 ** 31 - 1),
-        },
-        gamma: {
-          type: 'number',
-          default: 0.1,
-          describe: 'relative neighbourhood size γ',
-          coerce: numArg('gamma', { gt: 0 }),
-        },
-        epsilon: {
-          type: 'number',
-          default: 0.1,
-          describe: 'absolute neighbourhood size ε',
-          coerce: numArg('epsilon', { gt: 0 }),
-        },
-        delta: {
-          type: 'number',
-          default: 0.05,
-          describe: 'PAC-Bayes confidence δ',
-          coerce: numArg('delta', { gt: 0, lt: 1 }),
-        },
-      })
-      .example(examples(EXAMPLES)) as unknown as Argv<ToyArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  options: {
+    ...flags({
+      grid: integer('grid points per axis over (w1, w2)', { default: 41, min: 2, max: 401 }),
+      range: range('4', 'range of w1 and w2'),
+      out: out('pacgen-toy'),
+      force: FLAG.force,
+    }),
+    ...figureOptions(),
+    ...flags({
+      starts: integer('descent starts per axis (starts² in all) to locate the minima', {
+        default: 7,
+        min: 1,
+        max: 50,
+      }),
+      lattice: integer('lattice points per axis of the ρ estimate over each box', {
+        default: 5,
+        min: 2,
+        max: 21,
+      }),
+      'reconstruction-samples': integer('draws from p(x) for the reconstruction', {
+        default: 2000,
+        min: 10,
+        max: CAPS.samples,
+      }),
+      seed: FLAG.seed,
+      gamma: FLAG.gamma,
+      epsilon: FLAG.epsilon,
+      delta: FLAG.delta,
+    }),
+  },
+  examples: [
+    '$0 toy  # the default 41×41 grid over [-4, 4]² into pacgen-toy/',
+    '$0 toy --grid 21 --range=-3,1 --out toy-small --json  # a quick run, JSON summary',
+  ],
+  handler: async (argv, ctx) => {
     const t0 = Date.now();
     await checkOutputTarget(resolve(argv.out), argv.force);
     ctx.log(
@@ -142,7 +96,7 @@ const command: CommandModule<GlobalArgs, ToyArgs> = {
           range: argv.range,
           starts: argv.starts,
           lattice: argv.lattice,
-          samples: argv.samples,
+          samples: argv['reconstruction-samples'],
           seed: argv.seed,
           gamma: argv.gamma,
           epsilon: argv.epsilon,
@@ -213,6 +167,4 @@ const command: CommandModule<GlobalArgs, ToyArgs> = {
       `\nwrote ${argv.out}/ (report.html, summary.json, grid.json, grid.csv, reconstruction.csv, ${int(Object.keys(svgs).length)} figures) in ${duration(seconds)}`,
     );
   },
-};
-
-export default command;
+});

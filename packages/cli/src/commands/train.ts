@@ -13,19 +13,20 @@ import {
 } from '@pacgen/metrics/node';
 import { type CheckpointStore, type TrainResult } from '@pacgen/metrics/train';
 import type { PacgenError } from '@pacgen/core-wasm';
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type GlobalArgs } from '../context.js';
+import { defineCommand } from '../command.js';
+import type { GlobalArgs } from '../context.js';
 import { CliError, ioHint } from '../errors.js';
 import { duration, fmt, int, pct, table } from '../format.js';
 import { onInterrupt } from '../interrupt.js';
-import { dataOptions, intArg, numArg, runOptions } from '../options.js';
+import { CAPS, bool, flags, integer, str } from '../flag.js';
+import { dataOptions, runOptions } from '../options.js';
 import { buildOptimizer, optimizerOptions, type OptimizerArgs } from '../optimizers.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
 import { curvesChart } from '../report-plots.js';
 import { checkCompatible, resolveData, resolveModel, type ResolvedData } from '../resolve.js';
 import { normalizationRecord } from '../run-normalization.js';
 import { DivergedError, runTraining } from '../training.js';
-import { examples } from '../examples.js';
+import { FLAG, epochs, out } from '../vocabulary.js';
 
 interface TrainArgs extends GlobalArgs, OptimizerArgs {
   data: string;
@@ -156,66 +157,46 @@ function runLog(
   };
 }
 
-/** Shown by --help: the command line, then what it does. */
-const EXAMPLES = [
-  '$0 train --data mnist --train-size 10000 --model mnist-cnn --epochs 2 --out cnn  # Adam on 10k MNIST images',
-  '$0 train --optimizer perturbed --inner adam --noise-scale bound --out cnn-pert  # perturbedOPT with σ from the PAC-Bayes bound',
-  '$0 train --optimizer sgd --lr 0.1 --momentum 0.9 --schedule cosine  # SGD with momentum',
-  '$0 train --out cnn --epochs 4 --resume  # continue (or extend) the run in cnn/',
-  "$0 train --data toy --model toy --optimizer sgd --lr 1 --epochs 200 --batch-size 100  # the paper's toy problem",
-];
-
-const command: CommandModule<GlobalArgs, TrainArgs> = {
+export default defineCommand<TrainArgs>({
   command: 'train',
   describe: 'train a network and save it (TF.js Layers format) with its run log and curves',
-  builder: (y) =>
-    y
-      .options({
-        ...dataOptions('mnist'),
-        model: {
-          type: 'string',
-          default: 'mlp',
-          describe:
-            'preset (mlp, mlp:W1,W2, mnist-cnn, cifar-cnn, toy, resnet20, resnet-mnist, wrn-16-4, vgg-bn) or a model file to start from',
-        },
-        arch: { type: 'string', describe: 'layer-list JSON of a .safetensors --model' },
-        ...optimizerOptions(),
-        epochs: {
-          type: 'number',
-          default: 5,
-          describe: 'epochs (an upper limit with --target-loss)',
-          coerce: intArg('epochs', 0),
-        },
-        'batch-size': {
-          type: 'number',
-          default: 64,
-          describe: 'samples per step',
-          coerce: intArg('batch-size', 1),
-        },
-        'target-loss': {
-          type: 'number',
-          describe: 'stop after the first epoch whose training loss is at most this',
-          coerce: numArg('target-loss', { ge: 0 }),
-        },
-        'eval-every': {
-          type: 'number',
-          default: 1,
-          describe: 'evaluate train and test loss every k epochs (0: at the end only)',
-          coerce: intArg('eval-every', 0),
-        },
-        ...runOptions('f32'),
-        out: { type: 'string', default: 'pacgen-run', describe: 'output folder' },
-        resume: {
-          type: 'boolean',
-          default: false,
-          describe:
-            'continue an interrupted run (OUT.partial/) or extend a finished one to more --epochs',
-        },
-        force: { type: 'boolean', default: false, describe: 'replace an existing --out folder' },
-      })
-      .example(examples(EXAMPLES)) as unknown as Argv<TrainArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
+  options: {
+    ...dataOptions('mnist'),
+    ...flags({
+      model: str(
+        'preset (mlp, mlp:W1,W2, mnist-cnn, cifar-cnn, toy, resnet20, resnet-mnist, wrn-16-4, vgg-bn) or a model file to start from',
+        'mlp',
+      ),
+      arch: FLAG.arch,
+    }),
+    ...optimizerOptions(),
+    ...flags({
+      epochs: epochs(0),
+      'batch-size': FLAG['batch-size'],
+      'target-loss': FLAG['target-loss'],
+      'eval-every': integer('evaluate train and test loss every k epochs (0: at the end only)', {
+        default: 1,
+        min: 0,
+        max: CAPS.epochs,
+      }),
+    }),
+    ...runOptions('f32'),
+    ...flags({
+      out: out('pacgen-run'),
+      resume: bool(
+        'continue an interrupted run (OUT.partial/) or extend a finished one to more --epochs',
+      ),
+      force: FLAG.force,
+    }),
+  },
+  examples: [
+    '$0 train --data mnist --train-size 10000 --model mnist-cnn --epochs 2 --out cnn  # Adam on 10k MNIST images',
+    '$0 train --optimizer perturbed --inner adam --noise-scale bound --out cnn-pert  # perturbedOPT with σ from the PAC-Bayes bound',
+    '$0 train --optimizer sgd --lr 0.1 --momentum 0.9 --schedule cosine  # SGD with momentum',
+    '$0 train --out cnn --epochs 4 --resume  # continue (or extend) the run in cnn/',
+    "$0 train --data toy --model toy --optimizer sgd --lr 1 --epochs 200 --batch-size 100  # the paper's toy problem",
+  ],
+  handler: async (argv, ctx) => {
     // Before any work: the output must be writable (a --resume may replace its own run).
     await checkOutputTarget(argv.out, argv.force || argv.resume, {
       command: 'train',
@@ -331,6 +312,4 @@ const command: CommandModule<GlobalArgs, TrainArgs> = {
       `\n${result.epochs} epochs (${result.stopReason}), ${int(result.steps)} steps, ${duration(result.seconds)}; wrote ${argv.out}/ (model.json, run.json, curves.svg)`,
     );
   },
-};
-
-export default command;
+});

@@ -7,11 +7,11 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
-import type { Argv, CommandModule } from 'yargs';
-import { createContext, type GlobalArgs } from '../context.js';
+import { defineCommand } from '../command.js';
+import type { GlobalArgs } from '../context.js';
 import { UsageError } from '../errors.js';
-import { intArg } from '../options.js';
-import { QUEUE_NAME, checkQueue, parseQueueUrl } from '../queue/connection.js';
+import { flags, integer, str } from '../flag.js';
+import { QUEUE_NAME, connectQueue } from '../queue/connection.js';
 
 interface WorkerArgs extends GlobalArgs {
   queue: string | undefined;
@@ -19,36 +19,30 @@ interface WorkerArgs extends GlobalArgs {
   allow: string[];
 }
 
-const command: CommandModule<GlobalArgs, WorkerArgs> = {
+export default defineCommand<WorkerArgs>({
   command: 'worker',
   describe: 'take sweep runs from a job queue (Redis) and train them; see docs/distributed.md',
-  builder: (y) =>
-    y.options({
-      queue: {
-        type: 'string',
-        describe: 'redis://[user:pass@]host:port[/db] or rediss:// (also PACGEN_QUEUE)',
-      },
-      concurrency: {
-        type: 'string',
-        default: '1',
-        describe: 'jobs at a time, each in its own process',
-        coerce: intArg('concurrency', 1),
-      },
-      allow: {
-        type: 'array',
-        string: true,
-        default: ['.'],
-        describe: 'folders a job may read data and model files from',
-      },
-    }) as unknown as Argv<WorkerArgs>,
-  handler: async (argv) => {
-    const ctx = createContext(argv);
-    const url = argv.queue ?? process.env.PACGEN_QUEUE;
-    if (url === undefined || url === '') {
-      throw new UsageError('pacgen worker needs --queue URL (or PACGEN_QUEUE)');
-    }
-    const connection = parseQueueUrl(url);
-    await checkQueue(connection);
+  options: {
+    ...flags({
+      queue: str('redis://[user:pass@]host:port[/db] or rediss:// (also PACGEN_QUEUE)'),
+      concurrency: integer('jobs at a time, each in its own process', {
+        default: 1,
+        min: 1,
+        max: 1024,
+      }),
+    }),
+    allow: {
+      type: 'array',
+      string: true,
+      default: ['.'],
+      describe: 'folders a job may read data and model files from',
+    },
+  },
+  // It waits for jobs until stopped: its log lines say what it does.
+  heartbeat: false,
+  handler: async (argv, ctx) => {
+    const connection = await connectQueue(argv.queue);
+    if (!connection) throw new UsageError('pacgen worker needs --queue URL (or PACGEN_QUEUE)');
     // The sandboxed processes read their allowed folders from the environment they inherit.
     process.env.PACGEN_WORKER_ALLOW = argv.allow.map((d) => resolve(d)).join(':');
     const processor = fileURLToPath(new URL('../queue/processor.js', import.meta.url));
@@ -71,6 +65,4 @@ const command: CommandModule<GlobalArgs, WorkerArgs> = {
     ctx.log('worker: stopping');
     await worker.close();
   },
-};
-
-export default command;
+});

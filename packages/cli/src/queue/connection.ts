@@ -107,3 +107,15 @@ export async function checkQueue(c: QueueConnection, timeoutMs = 4000): Promise<
     redis.disconnect();
   }
 }
+
+/**
+ * The queue `url` names (else PACGEN_QUEUE), checked to answer; null when neither is set.
+ * Cost: one connection.
+ */
+export async function connectQueue(url: string | undefined): Promise<QueueConnection | null> {
+  const u = url ?? process.env.PACGEN_QUEUE;
+  if (u === undefined || u === '') return null;
+  const connection = parseQueueUrl(u);
+  await checkQueue(connection);
+  return connection;
+}

@@ -7,12 +7,23 @@ import { compileNetwork } from '../compile/compile-network.js';
 import type { CompiledNetwork, TensorInfo } from '../compile/compiled.js';
 import { checkEngineMemory, fittingMaxBatch, peakActivationBytes } from '../engine-memory.js';
 import { PacgenError } from '../errors.js';
-import { instantiateEngine, type EngineExports, type Precision } from '../module.js';
+import {
+  engineKernels,
+  instantiateEngine,
+  type EngineExports,
+  type Kernels,
+  type Precision,
+} from '../module.js';
 import { Random } from '../random.js';
 import type { NetworkSpec } from '../spec.js';
 import { EngineBuffers, type RealArray } from './buffers.js';
 import { EngineData } from './data.js';
 import { runPass, type EvalResult, type PassOptions } from './evaluate.js';
+import {
+  CurvatureScratch,
+  type DiagonalPassOptions,
+  type EngineDiagonalKind,
+} from './curvature.js';
 import { engineHvp, type HvpOptions } from './hvp.js';
 import { Predictor } from './predict.js';
 import { writeProgram } from './program.js';
@@ -24,6 +35,11 @@ export interface NetworkOptions {
    * largest power-of-two share of it at which the network fits the engine (fittingMaxBatch).
    */
   maxBatch?: number;
+  /**
+   * The engine build: 'fma' (relaxed SIMD fused multiply-add) or 'plain' (SIMD 128). Default:
+   * PACGEN_KERNELS in Node, else 'fma' where the runtime supports it (engineKernels).
+   */
+  kernels?: Kernels;
 }
 
 /**
@@ -34,22 +50,28 @@ export class Network {
   readonly compiled: CompiledNetwork;
   readonly precision: Precision;
   readonly maxBatch: number;
+  /** The engine build this network runs on. */
+  readonly kernels: Kernels;
   private readonly buf: EngineBuffers;
   private readonly data: EngineData;
   private readonly predictor: Predictor;
+  private readonly curvature: CurvatureScratch;
 
   private constructor(
     ex: EngineExports,
     compiled: CompiledNetwork,
     precision: Precision,
     maxBatch: number,
+    kernels: Kernels,
   ) {
     this.compiled = compiled;
+    this.kernels = kernels;
     this.precision = precision;
     this.maxBatch = maxBatch;
     this.buf = new EngineBuffers(ex, compiled, precision);
-    writeProgram(this.buf, maxBatch);
+    const layout = writeProgram(this.buf, maxBatch);
     this.data = new EngineData(this.buf);
+    this.curvature = new CurvatureScratch(this.buf, layout);
     this.predictor = new Predictor(this.buf);
   }
 
@@ -64,8 +86,9 @@ export class Network {
       throw new PacgenError(`maxBatch must be a positive integer, got ${maxBatch}`);
     }
     checkEngineMemory(compiled, precision, maxBatch);
-    const ex = await instantiateEngine(precision);
-    return new Network(ex, compiled, precision, maxBatch);
+    const kernels = engineKernels(options.kernels);
+    const ex = await instantiateEngine(precision, kernels);
+    return new Network(ex, compiled, precision, maxBatch, kernels);
   }
 
   get numParams(): number {
@@ -220,6 +243,26 @@ export class Network {
    */
   hvp(v: ArrayLike<number>, opts: HvpOptions = {}): RealArray {
     return engineHvp(this.buf, this.data, v, opts);
+  }
+
+  /**
+   * A diagonal of the mean loss's curvature at the current parameters, computed inside the
+   * engine (docs/method.md §4), as a fresh Float64Array:
+   * - `'ggn'`: the exact diagonal of the generalized Gauss-Newton matrix (1/n) Σ Jᵀ H_out J —
+   *   the exact Hessian diagonal almost everywhere for piecewise-linear networks (ReLU, max
+   *   pooling) with a linear last layer. Cost: O forward and backward passes for O outputs
+   *   (about O gradient evaluations), plus one kernel-sized GEMM per sample and conv layer;
+   *   needs maxBatch ≥ O.
+   * - `'hesscale'`: HesScale's approximation (Elsayed & Mahmood 2024); exact for a single
+   *   linear layer under the loss. Cost: about 1.7 gradient evaluations.
+   * Both refuse batch/layer normalization and tied weights with a one-line PacgenError; the
+   * scratch (up to a second activation pool) is allocated on first use.
+   */
+  diagonal(kind: EngineDiagonalKind, opts: DiagonalPassOptions = {}): Float64Array {
+    if (kind !== 'ggn' && kind !== 'hesscale') {
+      throw new PacgenError(`unknown engine diagonal '${String(kind)}' (ggn, hesscale)`);
+    }
+    return this.curvature.run(this.data, kind, opts);
   }
 
   /**

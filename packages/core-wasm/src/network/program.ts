@@ -11,45 +11,23 @@ import type { EngineBuffers } from './buffers.js';
  * Allocates the buffers for chunks of `maxBatch` samples, writes the layer records and
  * configures the engine with them. Cost: O(layers) work, `engineMemoryBytes` of memory.
  */
-export function writeProgram(buf: EngineBuffers, maxBatch: number): void {
+export function writeProgram(buf: EngineBuffers, maxBatch: number): ProgramLayout {
   const c = buf.compiled;
   const ex = buf.ex;
   const B = maxBatch;
   const real = (count: number) => buf.real(count);
-  const prog = ex.allocate(c.layers.length * LAYER_RECORD_BYTES);
   const pool = real(B * c.plan.perSample);
   const inPool = (offset: number) => (offset < 0 ? 0 : pool + B * offset * buf.bytes);
-  const actPtrs = c.plan.act.map(inPool);
-  const deltaPtrs = c.plan.delta.map(inPool);
-  const auxPtrs = c.layers.map((l) =>
-    l.aux ? ex.allocate(Math.max(1, auxCount(l, B)) * (l.aux.kind === 'i32' ? 4 : buf.bytes)) : 0,
-  );
-  const edgePtrs = writeEdges(buf, actPtrs, deltaPtrs);
-  const kinkPtrs = c.layers.map((l) => (l.kinks ? ex.allocate(kinkStateBytes(l, B)) : 0));
-  const rec = new Int32Array(ex.memory.buffer, prog, (c.layers.length * LAYER_RECORD_BYTES) / 4);
-  const hyper = new Float64Array(
-    ex.memory.buffer,
-    prog,
-    (c.layers.length * LAYER_RECORD_BYTES) / 8,
-  );
-  c.layers.forEach((l, i) => {
-    const base = (i * LAYER_RECORD_BYTES) / 4;
-    rec[base + 0] = l.op;
-    rec[base + 1] = l.inSize;
-    rec[base + 2] = l.outSize;
-    rec[base + 3] = l.weightOffset;
-    rec[base + 4] = l.biasOffset;
-    rec[base + 5] = actPtrs[i];
-    rec[base + 6] = auxPtrs[i];
-    rec[base + 7] = kinkPtrs[i];
-    l.ints.forEach((v, k) => (rec[base + 8 + k] = v));
-    hyper[(i * LAYER_RECORD_BYTES + 96) / 8] = l.hyper;
-    hyper[(i * LAYER_RECORD_BYTES + 104) / 8] = l.hyper2;
-    rec[base + 28] = l.inputs.length;
-    rec[base + 29] = edgePtrs[i];
-    rec[base + 30] = deltaPtrs[i];
-    rec[base + 31] = l.stateOffset;
-  });
+  const layout: ProgramLayout = {
+    maxBatch: B,
+    act: c.plan.act.map(inPool),
+    delta: c.plan.delta.map(inPool),
+    aux: c.layers.map((l) =>
+      l.aux ? ex.allocate(Math.max(1, auxCount(l, B)) * (l.aux.kind === 'i32' ? 4 : buf.bytes)) : 0,
+    ),
+    kinks: c.layers.map((l) => (l.kinks ? ex.allocate(kinkStateBytes(l, B)) : 0)),
+  };
+  const prog = writeRecords(buf, layout, layout.delta);
   // The tie map's expanded weights and gradients, twice: an HVP alternates w ± t·v by chunk.
   const tied = { map: 0, w: 0, gw: 0, w2: 0, gw2: 0 };
   if (c.map) {
@@ -86,6 +64,53 @@ export function writeProgram(buf: EngineBuffers, maxBatch: number): void {
     tied.w2,
     tied.gw2,
   );
+  return layout;
+}
+
+/** Where the buffers of a written program are: per node, its output, gradient, aux and kink states. */
+export interface ProgramLayout {
+  maxBatch: number;
+  act: number[];
+  delta: number[];
+  aux: number[];
+  kinks: number[];
+}
+
+/**
+ * Writes the node records (and their edges) with the given gradient pointers; returns the
+ * records' pointer. The curvature passes write a second copy whose gradients sit in a second
+ * pool. O(layers).
+ */
+export function writeRecords(buf: EngineBuffers, layout: ProgramLayout, delta: number[]): number {
+  const c = buf.compiled;
+  const ex = buf.ex;
+  const prog = ex.allocate(c.layers.length * LAYER_RECORD_BYTES);
+  const edgePtrs = writeEdges(buf, layout.act, delta);
+  const rec = new Int32Array(ex.memory.buffer, prog, (c.layers.length * LAYER_RECORD_BYTES) / 4);
+  const hyper = new Float64Array(
+    ex.memory.buffer,
+    prog,
+    (c.layers.length * LAYER_RECORD_BYTES) / 8,
+  );
+  c.layers.forEach((l, i) => {
+    const base = (i * LAYER_RECORD_BYTES) / 4;
+    rec[base + 0] = l.op;
+    rec[base + 1] = l.inSize;
+    rec[base + 2] = l.outSize;
+    rec[base + 3] = l.weightOffset;
+    rec[base + 4] = l.biasOffset;
+    rec[base + 5] = layout.act[i];
+    rec[base + 6] = layout.aux[i];
+    rec[base + 7] = layout.kinks[i];
+    l.ints.forEach((v, k) => (rec[base + 8 + k] = v));
+    hyper[(i * LAYER_RECORD_BYTES + 96) / 8] = l.hyper;
+    hyper[(i * LAYER_RECORD_BYTES + 104) / 8] = l.hyper2;
+    rec[base + 28] = l.inputs.length;
+    rec[base + 29] = edgePtrs[i];
+    rec[base + 30] = delta[i];
+    rec[base + 31] = l.stateOffset;
+  });
+  return prog;
 }
 
 /**

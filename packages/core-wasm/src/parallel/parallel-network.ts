@@ -6,11 +6,12 @@
 // on the same numbers whichever thread runs it, so 1, 2 or 3 threads give bit-identical results
 // (docs/engine.md, "Threads").
 
-import type { TensorInfo } from '../compile/compiled.js';
+import type { CompiledNetwork, TensorInfo } from '../compile/compiled.js';
 import { PacgenError } from '../errors.js';
-import type { Precision } from '../module.js';
+import type { Kernels, Precision } from '../module.js';
 import { hvpStep } from '../hvp-step.js';
 import type { RealArray } from '../network/buffers.js';
+import type { DiagonalPassOptions, EngineDiagonalKind } from '../network/curvature.js';
 import type { EvalResult, PassOptions } from '../network/evaluate.js';
 import type { HvpOptions, KinkCount } from '../network/hvp.js';
 import { Network, type NetworkOptions } from '../network/network.js';
@@ -152,6 +153,7 @@ export class ParallelNetwork {
       spec,
       precision: main.precision,
       maxBatch: main.maxBatch,
+      kernels: main.kernels,
     } as const;
     const workers: WorkerHandle[] = [];
     // allSettled, not all: every started worker must be known before cleaning up on failure.
@@ -179,12 +181,22 @@ export class ParallelNetwork {
     return this.main.tensors;
   }
 
+  /** The compiled network every thread runs. */
+  get compiled(): CompiledNetwork {
+    return this.main.compiled;
+  }
+
   get precision(): Precision {
     return this.main.precision;
   }
 
   get maxBatch(): number {
     return this.main.maxBatch;
+  }
+
+  /** The engine build every thread runs on. */
+  get kernels(): Kernels {
+    return this.main.kernels;
   }
 
   /** Number of samples set by `setData`. */
@@ -314,6 +326,24 @@ export class ParallelNetwork {
     );
     if (opts.kinks) opts.kinks.crossings = r.crossings;
     return r.out!;
+  }
+
+  /**
+   * The engine's GGN or HesScale diagonal of the mean loss (Network.diagonal), its chunks split
+   * over the threads and averaged in chunk order like a gradient: the same for any thread count.
+   * Cost: Network.diagonal's, divided among the threads. Returns a fresh Float64Array.
+   */
+  async diagonal(kind: EngineDiagonalKind, opts: DiagonalPassOptions = {}): Promise<Float64Array> {
+    this.alive();
+    const r = await this.fold(
+      opts.samples,
+      (samples) => ({ out: this.main.diagonal(kind, { samples }) }),
+      (w, samples) => {
+        const params = this.paramsFor(w);
+        return w.request({ type: 'diagonal', params, samples, kind }, buffers(params));
+      },
+    );
+    return Float64Array.from(r.out!);
   }
 
   /** Ends the workers; later calls throw. Pending calls reject. */

@@ -1,7 +1,8 @@
 // Messages between a ParallelNetwork and its workers, and one small interface over Node's
 // worker_threads and browsers' Web Workers so the rest of the code doesn't care which it has.
 
-import type { Precision } from '../module.js';
+import type { EngineDiagonalKind } from '../network/curvature.js';
+import type { Kernels, Precision } from '../module.js';
 import type { RealArray } from '../network/buffers.js';
 import type { EvalResult } from '../network/evaluate.js';
 import type { NetworkSpec } from '../spec.js';
@@ -11,7 +12,7 @@ import { nodeWorkerThreads } from '#platform';
 export type PartSamples = { start: number; count: number } | number[] | Int32Array;
 
 export type WorkerRequest = { id: number } & (
-  | { type: 'init'; spec: NetworkSpec; precision: Precision; maxBatch: number }
+  | { type: 'init'; spec: NetworkSpec; precision: Precision; maxBatch: number; kernels: Kernels }
   | { type: 'data'; x: RealArray; y: Float64Array }
   | { type: 'buffers'; values: Float64Array }
   | {
@@ -31,6 +32,7 @@ export type WorkerRequest = { id: number } & (
       step: number;
       richardson?: boolean;
     }
+  | { type: 'diagonal'; params?: RealArray; samples: PartSamples; kind: EngineDiagonalKind }
 );
 
 export type WorkerReply =

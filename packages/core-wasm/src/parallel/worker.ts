@@ -19,7 +19,11 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
   try {
     switch (msg.type) {
       case 'init':
-        net = await Network.create(msg.spec, { precision: msg.precision, maxBatch: msg.maxBatch });
+        net = await Network.create(msg.spec, {
+          precision: msg.precision,
+          maxBatch: msg.maxBatch,
+          kernels: msg.kernels,
+        });
         return reply({ id: msg.id, ok: true }, []);
       case 'data':
         ready().setData(msg.x, msg.y);
@@ -44,6 +48,12 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
         const out = n.hvp(msg.v, { samples, step, richardson, kinks }).slice();
         const crossings = kinks.crossings;
         return reply({ id: msg.id, ok: true, out, crossings }, [out.buffer as ArrayBuffer]);
+      }
+      case 'diagonal': {
+        const n = ready();
+        if (msg.params) n.setParams(msg.params);
+        const out = n.diagonal(msg.kind, { samples: msg.samples });
+        return reply({ id: msg.id, ok: true, out }, [out.buffer as ArrayBuffer]);
       }
     }
   } catch (e) {

@@ -18,3 +18,13 @@ export function nodeWorkerThreads(): null {
 export function defaultThreadCount(): number {
   return (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1;
 }
+
+/** Browsers cannot turn on WebAssembly features: they have relaxed SIMD or they don't. */
+export function enableRelaxedSimd(): boolean {
+  return false;
+}
+
+/** No environment variables in a browser: the build is chosen by detection or by option. */
+export function kernelsFromEnvironment(): undefined {
+  return undefined;
+}

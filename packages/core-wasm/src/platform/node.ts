@@ -4,6 +4,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import * as workerThreads from 'node:worker_threads';
 
 /** The bytes of a compiled engine (a file: URL on disk, anything else fetched). */
@@ -26,4 +27,18 @@ export function nodeWorkerThreads(): typeof workerThreads | null {
 /** Threads worth using by default: the cores this process may run on. */
 export function defaultThreadCount(): number {
   return availableParallelism?.() ?? cpus().length;
+}
+
+/**
+ * Turns on V8's relaxed SIMD (Node 20 ships it behind --experimental-wasm-relaxed-simd; Node 22+
+ * has it on). Modules compiled afterwards may use it; returns true when the flag was set.
+ */
+export function enableRelaxedSimd(): boolean {
+  setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return true;
+}
+
+/** The PACGEN_KERNELS environment variable ('fma' or 'plain'; undefined when unset). */
+export function kernelsFromEnvironment(): string | undefined {
+  return process.env.PACGEN_KERNELS;
 }

@@ -18,6 +18,7 @@ import { geometricScales, searchScale, searchShrink, type ScalePoint } from './s
 import { samplesPerDraw, stochasticError } from './stochastic-error.js';
 import {
   checkCertifyOptions,
+  MEAN_STEP_PER_SIGMA,
   type CertificateReport,
   type CertifyOptions,
   type PosteriorCertificate,
@@ -249,6 +250,7 @@ async function optimizeFromBest(run: Run): Promise<void> {
     }),
   );
   const best = shrunk.best;
+  const learningRate = s.optimize.learningRate ?? MEAN_STEP_PER_SIGMA * best.meanSigma;
   const r = await run.timed('optimized posterior', () =>
     optimizePosterior(run.obj, {
       mean: shrunk.mean,
@@ -259,7 +261,7 @@ async function optimizeFromBest(run: Run): Promise<void> {
       delta: run.deltaPb,
       epochs: s.optimize.epochs,
       batchSize: s.optimize.batchSize,
-      learningRate: s.optimize.learningRate,
+      learningRate,
       sigmaLearningRate: s.optimize.sigmaLearningRate,
       seed: s.seed * 8 + STREAM.optimize,
       onProgress: s.onProgress && ((d, t) => s.onProgress?.('optimize', d, t)),
@@ -279,6 +281,8 @@ async function optimizeFromBest(run: Run): Promise<void> {
     history: r.history,
     steps: r.steps,
     lambda: r.lambda,
+    learningRate,
+    sigmaLearningRate: s.optimize.sigmaLearningRate,
   };
 }
 

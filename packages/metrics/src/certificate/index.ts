@@ -44,6 +44,7 @@ export {
   type OptimizePosteriorOptions,
 } from './optimize-posterior.js';
 export {
+  MEAN_STEP_PER_SIGMA,
   POSTERIOR_KINDS,
   type CertificateReport,
   type CertifyOptions,

@@ -8,6 +8,17 @@ import type { OptimizationEpoch } from './optimize-posterior.js';
 import { DEFAULT_PRIOR_GRID, priorVariances, type PriorVarianceGrid } from './prior.js';
 import { geometricScales, type ScalePoint, type ShrinkPoint } from './scale-search.js';
 
+/**
+ * [choice] The default Adam step of the optimized posterior's mean, per unit of the starting
+ * posterior's mean σ. The minibatch gradient at one weight draw is mostly noise, and Adam turns
+ * it into steps of about its learning rate in random directions: a random walk that the KL pays
+ * for as ‖w_Q − w₀‖² grows. A step of σ̄/100 keeps an epoch's walk (√600 steps on MNIST) at
+ * about a quarter of σ̄. It reproduces the earlier fixed 1e-3 on the MNIST CNN (σ̄ 0.096 at the
+ * start) and gives 4e-4 on the 784-600-10 MLP (σ̄ 0.041), where 1e-3 ended 2 epochs at an
+ * estimated bound of 0.350 and 3e-4 at 0.324 (docs/certificates.md).
+ */
+export const MEAN_STEP_PER_SIGMA = 0.01;
+
 /** The posteriors a certificate can bound (docs/method.md §9). */
 export type PosteriorKind = 'sigma-star' | 'isotropic' | 'optimized';
 
@@ -51,7 +62,8 @@ export interface CertifyOptions {
   };
   /**
    * The optimized posterior (see optimizePosterior; default 4 epochs of 100-sample batches, Adam
-   * steps 1e-3 for the mean and 1e-2 for ln σ and ln λ),
+   * steps of a hundredth of the starting posterior's mean σ for the mean (`learningRate`,
+   * parameter units; see MEAN_STEP_PER_SIGMA) and 1e-2 for ln σ and ln λ),
    * started from the mean shrunk towards the prior mean by the best of `shrinks` (and 1; see
    * searchShrink; default 0.8, 0.6, 0.45, 0.35, 0.25).
    */
@@ -150,6 +162,9 @@ export interface CertificateReport {
     history: OptimizationEpoch[];
     steps: number;
     lambda: number;
+    /** The Adam steps taken: for the mean (parameter units) and for ln σ, ln λ. */
+    learningRate: number;
+    sigmaLearningRate: number;
   } | null;
   /** PACGen's σ* behind the σ* shape: samples, probes, Ψ*, η, curvature fraction. */
   sigmaStar: {
@@ -227,10 +242,13 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
     shrinks,
     epochs: requireInt('optimize.epochs', op.epochs ?? 4, 1),
     batchSize: requireInt('optimize.batchSize', op.batchSize ?? 100, 1),
-    learningRate: op.learningRate ?? 1e-3,
+    /** Null: MEAN_STEP_PER_SIGMA times the starting posterior's mean σ. */
+    learningRate: op.learningRate ?? null,
     sigmaLearningRate: op.sigmaLearningRate ?? 1e-2,
   };
-  checkPositive('optimize.learningRate', optimize.learningRate);
+  if (optimize.learningRate !== null) {
+    checkPositive('optimize.learningRate', optimize.learningRate);
+  }
   checkPositive('optimize.sigmaLearningRate', optimize.sigmaLearningRate);
   const mc = options.monteCarlo ?? {};
   const passes = requireInt('monteCarlo.passes', mc.passes ?? 1, 1);

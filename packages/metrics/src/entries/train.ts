@@ -43,7 +43,21 @@ export {
 } from '../optim/schedules.js';
 export { adam, adamw, sgd, type AdamOptions, type SgdOptions } from '../optim/aliases.js';
 export { fromTransformation } from '../optim/optimizer.js';
-export { asam, sam, type AsamOptions, type SamOptions, type SamState } from '../optim/sam.js';
+export {
+  asam,
+  sam,
+  type AsamOptions,
+  type SamOptimizer,
+  type SamOptions,
+  type SamState,
+} from '../optim/sam.js';
+export {
+  finished,
+  runProgram,
+  runProgramSync,
+  type StepProgram,
+  type SyncGradientOracle,
+} from '../optim/step-program.js';
 export {
   perturbedOpt,
   perturbationWidths,
@@ -57,7 +71,7 @@ export {
   type SecantCurvature,
   type SigmaStats,
 } from '../optim/perturbed.js';
-export { oracleHvp, oracleObjective } from '../optim/oracle-objective.js';
+export { hvpProgram, oracleHvp, oracleObjective } from '../optim/oracle-objective.js';
 export { mixSeed } from '../optim/seeds.js';
 export {
   onPsiSchedule,

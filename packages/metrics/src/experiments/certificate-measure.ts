@@ -2,9 +2,14 @@
 // error of a run's network (docs/method.md §9) at a cheap setting, so that every run of a grid
 // can afford it beside Ψ and the other measures. Browser-safe.
 
-import { PacgenError } from '@pacgen/core-wasm';
+import { PacgenError, type NetworkSpec, type Precision } from '@pacgen/core-wasm';
 import { certify } from '../certificate/certify.js';
-import type { CertificateObjective } from '../certificate/objective.js';
+import {
+  networkCertificateObjective,
+  type CertificateObjective,
+} from '../certificate/objective.js';
+import { initialisationPrior } from '../certificate/prior.js';
+import type { Dataset } from '../data/dataset.js';
 import { geometricScales } from '../certificate/scale-search.js';
 import type { CertifyOptions } from '../certificate/settings.js';
 
@@ -33,6 +38,33 @@ export interface CertificateMeasureDetails {
   n: number;
   /** Forward passes, in passes over the n training samples. */
   forwardPasses: number;
+}
+
+/**
+ * The certificate measure's input for a network trained by pacgen from `spec`'s initialisation at
+ * `seed` (`initParams(seed)`, the prior mean: never the data) to the weights `params` on `data`:
+ * n is the whole training set it was trained on. Undefined when the targets are not class labels
+ * (a 0-1 error needs them, e.g. the toy's BCE targets): the measure is then skipped.
+ * Cost: copies the data once into a network of its own.
+ */
+export async function trainedCertificateInput(
+  spec: NetworkSpec,
+  params: ArrayLike<number>,
+  data: { train: Dataset; test?: Dataset },
+  precision: Precision,
+  seed: number,
+): Promise<CertificateMeasureInput | undefined> {
+  if (!(data.train.y instanceof Int32Array)) return undefined;
+  return {
+    objective: await networkCertificateObjective({
+      spec,
+      params,
+      train: data.train,
+      test: data.test,
+      precision,
+    }),
+    priorMean: await initialisationPrior(spec, seed, precision),
+  };
 }
 
 /**

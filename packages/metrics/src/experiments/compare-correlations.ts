@@ -1,6 +1,7 @@
-// Does Ψ rank the generalization gaps of a comparison's final models? Kendall's τ-b of Ψ and Ψ*
-// against the final cross-entropy gap and the final 0-1 error gap over every run, methods and
-// seeds together, each with a bootstrap interval over resampled runs. Browser-safe.
+// Does Ψ rank the generalization gaps of a comparison's final models? Kendall's τ-b of Ψ, Ψ* and
+// the certificate against the final cross-entropy gap and the final 0-1 error gap over every
+// run, methods and seeds together, each with a bootstrap interval over resampled runs.
+// Browser-safe.
 
 import type { CompareRun } from './compare-run.js';
 import {
@@ -17,21 +18,24 @@ export interface CompareTau extends KendallResult {
 }
 
 /**
- * Kendall's τ-b of the final models' Ψ and Ψ* against their cross-entropy gap (test − train
- * loss; top level, as before) and their 0-1 error gap (test error − training error), over every
- * run that has both.
+ * Kendall's τ-b of the final models' Ψ, Ψ* and certificate (the bound on the test error) against
+ * their cross-entropy gap (test − train loss; top level, as before) and their 0-1 error gap
+ * (test error − training error), over every run that has both. The certificate's τ is null when
+ * no run has one (switched off, or data without class labels).
  */
 export interface CompareCorrelations {
   psi: CompareTau;
   psiStar: CompareTau;
-  errorGap: { psi: CompareTau; psiStar: CompareTau };
+  certificate: CompareTau | null;
+  errorGap: { psi: CompareTau; psiStar: CompareTau; certificate: CompareTau | null };
   bootstrap: Required<BootstrapOptions>;
 }
 
 /**
- * Kendall's τ-b between the final Ψ (and Ψ*) and the final gaps over `runs` (non-finite pairs
- * left out), each with a seeded percentile bootstrap interval (runs resampled with replacement;
- * default 1,000 resamples, 95%). Cost: 4·(1 + resamples) τ's, each O(N log N) for N runs.
+ * Kendall's τ-b between the final Ψ, Ψ* and certificate and the final gaps over `runs`
+ * (non-finite pairs left out), each with a seeded percentile bootstrap interval (runs resampled
+ * with replacement; default 1,000 resamples, 95%). Cost: 6·(1 + resamples) τ's, each
+ * O(N log N) for N runs.
  */
 export function compareCorrelations(
   runs: readonly CompareRun[],
@@ -46,10 +50,17 @@ export function compareCorrelations(
   });
   const psi = runs.map((r) => r.psi?.psi ?? NaN);
   const psiStar = runs.map((r) => r.psi?.psiStar ?? NaN);
+  const bound = runs.map((r) => r.certificate?.bound ?? NaN);
+  const certified = bound.some(Number.isFinite);
   return {
     psi: tau(psi, ceGap),
     psiStar: tau(psiStar, ceGap),
-    errorGap: { psi: tau(psi, errGap), psiStar: tau(psiStar, errGap) },
+    certificate: certified ? tau(bound, ceGap) : null,
+    errorGap: {
+      psi: tau(psi, errGap),
+      psiStar: tau(psiStar, errGap),
+      certificate: certified ? tau(bound, errGap) : null,
+    },
     bootstrap,
   };
 }

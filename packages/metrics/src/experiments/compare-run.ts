@@ -13,6 +13,11 @@ import {
   type StopReason,
 } from '../train/train.js';
 import type { Precision } from '@pacgen/core-wasm';
+import {
+  certificateMeasure,
+  trainedCertificateInput,
+  type CertificateMeasureDetails,
+} from './certificate-measure.js';
 import type { CompareMethod, ComparisonVariant } from './compare-variants.js';
 import { finalFit, historyColumn, historyCurves, type FinalFit, type RunCurves } from './curves.js';
 
@@ -51,11 +56,17 @@ export interface CompareRun {
   steps: number;
   /** Minibatch gradient evaluations of training (Ψ's not included). */
   gradientEvaluations: number;
-  /** Wall-clock seconds of the run (evaluations and Ψ included). */
+  /** Wall-clock seconds of the run (evaluations, Ψ and the certificate included). */
   seconds: number;
   final: FinalFit;
   /** Null when Ψ was switched off (psiEvery 0). */
   psi: ComparePsi | null;
+  /**
+   * The certificate of the final network at the measure's cheap setting (measureCertifyOptions:
+   * a bound on its 0-1 test error with 95% confidence, n = the comparison's training set); null
+   * when switched off or on data without class labels.
+   */
+  certificate: CertificateMeasureDetails | null;
   curves: CompareCurves;
 }
 
@@ -90,6 +101,8 @@ export interface ComparisonRunSetup {
   psi: PacgenOptions;
   /** The training samples Ψ's curvature is estimated on. */
   psiSamples: Int32Array;
+  /** Certify each final network (default true; skipped on data without class labels). */
+  certificate?: boolean;
   signal?: AbortSignal;
   onProgress?: {
     step?: (e: StepEvent) => void | Promise<void>;
@@ -99,8 +112,9 @@ export interface ComparisonRunSetup {
 
 /**
  * Trains `variant` at `seed` for `setup.epochs` epochs, evaluating train and test every epoch and
- * Ψ per `psiEvery`; returns its record, or null when `signal` stopped it. The same seed gives a
- * bit-identical run. Cost: see {@link compareTraining}.
+ * Ψ per `psiEvery`, then certifies the final network (see CompareRun.certificate); returns its
+ * record, or null when `signal` stopped it. The same seed gives a bit-identical run.
+ * Cost: see {@link compareTraining}.
  */
 export async function trainComparisonRun(
   variant: ComparisonVariant,
@@ -124,6 +138,8 @@ export async function trainComparisonRun(
   });
   if (r.stopReason === 'aborted') return null;
   const psi = r.history[r.history.length - 1]?.psi ?? null;
+  const t0 = Date.now();
+  const certificate = await runCertificate(variant, seed, setup, r.params, r.stopReason);
   return {
     method: variant.method,
     name: variant.name,
@@ -132,7 +148,7 @@ export async function trainComparisonRun(
     epochs: r.epochs,
     steps: r.steps,
     gradientEvaluations: r.gradientEvaluations,
-    seconds: r.seconds,
+    seconds: r.seconds + (Date.now() - t0) / 1000,
     final: finalFit(r.history),
     psi: psi && {
       psi: psi.psi,
@@ -141,6 +157,30 @@ export async function trainComparisonRun(
       curvatureFractionStar: psi.curvatureFractionStar,
       bound: psi.bound,
     },
+    certificate,
     curves: curvesOf(r.history),
   };
+}
+
+/**
+ * The certificate of a comparison run's final weights, prior mean its initialisation at `seed`
+ * (the run's), the measure seeded by `seed` too; null when switched off, on data without class
+ * labels, or when the run diverged. Cost: see measureCertifyOptions.
+ */
+async function runCertificate(
+  variant: ComparisonVariant,
+  seed: number,
+  setup: ComparisonRunSetup,
+  params: Float64Array,
+  stopReason: StopReason,
+): Promise<CertificateMeasureDetails | null> {
+  if (setup.certificate === false || stopReason === 'diverged') return null;
+  const input = await trainedCertificateInput(
+    variant.spec,
+    params,
+    setup.data,
+    setup.precision,
+    seed,
+  );
+  return input ? (await certificateMeasure(input, seed)).details : null;
 }

@@ -1,6 +1,6 @@
-// What a comparison concludes per method: the mean and sample sd over seeds of the final fit and
-// Ψ, the difference to the plain optimizer with its standard error and Welch's t, and
-// perturbedOPT's σ over training. Browser-safe.
+// What a comparison concludes per method: the mean and sample sd over seeds of the final fit, Ψ
+// and the certificate, the difference to the plain optimizer with its standard error and
+// Welch's t, and perturbedOPT's σ over training. Browser-safe.
 
 import { mean, meanDifference, meanSd, type MeanDifference, type MeanSd } from '../stats.js';
 import type { CompareCurves, CompareRun } from './compare-run.js';
@@ -22,6 +22,8 @@ export interface CompareSummary {
   gap: MeanSd;
   psi: MeanSd;
   psiStar: MeanSd;
+  /** The certificate: the bound on the test error of each run's network (NaN without one). */
+  certificate: MeanSd;
   /** Against the 'plain' method (null for plain itself, or when plain was not run). */
   vsPlain: { testLoss: MeanDifference; testAccuracy: MeanDifference } | null;
   /** σ of perturbedOPT (null for the other methods): means over seeds. */
@@ -75,6 +77,7 @@ export function compareSummaries(
         gap: stat(rs, (r) => r.final.gap),
         psi: stat(rs, (r) => r.psi?.psi),
         psiStar: stat(rs, (r) => r.psi?.psiStar),
+        certificate: stat(rs, (r) => r.certificate?.bound),
         vsPlain:
           method === 'plain' || plain.length === 0
             ? null

@@ -83,6 +83,11 @@ export interface CompareOptions extends ComparisonVariantOptions {
   rhoProbes?: number;
   /** Seed of the Ψ subset and of Ψ's probes (default 0). */
   seed?: number;
+  /**
+   * Certify each final network at the certificate measure's cheap setting (default true;
+   * skipped on data without class labels). See CompareRun.certificate.
+   */
+  certificate?: boolean;
   onProgress?: CompareProgress;
   /** Stops before the next step; the finished runs are returned (complete: false). */
   signal?: AbortSignal;
@@ -124,9 +129,11 @@ export interface CompareSettings extends ComparisonVariantSettings {
     epsilon: number;
   };
   seed: number;
+  /** Whether each final network is certified (false also on data without class labels). */
+  certificate: boolean;
 }
 
-/** The comparison's settings, runs, per-method summaries and τ of Ψ against the gap. */
+/** The comparison's settings, runs, per-method summaries and τ of Ψ and the certificate against the gaps. */
 export interface CompareResult {
   settings: CompareSettings;
   variants: { method: CompareMethod; name: string; gradientsPerStep: number }[];
@@ -221,6 +228,7 @@ function comparisonSettings(
       epsilon: 0.1,
     },
     seed,
+    certificate: (options.certificate ?? true) && trainSet.y instanceof Int32Array,
   };
   return { settings, psiIdx };
 }
@@ -230,13 +238,15 @@ function comparisonSettings(
  * same data for `epochs` epochs, evaluating train and test every epoch and Ψ (γ = ε = 0.1,
  * Hutchinson diagonal with `probes`, ρ̂ from `rhoProbes`, on a fixed seeded subset of
  * `psiSamples` training samples) at epoch 0 and the end (or per `psiEvery`), always at the
- * unperturbed weights in evaluation mode. Returns the runs with their curves and per-method
- * summaries. The same seed gives bit-identical runs.
+ * unperturbed weights in evaluation mode, and certifies each final network. Returns the runs
+ * with their curves and per-method summaries. The same seed gives bit-identical runs.
  *
  * Cost per run, in gradient evaluations on `batchSize` samples: per step 1 (plain, dropout,
  * perturbed-secant), 2 (SAM, ASAM), 1 + 2·probeCount every probeEvery steps (perturbed-probes);
  * a forward pass over the training and the test set per epoch; per Ψ report about
- * 2·probes + 4·rhoProbes + 4 gradients on `psiSamples` samples.
+ * 2·probes + 4·rhoProbes + 4 gradients on `psiSamples` samples; the certificate of the final
+ * network (with class labels) about 13·min(n, 1000) + 2n training and 2 test-set forwards, no
+ * gradient (measureCertifyOptions).
  */
 export async function compareTraining(options: CompareOptions): Promise<CompareResult> {
   const t0 = Date.now();
@@ -257,6 +267,7 @@ export async function compareTraining(options: CompareOptions): Promise<CompareR
       seed: settings.seed,
     },
     psiSamples: psiIdx,
+    certificate: settings.certificate,
     signal: options.signal,
   };
   const jobs = variants.flatMap((variant) =>

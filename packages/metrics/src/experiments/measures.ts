@@ -13,6 +13,7 @@ import {
   type CertificateMeasureInput,
 } from './certificate-measure.js';
 import { pacgen, type PacgenOptions } from '../pacgen/report.js';
+import type { DiagonalMethod } from '../hessian/diagonal.js';
 import { topEigenvalues } from '../spectrum/eigen.js';
 import { hessianTrace } from '../spectrum/trace.js';
 import {
@@ -124,7 +125,7 @@ export interface MeasureReport {
       eta: number;
       bound: number;
       trainLoss: number;
-      diagonal: 'exact' | 'hutchinson';
+      diagonal: DiagonalMethod;
       probes: number;
     };
     norms?: { perTensor: { name: string; norm: number }[] };

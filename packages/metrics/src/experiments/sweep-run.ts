@@ -4,11 +4,10 @@
 // the record of it that the sweep stores. Browser-safe.
 
 import type { NetworkSpec } from '@pacgen/core-wasm';
-import { networkCertificateObjective } from '../certificate/objective.js';
-import { initialisationPrior } from '../certificate/prior.js';
 import type { Dataset } from '../data/dataset.js';
 import { networkObjective } from '../objective/network.js';
 import type { PacgenOptions } from '../pacgen/report.js';
+import { trainedCertificateInput } from './certificate-measure.js';
 import type { CheckpointStore } from '../train/checkpoint.js';
 import { train, type EpochEvent, type StepEvent, type StopReason } from '../train/train.js';
 import { finalFit, historyCurves, type FinalFit, type RunCurves } from './curves.js';
@@ -116,21 +115,15 @@ export async function trainSweepRun(
   if (r.stopReason !== 'diverged') {
     const obj = networkObjective(r.network, { samples: psiSamples, params: r.params });
     // The certificate bounds the test error of this network: n is the whole training subset,
-    // the prior mean the initialisation the run started from (its seed), never the data. It
-    // needs class labels (a 0-1 error): data with real targets (the toy's BCE) go without.
-    const certificate =
-      setup.data.train.y instanceof Int32Array
-        ? {
-            objective: await networkCertificateObjective({
-              spec: setup.spec,
-              params: r.params,
-              train: setup.data.train,
-              test: setup.data.test,
-              precision: settings.precision,
-            }),
-            priorMean: await initialisationPrior(setup.spec, point.seed, settings.precision),
-          }
-        : undefined;
+    // the prior mean the initialisation the run started from (its seed), never the data;
+    // skipped on data with real targets (the toy's BCE).
+    const certificate = await trainedCertificateInput(
+      setup.spec,
+      r.params,
+      setup.data,
+      settings.precision,
+      point.seed,
+    );
     measures = await generalizationMeasures({ ...obj, numSamples: setup.data.train.n }, r.params, {
       seed,
       psi: psiOptions,

@@ -1,18 +1,34 @@
 // The Hessian diagonal h_i = ∂²L̂/∂w_i², exactly (coordinate differences) or stochastically
-// (Hutchinson/Bekas). docs/method.md §5.
+// (Hutchinson/Bekas), docs/method.md §5; or by one of the engine's passes (the GGN diagonal,
+// HesScale: ggn.ts, hesscale.ts, §4).
 
 import { PacgenError, Random } from '@pacgen/core-wasm';
 import type { Objective } from '../objective/objective.js';
 import { checkInteger } from '../checks.js';
 import type { FiniteDifferenceHealth } from './health.js';
 import { hessianAt, type EstimatorOptions } from './operator.js';
+import { ggnDiagonal } from './ggn.js';
+import { hesscaleDiagonal } from './hesscale.js';
+
+/** The diagonal estimators by name. */
+export type DiagonalMethod = 'exact' | 'hutchinson' | 'ggn' | 'hesscale';
+export const DIAGONAL_METHODS: readonly DiagonalMethod[] = [
+  'exact',
+  'hutchinson',
+  'ggn',
+  'hesscale',
+];
 
 /** Above this many parameters the exact diagonal refuses (2m gradients) unless `force`. */
 export const EXACT_DIAGONAL_LIMIT = 20000;
 
 export interface DiagonalOptions extends EstimatorOptions {
-  /** 'exact': one HVP per coordinate. 'hutchinson': `probes` Rademacher probes. Default 'exact'. */
-  method?: 'exact' | 'hutchinson';
+  /**
+   * 'exact': one HVP per coordinate. 'hutchinson': `probes` Rademacher probes. 'ggn': the exact
+   * generalized Gauss-Newton diagonal, 'hesscale': HesScale's approximation — engine passes
+   * (core-wasm only; ggn.ts, hesscale.ts). Default 'exact'.
+   */
+  method?: DiagonalMethod;
   /** Hutchinson probes K (≥ 1). Default 100. */
   probes?: number;
   /** Run the exact method above EXACT_DIAGONAL_LIMIT parameters. */
@@ -22,12 +38,12 @@ export interface DiagonalOptions extends EstimatorOptions {
 export interface DiagonalResult {
   /** h_i, in loss units per squared parameter unit. */
   diagonal: Float64Array;
-  /** Per-coordinate standard error of the Hutchinson mean (NaN with 1 probe); null when exact. */
+  /** Per-coordinate standard error of the Hutchinson mean (NaN with 1 probe); null otherwise. */
   stdErr: Float64Array | null;
-  method: 'exact' | 'hutchinson';
-  /** Probes used (m for the exact method: one per coordinate). */
+  method: DiagonalMethod;
+  /** Probes used (m for the exact method: one per coordinate; 0 for the engine passes). */
   probes: number;
-  /** Gradient evaluations spent. */
+  /** Gradient evaluations spent (their equivalents for the engine passes). */
   cost: number;
   /** Kink crossings of its Hessian-vector products and the step shrinks they caused. */
   health: FiniteDifferenceHealth;
@@ -40,6 +56,9 @@ export interface DiagonalResult {
  *   Cost 2m + 1 gradient evaluations (4m + 1 with Richardson). Error: the HVP's, measured
  *   below 1e-9 of max|h_i| in f64 at the default step; refused above
  *   {@link EXACT_DIAGONAL_LIMIT} parameters unless `force`.
+ * - `ggn`, `hesscale`: the engine's passes, see {@link ggnDiagonal} (about O gradient
+ *   evaluations for O outputs; exact for piecewise-linear networks) and {@link hesscaleDiagonal}
+ *   (about 2; an approximation).
  * - `hutchinson` (Bekas et al.): h ≈ mean_k v_k ⊙ H v_k over K Rademacher probes, unbiased, with
  *   variance Σ_{j≠i} H_ij² per coordinate per probe, so the error falls as 1/√K; the
  *   per-coordinate standard error is the sample standard deviation over probes / √K (NaN for
@@ -57,9 +76,13 @@ export async function hessianDiagonal(
   options: DiagonalOptions = {},
 ): Promise<DiagonalResult> {
   const method = options.method ?? 'exact';
-  if (method !== 'exact' && method !== 'hutchinson') {
-    throw new PacgenError(`diagonal method must be 'exact' or 'hutchinson', got '${method}'`);
+  if (!DIAGONAL_METHODS.includes(method)) {
+    throw new PacgenError(
+      `diagonal method must be one of ${DIAGONAL_METHODS.join(', ')}, got '${String(method)}'`,
+    );
   }
+  if (method === 'ggn') return ggnDiagonal(obj, w);
+  if (method === 'hesscale') return hesscaleDiagonal(obj, w);
   const m = obj.numParams;
   if (method === 'exact' && m > EXACT_DIAGONAL_LIMIT && !options.force) {
     throw new PacgenError(

@@ -118,3 +118,12 @@ export function listNames(names: string[]): string {
   const shown = names.slice(0, 5).map((n) => describeName(n));
   return names.length > 5 ? `${shown.join(', ')} and ${names.length - 5} more` : shown.join(', ');
 }
+
+/** The state a network starts in: each moving variance 1, everything else 0. O(buffers). */
+export function initialBuffers(compiled: CompiledNetwork): Float64Array {
+  const out = new Float64Array(compiled.numBuffers);
+  for (const b of compiled.buffers) {
+    if (b.name.endsWith('/moving_variance')) out.fill(1, b.offset, b.offset + b.size);
+  }
+  return out;
+}

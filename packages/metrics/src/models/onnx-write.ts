@@ -13,7 +13,7 @@ import {
   type NetworkSpec,
   type TensorInfo,
 } from '@pacgen/core-wasm';
-import { compileWithParams } from './model.js';
+import { compileWithParams, initialBuffers } from './model.js';
 
 const { onnx } = onnxProto;
 
@@ -193,7 +193,8 @@ function writeLayer(c: Context, l: CompiledLayer, xs: string[], chw: number[] | 
 
 /**
  * Encodes a network with its parameters (and buffers, for batch norm) as an ONNX model, opset
- * 17, float32 initializers (float64 with `precision: 'f64'`). Input 'x' is [N, C, H, W] (or
+ * 17, float32 initializers (float64 with `precision: 'f64'`); without `buffers`, the state a
+ * network starts in (running means 0, running variances 1). Input 'x' is [N, C, H, W] (or
  * [N, features]), output 'logits'; the loss is kept in the metadata. Cost: O(parameters).
  */
 export function toOnnx(
@@ -204,7 +205,7 @@ export function toOnnx(
   const { compiled, weights } = compileWithParams(spec, params);
   if (compiled.map)
     throw new PacgenError('networks with shared parameters cannot be written as ONNX');
-  const buffers = Float64Array.from(opts.buffers ?? new Float64Array(compiled.numBuffers));
+  const buffers = Float64Array.from(opts.buffers ?? initialBuffers(compiled));
   if (buffers.length !== compiled.numBuffers) {
     throw new PacgenError(
       `buffers have length ${buffers.length}, the network has ${compiled.numBuffers}`,

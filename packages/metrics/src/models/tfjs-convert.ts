@@ -16,7 +16,14 @@ import { kerasGraphOf, needsFunctional, type GraphWeight } from './keras-graph-w
 import { functionalGraph, isFunctional, readGraph } from './keras-functional.js';
 import { readLayer, sequentialLayers, type ReadState } from './keras-layers.js';
 import { kerasLayersOf } from './keras-writer.js';
-import { compileFromFile, compileWithParams, listNames, prod, type LoadedModel } from './model.js';
+import {
+  compileFromFile,
+  compileWithParams,
+  initialBuffers,
+  listNames,
+  prod,
+  type LoadedModel,
+} from './model.js';
 import { uniqueNames, weightMatcher } from './naming.js';
 import {
   isObject,
@@ -148,15 +155,6 @@ function toTfjsGraph(
     userDefinedMetadata: { pacgen: { loss: spec.loss } },
   };
   return { modelJson, weightData };
-}
-
-/** The state a network starts in: each moving variance 1, everything else 0. O(buffers). */
-export function initialBuffers(compiled: CompiledNetwork): Float64Array {
-  const out = new Float64Array(compiled.numBuffers);
-  for (const b of compiled.buffers) {
-    if (b.name.endsWith('/moving_variance')) out.fill(1, b.offset, b.offset + b.size);
-  }
-  return out;
 }
 
 /**

@@ -2,7 +2,15 @@
 // parallelObjective (a ParallelNetwork) differ only in how a point is loaded and whether the
 // passes are awaited, so both wrap their network here.
 
-import type { EvalResult, HvpOptions, PassOptions, RealArray, Samples } from '@pacgen/core-wasm';
+import type {
+  DiagonalPassOptions,
+  EngineDiagonalKind,
+  EvalResult,
+  HvpOptions,
+  PassOptions,
+  RealArray,
+  Samples,
+} from '@pacgen/core-wasm';
 import { PacgenError, sampleCount } from '@pacgen/core-wasm';
 import type { HvpRequest, Objective, ParameterTensor } from './objective.js';
 
@@ -17,6 +25,12 @@ export interface EngineNetwork {
     opts?: PassOptions,
   ): (EvalResult & { grad: RealArray }) | Promise<EvalResult & { grad: RealArray }>;
   hvp(v: ArrayLike<number>, opts?: HvpOptions): RealArray | Promise<RealArray>;
+  /** The engine's GGN / HesScale diagonal pass (docs/method.md §4). */
+  diagonal(
+    kind: EngineDiagonalKind,
+    opts?: DiagonalPassOptions,
+  ): Float64Array | Promise<Float64Array>;
+  readonly compiled: { readonly outputSize: number };
 }
 
 /**
@@ -52,6 +66,13 @@ export function engineObjective(
     async hvp(w, v, request: HvpRequest = {}) {
       load(w);
       return Float64Array.from(await net.hvp(v, { samples, ...request }));
+    },
+    async diagonalPass(w, kind) {
+      load(w);
+      const diagonal = await net.diagonal(kind, { samples });
+      // GGN: one forward and backward pass per output (factor column); HesScale: a forward and
+      // two backward passes, counted as 2.
+      return { diagonal, cost: kind === 'ggn' ? net.compiled.outputSize : 2 };
     },
   };
 }

@@ -43,4 +43,18 @@ export interface Objective {
   gradient(w: ArrayLike<number>): Promise<{ loss: number; grad: Float64Array }>;
   /** ∇²L̂(w)·v by finite differences of gradients. Cost: 2 gradient evaluations (4 with Richardson). */
   hvp(w: ArrayLike<number>, v: ArrayLike<number>, request?: HvpRequest): Promise<Float64Array>;
+  /**
+   * A curvature diagonal computed by one engine pass (docs/method.md §4): `'ggn'` the exact
+   * diagonal of the generalized Gauss-Newton matrix (about O gradient evaluations for O
+   * outputs), `'hesscale'` HesScale's Hessian-diagonal approximation (about 2). Only backends
+   * with such a pass have it (core-wasm's Network); TF.js objectives do not. Wrappers pass it on.
+   * `cost`: the pass's work in gradient-evaluation equivalents.
+   */
+  diagonalPass?(
+    w: ArrayLike<number>,
+    kind: DiagonalPassKind,
+  ): Promise<{ diagonal: Float64Array; cost: number }>;
 }
+
+/** The curvature diagonals an engine pass computes. */
+export type DiagonalPassKind = 'ggn' | 'hesscale';

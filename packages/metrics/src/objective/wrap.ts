@@ -4,12 +4,13 @@
 import type { Objective } from './objective.js';
 
 /** Which evaluation a wrapped call is. */
-export type ObjectiveCall = 'loss' | 'gradient' | 'hvp';
+export type ObjectiveCall = 'loss' | 'gradient' | 'hvp' | 'diagonal';
 
 /**
  * `obj` with every evaluation run through `around(kind, call)`, which must return what `call()`
  * returns (e.g. after awaiting a turn, or timing it); the other members are `obj`'s. Methods are
- * called on `obj` (a class instance keeps its `this`). Cost: none beyond `around`.
+ * called on `obj` (a class instance keeps its `this`); an engine diagonal pass is kept when `obj`
+ * has one. Cost: none beyond `around`.
  */
 export function wrapObjective(
   obj: Objective,
@@ -24,5 +25,6 @@ export function wrapObjective(
     loss: (w) => around('loss', () => obj.loss(w)),
     gradient: (w) => around('gradient', () => obj.gradient(w)),
     hvp: (w, v, r) => around('hvp', () => obj.hvp(w, v, r)),
+    diagonalPass: obj.diagonalPass && ((w, k) => around('diagonal', () => obj.diagonalPass!(w, k))),
   };
 }

@@ -3,6 +3,7 @@
 
 import { hvpStep, PacgenError } from '@pacgen/core-wasm';
 import type { HvpRequest, Objective } from '../objective/objective.js';
+import { runProgram, type StepProgram } from './step-program.js';
 import type { GradientOracle } from './types.js';
 
 /**
@@ -18,23 +19,33 @@ export async function oracleHvp(
   precision: 'f32' | 'f64',
   request: HvpRequest = {},
 ): Promise<Float64Array> {
+  return runProgram(hvpProgram(w, v, precision, request), gradAt);
+}
+
+/** {@link oracleHvp} as a step program (the points it needs the gradient at). Cost: the same. */
+export function* hvpProgram(
+  w: ArrayLike<number>,
+  v: ArrayLike<number>,
+  precision: 'f32' | 'f64',
+  request: HvpRequest = {},
+): StepProgram<Float64Array> {
   const m = w.length;
   let vmax = 0;
   for (let i = 0; i < m; i++) vmax = Math.max(vmax, Math.abs(v[i]));
   if (vmax === 0) return new Float64Array(m);
   const t = request.step ?? hvpStep(precision, v, w);
   if (!(t > 0) || !Number.isFinite(t)) throw new PacgenError(`HVP step must be > 0, got ${t}`);
-  const diff = async (s: number) => {
+  function* diff(s: number): StepProgram<Float64Array> {
     const plus = Float64Array.from(w, (x, i) => x + s * v[i]);
     const minus = Float64Array.from(w, (x, i) => x - s * v[i]);
-    const gp = Float64Array.from((await gradAt(plus)).grad);
-    const gm = (await gradAt(minus)).grad;
+    const gp = Float64Array.from((yield plus).grad);
+    const gm = (yield minus).grad;
     for (let i = 0; i < m; i++) gp[i] -= gm[i];
     return gp;
-  };
-  const d1 = await diff(t);
+  }
+  const d1 = yield* diff(t);
   if (!request.richardson) return d1.map((x) => x / (2 * t));
-  const d2 = await diff(2 * t);
+  const d2 = yield* diff(2 * t);
   return d1.map((x, i) => (8 * x - d2[i]) / (12 * t));
 }
 

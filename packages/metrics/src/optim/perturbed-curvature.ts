@@ -6,9 +6,9 @@
 
 import { hvpStep, PacgenError, Random } from '@pacgen/core-wasm';
 import { checkInteger, checkRange } from '../checks.js';
-import { oracleHvp } from './oracle-objective.js';
+import { hvpProgram } from './oracle-objective.js';
 import { mixSeed } from './seeds.js';
-import type { GradientOracle } from './types.js';
+import { finished, type StepProgram } from './step-program.js';
 
 /** Secant curvature: free, from consecutive perturbed points. */
 export interface SecantCurvature {
@@ -53,8 +53,6 @@ export interface CurvatureState {
 export interface CurvatureStep {
   /** Steps done before this one. */
   count: number;
-  /** The minibatch gradient oracle of this step. */
-  gradAt: GradientOracle;
   precision: 'f32' | 'f64';
   /** perturbedOPT's seed. */
   seed: number;
@@ -66,12 +64,15 @@ export interface CurvatureTracker {
   /** Gradient evaluations it adds per step, on average. */
   readonly gradientsPerStep: number;
   init(m: number): CurvatureState;
-  /** At the unperturbed point w, before the step's gradient. Returns the evaluations spent. */
+  /**
+   * At the unperturbed point w, before the step's gradient: a program over the step's minibatch
+   * gradients. Returns the state and the evaluations spent.
+   */
   before(
     w: Float64Array,
     state: CurvatureState,
     step: CurvatureStep,
-  ): Promise<{ state: CurvatureState; evaluations: number }>;
+  ): StepProgram<{ state: CurvatureState; evaluations: number }>;
   /** With the perturbed point and its gradient, after the step's gradient. */
   after(
     point: Float64Array,
@@ -100,7 +101,7 @@ const emptyState = (m: number): CurvatureState => ({
   prevGrad: null,
 });
 
-const unchanged = async (_w: Float64Array, state: CurvatureState) => ({ state, evaluations: 0 });
+const unchanged = (_w: Float64Array, state: CurvatureState) => finished({ state, evaluations: 0 });
 const forgetPoint = (_p: Float64Array, _g: Float64Array, state: CurvatureState) => ({
   ...state,
   prevPoint: null,
@@ -153,7 +154,7 @@ export function probeTracker(options: Omit<ProbeCurvature, 'method'> = {}): Curv
     method: 'probes',
     gradientsPerStep: (2 * probes) / every,
     init: emptyState,
-    async before(w, state, { count, gradAt, precision, seed }) {
+    *before(w, state, { count, precision, seed }) {
       if (count % every !== 0) return { state, evaluations: 0 };
       const m = w.length;
       const rng = new Random(mixSeed(seed, count, 3));
@@ -162,9 +163,7 @@ export function probeTracker(options: Omit<ProbeCurvature, 'method'> = {}): Curv
       for (let k = 0; k < probes; k++) {
         rng.rademacher(v);
         // The step rule of every HVP (docs/method.md §5): the move's length, not each coordinate's.
-        const hv = await oracleHvp(gradAt, w, v, precision, {
-          step: hvpStep(precision, v, w, step),
-        });
+        const hv = yield* hvpProgram(w, v, precision, { step: hvpStep(precision, v, w, step) });
         for (let i = 0; i < m; i++) est[i] += (v[i] * hv[i]) / probes;
       }
       return {

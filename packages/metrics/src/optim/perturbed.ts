@@ -13,6 +13,7 @@ import {
 } from './perturbed-curvature.js';
 import { noiseScaleRule, rhoRule, type BoundScale, type RhoOption } from './perturbed-scale.js';
 import { mixSeed } from './seeds.js';
+import { runProgram, type StepProgram } from './step-program.js';
 import type {
   GradientOracle,
   GradientTransformation,
@@ -104,6 +105,12 @@ export interface PerturbedOptimizer extends Optimizer<PerturbedState> {
     gradAt: GradientOracle,
     context?: StepContext,
   ): Promise<PerturbedStepResult>;
+  /** The step as a program (a synchronous oracle); throws for an estimated ρ̂. */
+  program(
+    params: Float64Array,
+    state: PerturbedState,
+    context?: StepContext,
+  ): StepProgram<PerturbedStepResult>;
 }
 
 /**
@@ -162,6 +169,51 @@ export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
   const rhoAt = rhoRule(options.rho ?? 0, gamma, epsilon, seed);
   const scaleAt = noiseScaleRule(options.scale ?? 1, noise);
 
+  /** One step after ρ̂ is known (`r0`): a program over the minibatch gradients. */
+  function* stepAfterRho(
+    w: Float64Array,
+    state: PerturbedState,
+    context: StepContext,
+    r0: { rho: number; evaluations: number },
+  ): StepProgram<PerturbedStepResult> {
+    const m = w.length;
+    const { count } = state;
+    const at = { count, precision: context.precision ?? 'f64', seed };
+    const rho = r0.rho;
+    const { hSum, hWeight, prevPoint, prevGrad } = state;
+    const c0 = yield* tracker.before(w, { hSum, hWeight, prevPoint, prevGrad }, at);
+    const { h, mean: hMean } = curvatureEstimate(c0.state);
+
+    let s = 0;
+    let eta = state.eta;
+    if (count >= warmup) {
+      const widths = () => perturbationWidths({ w, h, rho, gamma, epsilon, scale: 1 });
+      ({ s, eta } = scaleAt.scale(count, { w, widths, eta, trainSamples: context.trainSamples }));
+    }
+    const { sigma, kappa } = perturbationWidths({ w, h, rho, gamma, epsilon, scale: s });
+    const point = Float64Array.from(w);
+    if (s > 0) {
+      const rng = new Random(mixSeed(seed, count, 1));
+      for (let i = 0; i < m; i++) if (sigma[i] > 0) point[i] += noise.sample(rng, sigma[i]);
+    }
+    const r = yield point;
+    checkLength('gradient', r.grad, m);
+    const g = Float64Array.from(r.grad);
+    const curvature = tracker.after(point, g, c0.state, at);
+
+    const u = inner.update(g, state.inner, w);
+    const stats = () => sigmaStatistics(sigma, kappa, s, rho, hMean);
+    return {
+      updates: u.updates,
+      state: { ...curvature, count: count + 1, inner: u.state, rho, eta },
+      loss: r.loss,
+      accuracy: r.accuracy ?? NaN,
+      gradientEvaluations: r0.evaluations + c0.evaluations + 1,
+      sigmaStats: stats,
+      diagnostics: () => sigmaDiagnostics(stats()),
+    };
+  }
+
   return {
     name: `perturbed(${tracker.method}, ${scaleAt.label}, gamma=${gamma}, epsilon=${epsilon}, ${noise.kind}, ${inner.name})`,
     gradientsPerStep: 1 + tracker.gradientsPerStep + rhoAt.gradientsPerStep,
@@ -176,44 +228,20 @@ export function perturbedOpt(options: PerturbedOptions): PerturbedOptimizer {
     },
 
     async step(w, state, gradAt, context: StepContext = {}) {
-      const m = w.length;
-      checkLength('perturbedOpt state', state.hSum, m);
-      const { count } = state;
-      const at = { count, gradAt, precision: context.precision ?? 'f64', seed };
+      checkLength('perturbedOpt state', state.hSum, w.length);
+      const at = { count: state.count, gradAt, precision: context.precision ?? 'f64' };
       const r0 = await rhoAt.update(w, state.rho, { ...at, batchSize: context.batchSize });
-      const rho = r0.rho;
-      const { hSum, hWeight, prevPoint, prevGrad } = state;
-      const c0 = await tracker.before(w, { hSum, hWeight, prevPoint, prevGrad }, at);
-      const { h, mean: hMean } = curvatureEstimate(c0.state);
+      return runProgram(stepAfterRho(w, state, context, r0), gradAt);
+    },
 
-      let s = 0;
-      let eta = state.eta;
-      if (count >= warmup) {
-        const widths = () => perturbationWidths({ w, h, rho, gamma, epsilon, scale: 1 });
-        ({ s, eta } = scaleAt.scale(count, { w, widths, eta, trainSamples: context.trainSamples }));
+    program(w, state, context: StepContext = {}) {
+      if (rhoAt.gradientsPerStep > 0) {
+        throw new PacgenError(
+          'perturbedOpt with an estimated rho ({ every }) runs hessianLipschitz, which cannot step synchronously: give rho as a number',
+        );
       }
-      const { sigma, kappa } = perturbationWidths({ w, h, rho, gamma, epsilon, scale: s });
-      const point = Float64Array.from(w);
-      if (s > 0) {
-        const rng = new Random(mixSeed(seed, count, 1));
-        for (let i = 0; i < m; i++) if (sigma[i] > 0) point[i] += noise.sample(rng, sigma[i]);
-      }
-      const r = await gradAt(point);
-      checkLength('gradient', r.grad, m);
-      const g = Float64Array.from(r.grad);
-      const curvature = tracker.after(point, g, c0.state, at);
-
-      const u = inner.update(g, state.inner, w);
-      const stats = () => sigmaStatistics(sigma, kappa, s, rho, hMean);
-      return {
-        updates: u.updates,
-        state: { ...curvature, count: count + 1, inner: u.state, rho, eta },
-        loss: r.loss,
-        accuracy: r.accuracy ?? NaN,
-        gradientEvaluations: r0.evaluations + c0.evaluations + 1,
-        sigmaStats: stats,
-        diagnostics: () => sigmaDiagnostics(stats()),
-      };
+      checkLength('perturbedOpt state', state.hSum, w.length);
+      return stepAfterRho(w, state, context, { rho: state.rho, evaluations: 0 });
     },
   };
 }

@@ -3,7 +3,13 @@
 
 import { PacgenError } from '@pacgen/core-wasm';
 import { checkLength, checkRange } from '../checks.js';
-import type { GradientTransformation, Optimizer } from './types.js';
+import { runProgram, type StepProgram } from './step-program.js';
+import type { GradientTransformation, Optimizer, StepResult } from './types.js';
+
+/** SAM/ASAM: an Optimizer whose step also runs as a program (under a synchronous oracle). */
+export type SamOptimizer = Optimizer<SamState> & {
+  program(params: Float64Array, state: SamState): StepProgram<StepResult<SamState>>;
+};
 
 export interface SamOptions {
   /** The optimizer that steps w with the gradient at the ascent point (e.g. `sgd`, `adam`). */
@@ -26,7 +32,7 @@ export interface SamState {
  * SAM: g = ∇L_B(w); ε̂ = ρ·g/‖g‖₂; the inner optimizer steps w with ∇L_B(w + ε̂) (ε̂ = 0 when
  * g = 0). The reported loss is L_B(w). Cost: 2 gradient evaluations per step.
  */
-export function sam(options: SamOptions): Optimizer<SamState> {
+export function sam(options: SamOptions): SamOptimizer {
   const rho = checkRange('rho', options.rho ?? 0.05, 0);
   return sharpnessAware('sam', options.inner, rho, null);
 }
@@ -36,7 +42,7 @@ export function sam(options: SamOptions): Optimizer<SamState> {
  * the inner optimizer steps w with ∇L_B(w + ε̂). Scale-invariant ascent for η → 0.
  * Cost: 2 gradient evaluations per step.
  */
-export function asam(options: AsamOptions): Optimizer<SamState> {
+export function asam(options: AsamOptions): SamOptimizer {
   const rho = checkRange('rho', options.rho ?? 0.5, 0);
   const eta = checkRange('eta', options.eta ?? 0.01, 0);
   return sharpnessAware('asam', options.inner, rho, eta);
@@ -47,41 +53,43 @@ function sharpnessAware(
   inner: GradientTransformation<unknown>,
   rho: number,
   eta: number | null,
-): Optimizer<SamState> {
+): SamOptimizer {
   if (!inner || typeof inner.update !== 'function') {
     throw new PacgenError(`${kind} needs an inner gradient transformation (e.g. sgd or adam)`);
+  }
+  function* program(w: Float64Array, state: SamState): StepProgram<StepResult<SamState>> {
+    const m = w.length;
+    const first = yield w;
+    checkLength('gradient', first.grad, m);
+    const g = first.grad;
+    // T_w·g (ASAM) or g (SAM), then ε̂ = ρ·T_w·(T_w g)/‖T_w g‖.
+    const t = new Float64Array(m);
+    for (let i = 0; i < m; i++) t[i] = eta === null ? g[i] : (Math.abs(w[i]) + eta) * g[i];
+    let norm = 0;
+    for (let i = 0; i < m; i++) norm += t[i] * t[i];
+    norm = Math.sqrt(norm);
+    const point = new Float64Array(m);
+    const f = norm > 0 ? rho / norm : 0;
+    for (let i = 0; i < m; i++) {
+      const e = eta === null ? f * t[i] : f * (Math.abs(w[i]) + eta) * t[i];
+      point[i] = w[i] + e;
+    }
+    const second = yield point;
+    checkLength('gradient', second.grad, m);
+    const r = inner.update(second.grad, state.inner, w);
+    return {
+      updates: r.updates,
+      state: { inner: r.state },
+      loss: first.loss,
+      accuracy: first.accuracy ?? NaN,
+      gradientEvaluations: 2,
+    };
   }
   return {
     name: `${kind}(rho=${rho}${eta === null ? '' : `, eta=${eta}`}, ${inner.name})`,
     gradientsPerStep: 2,
     init: (p) => ({ inner: inner.init(p) }),
-    async step(w, state, gradAt) {
-      const m = w.length;
-      const first = await gradAt(w);
-      checkLength('gradient', first.grad, m);
-      const g = first.grad;
-      // T_w·g (ASAM) or g (SAM), then ε̂ = ρ·T_w·(T_w g)/‖T_w g‖.
-      const t = new Float64Array(m);
-      for (let i = 0; i < m; i++) t[i] = eta === null ? g[i] : (Math.abs(w[i]) + eta) * g[i];
-      let norm = 0;
-      for (let i = 0; i < m; i++) norm += t[i] * t[i];
-      norm = Math.sqrt(norm);
-      const point = new Float64Array(m);
-      const f = norm > 0 ? rho / norm : 0;
-      for (let i = 0; i < m; i++) {
-        const e = eta === null ? f * t[i] : f * (Math.abs(w[i]) + eta) * t[i];
-        point[i] = w[i] + e;
-      }
-      const second = await gradAt(point);
-      checkLength('gradient', second.grad, m);
-      const r = inner.update(second.grad, state.inner, w);
-      return {
-        updates: r.updates,
-        state: { inner: r.state },
-        loss: first.loss,
-        accuracy: first.accuracy ?? NaN,
-        gradientEvaluations: 2,
-      };
-    },
+    step: (w, state, gradAt) => runProgram(program(w, state), gradAt),
+    program,
   };
 }

@@ -2,6 +2,8 @@
 // optimizers that step with a gradient oracle (needed by the wrappers that evaluate gradients
 // at points other than w: perturbedOPT, SAM, ASAM).
 
+import type { StepProgram } from './step-program.js';
+
 /** A flat parameter-sized vector (parameter units or gradient units, per context). */
 export type Vector = Float64Array | Float32Array;
 
@@ -87,6 +89,12 @@ export interface Optimizer<S = unknown> {
     gradAt: GradientOracle,
     context?: StepContext,
   ): Promise<StepResult<S>>;
+  /**
+   * The same step as a program that yields each point whose gradient it needs (run it with
+   * runProgramSync under a synchronous oracle, e.g. inside TF.js's `minimize`). Absent, or
+   * throwing, where a step needs more than gradients (perturbedOPT's estimated ρ̂).
+   */
+  program?(params: Float64Array, state: S, context?: StepContext): StepProgram<StepResult<S>>;
 }
 
 /** A learning rate (or any scalar) as a function of the step count (0 for the first update). */

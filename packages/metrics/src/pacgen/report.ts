@@ -3,7 +3,7 @@
 import { PacgenError } from '@pacgen/core-wasm';
 import type { Objective } from '../objective/objective.js';
 import { NON_FINITE } from '../error-codes.js';
-import { EXACT_DIAGONAL_LIMIT, hessianDiagonal } from '../hessian/diagonal.js';
+import { EXACT_DIAGONAL_LIMIT, hessianDiagonal, type DiagonalMethod } from '../hessian/diagonal.js';
 import type { FiniteDifferenceHealth } from '../hessian/health.js';
 import { hessianLipschitz } from '../hessian/lipschitz.js';
 import type { KinkPolicy } from '../hessian/operator.js';
@@ -40,9 +40,9 @@ export interface PacgenOptions {
   diagonal?: {
     /**
      * Default: 'exact' (2m + 1 gradients) up to EXACT_DIAGONAL_LIMIT parameters, 'hutchinson'
-     * above.
+     * above; 'ggn' and 'hesscale' are the engine's passes (docs/method.md §4).
      */
-    method?: 'exact' | 'hutchinson';
+    method?: DiagonalMethod;
     /** Hutchinson probes K (default 100). */
     probes?: number;
     /** HVP step (default: the objective's). */
@@ -84,7 +84,7 @@ export interface PacgenReport extends PacgenCurvatureResult {
   numSamples: number;
   precision: 'f32' | 'f64';
   diagonal: {
-    method: 'exact' | 'hutchinson';
+    method: DiagonalMethod;
     probes: number;
     /** h itself (loss units per parameter unit²), per coordinate, e.g. for export. */
     values: Float64Array;

@@ -4,6 +4,7 @@
 import { PacgenError, sampleRange, type Loss, type Samples } from '@pacgen/core-wasm';
 import { tf, type TfjsBackendName } from './backend.js';
 import type { TfjsData } from './objective.js';
+import { crossEntropyTargets } from './targets.js';
 
 /** Samples per chunk by backend (GPU backends take larger chunks). */
 export const DEFAULT_CHUNK: Record<TfjsBackendName, number> = {
@@ -59,7 +60,6 @@ export function uploadSamples(
   model: { outputs: number; loss: Loss | 'custom' } | null,
   chunk: number,
 ): { chunks: DeviceChunk[]; n: number } {
-  const labels = data.y instanceof Int32Array;
   const inputSize = inputShape.reduce((a, b) => a * b, 1);
   if (data.x.length === 0 || data.x.length % inputSize !== 0) {
     throw new PacgenError(
@@ -70,11 +70,17 @@ export function uploadSamples(
   if (data.y.length % nAll !== 0) {
     throw new PacgenError(`y has ${data.y.length} values for ${nAll} samples`);
   }
-  const yWidth = data.y.length / nAll;
+  let yWidth = data.y.length / nAll;
   const rows = selectRows(samples, nAll);
   const picked = pick(data.x, rows, inputSize);
   const x = picked instanceof Float32Array ? picked : Float32Array.from(picked);
-  const y = pick(data.y, rows, yWidth);
+  let y = pick(data.y, rows, yWidth);
+  if (model?.loss === 'softmax-cross-entropy' && !(y instanceof Int32Array)) {
+    // One-hot rows become labels; probability rows stay (cross-entropy against them).
+    y = crossEntropyTargets(y, yWidth, model.outputs);
+    if (y instanceof Int32Array) yWidth = 1;
+  }
+  const labels = y instanceof Int32Array;
   const n = x.length / inputSize;
   if (model) checkTargets(y, labels, yWidth, model.outputs, model.loss);
   const outputs = model?.outputs ?? 0;
@@ -108,9 +114,9 @@ function checkTargets(
   outputs: number,
   loss: Loss | 'custom',
 ): void {
-  if (loss === 'softmax-cross-entropy' && !(labels && yWidth === 1)) {
+  if (loss === 'softmax-cross-entropy' && !(labels ? yWidth === 1 : yWidth === outputs)) {
     throw new PacgenError(
-      'softmax cross-entropy needs one integer class label per sample (Int32Array)',
+      `softmax cross-entropy needs one integer class label (Int32Array) or ${outputs} probabilities per sample`,
     );
   }
   if (loss !== 'softmax-cross-entropy' && (labels || yWidth !== outputs)) {

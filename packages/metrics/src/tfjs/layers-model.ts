@@ -6,6 +6,7 @@
 import { compileNetwork, PacgenError, type Loss, type NetworkSpec } from '@pacgen/core-wasm';
 import { toTfjs } from '../models/tfjs-convert.js';
 import { tf } from './backend.js';
+import { withClassCheck } from './load.js';
 
 type Layer = { class_name: string; config: Record<string, unknown> };
 type Topology = { class_name: string; config: unknown };
@@ -121,9 +122,11 @@ export async function tfjsLogitsModel(
 export async function copyModel(model: tf.LayersModel, strip: boolean): Promise<tf.LayersModel> {
   const topology = model.toJSON(null, false) as unknown as Topology;
   const modelTopology = strip ? logitsTopology(topology) : topology;
-  const copy = await tf.models.modelFromJSON({
-    modelTopology: modelTopology as unknown as tf.io.ModelArtifacts['modelTopology'],
-  } as Parameters<typeof tf.models.modelFromJSON>[0]);
+  const copy = await withClassCheck(() =>
+    tf.models.modelFromJSON({
+      modelTopology: modelTopology as unknown as tf.io.ModelArtifacts['modelTopology'],
+    } as Parameters<typeof tf.models.modelFromJSON>[0]),
+  );
   const weights = model.getWeights();
   copy.setWeights(weights);
   return copy;

@@ -16,6 +16,7 @@
 import { PacgenError, type Loss, type NetworkSpec, type Samples } from '@pacgen/core-wasm';
 import type { HvpRequest, Objective } from '../objective/objective.js';
 import { tf, useBackend, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
+import { hostData, type TfjsDataInput, type TfjsDataLimits } from './data-input.js';
 import { chunkLossFn, DEFAULT_CHUNK, loopSafeChunk, uploadSamples } from './device-data.js';
 import { TfjsObjectiveImpl } from './objective-impl.js';
 import {
@@ -29,7 +30,10 @@ import {
 export interface TfjsData {
   /** n × prod(inputShape) inputs (f64 inputs are rounded to f32: tfjs computes in f32). */
   x: Float32Array | Float64Array;
-  /** n class labels, or n × k real targets. */
+  /**
+   * n class labels, or n × k real targets. For softmax cross-entropy, real targets may be
+   * one-hot rows (taken as labels) or probability rows (cross-entropy against them).
+   */
   y: Int32Array | Float32Array;
   /** Per-sample input shape; default the model's (required with `variables`). */
   inputShape?: number[];
@@ -38,7 +42,7 @@ export interface TfjsData {
 /** A loss over one batch: the MEAN over its samples (a scalar). */
 export type TfjsLossFn = (x: tf.Tensor, y: tf.Tensor) => tf.Scalar;
 
-export interface TfjsObjectiveOptions {
+export interface TfjsObjectiveOptions extends TfjsDataLimits {
   /**
    * A Layers model: the parameters are its trainable weights, in `trainableWeights` order. A
    * private copy is made (the model is never changed), with the output softmax (sigmoid) taken
@@ -54,7 +58,12 @@ export interface TfjsObjectiveOptions {
   /** Or variables (the parameters, in this order) and a loss over a batch (with `lossFn`). */
   variables?: tf.Variable[];
   lossFn?: TfjsLossFn;
-  data: TfjsData;
+  /**
+   * The samples: host arrays, tensors {x: [n, …], y: [n] or [n, k]} (int32 y: labels), or a
+   * tf.data.Dataset of {xs, ys} batches or [x, y] elements (as model.fitDataset takes), read
+   * once within `maxSamples` and `maxValues`. The caller keeps ownership of tensors and dataset.
+   */
+  data: TfjsDataInput;
   /**
    * Loss of a model or spec on its logits, as core-wasm defines them (per sample: softmax CE;
    * Σ_k softplus(z) − y·z; mean_k (z − y)²), averaged over the samples. Default: the spec's;
@@ -151,14 +160,20 @@ export async function tfjsObjective(options: TfjsObjectiveOptions): Promise<Tfjs
   if (!Number.isInteger(chunk) || chunk < 1) {
     throw new PacgenError(`chunk must be a positive integer, got ${chunk}`);
   }
-  const labels = options.data.y instanceof Int32Array;
+  const hint = options.model?.inputs[0]?.shape.slice(1);
+  const data = await hostData(options.data, {
+    maxSamples: options.maxSamples,
+    maxValues: options.maxValues,
+    inputShape: hint?.every((d) => typeof d === 'number') ? (hint as number[]) : undefined,
+  });
+  const labels = data.y instanceof Int32Array;
   const p: TfjsParameters = options.spec
     ? await parametersFromSpec(options.spec, options.params, options.loss, options.buffers)
     : options.model
       ? await parametersFromModel(options.model, labels, options.loss)
       : await parametersFromVariables(options.variables as tf.Variable[]);
   try {
-    const inputShape = options.data.inputShape ?? p.inputShape;
+    const inputShape = data.inputShape ?? p.inputShape;
     if (!inputShape)
       throw new PacgenError('tfjsObjective: with variables, data.inputShape is needed');
     const m = p.tensors.reduce((a, t) => Math.max(a, t.offset + t.size), 0);
@@ -174,7 +189,7 @@ export async function tfjsObjective(options: TfjsObjectiveOptions): Promise<Tfjs
     if (p.owned && info.loopLimit !== null)
       chunk = Math.min(chunk, loopSafeChunk(p.owned, info.loopLimit));
     const { chunks, n } = uploadSamples(
-      options.data,
+      data,
       options.samples,
       inputShape,
       forward ? { outputs, loss: p.loss } : null,
