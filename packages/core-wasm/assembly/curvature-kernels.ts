@@ -134,7 +134,7 @@ function convRowSquares(r: usize, x: usize, rows: i32, d: usize, out: usize, g: 
     const xv = at(x, v * H * W * Cin);
     const dv = at(d, v * P * CO);
     for (let k = 0; k < G; k++) {
-      im2col(xv, 1, H, W, Cin, k * Cg, Cg, KH, KW, cp(r, 6), cp(r, 7), cp(r, 8), cp(r, 9), OH, OW, col);
+      im2col(xv, 0, P, H, W, Cin, k * Cg, Cg, KH, KW, cp(r, 6), cp(r, 7), cp(r, 8), cp(r, 9), OH, OW, col);
       gemm(K, COg, P, col, 1, K, at(dv, k * COg), CO, g, COg, false);
       for (let kk = 0; kk < K; kk++) addSquares(at(out, wo + kk * CO + k * COg), at(g, kk * COg), COg);
     }
