@@ -8,7 +8,7 @@ export interface CallTimes {
   loss: number[];
   gradient: number[];
   hvp: number[];
-  /** Engine diagonal passes (GGN, HesScale). */
+  /** Engine diagonal passes (GGN, HesScale), where the objective has them. */
   diagonal: number[];
 }
 
