@@ -150,8 +150,10 @@ export async function quantities(
  *   diagonal 3e-6 – 2e-5   a mean of 8 such products (same probes: the same seed);
  *   top eigenvalue 2e-7 – 5e-6   a Rayleigh quotient of them (Lanczos, 30 products);
  *   ρ̂ 3e-6 – 2e-5          a ratio of product differences over the box;
- *   Ψ, Ψ* 3e-5 – 1e-3 nats absolute (Ψ ≈ 20 – 1200 nats): ½·δa/a per curvature coordinate.
- * Each bound is about 10× the largest observed. The curvature quantities' rounding grows as
+ *   Ψ, Ψ* 3e-5 – 1e-3 nats absolute (Ψ ≈ 20 – 1200 nats): ½·δa/a per curvature coordinate;
+ *         against core-wasm's FMA build, up to 1.02 nats on the small CNN at its small move
+ *         (scale 100, Ψ ≈ 158: 0.6%), so its bound is 3e-2 × scale.
+ * Each other bound is about 10× the largest observed. The curvature quantities' rounding grows as
  * 1/move: `expectParity`'s `scale` widens them for a smaller move.
  */
 export const F32_TOLERANCE = {
@@ -162,7 +164,7 @@ export const F32_TOLERANCE = {
   topEigenvalue: 1e-4,
   rho: 3e-4,
   /** Absolute, nats. */
-  psi: 1e-2,
+  psi: 3e-2,
 };
 
 export function expectParity(got: Quantities, want: Quantities, label: string, scale = 1): void {
