@@ -24,11 +24,12 @@ import {
   toyNet,
   writeSafetensors,
 } from '@pacgen/metrics/models';
+import { objectiveFor } from '@pacgen/metrics/engine';
 import { loadMnist } from '@pacgen/metrics/node';
 import { adam, train } from '@pacgen/metrics/train';
 import { strFromU8, unzipSync } from 'fflate';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
 import { fmt } from '../src/lib/format';
 import {
   downloads as downloadsOf,
@@ -276,12 +277,15 @@ describe('pacgen web app', () => {
     await page.getByTestId('score-summary').waitFor();
     expect(await alert.count()).toBe(0);
 
-    // The same model (as read back from the files), data and settings in Node.
+    // The same model (as read back from the files), data and settings in Node, on the engine
+    // layer the page's worker uses (its fixed chunks give the same bits for any thread count).
     const loaded = fromTfjs(modelJson, () => weightData);
-    const ref = await Network.create(loaded.spec, { precision: 'f64' });
-    ref.setParams(loaded.params);
-    ref.setData(mnist.train.x.subarray(0, 300 * 784), mnist.train.y.subarray(0, 300));
-    const obj = networkObjective(ref);
+    const obj = await objectiveFor(
+      { engine: 'core-wasm', precision: 'f64', threads: 1 },
+      { spec: loaded.spec, params: loaded.params },
+      { x: mnist.train.x.subarray(0, 300 * 784), y: mnist.train.y.subarray(0, 300) },
+    );
+    onTestFinished(() => obj.dispose());
     const report = await pacgen(obj, obj.params(), {
       gamma: 0.1,
       epsilon: 0.1,
