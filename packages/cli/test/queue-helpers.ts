@@ -110,7 +110,8 @@ export const TINY_BUDGET = (
 /** A tiny sweep: 2 runs of `epochs` epochs at most. */
 export function tinySweep(epochs: number): string[] {
   const grid = `--batch-sizes 16,64 --lrs 0.1 --max-epochs ${epochs}`;
-  const measures = '--lanczos-steps 3 --sharpness-steps 2 --flatness-samples 1 --flatness-iterations 2';
+  const measures =
+    '--lanczos-steps 3 --sharpness-steps 2 --flatness-samples 1 --flatness-iterations 2';
   return ['sweep', ...TINY_BUDGET, ...`${grid} ${measures}`.split(' ')];
 }
 
