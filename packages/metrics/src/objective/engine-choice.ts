@@ -149,14 +149,13 @@ async function tfjsEngine(
     backend: settings.backend,
     chunk: settings.maxBatch,
   });
-  const threads = Number(/, (\d+) thread/.exec(obj.info.summary)?.[1] ?? 1);
   const info: EngineInfo = {
     name: 'tfjs',
     backend: obj.info.backend,
     adapter: obj.info.adapter,
     software: obj.info.software,
     precision: 'f32',
-    threads,
+    threads: obj.info.threads,
     summary: obj.info.summary,
   };
   const accuracy = async () => {

@@ -31,6 +31,8 @@ export interface TfjsBackendInfo {
    * (LP_MAX_TGSI_LOOP_ITERATIONS), silently. Null elsewhere.
    */
   loopLimit: number | null;
+  /** Threads the backend computes with (wasm's pool; 1 for the others). */
+  threads: number;
   /** One line for logs: backend, adapter and threads. */
   summary: string;
 }
@@ -104,13 +106,14 @@ export async function useBackend(
   await activate(name);
   if (name === 'wasm') patchWasmKernels();
   if (name === 'webgpu' && adapter === null) adapter = browserAdapterName();
-  const threads = name === 'wasm' ? `, ${wasmThreads()} thread(s)` : '';
+  const threads = name === 'wasm' ? wasmThreads() : 1;
   const info: TfjsBackendInfo = {
     backend: name,
     adapter,
     software: adapter !== null && (fallback || SOFTWARE.test(adapter)),
     loopLimit: adapter !== null && /llvmpipe/i.test(adapter) ? 65535 : null,
-    summary: `tfjs ${name}${adapter ? ` on ${adapter}` : ''}${threads}`,
+    threads,
+    summary: `tfjs ${name}${adapter ? ` on ${adapter}` : ''}${name === 'wasm' ? `, ${threads} thread(s)` : ''}`,
   };
   ready.set(name, info);
   return info;
