@@ -260,7 +260,12 @@ describe('the app for a newcomer', () => {
     const counted = Number(await estimate.getAttribute('data-gradients'));
     await page.click('[data-testid=score-run]');
     await page.getByTestId('score-summary').waitFor();
-    expect(await value('score-cost')).toBe(counted);
+    // The estimate counts the planned gradients; an HVP whose ±t·v step crosses a ReLU kink is
+    // redone (2 more), and whether one does depends on the run's weights, which the earlier
+    // cancel-mid-epoch test leaves at a timing-dependent step.
+    const cost = await value('score-cost');
+    expect(cost).toBeGreaterThanOrEqual(counted);
+    expect(cost).toBeLessThanOrEqual(counted * 1.1);
     const psi = await value('score-psi');
     await shot(page, 'score-from-train.png');
 
