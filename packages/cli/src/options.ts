@@ -31,8 +31,8 @@ export function estimatorOptions(): Record<string, Options> {
   return {
     ...flags({
       diagonal: choice(
-        'Hessian diagonal: exact (2m+1 gradients), Hutchinson, ggn (exact Gauss-Newton diagonal, ~O gradients for O outputs; core-wasm) or hesscale (HesScale approximation, ~2 gradients; core-wasm); auto: exact up to 20,000 parameters',
-        ['auto', 'exact', 'hutchinson', 'ggn', 'hesscale'] as const,
+        'Hessian diagonal: exact (2m+1 gradients), Hutchinson (2 per probe), hutchinson-cv (Hutchinson with the Gauss-Newton matrix as control variate: O + 1 + 4 per probe; core-wasm), ggn (exact Gauss-Newton diagonal, ~O gradients for O outputs; core-wasm) or hesscale (HesScale approximation, ~2 gradients; core-wasm); auto: exact up to 20,000 parameters',
+        ['auto', 'exact', 'hutchinson', 'hutchinson-cv', 'ggn', 'hesscale'] as const,
         'auto',
       ),
       probes: FLAG.probes,

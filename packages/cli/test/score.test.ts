@@ -122,6 +122,29 @@ describe('pacgen score', () => {
     expect(expectOneLineError(tf)).toMatch(/GGN diagonal \('ggn'\) needs the core-wasm engine/);
   });
 
+  it('--diagonal hutchinson-cv: the GGN as control variate, nearer the exact Ψ* than plain Hutchinson', async () => {
+    const score = async (diagonal: string) => {
+      const flags = override(FAST, ['--samples', '20', '--diagonal', diagonal, '--rho', '0']);
+      const r = await pacgen(['score', 'model/model.json', ...flags, '--json'], dir);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout);
+    };
+    const [exact, plain, cv] = [
+      await score('exact'),
+      await score('hutchinson'),
+      await score('hutchinson-cv'),
+    ];
+    expect(cv.diagonal).toMatchObject({ method: 'hutchinson-cv', probes: 4 });
+    // O = 10 outputs, the point's check, 2 + 2 per probe, and 2 per product shrunk at a kink.
+    const shrinks = cv.diagonal.health.stepShrinks;
+    expect(cv.diagonal.cost).toBe(10 + 1 + 4 * 4 + 2 * shrinks);
+    const errCv = Math.abs(cv.psiStar - exact.psiStar) / exact.psiStar;
+    const errPlain = Math.abs(plain.psiStar - exact.psiStar) / exact.psiStar;
+    // Measured: 5.2e-3 against plain Hutchinson's 1.0e-2 of Ψ* ≈ 2,165 (4 probes, 20 samples).
+    expect(errCv).toBeLessThan(errPlain);
+    expect(errCv).toBeLessThan(2e-2);
+  });
+
   it('exports the Hessian diagonal and σ* per parameter as safetensors', async () => {
     const r = await pacgen(
       ['score', 'model', ...FAST, '--rho', '0', '--export', 'curv', '--json'],

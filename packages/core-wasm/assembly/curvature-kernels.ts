@@ -97,6 +97,35 @@ export function lossHessianDiagonal(kind: i32, z: usize, B: i32, O: i32, D: usiz
 }
 
 /**
+ * delta = scale · (∂²loss/∂z²) u, row by row: the output Hessian of each sample times its row
+ * of u (B × O). Softmax CE: p ⊙ u − p (pᵀu); sigmoid BCE: σ(1 − σ) ⊙ u; mse (mean over O):
+ * (2/O) u. `p` is a scratch of O reals. delta may not alias u.
+ */
+export function lossHessianVector(
+  kind: i32, z: usize, u: usize, B: i32, O: i32, delta: usize, p: usize, scale: Real,
+): void {
+  for (let b = 0; b < B; b++) {
+    const row = b * O;
+    let pu: Real = 0;
+    if (kind == LOSS_SOFTMAX_CE) {
+      softmaxRow(z, row, O, p);
+      for (let o = 0; o < O; o++) pu += get(p, o) * get(u, row + o);
+    }
+    for (let o = 0; o < O; o++) {
+      const x = get(u, row + o);
+      let v: Real = 0;
+      if (kind == LOSS_SOFTMAX_CE) v = get(p, o) * (x - pu);
+      else if (kind == LOSS_SIGMOID_BCE) {
+        const s = sigmoid(get(z, row + o));
+        v = s * (<Real>1 - s) * x;
+      } else if (kind == LOSS_MSE) v = <Real>(2.0 / <f64>O) * x;
+      else unreachable();
+      set(delta, row + o, v * scale);
+    }
+  }
+}
+
+/**
  * Adds Σ_rows of the squared per-row weight gradients of a dense or conv node into out, each
  * row of the chunk being one (sample, factor column) pair. Dense: (a²)ᵀ(δ²) (one row's
  * gradient is the outer product a δᵀ); conv: one row's kernel gradient colsᵀ·δ is formed

@@ -34,3 +34,4 @@ export function firstNonFinite(ptr: usize, n: i32): i32 {
 }
 export { fmaPeak } from './peak';
 export { configureCurvature, ggnDiagonal, hesscaleDiagonal } from './curvature';
+export { configureGaussNewton, gaussNewtonVector } from './gauss-newton';

@@ -18,15 +18,15 @@ export let lossKind: i32 = 0;
 export let numParams: i32 = 0; // free parameters
 let numWeights: i32 = 0; // expanded weights seen by the layers
 let tieMap: usize = 0; // i32[numWeights] → free index, or 0 when weights are the parameters
-let weights: usize = 0; // expanded weights (only used with a tie map)
-let gradW: usize = 0; // expanded weight gradient (only used with a tie map)
-let weights2: usize = 0; // the same at w − t·v (an HVP's two passes alternate chunk by chunk)
+export let weights: usize = 0; // expanded weights (only used with a tie map)
+export let gradW: usize = 0; // expanded weight gradient (only used with a tie map)
+export let weights2: usize = 0; // the same at w − t·v (an HVP's two passes alternate chunk by chunk)
 let gradW2: usize = 0;
 let batchX: usize = 0; // gathered minibatch inputs
 let batchY: usize = 0; // gathered minibatch targets
 let targetBytes: i32 = 0; // bytes of target per sample
 export let paramsTmp: usize = 0; // w + t·v
-let paramsTmp2: usize = 0; // w − t·v
+export let paramsTmp2: usize = 0; // w − t·v
 export let gradTmp1: usize = 0;
 let gradTmp2: usize = 0;
 
@@ -59,7 +59,7 @@ export function setData(x: usize, y: usize, n: i32): void {
 }
 
 /** The weights the layers read: the parameters themselves, or gathered into `dst` through the tie map. */
-function expandWeights(params: usize, dst: usize): usize {
+export function expandWeights(params: usize, dst: usize): usize {
   if (!tieMap) return params;
   for (let j = 0; j < numWeights; j++) {
     set(dst, j, get(params, load<i32>(tieMap + (<usize>j << 2))));
@@ -68,14 +68,14 @@ function expandWeights(params: usize, dst: usize): usize {
 }
 
 /** Where the layers add weight gradients: `grad` itself, or the zeroed expanded buffer `gw`. */
-function gradientTarget(grad: usize, gw: usize): usize {
+export function gradientTarget(grad: usize, gw: usize): usize {
   if (!tieMap || !grad) return grad;
   fill(gw, 0, numWeights);
   return gw;
 }
 
 /** grad[p] += gw[j] for every expanded weight j tied to parameter p (no-op without a tie map). */
-function foldTied(gw: usize, grad: usize): void {
+export function foldTied(gw: usize, grad: usize): void {
   if (!tieMap || !grad) return;
   for (let j = 0; j < numWeights; j++) {
     const p = load<i32>(tieMap + (<usize>j << 2));

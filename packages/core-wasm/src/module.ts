@@ -24,6 +24,22 @@ export type DiagonalPass = (
   scale: number,
 ) => void;
 
+/**
+ * A finite-difference curvature product along v at step t into out, over a selection
+ * (params, v, t, out, richardson, idx, start, count, scale): hvp and gaussNewtonVector.
+ */
+export type CurvatureProduct = (
+  params: number,
+  v: number,
+  t: number,
+  out: number,
+  richardson: number,
+  idx: number,
+  start: number,
+  count: number,
+  scale: number,
+) => void;
+
 /** The raw exports of engine-*.wasm (pointers are byte offsets into `memory`). */
 export interface EngineExports {
   memory: WebAssembly.Memory;
@@ -41,18 +57,12 @@ export interface EngineExports {
     train: number,
     seed: number,
   ): number;
-  hvp(
-    params: number,
-    v: number,
-    t: number,
-    out: number,
-    richardson: number,
-    idx: number,
-    start: number,
-    count: number,
-    scale: number,
-  ): void;
+  hvp: CurvatureProduct;
   infer(params: number, x: number, count: number, out: number): void;
+  /** Scratch of gaussNewtonVector: 3 × maxBatch × outputs reals and outputs reals. */
+  configureGaussNewton(plus: number, jv: number, jv2: number, probs: number): void;
+  /** G·v of the mean loss into out, J·v by central differences (assembly/gauss-newton.ts). */
+  gaussNewtonVector: CurvatureProduct;
   configureCurvature(...args: number[]): void;
   /** The GGN diagonal of the mean loss into out (assembly/curvature.ts). */
   ggnDiagonal: DiagonalPass;

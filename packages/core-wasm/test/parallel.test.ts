@@ -129,6 +129,14 @@ for (const [label, spec] of [
           const d = { samples, richardson };
           const t = hvpStep('f64', v, net.params);
           expect(relErr(await par.hvp(v, d), net.hvp(v, d))).toBeLessThan(1e-15 / t);
+          // The Gauss-Newton product travels to the workers with the same step.
+          const gn = { ...o, gaussNewton: true };
+          const gk = { crossings: -1 };
+          expect(relErr(await par.hvp(v, { ...gn, kinks: gk }), net.hvp(v, gn))).toBeLessThan(
+            1e-12,
+          );
+          expect(relErr(net.hvp(v, gn).slice(), net.hvp(v, o))).toBeGreaterThan(1e-3);
+          expect(gk.crossings).toBeGreaterThan(0);
         }
       });
     }

@@ -29,6 +29,8 @@ export {
 } from './hessian/diagonal.js';
 export { ggnDiagonal } from './hessian/ggn.js';
 export { hesscaleDiagonal } from './hessian/hesscale.js';
+export { controlVariateDiagonal, type ControlVariateOptions } from './hessian/control-variate.js';
+export { ProbeMoments, probeTerm } from './hessian/probe-moments.js';
 export type { EnginePassResult } from './hessian/engine-pass.js';
 export { summarizeByTensor, summarizeVector, type Summary, type VectorSummary } from './summary.js';
 export {
@@ -39,6 +41,7 @@ export {
 export {
   HessianOperator,
   hessianAt,
+  type CurvatureMatrix,
   type EstimatorOptions,
   type KinkPolicy,
   type ProgressCallback,

@@ -131,7 +131,7 @@ describe('bad inputs throw one-line PacgenErrors', () => {
     await throwsPacgen(hessianTrace(obj, w, { seed: NaN }), /seed must be a finite number/);
     await throwsPacgen(
       hessianDiagonal(obj, w, { method: 'lanczos' as 'exact' }),
-      /diagonal method must be one of exact, hutchinson, ggn, hesscale, got 'lanczos'/,
+      /diagonal method must be one of exact, hutchinson, hutchinson-cv, ggn, hesscale, got 'lanczos'/,
     );
     await throwsPacgen(
       topEigenvalues(obj, w, { method: 'arnoldi' as 'power' }),

@@ -63,7 +63,7 @@ describe('engine diagonals against the exact Hessian diagonal (f64)', () => {
     );
     await expect(ggnDiagonal(obj, [0, 0])).rejects.toThrow(/GGN diagonal .* core-wasm engine/);
     await expect(hessianDiagonal(obj, [0, 0], { method: 'bfgs' as 'exact' })).rejects.toThrow(
-      /one of exact, hutchinson, ggn, hesscale, got 'bfgs'/,
+      /one of exact, hutchinson, hutchinson-cv, ggn, hesscale, got 'bfgs'/,
     );
   });
 });

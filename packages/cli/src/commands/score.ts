@@ -71,6 +71,11 @@ export function pacgenOptions(a: EstimatorArgs): PacgenOptions {
   };
 }
 
+/** Whether the diagonal was estimated from random probes (Hutchinson, with or without a control). */
+function probed(d: { method: DiagonalMethod }): boolean {
+  return d.method === 'hutchinson' || d.method === 'hutchinson-cv';
+}
+
 /** The human-readable report of one score document. */
 export function formatScore(doc: ScoreDocument): string {
   const d = doc.diagonal;
@@ -95,7 +100,7 @@ export function formatScore(doc: ScoreDocument): string {
     ['training loss', `${fmt(doc.trainLoss)} on ${int(doc.numSamples)} samples (${doc.precision})`],
     [
       'Hessian diagonal',
-      `${d.method}${d.method === 'hutchinson' ? `, ${d.probes} probes` : ''}: mean ${fmt(d.summary.mean)}, min ${fmt(d.summary.min)}, max ${fmt(d.summary.max)}, ${pct(d.summary.negativeFraction)} negative${se}`,
+      `${d.method}${probed(d) ? `, ${d.probes} probes` : ''}: mean ${fmt(d.summary.mean)}, min ${fmt(d.summary.min)}, max ${fmt(d.summary.max)}, ${pct(d.summary.negativeFraction)} negative${se}`,
     ],
     ['ρ', rho],
     [
@@ -242,7 +247,7 @@ export default defineCommand<ScoreArgs>({
           selection: inputs.samples,
           normalization: inputs.normalization.summary,
           precision: doc.precision,
-          diagonal: `${doc.diagonal.method}${doc.diagonal.method === 'hutchinson' ? `:${doc.diagonal.probes}` : ''}`,
+          diagonal: `${doc.diagonal.method}${probed(doc.diagonal) ? `:${doc.diagonal.probes}` : ''}`,
           rho: String(doc.rho.value),
           gamma: String(doc.ingredients.gamma),
           epsilon: String(doc.ingredients.epsilon),

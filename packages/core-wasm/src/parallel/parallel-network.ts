@@ -296,8 +296,9 @@ export class ParallelNetwork {
   /**
    * Hessian-vector product of the mean loss by central differences of the gradient, every part
    * using the same step t (the default is computed here from v, as Network.hvp does) and
-   * `opts.kinks` receiving the parts' kink crossings summed. Cost: 2 gradient evaluations (4
-   * with Richardson) split over threads. Returns a fresh array.
+   * `opts.kinks` receiving the parts' kink crossings summed (`opts.gaussNewton`: G·v, as
+   * Network.hvp). Cost: 2 gradient evaluations (4 with Richardson) split over threads.
+   * Returns a fresh array.
    */
   async hvp(v: ArrayLike<number>, opts: HvpOptions = {}): Promise<RealArray> {
     this.alive();
@@ -309,18 +310,18 @@ export class ParallelNetwork {
     // Rounded to the precision first so the step matches what the engine sees.
     const vr = this.main.precision === 'f32' ? Float32Array.from(v) : Float64Array.from(v);
     const step = opts.step ?? hvpStep(this.main.precision, vr, this.main.params);
-    const { richardson } = opts;
+    const { richardson, gaussNewton } = opts;
     const r = await this.fold(
       opts.samples,
       (samples) => {
         const kinks: KinkCount = {};
-        const out = this.main.hvp(vr, { samples, step, richardson, kinks });
+        const out = this.main.hvp(vr, { samples, step, richardson, gaussNewton, kinks });
         return { out, crossings: kinks.crossings };
       },
       (w, samples) => {
         const v = vr.slice();
         const params = this.paramsFor(w);
-        const msg = { type: 'hvp', params, samples, v, step, richardson } as const;
+        const msg = { type: 'hvp', params, samples, v, step, richardson, gaussNewton } as const;
         return w.request(msg, buffers(v, params));
       },
     );

@@ -31,6 +31,7 @@ export type WorkerRequest = { id: number } & (
       v: RealArray;
       step: number;
       richardson?: boolean;
+      gaussNewton?: boolean;
     }
   | { type: 'diagonal'; params?: RealArray; samples: PartSamples; kind: EngineDiagonalKind }
 );

@@ -44,8 +44,8 @@ async function handle(msg: WorkerRequest, reply: Reply): Promise<void> {
         const n = ready();
         if (msg.params) n.setParams(msg.params);
         const kinks: KinkCount = {};
-        const { samples, step, richardson } = msg;
-        const out = n.hvp(msg.v, { samples, step, richardson, kinks }).slice();
+        const { samples, step, richardson, gaussNewton } = msg;
+        const out = n.hvp(msg.v, { samples, step, richardson, gaussNewton, kinks }).slice();
         const crossings = kinks.crossings;
         return reply({ id: msg.id, ok: true, out, crossings }, [out.buffer as ArrayBuffer]);
       }

@@ -9,12 +9,15 @@ import type { FiniteDifferenceHealth } from './health.js';
 import { hessianAt, type EstimatorOptions } from './operator.js';
 import { ggnDiagonal } from './ggn.js';
 import { hesscaleDiagonal } from './hesscale.js';
+import { ProbeMoments, probeTerm } from './probe-moments.js';
+import { controlVariateDiagonal } from './control-variate.js';
 
 /** The diagonal estimators by name. */
-export type DiagonalMethod = 'exact' | 'hutchinson' | 'ggn' | 'hesscale';
+export type DiagonalMethod = 'exact' | 'hutchinson' | 'hutchinson-cv' | 'ggn' | 'hesscale';
 export const DIAGONAL_METHODS: readonly DiagonalMethod[] = [
   'exact',
   'hutchinson',
+  'hutchinson-cv',
   'ggn',
   'hesscale',
 ];
@@ -26,11 +29,17 @@ export interface DiagonalOptions extends EstimatorOptions {
   /**
    * 'exact': one HVP per coordinate. 'hutchinson': `probes` Rademacher probes. 'ggn': the exact
    * generalized Gauss-Newton diagonal, 'hesscale': HesScale's approximation — engine passes
-   * (core-wasm only; ggn.ts, hesscale.ts). Default 'exact'.
+   * (core-wasm only; ggn.ts, hesscale.ts). 'hutchinson-cv': Hutchinson with the GGN as control
+   * variate (core-wasm only; control-variate.ts). Default 'exact'.
    */
   method?: DiagonalMethod;
-  /** Hutchinson probes K (≥ 1). Default 100. */
+  /** Hutchinson probes K (≥ 1), also of 'hutchinson-cv'. Default 100. */
   probes?: number;
+  /**
+   * 'hutchinson-cv' only: the control's coefficient c in c·diag(G) + mean_k v⊙(H − cG)v —
+   * 1 (default, unbiased) or 'fitted' (the variance-minimising c from the probes themselves).
+   */
+  coefficient?: number | 'fitted';
   /** Run the exact method above EXACT_DIAGONAL_LIMIT parameters. */
   force?: boolean;
 }
@@ -47,6 +56,8 @@ export interface DiagonalResult {
   cost: number;
   /** Kink crossings of its Hessian-vector products and the step shrinks they caused. */
   health: FiniteDifferenceHealth;
+  /** 'hutchinson-cv' only: the control variate's coefficient c used. */
+  coefficient?: number;
 }
 
 /**
@@ -63,6 +74,8 @@ export interface DiagonalResult {
  *   variance Σ_{j≠i} H_ij² per coordinate per probe, so the error falls as 1/√K; the
  *   per-coordinate standard error is the sample standard deviation over probes / √K (NaN for
  *   K = 1). Cost 2K + 1 gradient evaluations (4K + 1 with Richardson).
+ * - `hutchinson-cv`: Hutchinson with the GGN diagonal as control variate,
+ *   {@link controlVariateDiagonal}: O + 1 + 4K gradient evaluations counted (O outputs).
  *
  * f32 networks are far noisier: at a coordinate move of 1e-2 the exact diagonal was off
  * by 1e-5 to 5e-4 of max|h_i| on small tanh/sigmoid/ReLU networks (f64: below 1e-9); the default
@@ -83,6 +96,7 @@ export async function hessianDiagonal(
   }
   if (method === 'ggn') return ggnDiagonal(obj, w);
   if (method === 'hesscale') return hesscaleDiagonal(obj, w);
+  if (method === 'hutchinson-cv') return controlVariateDiagonal(obj, w, options);
   const m = obj.numParams;
   if (method === 'exact' && m > EXACT_DIAGONAL_LIMIT && !options.force) {
     throw new PacgenError(
@@ -105,25 +119,15 @@ export async function hessianDiagonal(
     return { diagonal, stdErr: null, method, probes, cost: op.cost, health: op.health };
   }
 
-  // Welford's running mean and sum of squared deviations, per coordinate.
   const rng = new Random(options.seed ?? 0);
-  const mean = new Float64Array(m);
-  const m2 = new Float64Array(m);
+  const moments = new ProbeMoments(m);
   const v = new Float64Array(m);
   for (let k = 0; k < probes; k++) {
     rng.rademacher(v);
-    const hv = await op.apply(v);
-    for (let i = 0; i < m; i++) {
-      const z = v[i] * hv[i];
-      const d = z - mean[i];
-      mean[i] += d / (k + 1);
-      m2[i] += d * (z - mean[i]);
-    }
+    moments.add(probeTerm(v, await op.apply(v)));
     progress?.(k + 1, probes);
   }
-  const stdErr = new Float64Array(m);
-  for (let i = 0; i < m; i++) {
-    stdErr[i] = probes > 1 ? Math.sqrt(m2[i] / (probes - 1) / probes) : NaN;
-  }
-  return { diagonal: mean, stdErr, method, probes, cost: op.cost, health: op.health };
+  const diagonal = moments.meanA;
+  const stdErr = moments.stdErr();
+  return { diagonal, stdErr, method, probes, cost: op.cost, health: op.health };
 }

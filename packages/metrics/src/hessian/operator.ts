@@ -12,6 +12,9 @@ import type { HvpRequest, Objective } from '../objective/objective.js';
 import { checkFinite, checkOutput, checkPoint, checkStep } from '../checks.js';
 import { emptyHealth, type FiniteDifferenceHealth } from './health.js';
 
+/** Which curvature matrix an operator applies: the Hessian, or the generalized Gauss-Newton. */
+export type CurvatureMatrix = 'hessian' | 'gauss-newton';
+
 /** What the operator does with a product that crosses kinks (`EstimatorOptions.onKink`). */
 export type KinkPolicy = 'shrink' | 'report';
 
@@ -68,8 +71,19 @@ export class HessianOperator {
     readonly point: Float64Array,
     readonly request: HvpRequest = {},
     readonly onKink: KinkPolicy = 'shrink',
+    /**
+     * 'gauss-newton': v ↦ G·v through `Objective.gaussNewtonProduct` (its J·v a central
+     * difference of the outputs, shrunk at kinks the same way), counted as 2 gradient
+     * evaluations (4 with Richardson) like an HVP though it costs about 1.7 (3.3).
+     */
+    readonly curvature: CurvatureMatrix = 'hessian',
   ) {
     this.size = point.length;
+    if (curvature === 'gauss-newton' && !objective.gaussNewtonProduct) {
+      throw new PacgenError(
+        'the Gauss-Newton product needs the core-wasm engine; this objective has none',
+      );
+    }
   }
 
   /** Gradient evaluations spent so far. */
@@ -131,7 +145,10 @@ export class HessianOperator {
     const step = hvpStep(this.objective.precision, v, this.point, move);
     const kinks: KinkCount = {};
     const request = { richardson: this.request.richardson, step, kinks };
-    const hv = await this.objective.hvp(this.point, v, request);
+    const hv =
+      this.curvature === 'hessian'
+        ? await this.objective.hvp(this.point, v, request)
+        : await this.objective.gaussNewtonProduct!(this.point, v, request);
     this.gradients += this.gradientsPerProduct;
     checkOutput('Hessian-vector product', hv, this.size);
     return { hv: Float64Array.from(hv), crossings: kinks.crossings };

@@ -67,6 +67,10 @@ export function engineObjective(
       load(w);
       return Float64Array.from(await net.hvp(v, { samples, ...request }));
     },
+    async gaussNewtonProduct(w, v, request: HvpRequest = {}) {
+      load(w);
+      return Float64Array.from(await net.hvp(v, { samples, ...request, gaussNewton: true }));
+    },
     async diagonalPass(w, kind) {
       load(w);
       const diagonal = await net.diagonal(kind, { samples });

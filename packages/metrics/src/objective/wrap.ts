@@ -9,8 +9,8 @@ export type ObjectiveCall = 'loss' | 'gradient' | 'hvp' | 'diagonal';
 /**
  * `obj` with every evaluation run through `around(kind, call)`, which must return what `call()`
  * returns (e.g. after awaiting a turn, or timing it); the other members are `obj`'s. Methods are
- * called on `obj` (a class instance keeps its `this`); an engine diagonal pass is kept when `obj`
- * has one. Cost: none beyond `around`.
+ * called on `obj` (a class instance keeps its `this`); an engine diagonal pass and a Gauss-Newton
+ * product are kept when `obj` has them. Cost: none beyond `around`.
  */
 export function wrapObjective(
   obj: Objective,
@@ -26,5 +26,10 @@ export function wrapObjective(
     gradient: (w) => around('gradient', () => obj.gradient(w)),
     hvp: (w, v, r) => around('hvp', () => obj.hvp(w, v, r)),
     diagonalPass: obj.diagonalPass && ((w, k) => around('diagonal', () => obj.diagonalPass!(w, k))),
+    // A Gauss-Newton product is timed as a Hessian-vector product (the same passes, one fewer
+    // backward).
+    gaussNewtonProduct:
+      obj.gaussNewtonProduct &&
+      ((w, v, r) => around('hvp', () => obj.gaussNewtonProduct!(w, v, r))),
   };
 }

@@ -40,10 +40,11 @@ export interface PacgenOptions {
   diagonal?: {
     /**
      * Default: 'exact' (2m + 1 gradients) up to EXACT_DIAGONAL_LIMIT parameters, 'hutchinson'
-     * above; 'ggn' and 'hesscale' are the engine's passes (docs/method.md §4).
+     * above; 'ggn' and 'hesscale' are the engine's passes (docs/method.md §4);
+     * 'hutchinson-cv' is Hutchinson with the GGN as control variate (§5, core-wasm only).
      */
     method?: DiagonalMethod;
-    /** Hutchinson probes K (default 100). */
+    /** Hutchinson probes K, also of 'hutchinson-cv' (default 100). */
     probes?: number;
     /** HVP step (default: the objective's). */
     step?: number;
