@@ -78,6 +78,25 @@ describe('Gauss-Newton vector product (engine, f64)', () => {
     expect(relativeError(Float64Array.from(net.hvp(v, { samples })), ref)).toBeGreaterThan(1e-2);
   });
 
+  it('sums a tied weight over the layers that read it (explicit Jᵀ H J v)', async () => {
+    const spec: NetworkSpec = {
+      inputShape: [4],
+      layers: [
+        { type: 'dense', units: 4, activation: 'tanh', name: 'a' },
+        { type: 'dense', units: 4, activation: 'tanh', tie: 'a' },
+        { type: 'dense', units: 2 },
+      ],
+      loss: 'softmax-cross-entropy',
+    };
+    const net = await makeNetwork(spec, 6, { maxBatch: 4 });
+    const rng = new Random(11);
+    const x = Array.from({ length: 24 }, () => rng.normal());
+    net.setData(x, [0, 1, 1, 0, 1, 0]);
+    const v = Float64Array.from({ length: net.numParams }, () => rng.normal());
+    const gv = Float64Array.from(net.hvp(v, { gaussNewton: true }));
+    expect(relativeError(gv, times(explicitGgn(net, x), v))).toBeLessThan(1e-7);
+  });
+
   it('counts the kinks its output difference crosses', async () => {
     const spec: NetworkSpec = {
       inputShape: [4],

@@ -35,11 +35,6 @@ export interface DiagonalOptions extends EstimatorOptions {
   method?: DiagonalMethod;
   /** Hutchinson probes K (≥ 1), also of 'hutchinson-cv'. Default 100. */
   probes?: number;
-  /**
-   * 'hutchinson-cv' only: the control's coefficient c in c·diag(G) + mean_k v⊙(H − cG)v —
-   * 1 (default, unbiased) or 'fitted' (the variance-minimising c from the probes themselves).
-   */
-  coefficient?: number | 'fitted';
   /** Run the exact method above EXACT_DIAGONAL_LIMIT parameters. */
   force?: boolean;
 }
@@ -56,8 +51,6 @@ export interface DiagonalResult {
   cost: number;
   /** Kink crossings of its Hessian-vector products and the step shrinks they caused. */
   health: FiniteDifferenceHealth;
-  /** 'hutchinson-cv' only: the control variate's coefficient c used. */
-  coefficient?: number;
 }
 
 /**
