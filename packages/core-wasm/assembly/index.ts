@@ -33,5 +33,6 @@ export function firstNonFinite(ptr: usize, n: i32): i32 {
   return -1;
 }
 export { fmaPeak } from './peak';
+export { foldChunkF32, foldChunkF64, foldResultF32, foldResultF64 } from './chunk-sum';
 export { configureCurvature, ggnDiagonal, hesscaleDiagonal } from './curvature';
 export { configureGaussNewton, gaussNewtonVector } from './gauss-newton';

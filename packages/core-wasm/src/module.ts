@@ -77,6 +77,12 @@ export interface EngineExports {
   firstNonFinite(ptr: number, n: number): number;
   /** The multiply-add ceiling loop (assembly/peak.ts): iterations · 12 · 2 · lanes flops. */
   fmaPeak(iterations: number, x: number): number;
+  /** acc (f64) += src (f32 or f64) · weight, n values (assembly/chunk-sum.ts). */
+  foldChunkF32(acc: number, src: number, weight: number, n: number): void;
+  foldChunkF64(acc: number, src: number, weight: number, n: number): void;
+  /** dst (f32 or f64) = acc (f64) / total, n values. */
+  foldResultF32(acc: number, dst: number, total: number, n: number): void;
+  foldResultF64(acc: number, dst: number, total: number, n: number): void;
 }
 
 const cache = new Map<string, Promise<WebAssembly.Module>>();

@@ -9,6 +9,8 @@ import {
   type NetworkSpec,
   type Samples,
 } from '../src/index.js';
+import { compileNetwork } from '../src/compile/compile-network.js';
+import { HANDOFF_MACS, forwardMacsPerSample, workersPay } from '../src/parallel/work.js';
 
 const mlp: NetworkSpec = {
   inputShape: [5],
@@ -39,7 +41,11 @@ const open: ParallelNetwork[] = [];
 afterAll(() => Promise.all(open.map((p) => p.terminate())));
 
 /** A seeded data set fitting the spec (labels for softmax cross-entropy). */
-function dataFor(net: Network, n: number, seed: number): { x: number[]; y: number[] } {
+function dataFor(
+  net: { compiled: Network['compiled'] },
+  n: number,
+  seed: number,
+): { x: number[]; y: number[] } {
   const rng = new Random(seed);
   const c = net.compiled;
   return {
@@ -199,8 +205,11 @@ describe('ParallelNetwork results do not depend on the thread count (fixed chunk
         await par.setData(x, y);
         const v = new Random(8).rademacher(new Float64Array(par.numParams));
         const kinks = { crossings: -1 };
+        const loss = (await par.evaluate()).loss;
+        // vitest.config.ts sets PACGEN_WORKER_THRESHOLD=0: every thread takes chunks here.
+        expect(par.lastThreads).toBe(threads);
         runs.push({
-          loss: (await par.evaluate()).loss,
+          loss,
           grad: Float64Array.from((await par.gradient()).grad),
           train: Float64Array.from((await par.gradient({ training: true, seed: 5 })).grad),
           listed: Float64Array.from(
@@ -398,5 +407,73 @@ describe('ParallelNetwork', () => {
       expect(during - before).toBeGreaterThanOrEqual(2);
       expect(threads()).toBeLessThanOrEqual(before);
     }
+  });
+});
+
+describe('ParallelNetwork keeps passes too small for a worker on the calling thread', () => {
+  // The bench's mlp-grad network, 784-128-64-10 with ReLU.
+  const wide: NetworkSpec = {
+    inputShape: [784],
+    layers: [128, 64, 10].map((units, i) => ({
+      type: 'dense',
+      units,
+      ...(i < 2 ? { activation: 'relu' } : {}),
+    })) as NetworkSpec['layers'],
+    loss: 'softmax-cross-entropy',
+  };
+
+  it('counts a forward pass in multiply-adds per sample', () => {
+    // conv 6×6 px × (3·3·2) × 3 filters, relu 108, pool 27, dropout 27, conv 2×2 px × (2·2·3)
+    // × 4 filters, tanh 16, flatten 16, dense 16 × 3.
+    expect(forwardMacsPerSample(compileNetwork(cnn))).toBe(
+      1944 + 108 + 27 + 27 + 192 + 16 + 16 + 48,
+    );
+    expect(forwardMacsPerSample(compileNetwork(wide))).toBe(
+      784 * 128 + 128 + 128 * 64 + 64 + 64 * 10,
+    );
+  });
+
+  it('hands out chunks when each is at least twice its hand-off, else none', () => {
+    const handoff = (values: number) => HANDOFF_MACS.roundTrip + HANDOFF_MACS.perValue * values;
+    expect(workersPay(2 * handoff(1000), 1000)).toBe(true);
+    expect(workersPay(2 * handoff(1000) - 1, 1000)).toBe(false);
+    expect(workersPay(handoff(1000), 1000, 0.5)).toBe(true);
+    expect(workersPay(0, 1e9, 0)).toBe(true);
+  });
+
+  it('at the default threshold: the tiny MLP on 1 thread, the 784-128-64-10 MLP on 2', async () => {
+    const runs = [];
+    for (const [spec, n] of [
+      [mlp, 256],
+      [wide, 256],
+    ] as const) {
+      const par = await ParallelNetwork.create(spec, {
+        threads: 2,
+        maxBatch: 64,
+        workerThreshold: 1,
+      });
+      open.push(par);
+      par.initParams(3);
+      const { x, y } = dataFor(par, n, 2);
+      await par.setData(x, y);
+      await par.gradient();
+      const gradThreads = par.lastThreads;
+      await par.evaluate();
+      runs.push({ gradThreads, evalThreads: par.lastThreads });
+      await par.terminate();
+    }
+    // Tiny MLP: 64 samples × 3 × 223 multiply-adds a chunk, far below one round trip.
+    expect(runs[0].gradThreads).toBe(1);
+    expect(runs[0].evalThreads).toBe(1);
+    // 64 × 3 × 109,376 = 21.0 M ≥ 2 × (1.5 M + 45 × 109,386) = 12.8 M: both threads; an
+    // evaluation (64 × 109,376 = 7.0 M against 2 × 1.5 M, no vector back) too.
+    expect(runs[1].gradThreads).toBe(2);
+    expect(runs[1].evalThreads).toBe(2);
+  });
+
+  it('refuses a negative or non-finite workerThreshold', async () => {
+    await expect(ParallelNetwork.create(mlp, { threads: 1, workerThreshold: -1 })).rejects.toThrow(
+      'workerThreshold must be a number ≥ 0, got -1',
+    );
   });
 });

@@ -95,6 +95,15 @@ export class Network {
     return this.compiled.numParams;
   }
 
+  /**
+   * The engine instance and its buffers, for ParallelNetwork (which folds its chunks' results in
+   * this engine's memory). Not part of the public API.
+   * @internal
+   */
+  get engineBuffers(): EngineBuffers {
+    return this.buf;
+  }
+
   /** The live parameter vector (a view: writes go straight to the engine). */
   get params(): RealArray {
     return this.buf.params;

@@ -17,15 +17,18 @@ import type { HvpOptions, KinkCount } from '../network/hvp.js';
 import { Network, type NetworkOptions } from '../network/network.js';
 import type { Samples } from '../network/samples.js';
 import type { NetworkSpec } from '../spec.js';
-import { ChunkSum, partCount, splitChunks, type ChunkResult, type Folded } from './chunks.js';
-import { defaultThreadCount } from '#platform';
 import {
-  spawnWorker,
-  type PartSamples,
-  type Transport,
-  type WorkerReply,
-  type WorkerRequest,
-} from './transport.js';
+  ChunkSum,
+  FoldScratch,
+  partCount,
+  splitChunks,
+  type ChunkResult,
+  type Folded,
+} from './chunks.js';
+import { defaultThreadCount, workerThresholdFromEnvironment } from '#platform';
+import { PASS_COST, forwardMacsPerSample, workersPay } from './work.js';
+import type { PartSamples } from './transport.js';
+import { WorkerHandle, type Ok } from './worker-handle.js';
 
 export interface ParallelNetworkOptions extends NetworkOptions {
   /**
@@ -39,73 +42,17 @@ export interface ParallelNetworkOptions extends NetworkOptions {
    * depend on it (the order of the sums), never on `threads`.
    */
   chunk?: number;
+  /**
+   * Scales the rule that keeps a pass on the calling thread when its chunks are too small to
+   * pay for a worker's hand-off (`workersPay` in parallel/work.ts): 1 by default (or the
+   * PACGEN_WORKER_THRESHOLD environment variable in Node), 0 to use the workers for every pass.
+   * It changes only the time: results are the same for any thread count.
+   */
+  workerThreshold?: number;
 }
 
 /** Samples per chunk by default: 4 chunks in a batch of 256, so 2 to 4 threads share it. */
 export const DEFAULT_CHUNK = 64;
-
-type Ok = Extract<WorkerReply, { ok: true }>;
-/** A request before its id is assigned (Omit distributed over the union). */
-type Request = WorkerRequest extends infer R ? (R extends unknown ? Omit<R, 'id'> : never) : never;
-
-/** A worker and its pending requests. */
-class WorkerHandle {
-  /** The parameter version the worker holds (see ParallelNetwork.version). */
-  paramsVersion = -1;
-  private transport: Transport | null = null;
-  private readonly pending = new Map<number, { resolve(r: Ok): void; reject(e: Error): void }>();
-  private nextId = 0;
-  private failure: Error | null = null;
-
-  static async start(): Promise<WorkerHandle> {
-    const h = new WorkerHandle();
-    h.transport = await spawnWorker({
-      message: (r) => h.settle(r),
-      fail: (e) => h.fail(e),
-    });
-    return h;
-  }
-
-  request(msg: Request, transfer: ArrayBuffer[] = []): Promise<Ok> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise<Ok>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      if (this.pending.size === 1) this.transport!.hold(true);
-      this.transport!.post({ ...msg, id } as WorkerRequest, transfer);
-    });
-  }
-
-  private settle(r: WorkerReply): void {
-    const p = this.pending.get(r.id);
-    if (!p) return;
-    this.pending.delete(r.id);
-    if (this.pending.size === 0) this.transport!.hold(false);
-    if (r.ok) p.resolve(r);
-    else p.reject(reviveError(r.error));
-  }
-
-  /** Rejects everything pending and every later request with `error`. */
-  fail(error: Error): void {
-    if (this.failure) return;
-    this.failure = error;
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-  }
-
-  async terminate(): Promise<void> {
-    this.fail(new PacgenError('ParallelNetwork has been terminated'));
-    await this.transport?.terminate();
-  }
-}
-
-/** Re-creates a worker's error on this side, keeping its class (for PacgenError) and message. */
-function reviveError(e: { name: string; message: string }): Error {
-  if (e.name === 'PacgenError') return new PacgenError(e.message);
-  const err = new Error(e.message);
-  err.name = e.name;
-  return err;
-}
 
 /**
  * A Network whose passes are split over several threads (data parallelism). Same results as
@@ -120,15 +67,23 @@ export class ParallelNetwork {
   readonly chunk: number;
   private readonly main: Network;
   private readonly workers: WorkerHandle[];
+  private readonly scratch: FoldScratch;
+  private readonly forwardMacs: number;
+  private readonly threshold: number;
+  /** Threads the last pass ran on: 1 when its chunks were too small to hand out (see `workerThreshold`). */
+  lastThreads = 0;
   /** Bumped on every parameter change; workers get params only when theirs are older. */
   private version = 0;
   private terminated = false;
 
-  private constructor(main: Network, workers: WorkerHandle[], chunk: number) {
+  private constructor(main: Network, workers: WorkerHandle[], chunk: number, threshold: number) {
     this.main = main;
     this.workers = workers;
     this.threads = workers.length + 1;
     this.chunk = chunk;
+    this.scratch = new FoldScratch(main.engineBuffers);
+    this.forwardMacs = forwardMacsPerSample(main.compiled);
+    this.threshold = threshold;
   }
 
   /**
@@ -146,6 +101,10 @@ export class ParallelNetwork {
     }
     if (options.chunk !== undefined && !(Number.isInteger(options.chunk) && options.chunk >= 1)) {
       throw new PacgenError(`chunk must be a positive integer, got ${options.chunk}`);
+    }
+    const threshold = options.workerThreshold ?? workerThresholdFromEnvironment() ?? 1;
+    if (!(Number.isFinite(threshold) && threshold >= 0)) {
+      throw new PacgenError(`workerThreshold must be a number ≥ 0, got ${threshold}`);
     }
     const main = await Network.create(spec, options);
     const init = {
@@ -170,7 +129,7 @@ export class ParallelNetwork {
       throw failed.reason;
     }
     const chunk = options.chunk ?? Math.min(DEFAULT_CHUNK, main.maxBatch);
-    return new ParallelNetwork(main, workers, chunk);
+    return new ParallelNetwork(main, workers, chunk, threshold);
   }
 
   get numParams(): number {
@@ -311,8 +270,9 @@ export class ParallelNetwork {
     const vr = this.main.precision === 'f32' ? Float32Array.from(v) : Float64Array.from(v);
     const step = opts.step ?? hvpStep(this.main.precision, vr, this.main.params);
     const { richardson, gaussNewton } = opts;
+    const cost = richardson ? PASS_COST.richardson : PASS_COST.hvp;
     const r = await this.fold(
-      opts.samples,
+      { samples: opts.samples, cost, out: true },
       (samples) => {
         const kinks: KinkCount = {};
         const out = this.main.hvp(vr, { samples, step, richardson, gaussNewton, kinks });
@@ -337,7 +297,7 @@ export class ParallelNetwork {
   async diagonal(kind: EngineDiagonalKind, opts: DiagonalPassOptions = {}): Promise<Float64Array> {
     this.alive();
     const r = await this.fold(
-      opts.samples,
+      { samples: opts.samples, cost: PASS_COST.gradient, out: true },
       (samples) => ({ out: this.main.diagonal(kind, { samples }) }),
       (w, samples) => {
         const params = this.paramsFor(w);
@@ -360,8 +320,9 @@ export class ParallelNetwork {
   private pass(opts: PassOptions, grad: boolean): Promise<Folded> {
     this.alive();
     const { training, seed } = opts;
+    const cost = grad ? PASS_COST.gradient : PASS_COST.evaluate;
     return this.fold(
-      opts.samples,
+      { samples: opts.samples, cost, out: grad },
       (samples) => {
         const o = { samples, training, seed };
         if (!grad) return { result: this.main.evaluate(o) };
@@ -377,23 +338,31 @@ export class ParallelNetwork {
   }
 
   /**
-   * Cuts the selection into chunks, sends chunk k to thread k mod T (T = min(threads, chunks);
+   * Cuts the selection into chunks, sends chunk k to thread k mod T (T = min(threads, chunks),
+   * or 1 when a chunk's work — `cost` forward passes of its samples — does not pay for a
+   * worker's hand-off of its result (`out`: a parameter-sized vector), see parallel/work.ts;
    * the workers' requests all go out first, so they compute while this thread does its own)
    * and folds the results in chunk order: Σ_k n_k·r_k / n in f64, the same sums in the same
    * order for any T. The earliest failing chunk's error is thrown (the one Network would have
    * reported), after every request has settled.
    */
   private async fold(
-    samples: Samples | undefined,
+    pass: { samples: Samples | undefined; cost: number; out: boolean },
     own: (part: PartSamples) => ChunkResult,
     remote: (w: WorkerHandle, part: PartSamples) => Promise<Ok>,
   ): Promise<Folded> {
-    const chunks = this.split(samples);
-    const T = Math.min(this.threads, chunks.length);
+    const chunks = this.split(pass.samples);
+    this.scratch.prepare();
+    const T = this.threadsFor(
+      partCount(chunks[0]) * this.forwardMacs * pass.cost,
+      pass.out,
+      chunks,
+    );
+    this.lastThreads = T;
     const pending = chunks.map((c, k) =>
       k % T === 0 ? null : remote(this.workers[(k % T) - 1], c),
     );
-    const sum = new ChunkSum(chunks.map(partCount));
+    const sum = new ChunkSum(chunks.map(partCount), this.scratch);
     let failure: { e: unknown } | null = null;
     for (let k = 0; k < chunks.length && !failure; k++) {
       try {
@@ -408,6 +377,13 @@ export class ParallelNetwork {
       throw failure.e;
     }
     return sum.result(this.main.precision);
+  }
+
+  /** Threads for a pass of these chunks, each of about `chunkMacs` multiply-adds. */
+  private threadsFor(chunkMacs: number, out: boolean, chunks: PartSamples[]): number {
+    const values = out ? this.numParams : 0;
+    if (!workersPay(chunkMacs, values, this.threshold)) return 1;
+    return Math.min(this.threads, chunks.length);
   }
 
   /** Params for a worker whose copy is stale, marked current at once (requests run in order). */

@@ -28,3 +28,8 @@ export function enableRelaxedSimd(): boolean {
 export function kernelsFromEnvironment(): undefined {
   return undefined;
 }
+
+/** No environment in a browser: the default worker threshold applies. */
+export function workerThresholdFromEnvironment(): undefined {
+  return undefined;
+}

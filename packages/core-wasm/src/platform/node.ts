@@ -42,3 +42,9 @@ export function enableRelaxedSimd(): boolean {
 export function kernelsFromEnvironment(): string | undefined {
   return process.env.PACGEN_KERNELS;
 }
+
+/** The PACGEN_WORKER_THRESHOLD environment variable as a number (undefined when unset). */
+export function workerThresholdFromEnvironment(): number | undefined {
+  const v = process.env.PACGEN_WORKER_THRESHOLD;
+  return v === undefined || v === '' ? undefined : Number(v);
+}
