@@ -98,7 +98,11 @@ describe('objectiveFor on TF.js', () => {
     const net = await Network.create(SMALL_CNN, { precision: 'f32' });
     net.setParams(p.w);
     net.setData(p.x, p.y);
-    expect(await obj.accuracy()).toBe(net.evaluate().accuracy);
+    const accuracy = net.evaluate().accuracy;
+    expect(await obj.accuracy()).toBe(accuracy);
+    // The network made at the first call is kept, at the model's point whatever was called since.
+    await obj.gradient(p.w.map((x) => 2 * x));
+    expect(await obj.accuracy()).toBe(accuracy);
   });
 });
 

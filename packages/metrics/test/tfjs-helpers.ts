@@ -2,6 +2,7 @@
 // f32, and the comparisons of one Objective against another.
 
 import { hvpStep, Network, Random, type NetworkSpec } from '@pacgen/core-wasm';
+import { resnet } from '../src/models/graph-presets.js';
 import { expect } from 'vitest';
 import {
   hessianDiagonal,
@@ -192,4 +193,40 @@ export function expectParity(got: Quantities, want: Quantities, label: string, s
   ).toBeLessThanOrEqual(1 / got.grad.length + 1e-12);
   expect(Math.abs(got.psi - want.psi), `${label} Ψ`).toBeLessThan(t.psi);
   expect(Math.abs(got.psiStar - want.psiStar), `${label} Ψ*`).toBeLessThan(t.psi);
+}
+
+/** A small ResNet's problem with seeded running statistics (other than the initial state). */
+export interface ResnetProblem {
+  spec: NetworkSpec;
+  x: Float32Array;
+  y: Int32Array;
+  params: Float64Array;
+  buffers: Float64Array;
+  /** Core-wasm f32 at params and buffers, holding the data in one chunk of n. */
+  net: Network;
+}
+
+/**
+ * A ResNet from the presets' builder (stem, one basic block per stage, 1×1 strided projections,
+ * small widths so TF.js cpu takes a second) on n = 6 seeded 12×12 images, its batch-norm
+ * buffers drawn at random (means in ±0.2, variances in [0.5, 1.5]).
+ */
+export async function resnetProblem(seed: number): Promise<ResnetProblem> {
+  const spec = resnet({ blocks: 1, widths: [4, 8, 8], inputShape: [12, 12, 1], numClasses: 5 });
+  const n = 6;
+  const r = new Random(seed);
+  const x = Float32Array.from({ length: n * 144 }, () => r.uniform());
+  const y = Int32Array.from({ length: n }, (_, i) => i % 5);
+  const net = await Network.create(spec, { precision: 'f32', maxBatch: n });
+  const params = Float64Array.from(net.initParams(3));
+  const buffers = Float64Array.from(net.getBuffers());
+  for (const b of net.buffers) {
+    const variance = b.name.endsWith('/moving_variance');
+    for (let i = b.offset; i < b.offset + b.size; i++)
+      buffers[i] = variance ? 0.5 + r.uniform() : 0.2 * (2 * r.uniform() - 1);
+  }
+  net.setParams(params);
+  net.setBuffers(buffers);
+  net.setData(x, y);
+  return { spec, x, y, params, buffers, net };
 }

@@ -70,7 +70,7 @@ export interface EngineObjective extends DisposableObjective {
   readonly engine: EngineInfo;
   /**
    * Fraction of the samples classified right at the model's parameters. Cost: one forward
-   * pass (on TF.js, of a core-wasm f32 network made for it).
+   * pass (on TF.js, of a core-wasm f32 network made at the first call and kept until dispose).
    */
   accuracy(): Promise<number>;
 }
@@ -158,14 +158,23 @@ async function tfjsEngine(
     threads: obj.info.threads,
     summary: obj.info.summary,
   };
+  // One core-wasm f32 network at the model's point, made on the first call and kept until
+  // dispose (it holds a copy of the data).
+  let net: Promise<Network> | null = null;
   const accuracy = async () => {
-    const net = await Network.create(model.spec, { precision: 'f32', maxBatch: settings.maxBatch });
-    net.setParams(model.params);
-    if (model.buffers) net.setBuffers(model.buffers);
-    net.setData(data.x, data.y);
-    return net.evaluate({ samples }).accuracy;
+    net ??= (async () => {
+      const n = await Network.create(model.spec, { precision: 'f32', maxBatch: settings.maxBatch });
+      n.setParams(model.params);
+      if (model.buffers) n.setBuffers(model.buffers);
+      n.setData(data.x, data.y);
+      return n;
+    })();
+    return (await net).evaluate({ samples }).accuracy;
   };
-  return withEngine(obj, info, accuracy);
+  return withEngine(obj, info, accuracy, () => {
+    net = null;
+    obj.dispose();
+  });
 }
 
 /** The objective's members (methods called on it: a TF.js objective is a class instance) with the engine's. */
@@ -173,6 +182,7 @@ function withEngine(
   obj: Objective & { dispose(): void | Promise<void> },
   engine: EngineInfo,
   accuracy: () => Promise<number>,
+  dispose: () => void | Promise<void> = () => obj.dispose(),
 ): EngineObjective {
-  return { ...wrapObjective(obj), dispose: () => obj.dispose(), engine, accuracy };
+  return { ...wrapObjective(obj), dispose, engine, accuracy };
 }

@@ -4,6 +4,7 @@
 import { PacgenError, sampleRange, type Loss, type Samples } from '@pacgen/core-wasm';
 import { tf, type TfjsBackendName } from './backend.js';
 import type { TfjsData } from './objective.js';
+import type { TfjsForward } from './parameters.js';
 import { crossEntropyTargets } from './targets.js';
 
 /** Samples per chunk by backend (GPU backends take larger chunks). */
@@ -135,18 +136,19 @@ function checkTargets(
 
 /**
  * The chunk's share of the mean loss, Σ_samples loss / n (or the custom loss's mean × b/n), for
- * the model's `forward` with its `outputs` and `loss`.
+ * the model's `forward` with its `outputs` and `loss`; `training` runs the forward pass in
+ * training mode (a custom loss function has no mode: the objective refuses it there).
  */
 export function chunkLossFn(
-  forward: ((x: tf.Tensor) => tf.Tensor) | null,
+  forward: TfjsForward | null,
   loss: Loss | 'custom',
   outputs: number,
   n: number,
   lossFn: ((x: tf.Tensor, y: tf.Tensor) => tf.Scalar) | undefined,
-): (c: DeviceChunk) => tf.Scalar {
-  return (c) => {
+): (c: DeviceChunk, training?: boolean) => tf.Scalar {
+  return (c, training = false) => {
     if (!forward) return tf.mul(lossFn!(c.x, c.y), c.weight) as tf.Scalar;
-    const z = tf.reshape(forward(c.x), [c.x.shape[0], -1]);
+    const z = tf.reshape(forward(c.x, training), [c.x.shape[0], -1]);
     let sum: tf.Tensor;
     if (loss === 'softmax-cross-entropy') {
       sum = tf.losses.softmaxCrossEntropy(c.y, z, undefined, 0, tf.Reduction.SUM);

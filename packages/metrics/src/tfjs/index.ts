@@ -38,6 +38,7 @@ export { crossEntropyTargets } from './targets.js';
 export {
   tfjsObjective,
   type TfjsData,
+  type TfjsGradientOptions,
   type TfjsHvpRequest,
   type TfjsLossFn,
   type TfjsObjective,

@@ -7,7 +7,12 @@ import type { HvpRequest, ParameterTensor } from '../objective/objective.js';
 import { NON_FINITE } from '../error-codes.js';
 import { tf, type TfjsBackendInfo, type TfjsBackendName } from './backend.js';
 import type { DeviceChunk } from './device-data.js';
-import type { TfjsHvpRequest, TfjsObjective, TfjsTransfers } from './objective.js';
+import type {
+  TfjsGradientOptions,
+  TfjsHvpRequest,
+  TfjsObjective,
+  TfjsTransfers,
+} from './objective.js';
 
 export interface Parts {
   info: TfjsBackendInfo;
@@ -20,7 +25,7 @@ export interface Parts {
   n: number;
   w0: Float64Array;
   chunks: DeviceChunk[];
-  chunkLoss: (c: DeviceChunk) => tf.Scalar;
+  chunkLoss: (c: DeviceChunk, training?: boolean) => tf.Scalar;
   owned: tf.LayersModel | null;
   restore: boolean;
 }
@@ -42,6 +47,8 @@ export class TfjsObjectiveImpl implements TfjsObjective {
   private readonly scatterIdx: tf.Tensor2D | null;
   private readonly sizes: number[];
   private cache: { host: Float32Array; dev: tf.Tensor1D } | null = null;
+  /** The model's moving statistics, kept at the first training-mode call to be put back. */
+  private buffers: tf.Tensor[] | null = null;
   private disposed = false;
 
   constructor(p: Parts) {
@@ -121,15 +128,15 @@ export class TfjsObjectiveImpl implements TfjsObjective {
     });
   }
 
-  /** L̂ and ∇L̂ at the variables' values, summed over the chunks. */
-  private gradAtVars(): { loss: tf.Scalar; grad: tf.Tensor1D } {
+  /** L̂ and ∇L̂ at the variables' values, summed over the chunks (training mode on request). */
+  private gradAtVars(training = false): { loss: tf.Scalar; grad: tf.Tensor1D } {
     const vars = this.p.vars;
     let loss: tf.Scalar | null = null;
     let acc: tf.Tensor1D | null = null;
     for (const c of this.p.chunks) {
       const prev: tf.Tensor[] = loss && acc ? [loss, acc] : [];
       const next = tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(() => this.p.chunkLoss(c), vars);
+        const { value, grads } = tf.variableGrads(() => this.p.chunkLoss(c, training), vars);
         const flat = tf.concat(vars.map((v) => tf.reshape(grads[v.name], [-1]))) as tf.Tensor1D;
         return {
           loss: (loss ? tf.add(loss, value) : value) as tf.Scalar,
@@ -158,10 +165,30 @@ export class TfjsObjectiveImpl implements TfjsObjective {
     });
   }
 
-  gradientTensor(w: tf.Tensor1D): { loss: tf.Scalar; grad: tf.Tensor1D } {
+  gradientTensor(
+    w: tf.Tensor1D,
+    options: TfjsGradientOptions = {},
+  ): { loss: tf.Scalar; grad: tf.Tensor1D } {
     this.check();
+    if (!options.training) {
+      this.assign(w);
+      return this.gradAtVars();
+    }
+    if (!this.p.owned) {
+      throw new PacgenError(
+        'training mode needs a model or a spec: a custom lossFn has no layers to switch',
+      );
+    }
+    // Batch norm in training mode moves its running statistics (tfjs-layers assigns them in
+    // the forward pass): keep them once, put them back after every call.
+    const moving = this.p.owned.nonTrainableWeights;
+    this.buffers ??= moving.map((v) => v.read().clone());
     this.assign(w);
-    return this.gradAtVars();
+    try {
+      return this.gradAtVars(true);
+    } finally {
+      moving.forEach((v, k) => v.write(this.buffers![k]));
+    }
   }
 
   /** (g(w + tv) − g(w − tv)) for a step tensor or number t. */
@@ -278,6 +305,7 @@ export class TfjsObjectiveImpl implements TfjsObjective {
       ...this.p.chunks.flatMap((c) => [c.x, c.y]),
       ...(this.gatherIdx ? [this.gatherIdx] : []),
       ...(this.scatterIdx ? [this.scatterIdx] : []),
+      ...(this.buffers ?? []),
     ]);
     this.p.owned?.dispose();
   }

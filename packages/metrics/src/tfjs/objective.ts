@@ -100,6 +100,18 @@ export interface TfjsHvpRequest extends HvpRequest {
   move?: number;
 }
 
+/** How a gradient on the device is taken. */
+export interface TfjsGradientOptions {
+  /**
+   * Training mode (default false, the Objective's inference mode): dropout draws a fresh mask
+   * on every call, batch norm normalises each chunk by its own statistics. The model's moving
+   * statistics are put back after the call, so `loss()` stays a fixed function of w. Needs a
+   * `model` or `spec` (a custom `lossFn` has no mode). What a training step computes, e.g. to
+   * time one against another engine's.
+   */
+  training?: boolean;
+}
+
 /** Values moved between CPU and device since creation (f32 values; data and weights excluded). */
 export interface TfjsTransfers {
   /** Parameter vectors uploaded (cache misses). */
@@ -124,8 +136,15 @@ export interface TfjsObjective extends Objective {
   upload(w: ArrayLike<number>): tf.Tensor1D;
   /** L̂(w) as a scalar tensor. Cost: 1 forward pass; nothing leaves the device. */
   lossTensor(w: tf.Tensor1D): tf.Scalar;
-  /** L̂(w) and ∇L̂(w) [m]. Cost: 1 gradient evaluation; nothing leaves the device. */
-  gradientTensor(w: tf.Tensor1D): { loss: tf.Scalar; grad: tf.Tensor1D };
+  /**
+   * L̂(w) and ∇L̂(w) [m], in inference mode unless `options.training` (then the loss and
+   * gradient of one training step: see TfjsGradientOptions). Cost: 1 gradient evaluation;
+   * nothing leaves the device.
+   */
+  gradientTensor(
+    w: tf.Tensor1D,
+    options?: TfjsGradientOptions,
+  ): { loss: tf.Scalar; grad: tf.Tensor1D };
   /**
    * ∇²L̂(w)·v [m] by central differences (g(w + tv) − g(w − tv))/2t, Richardson
    * (4·D(t) − D(2t))/3 on request; w ± tv formed on the device; t = request.step, else

@@ -15,6 +15,14 @@ import {
   tfjsLogitsModel,
 } from './layers-model.js';
 
+/** A model's logits of a batch, in inference mode or (`training`) in training mode. */
+export type TfjsForward = (x: tf.Tensor, training?: boolean) => tf.Tensor;
+
+/** The model's forward pass in the mode asked for. */
+function forwardOf(model: tf.LayersModel): TfjsForward {
+  return (x, training = false) => model.apply(x, { training }) as tf.Tensor;
+}
+
 /** The variables of an objective and how they map onto the flat vector. */
 export interface TfjsParameters {
   /** A private model made for the objective (disposed with it), or null for the caller's variables. */
@@ -23,8 +31,11 @@ export interface TfjsParameters {
   tensors: ParameterTensor[];
   /** Variable element j holds parameter index[j] (null: the identity). */
   index: Int32Array | null;
-  /** Logits (or outputs) of a batch, inference mode; null with a custom loss function. */
-  forward: ((x: tf.Tensor) => tf.Tensor) | null;
+  /**
+   * Logits (or outputs) of a batch, in inference mode unless `training` (dropout on, batch norm
+   * on the batch's statistics); null with a custom loss function.
+   */
+  forward: TfjsForward | null;
   loss: Loss | 'custom';
   /** Input shape when the model knows it. */
   inputShape: readonly number[] | undefined;
@@ -80,7 +91,7 @@ export async function parametersFromSpec(
     vars,
     tensors: compiled.tensors.map((t) => ({ ...t, shape: [...t.shape] })),
     index: idx.every((p, i) => p === i) && total === compiled.numParams ? null : idx,
-    forward: (x) => owned.apply(x, { training: false }) as tf.Tensor,
+    forward: forwardOf(owned),
     loss: loss ?? spec.loss,
     inputShape: compiled.inputShape,
     w0: Float64Array.from(params),
@@ -113,7 +124,7 @@ export async function parametersFromModel(
     vars,
     tensors,
     index: null,
-    forward: (x) => owned.apply(x, { training: false }) as tf.Tensor,
+    forward: forwardOf(owned),
     loss: lossKind,
     inputShape: shape as number[],
     w0: await flatValues(vars),
