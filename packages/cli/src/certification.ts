@@ -9,6 +9,7 @@ import {
   networkCertificateObjective,
   type CertificateReport,
   type CertifyOptions,
+  type OptimizeStart,
   type PosteriorKind,
 } from '@pacgen/metrics';
 import { type Dataset } from '@pacgen/metrics/data';
@@ -60,6 +61,9 @@ export async function priorMean(
 export interface CertifyArgs {
   delta: number;
   posteriors: PosteriorKind[];
+  'optimize-from': OptimizeStart;
+  'prior-sigma': number;
+  momentum?: number;
   epochs: number;
   'batch-size': number;
   lr?: number;
@@ -83,6 +87,9 @@ export function certifyOptions(a: CertifyArgs): CertifyOptions {
     sigmaStar: { samples: a.samples, probes: a.probes, rhoProbes: a['rho-probes'] },
     search: { samples: a['search-samples'] },
     optimize: {
+      start: a['optimize-from'],
+      priorSigma: a['prior-sigma'],
+      momentum: a.momentum,
       epochs: a.epochs,
       batchSize: a['batch-size'],
       learningRate: a.lr,

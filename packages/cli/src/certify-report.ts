@@ -101,10 +101,18 @@ function optimizationLine(r: CertificateReport): [string, string][] {
   const o = r.optimization;
   if (!o) return [];
   const epochs = o.history.map((h) => p3(h.bound)).join(', ');
+  const from =
+    o.start === 'prior'
+      ? `from the prior (mean w₀, σ = √λ = ${fmt(o.priorSigma, 2)})`
+      : `from the ${LABEL[o.start]} posterior with its mean shrunk towards w₀ by α = ${o.shrink}`;
+  const steps =
+    o.momentum === null
+      ? `${int(o.steps)} Adam steps of ${fmt(o.learningRate, 2)} (mean) and`
+      : `${int(o.steps)} SGD steps of ${fmt(o.learningRate, 2)} with momentum ${o.momentum} (mean) and Adam steps of`;
   return [
     [
       'optimization',
-      `from the ${LABEL[o.start]} posterior with its mean shrunk towards w₀ by α = ${o.shrink}, ${int(o.steps)} Adam steps of ${fmt(o.learningRate, 2)} (mean) and ${fmt(o.sigmaLearningRate, 2)} (ln σ, ln λ); estimated bound after each epoch ${epochs}`,
+      `${from}, ${steps} ${fmt(o.sigmaLearningRate, 2)} (ln σ, ln λ); estimated bound after each epoch ${epochs}`,
     ],
   ];
 }

@@ -100,6 +100,33 @@ describe('pacgen certify', () => {
     expect(da.best).toBe('isotropic');
   });
 
+  it('trains the optimized posterior from the prior with --optimize-from prior', async () => {
+    const args = ['certify', 'model', ...QUICK, '--posteriors', 'optimized'];
+    const r = await pacgen([...args, '--optimize-from', 'prior', '--prior-sigma', '0.05'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /optimization: +from the prior \(mean w₀, σ = √λ = 0\.050?\), 3 SGD steps of 0\.010? with momentum 0\.9 \(mean\) and Adam steps of 0\.010? \(ln σ, ln λ\); estimated bound after each epoch 0\.\d{3}$/m,
+    );
+    const j = await pacgen(
+      [...args, '--optimize-from', 'prior', '--momentum', '0.5', '--json'],
+      dir,
+    );
+    expect(j.code, j.stderr).toBe(0);
+    const doc = JSON.parse(j.stdout);
+    expect(doc.scans).toEqual([]);
+    expect(doc.optimization).toMatchObject({
+      start: 'prior',
+      shrinks: [],
+      priorSigma: 0.03,
+      momentum: 0.5,
+      learningRate: 0.01,
+      steps: 3,
+    });
+    const c = doc.certificates[0];
+    expect(c.bound).toBeGreaterThan(c.test.error);
+    expect(c.bound).toBeLessThanOrEqual(1);
+  });
+
   it('certifies a model without run.json when given --train-size, with a prior mean of 0', async () => {
     const r = await pacgen(
       ['certify', 'bare', '--train-size', '300', ...QUICK, '--posteriors', 'isotropic', '--json'],
@@ -119,6 +146,9 @@ describe('pacgen certify', () => {
       ['--posteriors', 'gaussian'],
       /--posteriors: 'gaussian' is not one of sigma-star, isotropic, optimized/,
     ],
+    [['--optimize-from', 'init'], /--optimize-from: 'init' is not one of trained, prior/],
+    [['--momentum', '1'], /--momentum must be < 1/],
+    [['--prior-sigma', '0'], /--prior-sigma must be > 0/],
     [
       ['--data', 'toy'],
       /--data toy contradicts .*run\.json: the model was trained with --data mnist/,

@@ -6,8 +6,12 @@ import { Random } from '@pacgen/core-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   certify,
+  drawWeights,
   initialisationPrior,
+  klInverseGradient,
   networkCertificateObjective,
+  NormalStream,
+  optimizePosterior,
   pacBayesKlBound,
   sampleConvergenceBound,
   stochasticError,
@@ -168,5 +172,88 @@ describe('certify on a tiny model (m = 51, n = 3,000)', () => {
     await expect(networkCertificateObjective({ spec, params: w, train: real })).rejects.toThrow(
       /class labels needed/,
     );
+  });
+});
+
+describe('the optimized posterior started from the prior (optimize.start = prior)', () => {
+  const FROM_PRIOR = {
+    ...OPTIONS,
+    posteriors: ['optimized' as const],
+    optimize: { start: 'prior' as const, epochs: 4, batchSize: 100, sigmaLearningRate: 1e-2 },
+  };
+  let fromPrior: CertificateReport;
+  beforeAll(async () => {
+    fromPrior = await certify(obj, obj.params(), { ...FROM_PRIOR, priorMean: prior });
+  }, 60_000);
+
+  it('runs no search, starts at KL 0 and certifies a bound above the measured test error of Q', () => {
+    const o = fromPrior.optimization!;
+    expect(fromPrior.scans).toEqual([]);
+    expect(o.start).toBe('prior');
+    expect(o.shrinks).toEqual([]);
+    expect(o.priorSigma).toBe(0.03);
+    // The defaults from the prior: SGD with momentum 0.9 and a step of 1e-2 for the mean.
+    expect(o.momentum).toBe(0.9);
+    expect(o.learningRate).toBe(1e-2);
+    expect(o.steps).toBe(4 * 30);
+    const c = fromPrior.certificates[0];
+    expect(c.posterior).toBe('optimized');
+    expect(c.bound).toBeGreaterThan(c.test?.error as number);
+    expect(c.bound).toBeLessThan(0.5);
+    // The mean moved from w₀ by less than the trained weights did.
+    expect(c.meanDistance).toBeGreaterThan(0);
+    expect(c.meanDistance).toBeLessThan(report.prior.distance);
+  });
+
+  it('repeats bit for bit with the same seed', async () => {
+    const again = await certify(obj, obj.params(), { ...FROM_PRIOR, priorMean: prior });
+    const strip = (r: CertificateReport) => ({ ...r, timings: [] });
+    expect(strip(again)).toEqual(strip(fromPrior));
+  });
+
+  it('refuses a start that is not trained or prior, a momentum outside [0, 1) and σ ≤ 0', async () => {
+    const w = obj.params();
+    const bad = (optimize: object) => certify(obj, w, { optimize } as never);
+    await expect(bad({ start: 'init' })).rejects.toThrow(
+      /^optimize\.start must be one of trained, prior$/,
+    );
+    await expect(bad({ momentum: 1 })).rejects.toThrow(
+      /^optimize\.momentum must be in \[0, 1\), got 1$/,
+    );
+    await expect(bad({ start: 'prior', priorSigma: 0 })).rejects.toThrow(/priorSigma/);
+  });
+
+  it('its first SGD step from the prior is −lr·(∂p/∂q)·(q/L)·∇L at the draw (KL 0: no pull to w₀)', async () => {
+    // One full-batch step (batch = n): q = the 0-1 error and L the cross-entropy at the draw
+    // w₀ + σε (the running averages start at those values), c = ln(2√n·J/δ)/n at KL 0.
+    const n = obj.numTrainSamples;
+    const m = obj.numParams;
+    const sd = 0.03;
+    const lr = 0.05;
+    const grid = [sd * sd];
+    const delta = 0.04;
+    const r = await optimizePosterior(obj, {
+      mean: prior,
+      sigma: new Float64Array(m).fill(sd),
+      lambda: sd * sd,
+      priorMean: prior,
+      priorVariances: grid,
+      delta,
+      epochs: 1,
+      batchSize: n,
+      learningRate: lr,
+      meanMomentum: 0.9,
+      seed: 7,
+    });
+    const sigma = new Float64Array(m).fill(sd);
+    const draw = drawWeights(new Float64Array(m), prior, sigma, new NormalStream(7, 1, 0));
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const g = await obj.gradient(draw, all);
+    const q = g.errors / n;
+    const c = Math.log((2 * Math.sqrt(n)) / delta) / n;
+    const a = klInverseGradient(q, c).dq * (q / g.loss);
+    for (let i = 0; i < m; i++) {
+      expect(r.mean[i] - prior[i]).toBeCloseTo(-lr * a * g.grad[i], 6);
+    }
   });
 });

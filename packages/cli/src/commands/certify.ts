@@ -3,7 +3,7 @@
 // trained on (its run.json, or --train-size), with the terms of each posterior and a chart.
 
 import { join } from 'node:path';
-import { POSTERIOR_KINDS } from '@pacgen/metrics';
+import { OPTIMIZE_STARTS, POSTERIOR_KINDS, PRIOR_START_SIGMA } from '@pacgen/metrics';
 import { defineCommand } from '../command.js';
 import { boundChart, formatCertificate } from '../certify-report.js';
 import { certifyOptions, priorMean, runCertify, type CertifyArgs } from '../certification.js';
@@ -11,7 +11,7 @@ import type { GlobalArgs } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { int } from '../format.js';
 import type { Options } from 'yargs';
-import { CAPS, flags, integer, itemOf, list, num, str, withDefault } from '../flag.js';
+import { CAPS, choice, flags, integer, itemOf, list, num, str, withDefault } from '../flag.js';
 import { dataOptions, MODEL_POSITIONAL, modelDataOptions } from '../options.js';
 import { FLAG, epochs, samples } from '../vocabulary.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
@@ -44,10 +44,23 @@ function certifyFlags(): Record<string, Options> {
       itemOf(POSTERIOR_KINDS),
       POSTERIOR_KINDS.join(','),
     ),
+    'optimize-from': choice(
+      'start of the optimized posterior: the trained weights, or the prior itself (mean w₀)',
+      OPTIMIZE_STARTS,
+      'trained',
+    ),
+    'prior-sigma': num('with --optimize-from prior: the starting σ (and √λ)', {
+      default: PRIOR_START_SIGMA,
+      gt: 0,
+    }),
+    momentum: num(
+      'SGD momentum of the optimized posterior’s mean instead of Adam, in [0, 1) (default: Adam from the trained weights, 0.9 from the prior)',
+      { ge: 0, lt: 1 },
+    ),
     epochs: withDefault(epochs(), 4),
     'batch-size': withDefault(FLAG['batch-size'], 100),
     lr: num(
-      "its Adam step for the mean (default: a hundredth of the starting posterior's mean σ)",
+      "its step for the mean (default: a hundredth of the starting posterior's mean σ from the trained weights, 1e-2 from the prior)",
       {
         gt: 0,
       },
@@ -99,6 +112,7 @@ export default defineCommand<CertifyCommandArgs>({
     '$0 certify mnist-mlp  # a model trained by pacgen train (its run.json gives n)',
     '$0 certify model.json --train-size 60000 --data mnist  # a model from elsewhere',
     '$0 certify mnist-cnn-run --posteriors optimized --epochs 4 --json  # one posterior, JSON',
+    '$0 certify mnist-mlp --posteriors optimized --optimize-from prior --epochs 10  # trained from w₀',
   ],
   handler: async (argv, ctx) => {
     const t0 = Date.now();

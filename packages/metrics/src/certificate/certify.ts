@@ -19,6 +19,7 @@ import { samplesPerDraw, stochasticError } from './stochastic-error.js';
 import {
   checkCertifyOptions,
   MEAN_STEP_PER_SIGMA,
+  PRIOR_START_STEP,
   type CertificateReport,
   type CertifyOptions,
   type PosteriorCertificate,
@@ -68,11 +69,12 @@ export async function certify(
     await searchShape(run, 'sigma-star', shape, s.search.sigmaStarScales);
   }
   const optimized = s.posteriors.includes('optimized');
-  if (s.posteriors.includes('isotropic') || optimized) {
+  const fromPrior = s.optimize.start === 'prior';
+  if (s.posteriors.includes('isotropic') || (optimized && !fromPrior)) {
     const ones = new Float64Array(run.m).fill(1);
     await searchShape(run, 'isotropic', ones, s.search.isotropicScales);
   }
-  if (optimized) await optimizeFromBest(run);
+  if (optimized) await (fromPrior ? optimizeFromPrior(run) : optimizeFromBest(run));
   const chosen = run.candidates.filter((c) => s.posteriors.includes(c.kind));
   const deltaEach = run.deltaMc / chosen.length;
   const block = samplesPerDraw(run.n, s.monteCarlo.samplesPerDraw);
@@ -250,18 +252,51 @@ async function optimizeFromBest(run: Run): Promise<void> {
     }),
   );
   const best = shrunk.best;
+  const sigma = Float64Array.from(from.shape as Float64Array, (x) => x * best.scale);
   const learningRate = s.optimize.learningRate ?? MEAN_STEP_PER_SIGMA * best.meanSigma;
+  const origin = {
+    start: start.posterior,
+    shrinks: shrunk.points,
+    shrink: best.shrink,
+    priorSigma: null,
+  };
+  await optimizeFrom(run, origin, { mean: shrunk.mean, sigma, lambda: best.lambda }, learningRate);
+}
+
+/**
+ * The optimized posterior started from the prior itself: mean w₀ (or 0), σ = priorSigma in
+ * every coordinate and λ = priorSigma², where KL is 0 (no search: the trained weights play no
+ * part).
+ */
+async function optimizeFromPrior(run: Run): Promise<void> {
+  const { s } = run;
+  const sd = s.optimize.priorSigma;
+  const mean = run.w0 ? Float64Array.from(run.w0) : new Float64Array(run.m);
+  const sigma = new Float64Array(run.m).fill(sd);
+  const learningRate = s.optimize.learningRate ?? PRIOR_START_STEP;
+  const origin = { start: 'prior' as const, shrinks: [], shrink: 0, priorSigma: sd };
+  await optimizeFrom(run, origin, { mean, sigma, lambda: sd * sd }, learningRate);
+}
+
+/** Runs the optimization from a starting posterior and adds its result to the run. */
+async function optimizeFrom(
+  run: Run,
+  origin: Pick<NonNullable<Run['optimization']>, 'start' | 'shrinks' | 'shrink' | 'priorSigma'>,
+  from: { mean: Float64Array; sigma: Float64Array; lambda: number },
+  learningRate: number,
+): Promise<void> {
+  const { s } = run;
+  const momentum = s.optimize.momentum;
   const r = await run.timed('optimized posterior', () =>
     optimizePosterior(run.obj, {
-      mean: shrunk.mean,
-      sigma: Float64Array.from(from.shape as Float64Array, (x) => x * best.scale),
-      lambda: best.lambda,
+      ...from,
       priorMean: run.w0,
       priorVariances: run.grid,
       delta: run.deltaPb,
       epochs: s.optimize.epochs,
       batchSize: s.optimize.batchSize,
       learningRate,
+      meanMomentum: momentum ?? undefined,
       sigmaLearningRate: s.optimize.sigmaLearningRate,
       seed: s.seed * 8 + STREAM.optimize,
       onProgress: s.onProgress && ((d, t) => s.onProgress?.('optimize', d, t)),
@@ -275,13 +310,12 @@ async function optimizeFromBest(run: Run): Promise<void> {
     shape: null,
   });
   run.optimization = {
-    start: start.posterior,
-    shrinks: shrunk.points,
-    shrink: best.shrink,
+    ...origin,
     history: r.history,
     steps: r.steps,
     lambda: r.lambda,
     learningRate,
+    momentum,
     sigmaLearningRate: s.optimize.sigmaLearningRate,
   };
 }

@@ -45,10 +45,15 @@ export {
 } from './optimize-posterior.js';
 export {
   MEAN_STEP_PER_SIGMA,
+  OPTIMIZE_STARTS,
   POSTERIOR_KINDS,
+  PRIOR_START_MOMENTUM,
+  PRIOR_START_SIGMA,
+  PRIOR_START_STEP,
   type CertificateReport,
   type CertifyOptions,
   type PosteriorCertificate,
+  type OptimizeStart,
   type PosteriorKind,
 } from './settings.js';
 export { certify } from './certify.js';
