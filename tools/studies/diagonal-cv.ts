@@ -27,6 +27,7 @@ import { mlp, mnistCnn } from '@pacgen/metrics/models';
 import { loadMnist } from '@pacgen/metrics/node';
 import { adam, train } from '@pacgen/metrics/train';
 import { lineChart } from '../../packages/cli/src/plot/index.js';
+import { relativeError } from '../bench/src/log.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -37,16 +38,6 @@ const SAMPLES = flag('samples', 1000);
 const SEEDS = flag('seeds', 3);
 const PROBES = flag('probes', 64);
 const CHECKED = 48;
-
-const relErr = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < b.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
-};
 
 interface Row {
   model: string;
@@ -126,9 +117,9 @@ async function study(name: string, spec: NetworkSpec) {
       const estimate = (c: number) =>
         Float64Array.from(h, (g, i) => c * g + moments.meanA[i] - c * moments.meanB[i]);
       const c = moments.fittedCoefficient();
-      row.plain.err.push(relErr(moments.meanA, h));
-      row.cv.err.push(relErr(estimate(1), h));
-      row.fitted.err.push(relErr(estimate(c), h));
+      row.plain.err.push(relativeError(moments.meanA, h));
+      row.cv.err.push(relativeError(estimate(1), h));
+      row.fitted.err.push(relativeError(estimate(c), h));
       row.fitted.c.push(c);
       console.error(
         `${name} seed ${seed} K ${k}: plain ${row.plain.err.at(-1)!.toFixed(4)} cv ${row.cv.err.at(-1)!.toFixed(4)} fitted ${row.fitted.err.at(-1)!.toFixed(4)} (c ${c.toFixed(3)}); kinks ${op.health.hvpsWithCrossings}/${gop.health.hvpsWithCrossings}`,
