@@ -59,6 +59,8 @@ class WorkerHandle {
   private readonly pending = new Map<number, { resolve(r: Ok): void; reject(e: Error): void }>();
   private nextId = 0;
   private failure: Error | null = null;
+  /** The most requests this worker has had outstanding at once. */
+  peakPending = 0;
 
   static async start(): Promise<WorkerHandle> {
     const h = new WorkerHandle();
@@ -74,6 +76,7 @@ class WorkerHandle {
     const id = this.nextId++;
     return new Promise<Ok>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.peakPending = Math.max(this.peakPending, this.pending.size);
       if (this.pending.size === 1) this.transport!.hold(true);
       this.transport!.post({ ...msg, id } as WorkerRequest, transfer);
     });
@@ -195,6 +198,14 @@ export class ParallelNetwork {
 
   get maxBatch(): number {
     return this.main.maxBatch;
+  }
+
+  /**
+   * The most requests any worker has had outstanding at once so far: at most
+   * 3 × threads (the look-ahead of a pass, see `fold`), however many chunks a pass has.
+   */
+  get peakPendingRequests(): number {
+    return Math.max(0, ...this.workers.map((w) => w.peakPending));
   }
 
   /** The engine build every thread runs on. */
