@@ -326,6 +326,26 @@ describe('ParallelNetwork', () => {
     expect(relErr(await par.hvp(v), net.hvp(v))).toBeLessThan(1e-15 / t);
   });
 
+  it('a pass keeps at most 3 requests per thread in flight, however many chunks it has', async () => {
+    // 200 samples in chunks of 4: 50 chunks, 25 for the worker. Sent all at once, as before
+    // issue 17, the worker had up to 25 outstanding, each with an m-vector direction and result.
+    const opts = { precision: 'f64', maxBatch: 4 } as const;
+    const net = await Network.create(mlp, opts);
+    const par = await ParallelNetwork.create(mlp, { ...opts, threads: 2 });
+    open.push(par);
+    net.initParams(3);
+    par.setParams(net.params);
+    const { x, y } = dataFor(net, 200, 9);
+    net.setData(x, y);
+    await par.setData(x, y);
+    const v = Float64Array.from({ length: net.numParams }, (_, i) => Math.cos(i));
+    const t = hvpStep('f64', v, net.params);
+    expect(relErr(await par.hvp(v), net.hvp(v))).toBeLessThan(1e-15 / t);
+    expect(relErr((await par.gradient()).grad, net.gradient().grad)).toBeLessThan(1e-12);
+    expect(par.peakPendingRequests).toBeGreaterThan(0);
+    expect(par.peakPendingRequests).toBeLessThanOrEqual(6);
+  });
+
   it('more threads than samples or cores (threads=3, uneven parts)', async () => {
     const { net, par } = await pair(cnn, 3);
     for (const samples of [undefined, [4, 7], [6], { start: 20, count: 3 }]) {

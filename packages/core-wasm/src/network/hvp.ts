@@ -30,7 +30,7 @@ export interface HvpOptions {
    * The generalized Gauss-Newton product G·v = (1/n) Σ J_nᵀ H_n J_n v instead of H·v: J v by
    * central differences of the outputs at the same step (the kinks counted the same way), H_n
    * the loss's output Hessian, Jᵀ one backward pass. Cost: 3 forward and 1 backward passes
-   * (5 and 1 with Richardson), about 1.7 gradient evaluations.
+   * (5 and 1 with Richardson): close to an HVP's 2 gradients (0.92–0.97 of its time measured).
    */
   gaussNewton?: boolean;
 }

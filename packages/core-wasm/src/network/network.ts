@@ -249,7 +249,7 @@ export class Network {
    * two passes alternate chunk by chunk and compare the states of the piecewise-linear units
    * (`opts.kinks` receives the crossings; about 1 comparison per unit and sample). With
    * `opts.gaussNewton`, the generalized Gauss-Newton product G·v instead (J·v by central
-   * differences of the outputs; 3 forward and 1 backward passes, about 1.7 gradients).
+   * differences of the outputs; 3 forward and 1 backward passes, about an HVP's time).
    * Returns a view that the next call overwrites.
    */
   hvp(v: ArrayLike<number>, opts: HvpOptions = {}): RealArray {

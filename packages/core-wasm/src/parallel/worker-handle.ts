@@ -20,6 +20,8 @@ export class WorkerHandle {
   private readonly pending = new Map<number, { resolve(r: Ok): void; reject(e: Error): void }>();
   private nextId = 0;
   private failure: Error | null = null;
+  /** The most requests this worker has had outstanding at once. */
+  peakPending = 0;
 
   static async start(): Promise<WorkerHandle> {
     const h = new WorkerHandle();
@@ -35,6 +37,7 @@ export class WorkerHandle {
     const id = this.nextId++;
     return new Promise<Ok>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.peakPending = Math.max(this.peakPending, this.pending.size);
       if (this.pending.size === 1) this.transport!.hold(true);
       this.transport!.post({ ...msg, id } as WorkerRequest, transfer);
     });
