@@ -138,7 +138,12 @@ function strip(
     if (packedTiles) tilePacked(kc, packedA + (<usize>(i * kc) << SHIFT), pb, pc, rowC, acc);
     else tileInPlace(kc, A + <usize>i * rowA, rowA, stepA, pb, pc, rowC, acc);
   }
-  for (let i = full; i < mc; i++) {
+  let i = full;
+  if (NR == 3 && mc - full == 2) {
+    tile23(kc, A + <usize>i * rowA, rowA, stepA, pb, C + <usize>i * rowC, rowC, acc);
+    i += 2;
+  }
+  for (; i < mc; i++) {
     const pa = A + <usize>i * rowA, pc = C + <usize>i * rowC;
     if (NR == 3) row3(kc, pa, stepA, pb, pc, acc);
     else row2(kc, pa, stepA, pb, 32, pc, acc);
@@ -211,6 +216,25 @@ function tilePacked(kc: i32, pa: usize, pb: usize, pc: usize, rowC: usize, acc: 
   storeRow2(pc + rowC, c10, c11, acc);
   storeRow2(pc + 2 * rowC, c20, c21, acc);
   storeRow2(pc + 3 * rowC, c30, c31, acc);
+}
+
+/** 2 × 3 vectors of C += 2 rows of A (in place) · a packed strip of 3 vectors (2 rows left over). */
+function tile23(
+  kc: i32, pa: usize, rowA: usize, stepA: usize, pb: usize, pc: usize, rowC: usize, acc: bool,
+): void {
+  let c00 = vzero(), c01 = vzero(), c02 = vzero();
+  let c10 = vzero(), c11 = vzero(), c12 = vzero();
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
+    let a = bcast(pa);
+    c00 = vfma(c00, a, b0); c01 = vfma(c01, a, b1); c02 = vfma(c02, a, b2);
+    a = bcast(pa + rowA);
+    c10 = vfma(c10, a, b0); c11 = vfma(c11, a, b1); c12 = vfma(c12, a, b2);
+    pa += stepA;
+    pb += 48;
+  }
+  storeRow3(pc, c00, c01, c02, acc);
+  storeRow3(pc + rowC, c10, c11, c12, acc);
 }
 
 /** One row of C's 3 vectors at pc += A's row (k step stepA) · a packed strip of 3 vectors. */

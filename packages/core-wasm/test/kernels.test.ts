@@ -75,11 +75,12 @@ async function gemm(kernels: Kernels, M: number, N: number, K: number) {
 describe('fma and plain builds agree within f32 rounding', () => {
   // 67×53×300: two k-panels, a partial last vector of columns; 31×548×40: two column panels (the
   // second too narrow to pack A), two vectors of edge columns; 130×128×97: a row left over by
-  // the 3-row tiles, two vectors of edge columns.
+  // the 3-row tiles, two vectors of edge columns; 128×60×50: two rows left over (a 2-row tile).
   it.each([
     [67, 53, 300],
     [31, 548, 40],
     [130, 128, 97],
+    [128, 60, 50],
   ])(
     'GEMM %i×%i×%i: every entry within 2·K·u·Σ|a||b| of the f64 product (the dot-product bound)',
     async (M, N, K) => {
