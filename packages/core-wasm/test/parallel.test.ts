@@ -469,7 +469,7 @@ describe('ParallelNetwork keeps passes too small for a worker on the calling thr
     expect(workersPay(64 * 223, 0)).toBe(false);
   });
 
-  it('after a split pass loses to one thread, backs off for 4, 8, … 256 passes; a win resets it', () => {
+  it('after a split pass loses to one thread, backs off for 4, 8, then 16 passes; a win resets it', () => {
     const p = new WorkerPolicy();
     /** How many passes in a row are refused before one is allowed. */
     const refusals = () => {
@@ -485,8 +485,8 @@ describe('ParallelNetwork keeps passes too small for a worker on the calling thr
       p.record(12, 10);
       lost.push(refusals());
     }
-    expect(lost).toEqual([4, 8, 16, 32, 64, 128, 256, 256]);
-    expect(BACKOFF).toEqual({ first: 4, most: 256 });
+    expect(lost).toEqual([4, 8, 16, 16, 16, 16, 16, 16]);
+    expect(BACKOFF).toEqual({ first: 4, most: 16 });
     p.record(9, 10);
     p.record(12, 10);
     expect(refusals()).toBe(4);

@@ -45,8 +45,13 @@ export function workersPay(chunkMacs: number, outValues: number, margin = 1): bo
   return chunkMacs >= 2 * margin * handoff;
 }
 
-/** Passes kept on the calling thread after the workers lost once, and the most after many. */
-export const BACKOFF = { first: 4, most: 256 } as const;
+/**
+ * Passes kept on the calling thread after the workers lost once, and the most after many: at
+ * most 16, so that a loss while the workers' code was still compiling (their first passes) or
+ * the machine briefly busy costs little, and a split pass that keeps losing on a loaded machine
+ * is tried once in 17 passes.
+ */
+export const BACKOFF = { first: 4, most: 16 } as const;
 
 /**
  * Whether the workers paid lately on this machine. The rule above assumes they get a core each;
