@@ -169,9 +169,14 @@ function tilePacked(kc: i32, pa: usize, pb: usize, pc: usize, rowC: usize, acc: 
   else tile42(kc, pa, rowA, stepA, pb, 32, pc, rowC, acc);
 }
 
-/** 3 × 3 vectors of C += 3 rows of A · a packed strip of 3 vectors (the fma build's tile). */
+/**
+ * `rows` (3, or 2 for the rows left over) × 3 vectors of C += as many rows of A · a packed strip
+ * of 3 vectors: the fma build's tile. `rows` is a constant where it is inlined, so the third
+ * row's code folds away for 2.
+ */
 @inline function tile33(
   kc: i32, pa: usize, rowA: usize, stepA: usize, pb: usize, pc: usize, rowC: usize, acc: bool,
+  rows: i32 = 3,
 ): void {
   let c00 = vzero(), c01 = vzero(), c02 = vzero();
   let c10 = vzero(), c11 = vzero(), c12 = vzero();
@@ -182,14 +187,16 @@ function tilePacked(kc: i32, pa: usize, pb: usize, pc: usize, rowC: usize, acc: 
     c00 = vfma(c00, a, b0); c01 = vfma(c01, a, b1); c02 = vfma(c02, a, b2);
     a = bcast(pa + rowA);
     c10 = vfma(c10, a, b0); c11 = vfma(c11, a, b1); c12 = vfma(c12, a, b2);
-    a = bcast(pa + 2 * rowA);
-    c20 = vfma(c20, a, b0); c21 = vfma(c21, a, b1); c22 = vfma(c22, a, b2);
+    if (rows == 3) {
+      a = bcast(pa + 2 * rowA);
+      c20 = vfma(c20, a, b0); c21 = vfma(c21, a, b1); c22 = vfma(c22, a, b2);
+    }
     pa += stepA;
     pb += 48;
   }
   storeRow3(pc, c00, c01, c02, acc);
   storeRow3(pc + rowC, c10, c11, c12, acc);
-  storeRow3(pc + 2 * rowC, c20, c21, c22, acc);
+  if (rows == 3) storeRow3(pc + 2 * rowC, c20, c21, c22, acc);
 }
 
 /** 4 × 2 vectors of C += 4 rows of A · 2 vectors of B (k step stepB: packed 32, or in place). */
@@ -222,19 +229,7 @@ function tilePacked(kc: i32, pa: usize, pb: usize, pc: usize, rowC: usize, acc: 
 function tile23(
   kc: i32, pa: usize, rowA: usize, stepA: usize, pb: usize, pc: usize, rowC: usize, acc: bool,
 ): void {
-  let c00 = vzero(), c01 = vzero(), c02 = vzero();
-  let c10 = vzero(), c11 = vzero(), c12 = vzero();
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
-    let a = bcast(pa);
-    c00 = vfma(c00, a, b0); c01 = vfma(c01, a, b1); c02 = vfma(c02, a, b2);
-    a = bcast(pa + rowA);
-    c10 = vfma(c10, a, b0); c11 = vfma(c11, a, b1); c12 = vfma(c12, a, b2);
-    pa += stepA;
-    pb += 48;
-  }
-  storeRow3(pc, c00, c01, c02, acc);
-  storeRow3(pc + rowC, c10, c11, c12, acc);
+  tile33(kc, pa, rowA, stepA, pb, pc, rowC, acc, 2);
 }
 
 /** One row of C's 3 vectors at pc += A's row (k step stepA) · a packed strip of 3 vectors. */
