@@ -10,7 +10,13 @@ import {
   type Samples,
 } from '../src/index.js';
 import { compileNetwork } from '../src/compile/compile-network.js';
-import { HANDOFF_MACS, forwardMacsPerSample, workersPay } from '../src/parallel/work.js';
+import {
+  BACKOFF,
+  HANDOFF_MACS,
+  WorkerPolicy,
+  forwardMacsPerSample,
+  workersPay,
+} from '../src/parallel/work.js';
 
 const mlp: NetworkSpec = {
   inputShape: [5],
@@ -476,19 +482,42 @@ describe('ParallelNetwork keeps passes too small for a worker on the calling thr
       par.initParams(3);
       const { x, y } = dataFor(par, n, 2);
       await par.setData(x, y);
+      // The first pass: the back-off after a split pass that lost (WorkerPolicy, below) depends
+      // on the machine's load, so only a pass before any comparison is certain.
       await par.gradient();
-      const gradThreads = par.lastThreads;
-      await par.evaluate();
-      runs.push({ gradThreads, evalThreads: par.lastThreads });
+      runs.push(par.lastThreads);
       await par.terminate();
     }
     // Tiny MLP: 64 samples × 3 × 223 multiply-adds a chunk, far below one round trip.
-    expect(runs[0].gradThreads).toBe(1);
-    expect(runs[0].evalThreads).toBe(1);
+    expect(runs[0]).toBe(1);
     // 64 × 3 × 109,376 = 21.0 M ≥ 2 × (1.5 M + 45 × 109,386) = 12.8 M: both threads; an
-    // evaluation (64 × 109,376 = 7.0 M against 2 × 1.5 M, no vector back) too.
-    expect(runs[1].gradThreads).toBe(2);
-    expect(runs[1].evalThreads).toBe(2);
+    // evaluation (64 × 109,376 = 7.0 M against 2 × 1.5 M, no vector back) would too.
+    expect(runs[1]).toBe(2);
+    expect(workersPay(64 * 109_376, 0)).toBe(true);
+    expect(workersPay(64 * 223, 0)).toBe(false);
+  });
+
+  it('after a split pass loses to one thread, backs off for 4, 8, then 16 passes; a win resets it', () => {
+    const p = new WorkerPolicy();
+    /** How many passes in a row are refused before one is allowed. */
+    const refusals = () => {
+      let n = 0;
+      while (!p.allow()) n++;
+      return n;
+    };
+    expect(refusals()).toBe(0);
+    p.record(10, 12); // won: nothing held back
+    expect(refusals()).toBe(0);
+    const lost = [];
+    for (let i = 0; i < 8; i++) {
+      p.record(12, 10);
+      lost.push(refusals());
+    }
+    expect(lost).toEqual([4, 8, 16, 16, 16, 16, 16, 16]);
+    expect(BACKOFF).toEqual({ first: 4, most: 16 });
+    p.record(9, 10);
+    p.record(12, 10);
+    expect(refusals()).toBe(4);
   });
 
   it('refuses a negative or non-finite workerThreshold', async () => {

@@ -26,7 +26,7 @@ import {
   type Folded,
 } from './chunks.js';
 import { defaultThreadCount, workerThresholdFromEnvironment } from '#platform';
-import { PASS_COST, forwardMacsPerSample, workersPay } from './work.js';
+import { PASS_COST, WorkerPolicy, forwardMacsPerSample, workersPay } from './work.js';
 import type { PartSamples } from './transport.js';
 import { WorkerHandle, type Ok } from './worker-handle.js';
 
@@ -45,7 +45,8 @@ export interface ParallelNetworkOptions extends NetworkOptions {
   /**
    * Scales the rule that keeps a pass on the calling thread when its chunks are too small to
    * pay for a worker's hand-off (`workersPay` in parallel/work.ts): 1 by default (or the
-   * PACGEN_WORKER_THRESHOLD environment variable in Node), 0 to use the workers for every pass.
+   * PACGEN_WORKER_THRESHOLD environment variable in Node), 0 to use the workers for every pass
+   * (nor does a loaded machine then keep passes on the calling thread: `WorkerPolicy`).
    * It changes only the time: results are the same for any thread count.
    */
   workerThreshold?: number;
@@ -73,7 +74,12 @@ export class ParallelNetwork {
   private readonly scratch: FoldScratch;
   private readonly forwardMacs: number;
   private readonly threshold: number;
-  /** Threads the last pass ran on: 1 when its chunks were too small to hand out (see `workerThreshold`). */
+  private readonly policy = new WorkerPolicy();
+  /**
+   * Threads the last pass ran on: 1 when its chunks were too small to hand out (see
+   * `workerThreshold`) or when passes split over the threads lately took longer than one
+   * thread would have (a loaded machine; `WorkerPolicy` in parallel/work.ts).
+   */
   lastThreads = 0;
   /** Bumped on every parameter change; workers get params only when theirs are older. */
   private version = 0;
@@ -373,6 +379,8 @@ export class ParallelNetwork {
       chunks,
     );
     this.lastThreads = T;
+    const start = performance.now();
+    let ownMs = 0;
     const pending: (Promise<Ok> | null)[] = chunks.map(() => null);
     let sent = 0;
     const sendUpTo = (end: number) => {
@@ -386,7 +394,13 @@ export class ParallelNetwork {
       sendUpTo(k + 1 + LOOKAHEAD * T);
       try {
         // Folded at once: `own` returns views that its next call overwrites.
-        sum.add(k, pending[k] ? await pending[k]! : own(chunks[k]));
+        if (pending[k]) sum.add(k, await pending[k]!);
+        else {
+          const t = performance.now();
+          const r = own(chunks[k]);
+          ownMs += performance.now() - t;
+          sum.add(k, r);
+        }
       } catch (e) {
         failure = { e };
       }
@@ -395,13 +409,17 @@ export class ParallelNetwork {
       await Promise.allSettled(pending);
       throw failure.e;
     }
+    // This thread ran chunks 0, T, 2T, …: their mean time × the chunks is one thread's pass.
+    const ownCount = Math.ceil(chunks.length / T);
+    if (T > 1) this.policy.record(performance.now() - start, (ownMs / ownCount) * chunks.length);
     return sum.result(this.main.precision);
   }
 
   /** Threads for a pass of these chunks, each of about `chunkMacs` multiply-adds. */
   private threadsFor(chunkMacs: number, out: boolean, chunks: PartSamples[]): number {
     const values = out ? this.numParams : 0;
-    if (!workersPay(chunkMacs, values, this.threshold)) return 1;
+    if (this.threshold === 0) return Math.min(this.threads, chunks.length);
+    if (!workersPay(chunkMacs, values, this.threshold) || !this.policy.allow()) return 1;
     return Math.min(this.threads, chunks.length);
   }
 

@@ -44,3 +44,42 @@ export function workersPay(chunkMacs: number, outValues: number, margin = 1): bo
   const handoff = HANDOFF_MACS.roundTrip + HANDOFF_MACS.perValue * outValues;
   return chunkMacs >= 2 * margin * handoff;
 }
+
+/**
+ * Passes kept on the calling thread after the workers lost once, and the most after many: at
+ * most 16, so that a loss while the workers' code was still compiling (their first passes) or
+ * the machine briefly busy costs little, and a split pass that keeps losing on a loaded machine
+ * is tried once in 17 passes.
+ */
+export const BACKOFF = { first: 4, most: 16 } as const;
+
+/**
+ * Whether the workers paid lately on this machine. The rule above assumes they get a core each;
+ * on a loaded machine they may not (a second thread adds little CPU, and every hand-off waits
+ * to be scheduled), and a pass split over threads can take longer than one thread would. So a
+ * pass that used workers is compared with its own chunks' times × the chunk count (what one
+ * thread would have taken): when it took longer, the next BACKOFF.first passes run on the
+ * calling thread, twice as many after each further loss (up to BACKOFF.most), and a win resets
+ * it. Only the time changes: results are the same for any thread count.
+ */
+export class WorkerPolicy {
+  private skip = 0;
+  private backoff: number = BACKOFF.first;
+
+  /** Whether the next pass may use workers (counting down a back-off). */
+  allow(): boolean {
+    if (this.skip === 0) return true;
+    this.skip--;
+    return false;
+  }
+
+  /** A pass that used workers took `ms`; one thread would have taken about `serialMs`. */
+  record(ms: number, serialMs: number): void {
+    if (ms <= serialMs) {
+      this.backoff = BACKOFF.first;
+      return;
+    }
+    this.skip = this.backoff;
+    this.backoff = Math.min(2 * this.backoff, BACKOFF.most);
+  }
+}
