@@ -9,7 +9,6 @@ import {
   NON_FINITE,
   pacgen,
   summarizeReport,
-  networkObjective,
   wrapObjective,
   type Objective,
   type PacgenOptions,
@@ -163,36 +162,9 @@ export function enginePrecision(args: Pick<EngineArgs, 'engine' | 'precision'>):
   return args.precision ?? (args.engine === 'tfjs' ? 'f32' : 'f64');
 }
 
-/**
- * An engine network holding `data`, at `params` (or initialised with `seed` when null).
- * Cost: copies the data once into engine memory.
- */
-export async function networkFor(
-  spec: NetworkSpec,
-  params: ArrayLike<number> | null,
-  data: Dataset,
-  options: { precision: Precision; seed?: number; maxBatch?: number; buffers?: ArrayLike<number> },
-): Promise<Network> {
-  const net = await Network.create(spec, {
-    precision: options.precision,
-    maxBatch: options.maxBatch ?? 256,
-  });
-  if (params) net.setParams(params);
-  else net.initParams(options.seed ?? 0);
-  // A file's batch-norm running statistics (absent: the engine's initial state).
-  if (options.buffers) net.setBuffers(options.buffers);
-  net.setData(data.x, data.y);
-  return net;
-}
-
 /** Wraps an objective so each evaluation first lets the event loop run (Ctrl-C, redraws). */
 export function responsive(obj: Objective): Objective {
   return wrapObjective(obj, async (_, call) => (await breathe(), call()));
-}
-
-/** The objective of `net`'s mean loss at its current parameters, responsive to signals. */
-export function scoringObjective(net: Network): Objective {
-  return responsive(networkObjective(net));
 }
 
 /** The engine flags of `score`, `spectrum` and `landscape` (see engineOptions). */

@@ -86,7 +86,9 @@ describe('pacgen demo', () => {
       dir,
     );
     expect(s.code, s.stderr).toBe(0);
-    expect(JSON.parse(s.stdout).psi).toBeCloseTo(report.runs[1].score.psi, 2);
+    // One engine layer for both commands: the same Ψ up to the saved weights' f32 rounding.
+    const psi = JSON.parse(s.stdout).psi as number;
+    expect(Math.abs(psi - report.runs[1].score.psi)).toBeLessThan(1e-6 * Math.abs(psi));
   });
 
   it('prints the report as one JSON document with --json', async () => {
@@ -108,6 +110,10 @@ describe('pacgen demo', () => {
     expect(expectOneLineError(bad)).toMatch(/--epochs must be an integer ≥ 1/);
     const noise = await pacgen(['demo', ...TINY, '--noise-scale', 'x', '--out', 'bad'], dir);
     expect(noise.code).toBe(2);
+    // The scoring engine's threads, checked as on `score` before any training.
+    const threads = await pacgen(['demo', ...TINY, '--threads', '0', '--out', 'bad'], dir);
+    expect(threads.code).toBe(2);
+    expect(expectOneLineError(threads)).toMatch(/--threads must be an integer in \[1, 256\]/);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
     expect(entries(dir).filter((e) => e.startsWith('.'))).toEqual([]);
   });

@@ -35,4 +35,17 @@ describe('tfjsObjective on a graph with BatchNorm', () => {
     expect(diff / scale).toBeLessThan(1e-5);
     expect(Math.abs(atInitial - wasm.loss) / wasm.loss).toBeGreaterThan(1e-3);
   });
+
+  it('on wasm, a strided 3×3 filter gradient is refused (its kernel gets it wrong)', async () => {
+    const { spec, x, y, params, buffers } = await resnetProblem(4);
+    const obj = await tfjsObjective({ spec, params, buffers, data: { x, y }, backend: 'wasm' });
+    try {
+      await expect(obj.gradient(params)).rejects.toThrow(
+        /a strided 3×3 convolution's filter gradient is wrong on tfjs-backend-wasm/,
+      );
+    } finally {
+      obj.dispose();
+      await tf.setBackend('cpu');
+    }
+  });
 });

@@ -168,8 +168,8 @@ function psiSection(result: BenchResult): string {
     `pacgen(obj, { diagonal: { method: 'hutchinson', probes: ${s.probes}, onKink: 'report' }, rho: { probes: ${s.rhoProbes}, onKink: 'report' }, seed: ${s.seed} }) ` +
       `on each engine's Objective (${setting}); 'report': core-wasm counts ReLU kink crossings but does not shrink those products, ` +
       'which TF.js cannot see, so every engine computes the same differences.',
-    'core-wasm: networkObjective(Network); its threads > 1 row: an Objective over ParallelNetwork; tfjs-wasm: tf.grads over ' +
-      'tf.Variables, HVPs by the same central differences and step rule (hvpStep).',
+    'core-wasm: networkObjective(Network); its threads > 1 row and tfjs-wasm: objectiveFor (the one engine layer: ' +
+      'ParallelNetwork; the TF.js objective, tf.variableGrads over the model, HVPs by the same central differences and step rule, hvpStep).',
     "The engines ran interleaved, one objective call each in turn; time: the sum of the engine's own turns. gradient evals: " +
       "the report's cost (an HVP counts 2; plus 1 loss-only pass). HVPs/s: 1000 / median ms of one HVP.",
     formatTable(timeHeader, timeRows, right(timeHeader.length)),
@@ -257,6 +257,7 @@ export function renderReport(result: BenchResult, opts: BenchOptions): string {
       `(stopping after ${t.budgetMs / 1000} s once ${t.minIterations} are done); GEMM: up to ` +
       `${g.iterations} after ${g.warmup}${opts.quick ? ' (--quick)' : ''}.`,
     `Same weights, batch and HVP direction in every engine. cnn-grad: ${cnn?.trainingDropout ? 'training-mode dropout (elementwise, rate 0.5, a fresh mask every iteration) in every engine' : 'dropout off'}.`,
+    "tfjs rows: the library's TF.js engine (tfjsObjective, @pacgen/metrics/tfjs), timed on device tensors: gradientTensor (training mode where the case says) or hvpTensor.",
     `"core-wasm speed-up" = this row's median / core-wasm's (1 thread): how many times faster core-wasm is.`,
   ];
   const cap = result.capacity;

@@ -10,6 +10,7 @@ import {
   initialisationPrior,
   type CertificateReport,
   type CertifyOptions,
+  type PacgenReport,
 } from '@pacgen/metrics';
 import { type Dataset } from '@pacgen/metrics/data';
 import { toTfjs } from '@pacgen/metrics/models';
@@ -21,7 +22,7 @@ import type { Context, GlobalArgs } from '../context.js';
 import { duration, fmt, int, pct, table } from '../format.js';
 import type { Options } from 'yargs';
 import { flags, str, withDefault } from '../flag.js';
-import { estimatorOptions, runOptions } from '../options.js';
+import { estimatorOptions, runOptions, threadsOption } from '../options.js';
 import { FLAG, epochs, out, samples, testSize, trainSize } from '../vocabulary.js';
 import { buildOptimizer, parseNoiseScale, type OptimizerArgs } from '../optimizers.js';
 import { checkOutputTarget, toJsonText, withStagedDir, writeFiles } from '../output.js';
@@ -29,10 +30,9 @@ import { demoReport } from '../demo-report.js';
 import { checkCompatible, resolveData, resolveModel, type ResolvedData } from '../resolve.js';
 import {
   BOUND_CAUTION,
-  networkFor,
   runPacgen,
   scoreDocument,
-  scoringObjective,
+  scoringSetup,
   type ScoreDocument,
 } from '../scoring.js';
 import { runTraining } from '../training.js';
@@ -51,6 +51,8 @@ interface DemoArgs extends GlobalArgs, EstimatorArgs {
   'noise-scale': string;
   samples: number;
   precision: 'f32' | 'f64';
+  /** Threads of the scoring engine (unset: all cores); the score does not depend on it. */
+  threads?: number;
 }
 
 /** One trained and scored model of the demo. */
@@ -152,12 +154,19 @@ async function trainAndScore(
   const trainSeconds = (Date.now() - t0) / 1000;
   // Score in the chosen precision (f64 by default: ReLU kinks defeat f32 differences).
   const t1 = Date.now();
-  const net = await networkFor(model.spec, train.params, subset, { precision: argv.precision });
-  ctx.log(`${name}: scoring on ${int(subset.n)} training samples (${argv.precision})`);
-  const trainSamples = data.train.n;
-  const options = { ...pacgenOptions(argv), trainSamples };
-  const report = await runPacgen(scoringObjective(net), options, ctx);
-  const score = scoreDocument(report, net.tensors);
+  // The engine layer `score` uses (objectiveFor on --threads), so both give the same Ψ.
+  const { precision, threads, seed } = argv;
+  const engine = { engine: 'core-wasm', precision, threads, seed } as const;
+  const setup = await scoringSetup(model.spec, train.params, subset, engine, ctx);
+  let report: PacgenReport;
+  try {
+    ctx.log(`${name}: scoring on ${int(subset.n)} training samples (${setup.engine.summary})`);
+    const options = { ...pacgenOptions(argv), trainSamples: data.train.n };
+    report = await runPacgen(setup.obj, options, ctx);
+  } finally {
+    await setup.dispose();
+  }
+  const score = scoreDocument(report, setup.obj.tensors);
   const last = train.history.at(-1);
   const scoreSeconds = (Date.now() - t1) / 1000;
   ctx.log(
@@ -228,6 +237,7 @@ function demoOptions(): Record<string, Options> {
     probes: { ...estimators.probes, default: 16 },
     'rho-probes': { ...estimators['rho-probes'], default: 4 },
     ...runOptions('f64'),
+    ...threadsOption(),
   };
 }
 

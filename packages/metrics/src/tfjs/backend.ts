@@ -334,7 +334,8 @@ type Conv2DBackpropFilterAttrs = {
  * Conv3DBackpropFilterV2: a 2-D convolution is a 3-D one of depth 1 (input [B, 1, H, W, C],
  * filter [1, KH, KW, C, CO]; 'same' padding adds nothing along a depth of 1), and the shapes
  * differ only by that unit axis, so the kernel runs on the same buffers with the shapes
- * relabelled. 'valid' and 'same' padding, NHWC (what Conv2D layers use).
+ * relabelled. 'valid' and 'same' padding, NHWC (what Conv2D layers use); strided convolutions
+ * larger than 1×1 are refused (their filter gradients come out wrong).
  */
 function patchWasmKernels(): void {
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm')) return;
@@ -353,6 +354,14 @@ function patchWasmKernels(): void {
         );
       }
       const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+      // Measured against core-wasm and tfjs-cpu (a ResNet's 3×3 stride-2 convs): 0.5 relative
+      // error in the filter gradient, with 'same' or explicit padding; 1×1 strided and
+      // stride-1 convolutions agree to 1e-7. Refused rather than wrong.
+      if ((sh > 1 || sw > 1) && filterShape[0] * filterShape[1] > 1) {
+        throw new Error(
+          `wasm Conv2DBackpropFilter (pacgen): a strided ${filterShape[0]}×${filterShape[1]} convolution's filter gradient is wrong on tfjs-backend-wasm (its Conv3DBackpropFilterV2); use the cpu backend or core-wasm`,
+        );
+      }
       const unit = (t: tf.TensorInfo): tf.TensorInfo => ({
         ...t,
         shape: [t.shape[0], 1, ...t.shape.slice(1)],
