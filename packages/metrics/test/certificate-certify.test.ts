@@ -256,4 +256,49 @@ describe('the optimized posterior started from the prior (optimize.start = prior
       expect(r.mean[i] - prior[i]).toBeCloseTo(-lr * a * g.grad[i], 6);
     }
   });
+
+  it('keeps the weights of an input that is always 0 at w₀ with σ² near λ: they cost almost no KL', async () => {
+    // The blobs with a third input fixed at 0 (as MNIST's blank border pixels): its kernel row
+    // gets no gradient, so SGD leaves its mean at w₀ and ln σ follows λ (here λ grows 3.6-fold
+    // and those σ 1.89-fold; σ left at its start would cost 0.36 nats a weight).
+    const widen = (d: Dataset): Dataset => {
+      const x = new Float32Array(3 * d.n);
+      for (let i = 0; i < d.n; i++) x.set([d.x[2 * i], d.x[2 * i + 1], 0], 3 * i);
+      return { ...d, x, inputShape: [3] };
+    };
+    const spec3 = mlp({ inputShape: [3], hidden: [8], numClasses: 3 });
+    const w0 = await initialisationPrior(spec3, SEED, 'f32');
+    const o3 = await networkCertificateObjective({
+      spec: spec3,
+      params: w0,
+      train: widen(data.train),
+    });
+    const sd = 0.03;
+    const r = await optimizePosterior(o3, {
+      mean: w0,
+      sigma: new Float64Array(o3.numParams).fill(sd),
+      lambda: sd * sd,
+      priorMean: w0,
+      priorVariances: [sd * sd],
+      delta: 0.04,
+      epochs: 4,
+      learningRate: 0.01,
+      meanMomentum: 0.9,
+      seed: 1,
+    });
+    const kernel = o3.tensors[0];
+    expect(kernel.shape).toEqual([3, 8]);
+    const zeroRow = Array.from({ length: 8 }, (_, j) => kernel.offset + 2 * 8 + j);
+    const lambda = r.lambda;
+    let moved = 0;
+    for (const i of zeroRow) {
+      expect(r.mean[i]).toBe(w0[i]);
+      const ratio = (r.sigma[i] * r.sigma[i]) / lambda;
+      // Their KL ½(σ²/λ − 1 − ln(σ²/λ)) per weight: under 1e-3 nats.
+      expect(0.5 * (ratio - 1 - Math.log(ratio))).toBeLessThan(1e-3);
+    }
+    for (let j = 0; j < 8; j++)
+      moved += Math.abs(r.mean[kernel.offset + j] - w0[kernel.offset + j]);
+    expect(moved).toBeGreaterThan(0.01);
+  });
 });
