@@ -208,10 +208,10 @@ export function evaluateGoals(rows: readonly Row[], extra: GoalExtras = {}): Goa
     torchGoal(rows, true),
     hvpGoal(rows),
     psiGoal(extra.psi),
-    cnnPsiGoal(extra.cnnPsi),
     perturbedGoal(extra.training),
     torchGoal(rows, false, 'resnet20-grad'),
     ...kernelGoals(rows, extra),
+    cnnPsiGoal(extra.cnnPsi),
   ];
   return goals;
 }
