@@ -14,29 +14,17 @@
 // Writes docs/data/diagonal-cv.json and docs/img/diagonal-cv.svg; prints the markdown table.
 
 import { writeFileSync } from 'node:fs';
-import { Network, Random, type NetworkSpec } from '@pacgen/core-wasm';
-import {
-  ggnDiagonal,
-  HessianOperator,
-  hessianAt,
-  networkObjective,
-  ProbeMoments,
-  probeTerm,
-} from '@pacgen/metrics';
+import { Random, type NetworkSpec } from '@pacgen/core-wasm';
+import { ggnDiagonal, HessianOperator, hessianAt, ProbeMoments, probeTerm } from '@pacgen/metrics';
 import { mlp, mnistCnn } from '@pacgen/metrics/models';
-import { loadMnist } from '@pacgen/metrics/node';
-import { adam, train } from '@pacgen/metrics/train';
 import { lineChart } from '../../packages/cli/src/plot/index.js';
 import { relativeError } from '../bench/src/log.js';
+import { coordinateCheck, numberFlag, trainedMnistPreset } from './mnist-preset.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const SAMPLES = flag('samples', 1000);
-const SEEDS = flag('seeds', 3);
-const PROBES = flag('probes', 64);
+const SAMPLES = numberFlag(args, 'samples', 1000);
+const SEEDS = numberFlag(args, 'seeds', 3);
+const PROBES = numberFlag(args, 'probes', 64);
 const CHECKED = 48;
 
 interface Row {
@@ -48,41 +36,10 @@ interface Row {
 }
 
 async function study(name: string, spec: NetworkSpec) {
-  const data = await loadMnist({ normalization: 'standard', subset: { train: 10000 }, seed: 7 });
-  const t0 = performance.now();
-  const trained = await train({
-    spec,
-    data: { train: data.train },
-    optimizer: adam({ learningRate: 1e-3 }),
-    epochs: 1,
-    batchSize: 64,
-    seed: 1,
-  });
-  const net = await Network.create(spec, { precision: 'f64' });
-  net.setParams(trained.params);
-  const x = data.train.x.subarray(0, SAMPLES * 784);
-  net.setData(x, data.train.y.subarray(0, SAMPLES));
-  const w = Float64Array.from(trained.params);
-  const obj = networkObjective(net, { params: w });
-  const m = obj.numParams;
-  console.error(`${name}: m = ${m}, trained in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-
+  const { obj, w, m } = await trainedMnistPreset(name, spec, SAMPLES);
   const ggn = await ggnDiagonal(obj, w);
   const h = ggn.diagonal;
-  // The reference check: h_i against [H e_i]_i on random coordinates.
-  const op0 = await hessianAt(obj, w, {});
-  const rng0 = new Random(99);
-  const e = new Float64Array(m);
-  let worst = 0;
-  let scale = 0;
-  for (const hi of h) scale = Math.max(scale, Math.abs(hi));
-  for (let k = 0; k < CHECKED; k++) {
-    const i = rng0.int(m);
-    e[i] = 1;
-    const exact = (await op0.apply(e))[i];
-    e[i] = 0;
-    worst = Math.max(worst, Math.abs(exact - h[i]) / scale);
-  }
+  const worst = await coordinateCheck(obj, w, h, CHECKED);
   console.error(
     `${name}: GGN vs coordinate HVPs on ${CHECKED} coordinates: max |Δ|/max|h| = ${worst.toExponential(2)}`,
   );

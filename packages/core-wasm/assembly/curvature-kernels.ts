@@ -1,4 +1,4 @@
-// The per-node pieces of the two diagonal-curvature passes (curvature.ts, docs/method.md §4):
+// The per-node pieces of the two diagonal-curvature passes (curvature.ts, docs/method.md §5):
 // the squared per-sample weight gradients of the generalized Gauss-Newton diagonal, and
 // HesScale's backward recursion of the pre-activation Hessian diagonal. The loss's pieces (the
 // factor of the output Hessian and its diagonal) are here too.

@@ -1,4 +1,4 @@
-// The diagonal-curvature drivers (docs/method.md §4): the exact diagonal of the generalized
+// The diagonal-curvature drivers (docs/method.md §5): the exact diagonal of the generalized
 // Gauss-Newton matrix (one backward pass per column of the output Hessian's factor, with
 // per-sample squared weight gradients) and HesScale's approximation of the Hessian diagonal
 // (one extra backward pass that carries the pre-activation Hessian diagonal). Both are of the

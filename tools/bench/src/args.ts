@@ -3,16 +3,19 @@
 import { CASES, type CaseName } from './cases.js';
 import { DEFAULT_PYTHON } from './engines/torch.js';
 import { PSI_DEFAULT, PSI_FULL, PSI_QUICK, type PsiSettings } from './psi.js';
+import { CNN_PSI_DEFAULT, CNN_PSI_FULL, CNN_PSI_QUICK, type CnnPsiSettings } from './cnn-psi.js';
 import { RESNET_PSI_DEFAULT, RESNET_PSI_QUICK, type ResnetPsiSettings } from './resnet-psi.js';
 import type { TimingOptions } from './timing.js';
 import { TRAIN_CASES, TRAIN_DEFAULT, type TrainCaseName } from './training.js';
 
-export type Selection = CaseName | 'gemm' | 'pacgen-mlp' | 'resnet20-psi' | TrainCaseName;
+export type Selection =
+  CaseName | 'gemm' | 'pacgen-mlp' | 'pacgen-cnn' | 'resnet20-psi' | TrainCaseName;
 
 export const ALL_SELECTIONS: readonly Selection[] = [
   ...CASES.map((c) => c.name),
   'gemm',
   'pacgen-mlp',
+  'pacgen-cnn',
   'resnet20-psi',
   ...TRAIN_CASES.map((c) => c.name),
 ];
@@ -29,6 +32,8 @@ export interface BenchOptions {
   trainTiming: TimingOptions;
   /** The pacgen-mlp setting. */
   psi: PsiSettings;
+  /** The pacgen-cnn setting. */
+  cnnPsi: CnnPsiSettings;
   /** The resnet20-psi setting. */
   resnetPsi: ResnetPsiSettings;
   /** MNIST images of the train-* cases. */
@@ -52,7 +57,8 @@ export const USAGE = `usage: node tools/bench/dist/main.js [options]   (or: npm 
   --json                 print only [{ case, engine, median_ms, threads }] on stdout
   --quick                fewer iterations, pacgen-mlp at ${PSI_QUICK.probes} probes over ${PSI_QUICK.images} images, resnet20-psi at ${RESNET_PSI_QUICK.probes} over ${RESNET_PSI_QUICK.images} (a smoke run)
   --full                 pacgen-mlp at the issue's setting, ${PSI_FULL.probes} probes over ${PSI_FULL.images} images
-                         (default ${PSI_DEFAULT.probes} probes over ${PSI_DEFAULT.images}; --full takes about 10× as long)
+                         (default ${PSI_DEFAULT.probes} probes over ${PSI_DEFAULT.images}; --full takes about 10× as long);
+                         pacgen-cnn over ${CNN_PSI_FULL.images} images (default ${CNN_PSI_DEFAULT.images}, --quick ${CNN_PSI_QUICK.images})
   --cases a,b            run only these (${ALL_SELECTIONS.join(', ')})
   --warmup N             warm-up iterations per row (train-*: rounds, as below)
   --iterations N         timed iterations per row, stopping early after its time budget
@@ -98,6 +104,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     gemmTiming: { warmup: 3, iterations: 30, budgetMs: 2000, minIterations: 3 },
     trainTiming: { warmup: 1, iterations: 15, budgetMs: 30000, minIterations: 5 },
     psi: { ...PSI_DEFAULT },
+    cnnPsi: { ...CNN_PSI_DEFAULT },
     resnetPsi: { ...RESNET_PSI_DEFAULT },
     trainImages: TRAIN_DEFAULT.images,
     full: false,
@@ -148,6 +155,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     o.trainTiming = { warmup: 1, iterations: 4, budgetMs: 8000, minIterations: 3 };
   }
   o.psi = { ...(o.full ? PSI_FULL : o.quick ? PSI_QUICK : PSI_DEFAULT), ...psi };
+  o.cnnPsi = { ...(o.full ? CNN_PSI_FULL : o.quick ? CNN_PSI_QUICK : CNN_PSI_DEFAULT) };
   o.resnetPsi = { ...(o.quick ? RESNET_PSI_QUICK : RESNET_PSI_DEFAULT), ...resnetPsi };
   for (const t of [o.timing, o.gemmTiming, o.trainTiming]) {
     if (warmup !== undefined) t.warmup = warmup;

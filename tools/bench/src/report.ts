@@ -7,6 +7,7 @@ import { CASES } from './cases.js';
 import { GEMM_SHAPES, gflops } from './gemm.js';
 import { evaluateGoals, perturbedGoal } from './goals.js';
 import { resnetPsiSection } from './resnet-psi.js';
+import { cnnPsiSection } from './cnn-psi.js';
 import { extraRows, type BenchResult, type Row } from './run.js';
 import { formatMs, formatRatio, formatTable } from './table.js';
 import { BLOCK_STEPS, TRAIN_CASES } from './training.js';
@@ -280,9 +281,10 @@ export function renderReport(result: BenchResult, opts: BenchOptions): string {
   }
   if (result.gemmRows.length > 0) sections.push(`Matrix multiply (f32)\n${gemmTable(result)}`);
   if (result.psi) sections.push(psiSection(result));
+  if (result.cnnPsi) sections.push(cnnPsiSection(result.cnnPsi));
   if (result.resnetPsi) sections.push(resnetPsiSection(result.resnetPsi));
   if (result.training) sections.push(trainingSection(result));
-  if (result.rows.length > 0 || result.psi || result.training)
+  if (result.rows.length > 0 || result.psi || result.cnnPsi || result.training)
     sections.push(`Goals (reported, not asserted)\n${goalsTable(result)}`);
   sections.push(`Notes\n${result.notes.map((n) => `- ${n}`).join('\n')}`);
   return sections.join('\n\n');

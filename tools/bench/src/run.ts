@@ -31,6 +31,7 @@ import { GEMM_SHAPES, coreWasmGemm, fmaPeak } from './gemm.js';
 import { parallelCapacity, type ParallelCapacity } from './machine.js';
 import { runPsi, type PsiResult } from './psi.js';
 import { runResnetPsi, type ResnetPsiResult } from './resnet-psi.js';
+import { runCnnPsi, type CnnPsiResult } from './cnn-psi.js';
 import { measure, type TimingOptions } from './timing.js';
 import { relativeError, type Log } from './log.js';
 import {
@@ -80,6 +81,8 @@ export interface BenchResult {
   training: TrainResult | null;
   /** resnet20-psi, when selected. */
   resnetPsi: ResnetPsiResult | null;
+  /** pacgen-cnn, when selected. */
+  cnnPsi: CnnPsiResult | null;
 }
 
 /**
@@ -165,6 +168,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     psi: null,
     training: null,
     resnetPsi: null,
+    cnnPsi: null,
   };
   const selected = CASES.filter((c) => opts.selections.includes(c.name)).map((c) =>
     opts.batch === null ? c : { ...c, batch: opts.batch },
@@ -229,6 +233,10 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     result.psi = await runPsi(s, opts.parallelThreads, log);
   }
 
+  if (opts.selections.includes('pacgen-cnn')) {
+    log(`pacgen-cnn: Ψ* of mnist-cnn with each diagonal over ${opts.cnnPsi.images} MNIST images`);
+    result.cnnPsi = await runCnnPsi(opts.cnnPsi, log);
+  }
   result.resnetPsi = await resnetPsiCase(opts, log);
 
   const trainCases = TRAIN_CASES.filter((c) => opts.selections.includes(c.name));
@@ -311,11 +319,22 @@ async function resnetPsiCase(opts: BenchOptions, log: Log): Promise<ResnetPsiRes
 }
 
 /**
- * The pacgen-mlp, resnet20-psi and train-* results as rows (their time: a whole report; a
+ * The pacgen-mlp, pacgen-cnn, resnet20-psi and train-* results as rows (their time: a whole report; a
  * median step).
  */
-export function extraRows(result: Pick<BenchResult, 'psi' | 'training' | 'resnetPsi'>): Row[] {
+export function extraRows(
+  result: Pick<BenchResult, 'psi' | 'training' | 'resnetPsi'> & { cnnPsi?: CnnPsiResult | null },
+): Row[] {
   const rows: Row[] = [];
+  for (const r of result.cnnPsi?.rows ?? []) {
+    rows.push({
+      case: 'pacgen-cnn',
+      engine: `core-wasm-f64 (${r.method})`,
+      threads: 1,
+      median_ms: r.ms,
+      iterations: 1,
+    });
+  }
   const rp = result.resnetPsi;
   if (rp) {
     rows.push({

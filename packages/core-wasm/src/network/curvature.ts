@@ -1,4 +1,4 @@
-// The diagonal-curvature passes inside the engine (assembly/curvature.ts, docs/method.md §4):
+// The diagonal-curvature passes inside the engine (assembly/curvature.ts, docs/method.md §5):
 // the exact generalized Gauss-Newton diagonal and HesScale's Hessian-diagonal approximation.
 // Their scratch (a second program and gradient pool for HesScale, replicated inputs and
 // squared rows for the GGN) is allocated on first use, so networks that never ask pay nothing.

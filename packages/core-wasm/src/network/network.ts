@@ -258,7 +258,7 @@ export class Network {
 
   /**
    * A diagonal of the mean loss's curvature at the current parameters, computed inside the
-   * engine (docs/method.md §4), as a fresh Float64Array:
+   * engine (docs/method.md §5), as a fresh Float64Array:
    * - `'ggn'`: the exact diagonal of the generalized Gauss-Newton matrix (1/n) Σ Jᵀ H_out J —
    *   the exact Hessian diagonal almost everywhere for piecewise-linear networks (ReLU, max
    *   pooling) with a linear last layer. Cost: O forward and backward passes for O outputs

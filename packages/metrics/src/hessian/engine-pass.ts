@@ -1,4 +1,4 @@
-// The engine's diagonal passes as estimators (docs/method.md §4): what ggn.ts and hesscale.ts
+// The engine's diagonal passes as estimators (docs/method.md §5): what ggn.ts and hesscale.ts
 // share — the check that the objective has the pass, the call, and the result's shape.
 
 import { PacgenError } from '@pacgen/core-wasm';

@@ -1,4 +1,4 @@
-// The exact diagonal of the generalized Gauss-Newton matrix, by the engine (docs/method.md §4).
+// The exact diagonal of the generalized Gauss-Newton matrix, by the engine (docs/method.md §5).
 
 import type { Objective } from '../objective/objective.js';
 import { enginePass, type EnginePassResult } from './engine-pass.js';

@@ -1,4 +1,4 @@
-// HesScale's approximation of the Hessian diagonal, by the engine (docs/method.md §4).
+// HesScale's approximation of the Hessian diagonal, by the engine (docs/method.md §5).
 
 import type { Objective } from '../objective/objective.js';
 import { enginePass, type EnginePassResult } from './engine-pass.js';
@@ -10,7 +10,7 @@ import { enginePass, type EnginePassResult } from './engine-pass.js';
  * dense and conv layers (their weights get Σ a² D), σ'² D + σ'' g through activations (g the
  * gradient there), the gradient's routes through pooling and junctions (averaging weights
  * squared) — dropping every off-diagonal term. Exact for a single linear layer under the loss
- * and for the last layer of any network; an approximation before it (docs/method.md §4 gives
+ * and for the last layer of any network; an approximation before it (docs/method.md §5.2 gives
  * its measured error on the MNIST presets).
  *
  * Cost: one forward and two backward passes over the samples (about 1.7 gradient evaluations;

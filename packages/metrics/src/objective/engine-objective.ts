@@ -25,7 +25,7 @@ export interface EngineNetwork {
     opts?: PassOptions,
   ): (EvalResult & { grad: RealArray }) | Promise<EvalResult & { grad: RealArray }>;
   hvp(v: ArrayLike<number>, opts?: HvpOptions): RealArray | Promise<RealArray>;
-  /** The engine's GGN / HesScale diagonal pass (docs/method.md §4). */
+  /** The engine's GGN / HesScale diagonal pass (docs/method.md §5). */
   diagonal(
     kind: EngineDiagonalKind,
     opts?: DiagonalPassOptions,

@@ -44,7 +44,7 @@ export interface Objective {
   /** ∇²L̂(w)·v by finite differences of gradients. Cost: 2 gradient evaluations (4 with Richardson). */
   hvp(w: ArrayLike<number>, v: ArrayLike<number>, request?: HvpRequest): Promise<Float64Array>;
   /**
-   * A curvature diagonal computed by one engine pass (docs/method.md §4): `'ggn'` the exact
+   * A curvature diagonal computed by one engine pass (docs/method.md §5): `'ggn'` the exact
    * diagonal of the generalized Gauss-Newton matrix (about O gradient evaluations for O
    * outputs), `'hesscale'` HesScale's Hessian-diagonal approximation (about 2). Only backends
    * with such a pass have it (core-wasm's Network); TF.js objectives do not. Wrappers pass it on.

@@ -40,7 +40,7 @@ export interface PacgenOptions {
   diagonal?: {
     /**
      * Default: 'exact' (2m + 1 gradients) up to EXACT_DIAGONAL_LIMIT parameters, 'hutchinson'
-     * above; 'ggn' and 'hesscale' are the engine's passes (docs/method.md §4);
+     * above; 'ggn' and 'hesscale' are the engine's passes (docs/method.md §5);
      * 'hutchinson-cv' is Hutchinson with the GGN as control variate (§5, core-wasm only).
      */
     method?: DiagonalMethod;
