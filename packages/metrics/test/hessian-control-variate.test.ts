@@ -134,8 +134,6 @@ describe('Hutchinson with the GGN as control variate (f64)', () => {
     await expect(hessianDiagonal(obj, [0, 0], { method: 'hutchinson-cv' })).rejects.toThrow(
       /^the control-variate diagonal \('hutchinson-cv'\) needs the core-wasm engine/,
     );
-    await expect(controlVariateDiagonal(tanh.obj, tanh.w, { probes: 0 })).rejects.toThrow(
-      /probes/,
-    );
+    await expect(controlVariateDiagonal(tanh.obj, tanh.w, { probes: 0 })).rejects.toThrow(/probes/);
   });
 });
