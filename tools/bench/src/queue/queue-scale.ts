@@ -29,14 +29,24 @@ interface Options {
   workers: number;
   workMs: number;
   repeats: number;
+  /** Epochs of each run of the real sweep. */
+  sweepEpochs: number;
   sweep: boolean;
   json: boolean;
 }
 
-const USAGE = `usage: node tools/bench/dist/queue/queue-scale.js [--jobs 1000] [--workers 8] [--work-ms 10] [--repeats 2] [--no-sweep] [--json]`;
+const USAGE = `usage: node tools/bench/dist/queue/queue-scale.js [--jobs 1000] [--workers 8] [--work-ms 10] [--repeats 2] [--sweep-epochs 4] [--no-sweep] [--json]`;
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { jobs: 1000, workers: 8, workMs: 10, repeats: 2, sweep: true, json: false };
+  const o: Options = {
+    jobs: 1000,
+    workers: 8,
+    workMs: 10,
+    repeats: 2,
+    sweepEpochs: 4,
+    sweep: true,
+    json: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
@@ -48,6 +58,7 @@ function parseOptions(argv: string[]): Options {
     else if (a === '--workers') o.workers = Math.max(1, num());
     else if (a === '--work-ms') o.workMs = num();
     else if (a === '--repeats') o.repeats = Math.max(1, num());
+    else if (a === '--sweep-epochs') o.sweepEpochs = Math.max(1, num());
     else if (a === '--no-sweep') o.sweep = false;
     else if (a === '--json') o.json = true;
     else throw new Error(`unknown option ${a}\n${USAGE}`);
@@ -213,8 +224,6 @@ const SWEEP = [
   '0.1',
   '--seeds',
   '1,2,3,4,5,6,7,8',
-  '--max-epochs',
-  '4',
   '--train-size',
   '1000',
   '--test-size',
@@ -239,7 +248,7 @@ const SWEEP = [
 ];
 
 /** One queue sweep on `n` workers: the submitter's seconds and the jobs' span (first start to last end). */
-async function sweepOn(n: number, port: number, dir: string, k: number) {
+async function sweepOn(n: number, port: number, dir: string, k: number, epochs: number) {
   const url = `redis://127.0.0.1:${port}`;
   const queue = new Queue('pacgen', { connection: { host: '127.0.0.1', port } });
   await queue.obliterate({ force: true }); // every repeat trains its runs again
@@ -248,7 +257,8 @@ async function sweepOn(n: number, port: number, dir: string, k: number) {
   );
   await until(async () => (await queue.getWorkersCount()) >= n, 100);
   const t0 = performance.now();
-  const sub = start([CLI, ...SWEEP, '--queue', url, '--out', join(dir, `sweep-${k}`)], dir);
+  const args = [...SWEEP, '--max-epochs', String(epochs), '--queue', url];
+  const sub = start([CLI, ...args, '--out', join(dir, `sweep-${k}`)], dir);
   const code = await new Promise<number | null>((r) => sub.once('exit', r));
   const wall = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`pacgen sweep --queue exited with ${code}`);
@@ -269,6 +279,7 @@ const median = (xs: number[]) => {
 
 export interface SweepScaling {
   repeats: number;
+  epochs: number;
   oneWorker: { wallS: number; spanS: number };
   twoWorkers: { wallS: number; spanS: number };
   speedupWall: number;
@@ -283,7 +294,7 @@ async function sweepScaling(port: number, dir: string, o: Options): Promise<Swee
   const times: Record<1 | 2, { wall: number; span: number }[]> = { 1: [], 2: [] };
   for (let r = 0; r < o.repeats; r++) {
     for (const n of (r % 2 === 0 ? [1, 2] : [2, 1]) as (1 | 2)[]) {
-      const t = await sweepOn(n, port, dir, 2 * r + n);
+      const t = await sweepOn(n, port, dir, 2 * r + n, o.sweepEpochs);
       log(
         `queue-scale: sweep on ${n} worker(s): ${t.wall.toFixed(1)} s (jobs ${t.span.toFixed(1)} s)`,
       );
@@ -293,6 +304,7 @@ async function sweepScaling(port: number, dir: string, o: Options): Promise<Swee
   const m = (n: 1 | 2, k: 'wall' | 'span') => median(times[n].map((t) => t[k]));
   return {
     repeats: o.repeats,
+    epochs: o.sweepEpochs,
     oneWorker: { wallS: m(1, 'wall'), spanS: m(1, 'span') },
     twoWorkers: { wallS: m(2, 'wall'), spanS: m(2, 'span') },
     speedupWall: m(1, 'wall') / m(2, 'wall'),
@@ -313,7 +325,7 @@ function report(c: ClusterResult, s: SweepScaling | null): string {
   if (s) {
     lines.push(
       ``,
-      `real sweep (8 equal runs, MLP on 1,000 MNIST images), median of ${s.repeats} alternating repeats:`,
+      `real sweep (8 equal runs of ${s.epochs} epochs, MLP on 1,000 MNIST images), median of ${s.repeats} alternating repeats:`,
       `  1 worker ${s.oneWorker.wallS.toFixed(1)} s (jobs ${s.oneWorker.spanS.toFixed(1)} s), 2 workers ${s.twoWorkers.wallS.toFixed(1)} s (jobs ${s.twoWorkers.spanS.toFixed(1)} s)`,
       `  speed-up ${s.speedupWall.toFixed(2)}× whole command, ${s.speedupSpan.toFixed(2)}× jobs alone (goal ≥ 1.7×: ${s.speedupSpan >= 1.7 ? 'met' : 'NOT met'}); this machine gives 2 busy threads ${s.machineScaling.toFixed(2)}× one`,
     );
