@@ -142,9 +142,9 @@ export async function loadTorchModel(weightsFile: string, archFile?: string): Pr
   if (arch === weightsFile) {
     throw new PacgenError(`${weightsFile}: give the layer list JSON path explicitly`);
   }
-  const [{ tensors }, layers] = await Promise.all([
-    readSafetensorsFile(weightsFile),
-    readJson(arch, 'layer list JSON'),
-  ]);
+  // One after the other, so that when both are missing the error always names the weights file
+  // (read in parallel, whichever failed first was reported).
+  const { tensors } = await readSafetensorsFile(weightsFile);
+  const layers = await readJson(arch, 'layer list JSON');
   return torchToModel(layers, tensors, weightsFile, arch);
 }
