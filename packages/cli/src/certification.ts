@@ -36,12 +36,20 @@ export async function priorMean(
   set: TrainingSet,
   data: { inputShape: number[]; numClasses: number },
   numParams: number,
+  options: { learned: { spec: NetworkSpec; seed: number } | null } = { learned: null },
 ): Promise<PriorMean> {
   const run = set.run;
-  if (!run) return { mean: null, description: '0 (no run.json: the initialisation is unknown)' };
-  const name = run.model.split(':')[0];
-  if (!(PRESET_NAMES as string[]).includes(name)) {
-    return { mean: null, description: `0 (the run started from the model file ${run.model})` };
+  const unknown = !run
+    ? 'no run.json: the initialisation is unknown'
+    : `the run started from the model file ${run.model}`;
+  if (!run || !(PRESET_NAMES as string[]).includes(run.model.split(':')[0])) {
+    // A learned prior needs a start chosen without the data; any seeded initialisation is one.
+    if (!options.learned) return { mean: null, description: `0 (${unknown})` };
+    const { spec, seed } = options.learned;
+    return {
+      mean: await initialisationPrior(spec, seed),
+      description: `the model's architecture initialised at seed ${seed} (${unknown})`,
+    };
   }
   const preset = await resolveModel(run.model, { data });
   const mean = await initialisationPrior(preset.spec, run.seed, run.precision);
@@ -62,6 +70,9 @@ export interface CertifyArgs {
   delta: number;
   posteriors: PosteriorKind[];
   'optimize-from': OptimizeStart;
+  'prior-data': number;
+  'prior-epochs': number;
+  'prior-lr': number;
   'prior-sigma': number;
   momentum?: number;
   epochs: number;
@@ -86,6 +97,10 @@ export function certifyOptions(a: CertifyArgs): CertifyOptions {
     posteriors: a.posteriors,
     sigmaStar: { samples: a.samples, probes: a.probes, rhoProbes: a['rho-probes'] },
     search: { samples: a['search-samples'] },
+    learnedPrior:
+      a['prior-data'] > 0
+        ? { fraction: a['prior-data'], epochs: a['prior-epochs'], learningRate: a['prior-lr'] }
+        : null,
     optimize: {
       start: a['optimize-from'],
       priorSigma: a['prior-sigma'],

@@ -71,7 +71,7 @@ export function formatCertificate(
   const mc = r.certificates[0].monteCarlo;
   const lines = keyValues([
     ['training set', context.trainingSet],
-    ['prior', `N(w₀, λI), w₀ = ${context.prior}; ‖w − w₀‖ = ${fmt(r.prior.distance)}`],
+    ...priorLines(r, context.prior),
     [
       'λ grid',
       `${int(r.prior.grid.points)} variances from ${fmt(r.prior.grid.max)} down to ${fmt(r.prior.grid.min)}, geometric`,
@@ -82,11 +82,11 @@ export function formatCertificate(
     ],
     [
       'Monte Carlo',
-      `${int(mc.draws)} weight draws of ${int(mc.samplesPerDraw)} samples each over ${mc.passes} pass(es) of the ${int(r.n)} training samples`,
+      `${int(mc.draws)} weight draws of ${int(mc.samplesPerDraw)} samples each over ${mc.passes} pass(es) of the ${int(r.n)} ${r.learnedPrior ? 'held-out ' : ''}training samples`,
     ],
     [
       'trained network',
-      `training error ${p3(r.mean.trainError)}, test error ${p3(r.mean.testError)} (${int(r.numTestSamples)} test samples)`,
+      `${r.learnedPrior ? 'held-out ' : ''}training error ${p3(r.mean.trainError)}, test error ${p3(r.mean.testError)} (${int(r.numTestSamples)} test samples)`,
     ],
     ...optimizationLine(r),
     ['time', r.timings.map((t) => `${t.step} ${duration(t.seconds)}`).join(', ')],
@@ -96,6 +96,24 @@ export function formatCertificate(
   return `${headline(r)}\n\n${termsTable(r)}\n\n${lines}\n\n${reading}\nTotal ${duration(context.seconds)}.`;
 }
 
+/** The prior: its mean (the initialisation, or learned from it on part of the data). */
+function priorLines(r: CertificateReport, start: string): [string, string][] {
+  const p = r.learnedPrior;
+  const distance = `‖w − w_P‖ = ${fmt(r.prior.distance)}`;
+  if (!p) return [['prior', `N(w₀, λI), w₀ = ${start}; ${distance.replace('w_P', 'w₀')}`]];
+  const last = p.history[p.history.length - 1];
+  return [
+    [
+      'prior',
+      `N(w_P, λI), w_P learned on the first ${int(p.samples)} training samples (the bound counts the other ${int(r.n)}); ${distance}`,
+    ],
+    [
+      'learned prior',
+      `from ${start}: ${int(p.steps)} SGD steps of ${fmt(p.learningRate, 2)} with momentum ${p.momentum}, batches of ${p.batchSize}, ${p.epochs} epochs (last: loss ${fmt(last.loss, 3)}, error ${p3(last.error)}); its mean's error ${p3(p.heldOutError)} held-out, ${p3(p.testError)} test`,
+    ],
+  ];
+}
+
 /** How the optimized posterior was found, when it was. */
 function optimizationLine(r: CertificateReport): [string, string][] {
   const o = r.optimization;
@@ -103,7 +121,7 @@ function optimizationLine(r: CertificateReport): [string, string][] {
   const epochs = o.history.map((h) => p3(h.bound)).join(', ');
   const from =
     o.start === 'prior'
-      ? `from the prior (mean w₀, σ = √λ = ${fmt(o.priorSigma, 2)})`
+      ? `from the prior (mean ${r.learnedPrior ? 'w_P' : 'w₀'}, σ = √λ = ${fmt(o.priorSigma, 2)})`
       : `from the ${LABEL[o.start]} posterior with its mean shrunk towards w₀ by α = ${o.shrink}`;
   const steps =
     o.momentum === null

@@ -127,6 +127,35 @@ describe('pacgen certify', () => {
     expect(c.bound).toBeLessThanOrEqual(1);
   });
 
+  it('learns the prior mean on part of the data with --prior-data, and bounds on the rest', async () => {
+    const args = ['certify', 'model', ...QUICK, '--posteriors', 'optimized', '--optimize-from', 'prior'];
+    const r = await pacgen([...args, '--prior-data', '0.4', '--prior-epochs', '3', '--out', 'learned'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^prior: +N\(w_P, λI\), w_P learned on the first 120 training samples \(the bound counts the other 180\)/m,
+    );
+    expect(r.stdout).toMatch(
+      /^learned prior: +from the initialisation of mlp:8 at seed 0 \(f32\), recomputed: 6 SGD steps of 0\.010? with momentum 0\.95, batches of 100, 3 epochs/m,
+    );
+    expect(r.stdout).toContain('of the 180 held-out training samples');
+    const doc = JSON.parse(readFileSync(join(dir, 'learned', 'certificate.json'), 'utf8'));
+    expect(doc.n).toBe(180);
+    expect(doc.prior.mean).toBe('learned');
+    expect(doc.learnedPrior).toMatchObject({ samples: 120, epochs: 3, steps: 6, momentum: 0.95 });
+    const c = doc.certificates[0];
+    expect(c.bound).toBeGreaterThan(c.test.error);
+    expect(c.bound).toBeLessThanOrEqual(1);
+    // A model without run.json starts its prior from its architecture's seeded initialisation.
+    const bare = await pacgen(
+      ['certify', 'bare', '--train-size', '300', ...args.slice(2), '--prior-data', '0.5', '--json'],
+      dir,
+    );
+    expect(bare.code, bare.stderr).toBe(0);
+    const b = JSON.parse(bare.stdout);
+    expect(b.n).toBe(150);
+    expect(b.priorMean).toMatch(/^the model's architecture initialised at seed 0 \(no run\.json/);
+  });
+
   it('certifies a model without run.json when given --train-size, with a prior mean of 0', async () => {
     const r = await pacgen(
       ['certify', 'bare', '--train-size', '300', ...QUICK, '--posteriors', 'isotropic', '--json'],
@@ -149,6 +178,8 @@ describe('pacgen certify', () => {
     [['--optimize-from', 'init'], /--optimize-from: 'init' is not one of trained, prior/],
     [['--momentum', '1'], /--momentum must be < 1/],
     [['--prior-sigma', '0'], /--prior-sigma must be > 0/],
+    [['--prior-data', '1'], /--prior-data must be < 1/],
+    [['--prior-data', '0.001'], /learnedPrior\.fraction 0\.001 of 300 samples leaves 0 for the prior/],
     [
       ['--data', 'toy'],
       /--data toy contradicts .*run\.json: the model was trained with --data mnist/,

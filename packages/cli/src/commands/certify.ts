@@ -3,7 +3,12 @@
 // trained on (its run.json, or --train-size), with the terms of each posterior and a chart.
 
 import { join } from 'node:path';
-import { OPTIMIZE_STARTS, POSTERIOR_KINDS, PRIOR_START_SIGMA } from '@pacgen/metrics';
+import {
+  LEARNED_PRIOR_DEFAULTS,
+  OPTIMIZE_STARTS,
+  POSTERIOR_KINDS,
+  PRIOR_START_SIGMA,
+} from '@pacgen/metrics';
 import { defineCommand } from '../command.js';
 import { boundChart, formatCertificate } from '../certify-report.js';
 import { certifyOptions, priorMean, runCertify, type CertifyArgs } from '../certification.js';
@@ -49,6 +54,19 @@ function certifyFlags(): Record<string, Options> {
       OPTIMIZE_STARTS,
       'trained',
     ),
+    'prior-data': num(
+      'learn the prior mean from w₀ on this fraction of the training samples (0: the prior mean is w₀); the bound then counts only the other samples',
+      { default: 0, ge: 0, lt: 1 },
+    ),
+    'prior-epochs': integer('with --prior-data: SGD epochs of the prior mean', {
+      default: LEARNED_PRIOR_DEFAULTS.epochs,
+      min: 1,
+      max: CAPS.epochs,
+    }),
+    'prior-lr': num('with --prior-data: SGD step of the prior mean (momentum 0.95)', {
+      default: LEARNED_PRIOR_DEFAULTS.learningRate,
+      gt: 0,
+    }),
     'prior-sigma': num('with --optimize-from prior: the starting σ (and √λ)', {
       default: PRIOR_START_SIGMA,
       gt: 0,
@@ -113,6 +131,7 @@ export default defineCommand<CertifyCommandArgs>({
     '$0 certify model.json --train-size 60000 --data mnist  # a model from elsewhere',
     '$0 certify mnist-cnn-run --posteriors optimized --epochs 4 --json  # one posterior, JSON',
     '$0 certify mnist-mlp --posteriors optimized --optimize-from prior --epochs 10  # trained from w₀',
+    '$0 certify mnist-mlp --posteriors optimized --optimize-from prior --prior-data 0.5  # prior learned on half the data',
   ],
   handler: async (argv, ctx) => {
     const t0 = Date.now();
@@ -148,7 +167,9 @@ export default defineCommand<CertifyCommandArgs>({
         'train one with pacgen train, then certify its folder',
       );
     }
-    const prior = await priorMean(set, data.train, model.params.length);
+    const prior = await priorMean(set, data.train, model.params.length, {
+      learned: argv['prior-data'] > 0 ? { spec: model.spec, seed: argv.seed } : null,
+    });
     ctx.log(`training set: ${describeTrainingSet(set)}`);
     ctx.log(`normalization: ${describeNormalization(norm, data)}`);
     ctx.log(`prior mean: ${prior.description}`);

@@ -10,6 +10,7 @@ import { pacgen } from '../pacgen/report.js';
 import { minMeanMax, summarizeVector } from '../summary.js';
 import { bestPriorVariance, gaussianKlSums } from './gaussian-kl.js';
 import type { CertificateObjective } from './objective.js';
+import { heldOutObjective, learnPriorMean } from './learned-prior.js';
 import { optimizePosterior } from './optimize-posterior.js';
 import { pacBayesKlBound } from './pac-bayes-kl.js';
 import { priorVariances } from './prior.js';
@@ -18,6 +19,7 @@ import { geometricScales, searchScale, searchShrink, type ScalePoint } from './s
 import { samplesPerDraw, stochasticError } from './stochastic-error.js';
 import {
   checkCertifyOptions,
+  checkLearnedPrior,
   MEAN_STEP_PER_SIGMA,
   PRIOR_START_STEP,
   type CertificateReport,
@@ -39,7 +41,7 @@ interface Candidate {
 }
 
 /** Seed offsets: every stage draws from a stream of its own. */
-const STREAM = { curvature: 1, search: 2, optimize: 3, train: 4, test: 5 };
+const STREAM = { curvature: 1, search: 2, optimize: 3, train: 4, test: 5, prior: 6 };
 
 /**
  * The certificate of a trained classifier: for each requested posterior, KL to the prior, the
@@ -47,22 +49,29 @@ const STREAM = { curvature: 1, search: 2, optimize: 3, train: 4, test: 5 };
  * PAC-Bayes-kl bound on the test error of Q, and the measured test error of Q and of the mean.
  * With probability ≥ 1 − δ every bound reported holds at once: δ is split between the
  * PAC-Bayes part (shared by the λ grid through a union bound) and the Monte Carlo bounds (one
- * share per posterior). Seeded: the same inputs give the same report bit for bit (timings
- * aside). Throws PacgenError on invalid options before any evaluation.
+ * share per posterior). With `learnedPrior` the prior's mean is first learned on the first k
+ * training samples and n is the other n − k (learnPriorMean). Seeded: the same inputs give the
+ * same report bit for bit (timings aside). Throws PacgenError on invalid options before any
+ * evaluation.
  *
  * Cost: σ* 2K + 1 + 4P + 3 gradient evaluations on `sigmaStar.samples` samples (K probes, P ρ
  * displacements); each scale search one forward pass over `search.samples` samples per scale;
  * the shrink search 6 more; the optimization epochs·⌈n/batch⌉ minibatch gradients; each
  * certificate `passes` forward passes over the n training samples and `testPasses` over the
- * test samples, and about `draws` draws of m normals.
+ * test samples, and about `draws` draws of m normals; a learned prior
+ * epochs·⌈k/batchSize⌉ minibatch gradients and one forward pass over the samples.
  */
 export async function certify(
-  obj: CertificateObjective,
+  all: CertificateObjective,
   w: ArrayLike<number>,
   options: CertifyOptions = {},
 ): Promise<CertificateReport> {
+  const learned = checkLearnedPrior(options, all.numTrainSamples);
+  // With a learned prior everything below sees only the samples the prior did not learn from.
+  const obj = learned ? heldOutObjective(all, learned.k) : all;
   const s = checkCertifyOptions(options, obj);
   const run = startRun(obj, checkPoint(obj, w), s);
+  if (learned) run.learnedPrior = await learnPrior(run, all, learned);
   const meanErrors = await run.timed('errors of the mean', () => meanErrorRates(obj, run.w));
   if (s.posteriors.includes('sigma-star')) {
     const shape = s.sigmaStar.shape ?? (await sigmaStarShape(run));
@@ -105,11 +114,12 @@ export async function certify(
       perPosterior: deltaEach,
     },
     prior: {
-      mean: run.w0 ? 'given' : 'zero',
+      mean: run.learnedPrior ? 'learned' : run.w0 ? 'given' : 'zero',
       grid: s.priorGrid,
       distance: Math.sqrt(gaussianKlSums(run.w, run.ones, run.w0).sumSquaredDistance),
     },
     mean: meanErrors,
+    learnedPrior: run.learnedPrior,
     certificates,
     best: best.posterior,
     scans: run.scans,
@@ -136,6 +146,7 @@ interface Run {
   scans: { posterior: PosteriorKind; points: ScalePoint[] }[];
   sigmaStar: CertificateReport['sigmaStar'];
   optimization: CertificateReport['optimization'];
+  learnedPrior: CertificateReport['learnedPrior'];
   timings: { step: string; seconds: number }[];
   /** Runs a stage and records its wall-clock seconds. */
   timed<T>(step: string, stage: () => Promise<T>): Promise<T>;
@@ -161,6 +172,7 @@ function startRun(obj: CertificateObjective, w: Float64Array, s: Settings): Run 
     scans: [],
     sigmaStar: null,
     optimization: null,
+    learnedPrior: null,
     timings,
     async timed(step, stage) {
       const t0 = performance.now();
@@ -168,6 +180,37 @@ function startRun(obj: CertificateObjective, w: Float64Array, s: Settings): Run 
       timings.push({ step, seconds: (performance.now() - t0) / 1000 });
       return out;
     },
+  };
+}
+
+/**
+ * The learned prior: its mean trained from w₀ on training samples [0, k) of `all` (the run's
+ * objective holds the rest), which becomes the run's prior mean; its errors as a check.
+ */
+async function learnPrior(
+  run: Run,
+  all: CertificateObjective,
+  settings: NonNullable<ReturnType<typeof checkLearnedPrior>>,
+): Promise<NonNullable<Run['learnedPrior']>> {
+  const { s } = run;
+  const { k, epochs, batchSize, learningRate, momentum } = settings;
+  const sgd = { epochs, batchSize, learningRate, momentum };
+  const r = await run.timed('learned prior', () =>
+    learnPriorMean(all, run.w0 as Float64Array, k, {
+      ...sgd,
+      seed: s.seed * 8 + STREAM.prior,
+      onProgress: s.onProgress && ((d, t) => s.onProgress?.('learn prior', d, t)),
+    }),
+  );
+  run.w0 = r.mean;
+  const errors = await run.timed('errors of the prior mean', () => meanErrorRates(run.obj, r.mean));
+  return {
+    samples: k,
+    ...sgd,
+    steps: r.steps,
+    history: r.history,
+    heldOutError: errors.trainError,
+    testError: errors.testError,
   };
 }
 

@@ -38,12 +38,20 @@ export {
   type ShrinkPoint,
 } from './scale-search.js';
 export {
+  heldOutObjective,
+  learnPriorMean,
+  type LearnedPrior,
+  type LearnedPriorOptions,
+  type PriorEpoch,
+} from './learned-prior.js';
+export {
   optimizePosterior,
   type OptimizationEpoch,
   type OptimizedPosterior,
   type OptimizePosteriorOptions,
 } from './optimize-posterior.js';
 export {
+  LEARNED_PRIOR_DEFAULTS,
   MEAN_STEP_PER_SIGMA,
   OPTIMIZE_STARTS,
   POSTERIOR_KINDS,

@@ -4,6 +4,7 @@ import { PacgenError } from '@pacgen/core-wasm';
 import { checkConfidence, checkPositive } from '../checks.js';
 import type { Summary } from '../summary.js';
 import type { CertificateObjective } from './objective.js';
+import type { PriorEpoch } from './learned-prior.js';
 import type { OptimizationEpoch } from './optimize-posterior.js';
 import { DEFAULT_PRIOR_GRID, priorVariances, type PriorVarianceGrid } from './prior.js';
 import { geometricScales, type ScalePoint, type ShrinkPoint } from './scale-search.js';
@@ -34,6 +35,19 @@ export const PRIOR_START_SIGMA = 0.03;
 export const PRIOR_START_MOMENTUM = 0.9;
 export const PRIOR_START_STEP = 1e-2;
 
+/**
+ * [choice] The learned prior (CertifyOptions.learnedPrior): half the training samples for the
+ * prior, as Pérez-Ortiz et al. (2021) do, and plain SGD with momentum on them from w₀, measured
+ * on the 784-600-10 MLP in docs/certificates.md.
+ */
+export const LEARNED_PRIOR_DEFAULTS = {
+  fraction: 0.5,
+  epochs: 5,
+  batchSize: 100,
+  learningRate: 0.01,
+  momentum: 0.95,
+};
+
 /** The posteriors a certificate can bound (docs/method.md §9). */
 export type PosteriorKind = 'sigma-star' | 'isotropic' | 'optimized';
 
@@ -48,6 +62,19 @@ export interface CertifyOptions {
   priorMean?: Float64Array | null;
   /** The grid of prior variances λ (default DEFAULT_PRIOR_GRID). */
   priorGrid?: PriorVarianceGrid;
+  /**
+   * A data-dependent prior (see learnPriorMean; default none): its mean learned from
+   * `priorMean` by SGD on the first ⌊fraction·n⌋ training samples (`fraction` in (0, 1)), the
+   * bound then counting only the other samples (its n is n − k). Defaults:
+   * LEARNED_PRIOR_DEFAULTS. Needs `priorMean` (an initialisation chosen without the data).
+   */
+  learnedPrior?: {
+    fraction?: number;
+    epochs?: number;
+    batchSize?: number;
+    learningRate?: number;
+    momentum?: number;
+  } | null;
   /** Posteriors to certify (default all three). */
   posteriors?: PosteriorKind[];
   /**
@@ -174,8 +201,27 @@ export interface CertificateReport {
     monteCarlo: number;
     perPosterior: number;
   };
-  /** The prior N(w₀, λI): w₀ given or 0, the λ grid, and ‖w − w₀‖₂ of the trained weights. */
-  prior: { mean: 'given' | 'zero'; grid: PriorVarianceGrid; distance: number };
+  /**
+   * The prior N(w₀, λI): w₀ given, 0 or learned (then `n` counts the held-out samples only),
+   * the λ grid, and ‖w − w₀‖₂ of the trained weights.
+   */
+  prior: { mean: 'given' | 'zero' | 'learned'; grid: PriorVarianceGrid; distance: number };
+  /**
+   * The learned prior: k samples it learned from (training samples [0, k); the bound's n
+   * samples are the rest), its SGD settings and per-epoch loss and error, and the 0-1 errors
+   * of its mean on the held-out and test samples. Null without one.
+   */
+  learnedPrior: {
+    samples: number;
+    epochs: number;
+    batchSize: number;
+    learningRate: number;
+    momentum: number;
+    steps: number;
+    history: PriorEpoch[];
+    heldOutError: number;
+    testError: number | null;
+  } | null;
   /** 0-1 error rates of the trained (deterministic) network on the training and test samples. */
   mean: { trainError: number; testError: number | null };
   certificates: PosteriorCertificate[];
@@ -222,6 +268,39 @@ function requireInt(name: string, x: number, min: number): number {
     throw new PacgenError(`${name} must be an integer >= ${min}, got ${x}`);
   }
   return x;
+}
+
+/**
+ * The learned prior's settings with defaults filled in, and k, the samples it learns from; null
+ * without one. Checked before any evaluation (PacgenError). `n`: all the training samples.
+ */
+export function checkLearnedPrior(options: CertifyOptions, n: number) {
+  if (!options.learnedPrior) return null;
+  const s = { ...LEARNED_PRIOR_DEFAULTS };
+  for (const [key, value] of Object.entries(options.learnedPrior)) {
+    if (value !== undefined) s[key as keyof typeof s] = value;
+  }
+  if (!(s.fraction > 0 && s.fraction < 1)) {
+    throw new PacgenError(`learnedPrior.fraction must be in (0, 1), got ${s.fraction}`);
+  }
+  const k = Math.floor(s.fraction * n);
+  if (k < 1 || n - k < 8) {
+    throw new PacgenError(
+      `learnedPrior.fraction ${s.fraction} of ${n} samples leaves ${k} for the prior and ${n - k} for the bound: each needs some (the bound ≥ 8)`,
+    );
+  }
+  requireInt('learnedPrior.epochs', s.epochs, 1);
+  requireInt('learnedPrior.batchSize', s.batchSize, 1);
+  checkPositive('learnedPrior.learningRate', s.learningRate);
+  if (!(s.momentum >= 0 && s.momentum < 1)) {
+    throw new PacgenError(`learnedPrior.momentum must be in [0, 1), got ${s.momentum}`);
+  }
+  if (!options.priorMean) {
+    throw new PacgenError(
+      'a learned prior starts from an initialisation chosen without the data: give priorMean (e.g. initialisationPrior)',
+    );
+  }
+  return { ...s, k };
 }
 
 /** The options with defaults filled in, checked before any evaluation (PacgenError). */
