@@ -128,8 +128,19 @@ describe('pacgen certify', () => {
   });
 
   it('learns the prior mean on part of the data with --prior-data, and bounds on the rest', async () => {
-    const args = ['certify', 'model', ...QUICK, '--posteriors', 'optimized', '--optimize-from', 'prior'];
-    const r = await pacgen([...args, '--prior-data', '0.4', '--prior-epochs', '3', '--out', 'learned'], dir);
+    const args = [
+      'certify',
+      'model',
+      ...QUICK,
+      '--posteriors',
+      'optimized',
+      '--optimize-from',
+      'prior',
+    ];
+    const r = await pacgen(
+      [...args, '--prior-data', '0.4', '--prior-epochs', '3', '--out', 'learned'],
+      dir,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
       /^prior: +N\(w_P, λI\), w_P learned on the first 120 training samples \(the bound counts the other 180\)/m,
@@ -179,7 +190,10 @@ describe('pacgen certify', () => {
     [['--momentum', '1'], /--momentum must be < 1/],
     [['--prior-sigma', '0'], /--prior-sigma must be > 0/],
     [['--prior-data', '1'], /--prior-data must be < 1/],
-    [['--prior-data', '0.001'], /learnedPrior\.fraction 0\.001 of 300 samples leaves 0 for the prior/],
+    [
+      ['--prior-data', '0.001'],
+      /learnedPrior\.fraction 0\.001 of 300 samples leaves 0 for the prior/,
+    ],
     [
       ['--data', 'toy'],
       /--data toy contradicts .*run\.json: the model was trained with --data mnist/,

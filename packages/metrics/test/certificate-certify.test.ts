@@ -348,7 +348,11 @@ describe('a prior learned on part of the training data (learnedPrior)', () => {
       ...data.train,
       y: Int32Array.from(data.train.y, (c, i) => (i < k ? c : (c + 1) % 3)),
     };
-    const other = await networkCertificateObjective({ spec, params: obj.params(), train: relabelled });
+    const other = await networkCertificateObjective({
+      spec,
+      params: obj.params(),
+      train: relabelled,
+    });
     const opts = { epochs: 2, batchSize: 50, learningRate: 0.01, momentum: 0.95, seed: 1 };
     const a = await learnPriorMean(obj, prior, k, opts);
     const b = await learnPriorMean(other, prior, k, opts);
@@ -361,7 +365,9 @@ describe('a prior learned on part of the training data (learnedPrior)', () => {
     const g = await obj.gradient(prior, all);
     for (let i = 0; i < prior.length; i++) {
       const step = 0.01 * g.grad[i];
-      expect(Math.abs(one.mean[i] - (prior[i] - step))).toBeLessThanOrEqual(1e-5 * Math.abs(step) + 1e-12);
+      expect(Math.abs(one.mean[i] - (prior[i] - step))).toBeLessThanOrEqual(
+        1e-5 * Math.abs(step) + 1e-12,
+      );
     }
   });
 
@@ -369,14 +375,18 @@ describe('a prior learned on part of the training data (learnedPrior)', () => {
     const held = heldOutObjective(obj, 1000);
     const w = obj.params();
     expect(held.numTrainSamples).toBe(2000);
-    expect(await held.evaluate(w, 'train', 5, 300)).toEqual(await obj.evaluate(w, 'train', 1005, 300));
+    expect(await held.evaluate(w, 'train', 5, 300)).toEqual(
+      await obj.evaluate(w, 'train', 1005, 300),
+    );
     const g1 = await held.gradient(w, Int32Array.of(0, 7, 1999));
     const g2 = await obj.gradient(w, Int32Array.of(1000, 1007, 2999));
     expect(Array.from(g1.grad)).toEqual(Array.from(g2.grad));
     await expect(held.evaluate(w, 'train', 1990, 20)).rejects.toThrow(
       /^samples \[1990, 2010\) are outside the 2000 held-out samples$/,
     );
-    await expect(held.gradient(w, Int32Array.of(2000))).rejects.toThrow(/outside the 2000 held-out/);
+    await expect(held.gradient(w, Int32Array.of(2000))).rejects.toThrow(
+      /outside the 2000 held-out/,
+    );
   });
 
   it('repeats bit for bit, and refuses a fraction outside (0, 1) or no start', async () => {
@@ -387,7 +397,9 @@ describe('a prior learned on part of the training data (learnedPrior)', () => {
     for (const fraction of [0, 1, 1.5]) {
       await expect(
         certify(obj, w, { learnedPrior: { fraction }, priorMean: prior }),
-      ).rejects.toThrow(new RegExp(`^learnedPrior\\.fraction must be in \\(0, 1\\), got ${fraction}$`));
+      ).rejects.toThrow(
+        new RegExp(`^learnedPrior\\.fraction must be in \\(0, 1\\), got ${fraction}$`),
+      );
     }
     await expect(certify(obj, w, { learnedPrior: { fraction: 0.5 } })).rejects.toThrow(
       /^a learned prior starts from an initialisation chosen without the data/,

@@ -59,7 +59,9 @@ export async function learnPriorMean(
     );
   }
   if (start.length !== obj.numParams) {
-    throw new PacgenError(`the prior's start has length ${start.length}, the model ${obj.numParams} parameters`);
+    throw new PacgenError(
+      `the prior's start has length ${start.length}, the model ${obj.numParams} parameters`,
+    );
   }
   const batchSize = Math.min(options.batchSize, k);
   const stepsPerEpoch = Math.ceil(k / batchSize);
@@ -115,7 +117,9 @@ export function heldOutObjective(obj: CertificateObjective, k: number): Certific
     async evaluate(w, split, start, count) {
       if (split === 'test') return obj.evaluate(w, split, start, count);
       if (!(Number.isInteger(start) && count >= 1 && start >= 0 && start + count <= n)) {
-        throw new PacgenError(`samples [${start}, ${start + count}) are outside the ${n} held-out samples`);
+        throw new PacgenError(
+          `samples [${start}, ${start + count}) are outside the ${n} held-out samples`,
+        );
       }
       return obj.evaluate(w, split, k + start, count);
     },

@@ -44,7 +44,7 @@ export interface StochasticErrorOptions {
   samplesPerDraw: number;
   /** Seed of the draws; draw j of pass p uses the stream (seed, p, j). */
   seed: number;
-  /** Called after each pass with (passes done, passes). */
+  /** Called after each draw with (draws done, draws planned). */
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -103,8 +103,9 @@ export async function stochasticError(
       const rate = errors / block;
       sum += rate;
       sumSq += rate * rate;
+      // Per draw: with many draws of a large model one pass takes minutes.
+      options.onProgress?.(p * blocks + j + 1, passes * blocks);
     }
-    options.onProgress?.(p + 1, passes);
   }
   const draws = passes * blocks;
   const error = sum / draws;
