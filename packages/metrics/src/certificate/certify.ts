@@ -2,21 +2,20 @@
 // For each posterior Q = N(w, diag σ²) (PACGen's σ* shape and an isotropic σ, each with its
 // scale chosen by the bound, and the optimized posterior) the 0-1 error of Q on all n training
 // samples by Monte Carlo, bounded by the sample-convergence bound, then the PAC-Bayes-kl bound
-// with the prior N(w₀, λI), λ from a fixed grid. docs/method.md §9.
+// with the prior N(w₀, λI), λ from a fixed grid; optionally a prior whose mean is learned on
+// part of the training samples, the bound then on the rest. docs/method.md §9.
 
 import { PacgenError } from '@pacgen/core-wasm';
 import { checkPoint } from '../checks.js';
 import { pacgen } from '../pacgen/report.js';
-import { minMeanMax, summarizeVector } from '../summary.js';
-import { bestPriorVariance, gaussianKlSums } from './gaussian-kl.js';
+import { gaussianKlSums } from './gaussian-kl.js';
 import type { CertificateObjective } from './objective.js';
 import { heldOutObjective, learnPriorMean } from './learned-prior.js';
 import { optimizePosterior } from './optimize-posterior.js';
-import { pacBayesKlBound } from './pac-bayes-kl.js';
+import { certifyPosterior, meanErrorRates, type Candidate } from './posterior-certificate.js';
 import { priorVariances } from './prior.js';
-import { sampleConvergenceBound } from './sample-convergence.js';
 import { geometricScales, searchScale, searchShrink, type ScalePoint } from './scale-search.js';
-import { samplesPerDraw, stochasticError } from './stochastic-error.js';
+import { samplesPerDraw } from './stochastic-error.js';
 import {
   checkCertifyOptions,
   checkLearnedPrior,
@@ -26,22 +25,10 @@ import {
   type CertifyOptions,
   type PosteriorCertificate,
   type PosteriorKind,
+  STREAM,
 } from './settings.js';
 
 export type { CertificateReport, CertifyOptions, PosteriorCertificate, PosteriorKind };
-
-/** A posterior ready to be certified. */
-interface Candidate {
-  kind: PosteriorKind;
-  mean: Float64Array;
-  sigma: Float64Array;
-  scale: number | null;
-  /** σ = scale·shape for the searched posteriors. */
-  shape: Float64Array | null;
-}
-
-/** Seed offsets: every stage draws from a stream of its own. */
-const STREAM = { curvature: 1, search: 2, optimize: 3, train: 4, test: 5, prior: 6 };
 
 /**
  * The certificate of a trained classifier: for each requested posterior, KL to the prior, the
@@ -373,89 +360,4 @@ function bestScan(scans: { posterior: PosteriorKind; points: ScalePoint[] }[]) {
   }
   if (!out) throw new PacgenError('no scale search ran before the optimization');
   return out;
-}
-
-/** 0-1 error rates of the deterministic network at w on the training and test samples. */
-async function meanErrorRates(obj: CertificateObjective, w: Float64Array) {
-  const tr = await obj.evaluate(w, 'train', 0, obj.numTrainSamples);
-  const te = obj.numTestSamples > 0 ? await obj.evaluate(w, 'test', 0, obj.numTestSamples) : null;
-  return {
-    trainError: tr.errors / obj.numTrainSamples,
-    testError: te ? te.errors / obj.numTestSamples : null,
-  };
-}
-
-/** The certificate of one posterior: KL at the grid's best λ, Monte Carlo errors, the bound. */
-async function certifyPosterior(
-  obj: CertificateObjective,
-  c: Candidate,
-  ctx: {
-    grid: number[];
-    w0: Float64Array | null;
-    deltaPb: number;
-    deltaMc: number;
-    block: number;
-    s: Settings;
-  },
-): Promise<PosteriorCertificate> {
-  const { s } = ctx;
-  const sums = gaussianKlSums(c.mean, c.sigma, ctx.w0);
-  const prior = bestPriorVariance(sums, ctx.grid);
-  const progress = (what: string) =>
-    s.onProgress && ((d: number, t: number) => s.onProgress?.(`${what} ${c.kind}`, d, t));
-  const train = await stochasticError(obj, {
-    mean: c.mean,
-    sigma: c.sigma,
-    split: 'train',
-    passes: s.monteCarlo.passes,
-    samplesPerDraw: ctx.block,
-    seed: s.seed * 8 + STREAM.train,
-    onProgress: progress('train error'),
-  });
-  const errorBound = sampleConvergenceBound(train.error, train.draws, ctx.deltaMc);
-  const pb = pacBayesKlBound({
-    empiricalError: errorBound,
-    kl: prior.kl,
-    n: obj.numTrainSamples,
-    delta: ctx.deltaPb,
-    gridSize: ctx.grid.length,
-  });
-  let test: PosteriorCertificate['test'] = null;
-  if (obj.numTestSamples > 0 && s.monteCarlo.testPasses > 0) {
-    const te = await stochasticError(obj, {
-      mean: c.mean,
-      sigma: c.sigma,
-      split: 'test',
-      passes: s.monteCarlo.testPasses,
-      samplesPerDraw: samplesPerDraw(obj.numTestSamples, s.monteCarlo.samplesPerDraw),
-      seed: s.seed * 8 + STREAM.test,
-      onProgress: progress('test error'),
-    });
-    test = { error: te.error, stdErr: te.stdErr, draws: te.draws };
-  }
-  return {
-    posterior: c.kind,
-    scale: c.scale,
-    sigma: minMeanMax(summarizeVector(c.sigma)),
-    meanDistance: Math.sqrt(sums.sumSquaredDistance),
-    lambda: prior.lambda,
-    kl: prior.kl,
-    monteCarlo: {
-      error: train.error,
-      stdErr: train.stdErr,
-      draws: train.draws,
-      samplesPerDraw: train.samplesPerDraw,
-      passes: train.passes,
-      delta: ctx.deltaMc,
-      errorBound,
-    },
-    pacBayes: {
-      delta: ctx.deltaPb,
-      gridSize: ctx.grid.length,
-      confidenceTerm: pb.confidenceTerm,
-      complexity: pb.complexity,
-    },
-    bound: pb.bound,
-    test,
-  };
 }

@@ -48,6 +48,9 @@ export const LEARNED_PRIOR_DEFAULTS = {
   momentum: 0.95,
 };
 
+/** Seed offsets of certify: every stage draws from a stream of its own. */
+export const STREAM = { curvature: 1, search: 2, optimize: 3, train: 4, test: 5, prior: 6 };
+
 /** The posteriors a certificate can bound (docs/method.md §9). */
 export type PosteriorKind = 'sigma-star' | 'isotropic' | 'optimized';
 
