@@ -24,23 +24,23 @@ import { LANES, SHIFT, at, vadd, vfma, vzero } from './vector';
 import { fill } from './blas';
 
 /** Depth of the k-panels. */
-const KC: i32 = 256;
+export const KC: i32 = 256;
 /** Rows of A per block: 96 rows × KC scalars = 96 KiB of f32 (L2). */
 const MC: i32 = 96;
 /** Columns of B packed at once (a multiple of every build's strip width: 12, 8, 6 and 4). */
-const NC: i32 = 504;
+export const NC: i32 = 504;
 /** Rows of the register tile. */
-const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 4;
 /** Vectors per strip of B (the register tile's width). */
-const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
+export const NR: i32 = ASC_FEATURE_RELAXED_SIMD ? 3 : 2;
 
 // Static, not allocated on first use: growing the memory inside a call would detach the
 // typed-array views JavaScript holds across it.
 /** The packed B panel (KC × NC scalars). */
-const packed: usize = memory.data(KC * NC * sizeof<Real>(), 16);
+export const packed: usize = memory.data(KC * NC * sizeof<Real>(), 16);
 
 /** A(i, k) broadcast to every lane (one load-and-splat instruction). */
-@inline function bcast(p: usize): v128 {
+@inline export function bcast(p: usize): v128 {
   if (sizeof<Real>() == 4) return v128.load32_splat(p);
   return v128.load64_splat(p);
 }
@@ -281,7 +281,7 @@ function edge(
 }
 
 /** Stores the first `lanes` lanes of c at p (all of them with a plain vector store). */
-@inline function storeLanes(p: usize, c: v128, lanes: i32, accumulate: bool): void {
+@inline export function storeLanes(p: usize, c: v128, lanes: i32, accumulate: bool): void {
   if (lanes == LANES) {
     v128.store(p, accumulate ? vadd(v128.load(p), c) : c);
     return;
