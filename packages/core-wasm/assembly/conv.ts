@@ -130,18 +130,39 @@ export function col2im(
   }
 }
 
-/** Max pooling; argmax[o] records the winning input index within the sample. */
+/**
+ * Max pooling; argmax[o] records the winning input index within the sample (the first of equal
+ * maxima). The f32 build takes 4 channels per vector (NHWC: a window's channels are adjacent).
+ */
 export function maxPool(
   x: usize, B: i32, H: i32, W: i32, C: i32, KH: i32, KW: i32, sh: i32, sw: i32,
   OH: i32, OW: i32, y: usize, argmax: usize,
 ): void {
+  const CV = sizeof<Real>() == 4 ? C & ~3 : 0;
   for (let b = 0; b < B; b++) {
     const xb = at(x, b * H * W * C);
     const ob = b * OH * OW * C;
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
-        for (let c = 0; c < C; c++) {
-          let best = (oy * sh * W + ox * sw) * C + c;
+        const o0 = ob + (oy * OW + ox) * C;
+        const w0 = (oy * sh * W + ox * sw) * C;
+        for (let c = 0; c < CV; c += 4) {
+          let best = v128.load(at(xb, w0 + c));
+          let arg = i32x4.add(i32x4.splat(w0 + c), i32x4(0, 1, 2, 3));
+          for (let ky = 0; ky < KH; ky++) {
+            for (let kx = 0; kx < KW; kx++) {
+              const idx = ((oy * sh + ky) * W + ox * sw + kx) * C + c;
+              const v = v128.load(at(xb, idx));
+              const m = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, m);
+              arg = v128.bitselect(i32x4.add(i32x4.splat(idx), i32x4(0, 1, 2, 3)), arg, m);
+            }
+          }
+          v128.store(at(y, o0 + c), best);
+          v128.store(argmax + (<usize>(o0 + c) << 2), arg);
+        }
+        for (let c = CV; c < C; c++) {
+          let best = w0 + c;
           let bv = get(xb, best);
           for (let ky = 0; ky < KH; ky++) {
             for (let kx = 0; kx < KW; kx++) {
@@ -150,9 +171,8 @@ export function maxPool(
               if (v > bv) { bv = v; best = idx; }
             }
           }
-          const o = ob + (oy * OW + ox) * C + c;
-          set(y, o, bv);
-          store<i32>(argmax + (<usize>o << 2), best);
+          set(y, o0 + c, bv);
+          store<i32>(argmax + (<usize>(o0 + c) << 2), best);
         }
       }
     }
