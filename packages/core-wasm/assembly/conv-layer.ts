@@ -1,8 +1,10 @@
 // A conv2d node (NHWC, kernel [KH, KW, C / G, CO], G channel groups): per group and block of
 // output pixels, im2col of its input channels into the shared column buffer and a matrix
-// multiply against its block of kernel columns. The backward pass rebuilds the columns from the input (kept alive by the
-// liveness plan) instead of keeping one column buffer per layer: columns are KH·KW times the
-// input, so keeping them would dominate a deep network's memory.
+// multiply against its block of kernel columns; a forward pass whose windows all lie inside the
+// image (one group) skips the columns and reads the input in place (gemm-runs.ts). The backward
+// pass rebuilds the columns from the input (kept alive by the liveness plan) instead of keeping
+// one column buffer per layer: columns are KH·KW times the input, so keeping them would dominate
+// a deep network's memory.
 
 import * as C from './context';
 import { SHIFT, at, get, set } from './vector';
@@ -67,12 +69,12 @@ function inside(r: usize): bool {
 
 /** The forward product as an implicit GEMM, one output row at a time (kernel K × CO at wk). */
 function convRuns(r: usize, x: usize, B: i32, wk: usize, out: usize): void {
-  const H = p(r, 0), W = p(r, 1), C = p(r, 2), KH = p(r, 3), KW = p(r, 4), CO = p(r, 5);
+  const H = p(r, 0), W = p(r, 1), Cin = p(r, 2), KH = p(r, 3), KW = p(r, 4), CO = p(r, 5);
   const sh = p(r, 6), sw = p(r, 7), OH = p(r, 10), OW = p(r, 11);
-  packRuns(wk, CO, KH * KW * C, CO);
+  packRuns(wk, CO, KH * KW * Cin, CO);
   for (let b = 0; b < B; b++) {
     for (let oy = 0; oy < OH; oy++) {
-      gemmRuns(OW, CO, KH, KW * C, W * C, at(x, (b * H + oy * sh) * W * C), sw * C,
+      gemmRuns(OW, CO, KH, KW * Cin, W * Cin, at(x, (b * H + oy * sh) * W * Cin), sw * Cin,
         at(out, (b * OH + oy) * OW * CO), CO);
     }
   }
