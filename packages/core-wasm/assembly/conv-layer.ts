@@ -1,13 +1,16 @@
 // A conv2d node (NHWC, kernel [KH, KW, C / G, CO], G channel groups): per group and block of
 // output pixels, im2col of its input channels into the shared column buffer and a matrix
-// multiply against its block of kernel columns. The backward pass rebuilds the columns from the input (kept alive by the
-// liveness plan) instead of keeping one column buffer per layer: columns are KH·KW times the
-// input, so keeping them would dominate a deep network's memory.
+// multiply against its block of kernel columns; a forward pass whose windows all lie inside the
+// image (one group) skips the columns and reads the input in place (gemm-runs.ts). The backward
+// pass rebuilds the columns from the input (kept alive by the liveness plan) instead of keeping
+// one column buffer per layer: columns are KH·KW times the input, so keeping them would dominate
+// a deep network's memory.
 
 import * as C from './context';
 import { SHIFT, at, get, set } from './vector';
 import { addBias, gemm, sumRows, transpose } from './blas';
 import { col2im, im2col } from './conv';
+import { gemmRuns, packRuns, runsFit } from './gemm-runs';
 import { F_B, F_P0, F_W, field } from './program';
 
 // Record fields (F_P0 + i): H, W, C, KH, KW, CO, sh, sw, pt, pl, OH, OW, G.
@@ -31,8 +34,10 @@ function columns(r: usize, x: usize, r0: i32, rows: i32, k: i32): void {
 }
 
 /**
- * out (B·OH·OW × CO) = conv(x) + bias. Cost: per group, im2col and a GEMM block by block of
- * output pixels (the columns of a block are used while they are in cache, never all at once).
+ * out (B·OH·OW × CO) = conv(x) + bias. Cost: B·OH·OW·K·CO multiply-adds; a window inside the
+ * image in one group reads the input in place (gemm-runs.ts), else per group im2col and a GEMM
+ * block by block of output pixels (the columns of a block are used while they are in cache,
+ * never all at once).
  */
 export function convForward(r: usize, x: usize, B: i32, w: usize, out: usize): void {
   const G = p(r, 12), CO = p(r, 5);
@@ -40,6 +45,11 @@ export function convForward(r: usize, x: usize, B: i32, w: usize, out: usize): v
   const K = p(r, 3) * p(r, 4) * (p(r, 2) / G);
   const P = B * p(r, 10) * p(r, 11);
   const wo = field(r, F_W);
+  if (inside(r) && G == 1 && runsFit(K, CO)) {
+    convRuns(r, x, B, at(w, wo), out);
+    if (field(r, F_B) >= 0) addBias(out, at(w, field(r, F_B)), P, CO);
+    return;
+  }
   const R = blockRows(K);
   for (let k = 0; k < G; k++) {
     for (let r0 = 0; r0 < P; r0 += R) {
@@ -49,6 +59,25 @@ export function convForward(r: usize, x: usize, B: i32, w: usize, out: usize): v
     }
   }
   if (field(r, F_B) >= 0) addBias(out, at(w, field(r, F_B)), P, CO);
+}
+
+/** Whether every window lies inside the image (no padding reached). */
+function inside(r: usize): bool {
+  return p(r, 8) == 0 && p(r, 9) == 0 &&
+    (p(r, 10) - 1) * p(r, 6) + p(r, 3) <= p(r, 0) && (p(r, 11) - 1) * p(r, 7) + p(r, 4) <= p(r, 1);
+}
+
+/** The forward product as an implicit GEMM, one output row at a time (kernel K × CO at wk). */
+function convRuns(r: usize, x: usize, B: i32, wk: usize, out: usize): void {
+  const H = p(r, 0), W = p(r, 1), Cin = p(r, 2), KH = p(r, 3), KW = p(r, 4), CO = p(r, 5);
+  const sh = p(r, 6), sw = p(r, 7), OH = p(r, 10), OW = p(r, 11);
+  packRuns(wk, CO, KH * KW * Cin, CO);
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      gemmRuns(OW, CO, KH, KW * Cin, W * Cin, at(x, (b * H + oy * sh) * W * Cin), sw * Cin,
+        at(out, (b * OH + oy) * OW * CO), CO);
+    }
+  }
 }
 
 /**

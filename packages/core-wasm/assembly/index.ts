@@ -1,7 +1,7 @@
 // The module's exports. Memory is managed from JavaScript: `allocate` hands out 16-byte
 // aligned blocks that live as long as the instance (one instance per network).
 
-import { get } from './vector';
+import { LANES, at, get, vsub } from './vector';
 export { configure, setData, evaluate, hvp, infer } from './network';
 export { gemm, lincomb } from './blas';
 export { setState } from './context';
@@ -25,9 +25,19 @@ export function lastKinkCrossings(): f64 {
   return kinkCrossings;
 }
 
-/** Index of the first NaN or ±Infinity among n scalars, or −1. */
+/**
+ * Index of the first NaN or ±Infinity among n scalars, or −1. By vectors (x − x is 0 for a finite
+ * x, NaN otherwise), then the scalars of the vector that holds one: every gradient and HVP checks
+ * the parameters, 2.4% of an MLP gradient's time scalar by scalar.
+ */
 export function firstNonFinite(ptr: usize, n: i32): i32 {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + LANES <= n; i += LANES) {
+    const v = v128.load(at(ptr, i));
+    const d = vsub(v, v);
+    if (sizeof<Real>() == 4 ? v128.any_true(f32x4.ne(d, d)) : v128.any_true(f64x2.ne(d, d))) break;
+  }
+  for (; i < n; i++) {
     if (!isFinite(get(ptr, i))) return i;
   }
   return -1;

@@ -121,6 +121,17 @@ describe('bad values', () => {
       /parameters contain a non-finite value at index 5 \(tensor 'dense_0\/kernel'\)/,
     );
   });
+  it('the first non-finite parameter is named wherever it lies (checked by vectors)', async () => {
+    for (const precision of ['f32', 'f64'] as const) {
+      const net = await makeNetwork(mlp, 4, { precision });
+      const last = net.numParams - 1;
+      net.params[last] = NaN;
+      expect(() => net.gradient()).toThrow(`non-finite value at index ${last} `);
+      net.params[9] = NaN;
+      net.params[7] = -Infinity;
+      expect(() => net.gradient()).toThrow(/non-finite value at index 7 /);
+    }
+  });
   it('sample selections outside the data', async () => {
     const net = await makeNetwork(mlp, 4);
     expect(() => net.gradient({ samples: [0, 4] })).toThrow(

@@ -78,6 +78,36 @@ describe('gradient against f64 central differences', () => {
   });
 });
 
+describe('max pooling routes the gradient to the first of equal maxima', () => {
+  // A 1 × 1 conv (2 channels to 6, all weights 1) makes pixels (0, 0) and (0, 1) tie at 1 in every
+  // channel while their inputs differ ((1, 0) and (0, 1)), so the kernel gradient shows which one
+  // won: only input channel 0's weights get a gradient when the first pixel wins. 6 channels: one
+  // vector and two scalars in the f32 builds, which take channels 4 at a time.
+  it.each([
+    ['f64', 'plain'],
+    ['f32', 'plain'],
+    ['f32', 'fma'],
+  ] as const)('%s, %s build', async (precision, kernels) => {
+    const spec: NetworkSpec = {
+      inputShape: [2, 2, 2],
+      layers: [
+        { type: 'conv2d', filters: 6, kernelSize: 1, useBias: false },
+        { type: 'maxpool2d', poolSize: 2 },
+        { type: 'flatten' },
+      ],
+      loss: 'mse',
+    };
+    const net = await makeNetwork(spec, 1, { precision, kernels });
+    net.params.fill(1);
+    net.setData([1, 0, 0, 1, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0]);
+    const g = net.gradient().grad;
+    for (let co = 0; co < 6; co++) {
+      expect(g[co]).toBeGreaterThan(0); // kernel [1, 1, 2, 6]: input channel 0
+      expect(g[6 + co]).toBe(0); // input channel 1
+    }
+  });
+});
+
 describe('training-mode dropout', () => {
   const spec: NetworkSpec = {
     inputShape: [6],

@@ -58,34 +58,54 @@ describe('build selection', () => {
   });
 });
 
-/** C = A·B (M×N, K deep) in a build's f32 gemm export, seeded operands. */
-async function gemm(kernels: Kernels, M: number, N: number, K: number) {
+/**
+ * C = A·B (M×N, K deep) in a build's f32 gemm export, seeded operands; with `transposeA`, A is
+ * stored K×M and read through its strides (as a weight gradient reads it). `a` is returned
+ * row-major M×K either way.
+ */
+async function gemm(kernels: Kernels, M: number, N: number, K: number, transposeA = false) {
   const ex = await instantiateEngine('f32', kernels);
   const [pa, pb, pc] = [M * K, K * N, M * N].map((n) => ex.allocate(4 * n));
-  const a = new Float32Array(ex.memory.buffer, pa, M * K);
+  const stored = new Float32Array(ex.memory.buffer, pa, M * K);
   const b = new Float32Array(ex.memory.buffer, pb, K * N);
   let s = 7;
   const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
-  a.forEach((_, i) => (a[i] = rand()));
+  stored.forEach((_, i) => (stored[i] = rand()));
   b.forEach((_, i) => (b[i] = rand()));
-  ex.gemm(M, N, K, pa, K, 1, pb, N, pc, N, 0);
-  return { a, b, c: new Float32Array(ex.memory.buffer, pc, M * N).slice() };
+  const [ars, acs] = transposeA ? [1, M] : [K, 1];
+  ex.gemm(M, N, K, pa, ars, acs, pb, N, pc, N, 0);
+  const a = new Float32Array(M * K);
+  for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) a[i * K + k] = stored[i * ars + k * acs];
+  return { a, b: b.slice(), c: new Float32Array(ex.memory.buffer, pc, M * N).slice() };
 }
 
 describe('fma and plain builds agree within f32 rounding', () => {
-  // 67×53×300: two k-panels, a partial last vector of columns; 31×548×40: two column panels (the
-  // second too narrow to pack A), two vectors of edge columns; 130×128×97: a row left over by
-  // the 3-row tiles, two vectors of edge columns; 128×60×50: two rows left over (a 2-row tile).
+  // Every way columns are left over by the strips (12 columns in the fma build, 8 in plain) and
+  // rows by the tiles: 67×53×300, two k-panels and 5 edge columns (fma: a 4 × 2 tile, its second
+  // vector partial; plain: a padded strip); 31×548×40, two column panels; 130×128×97, a row left
+  // over by the 3-row tiles, 8 edge columns in fma; 128×60×50, two rows left over (a 2-row tile);
+  // 61×10×40, 10 columns (fma: one padded strip; plain: a strip, then 2 columns by 6 × 1 tiles
+  // with a row left over); 59×23×30, 11 and 7 columns (padded strips); 65×7×20 (fma: 4 × 2 tiles
+  // with 3 valid lanes, a row left over; plain: a padded strip); 64×4×30 and 17×1×33, one (partial)
+  // vector by 6 × 1 tiles, 4 and 5 rows left over; 70×10×300 and 131×127×97 with A read
+  // transposed (the weight gradient's strides).
   it.each([
-    [67, 53, 300],
-    [31, 548, 40],
-    [130, 128, 97],
-    [128, 60, 50],
+    [67, 53, 300, false],
+    [31, 548, 40, false],
+    [130, 128, 97, false],
+    [128, 60, 50, false],
+    [61, 10, 40, false],
+    [59, 23, 30, false],
+    [65, 7, 20, false],
+    [64, 4, 30, false],
+    [17, 1, 33, false],
+    [70, 10, 300, true],
+    [131, 127, 97, true],
   ])(
-    'GEMM %i×%i×%i: every entry within 2·K·u·Σ|a||b| of the f64 product (the dot-product bound)',
-    async (M, N, K) => {
-      const plain = await gemm('plain', M, N, K);
-      const fma = await gemm('fma', M, N, K);
+    'GEMM %i×%i×%i (A transposed: %s): every entry within 2·K·u·Σ|a||b| of the f64 product (the dot-product bound)',
+    async (M, N, K, transposeA) => {
+      const plain = await gemm('plain', M, N, K, transposeA);
+      const fma = await gemm('fma', M, N, K, transposeA);
       expect(fma.a).toEqual(plain.a);
       let worst = 0;
       let differ = 0;
