@@ -40,6 +40,8 @@ export interface BenchOptions {
   trainImages: number;
   full: boolean;
   torch: boolean;
+  /** Peak memory of each case row, from a child process per row (memory.ts). */
+  memory: boolean;
   python: string;
   torchThreads: number[];
   /** Workers of the data-parallel core-wasm rows (when ParallelNetwork exists). */
@@ -64,6 +66,7 @@ export const USAGE = `usage: node tools/bench/dist/main.js [options]   (or: npm 
   --iterations N         timed iterations per row, stopping early after its time budget
                          (train-*: rounds of one block of 10 steps per optimizer)
   --no-torch             skip the PyTorch rows
+  --no-memory            skip the peak-memory column (a child process per in-process row)
   --python PATH          interpreter with torch (default $PACGEN_PYTHON or ${DEFAULT_PYTHON})
   --torch-threads 1,2    PyTorch thread counts, one run each
   --threads N            workers of the data-parallel core-wasm rows (default 2)
@@ -109,6 +112,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     trainImages: TRAIN_DEFAULT.images,
     full: false,
     torch: true,
+    memory: true,
     python: env.PACGEN_PYTHON || DEFAULT_PYTHON,
     torchThreads: [1, 2],
     parallelThreads: 2,
@@ -125,6 +129,7 @@ export function parseArgs(argv: readonly string[], env = process.env): BenchOpti
     if (a === '--json') o.json = true;
     else if (a === '--quick') o.quick = true;
     else if (a === '--no-torch') o.torch = false;
+    else if (a === '--no-memory') o.memory = false;
     else if (a === '--help' || a === '-h') o.help = true;
     else if (a === '--cases') {
       o.selections = list(a, next()).map((s) => {

@@ -9,7 +9,8 @@ import { evaluateGoals, perturbedGoal } from './goals.js';
 import { resnetPsiSection } from './resnet-psi.js';
 import { cnnPsiSection } from './cnn-psi.js';
 import { extraRows, type BenchResult, type Row } from './run.js';
-import { formatMs, formatRatio, formatTable } from './table.js';
+import { formatMs, formatRatio, formatTable, type Align } from './table.js';
+import { MEMORY_NOTE, mib } from './memory.js';
 import { BLOCK_STEPS, TRAIN_CASES } from './training.js';
 
 /** One row of --json output. */
@@ -37,6 +38,10 @@ export function jsonRows(result: BenchResult): JsonRow[] {
 
 const threadsText = (r: Row) => (r.threads === null ? '-' : String(r.threads));
 
+/** A row's peak memory and, in parentheses, how far the row raised its child's resident size (MiB). */
+const memoryText = ({ memory: m }: Row) =>
+  m ? `${mib(m.peakBytes)} (+${mib(m.peakBytes - m.startBytes)})` : '';
+
 function casesTable(result: BenchResult): string {
   const coreMs = (c: string, threads: number) =>
     result.rows.find((r) => r.case === c && r.engine === 'core-wasm' && r.threads === threads)
@@ -47,6 +52,8 @@ function casesTable(result: BenchResult): string {
     : 0;
   const header = ['case', 'engine', 'threads', 'median ms', 'iters', 'core-wasm speed-up'];
   if (parallel) header.push(`core-wasm ${parallelThreads}t speed-up`);
+  const memory = result.rows.some((r) => r.memory);
+  if (memory) header.push('peak RSS MiB (+ row)');
   const speedup = (r: Row, base: number | null) =>
     r.median_ms === null || base === null ? '' : formatRatio(r.median_ms / base);
   const rows = result.rows.map((r) => {
@@ -59,13 +66,15 @@ function casesTable(result: BenchResult): string {
       speedup(r, coreMs(r.case, 1)),
     ];
     if (parallel) cells.push(speedup(r, coreMs(r.case, parallelThreads)));
+    if (memory) cells.push(memoryText(r));
     return cells;
   });
-  const align = ['left', 'left', 'right', 'right', 'right', 'right', 'right'] as const;
+  const align = ['left', 'left', ...Array(header.length - 2).fill('right')] as Align[];
   const skipped = result.rows
     .filter((r) => r.median_ms === null)
     .map((r) => `  skipped ${r.case} / ${r.engine}: ${r.note}`);
-  return [formatTable(header, rows, [...align]), ...skipped].join('\n');
+  const legend = memory ? [`  ${MEMORY_NOTE}`] : [];
+  return [formatTable(header, rows, align), ...legend, ...skipped].join('\n');
 }
 
 function agreementTable(result: BenchResult): string {

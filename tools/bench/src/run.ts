@@ -8,7 +8,7 @@ import {
   peakActivationBytes,
   type NetworkSpec,
 } from '@pacgen/core-wasm';
-import { CASES, makeCaseData, type CaseData, type CaseName } from './cases.js';
+import { CASES, makeCaseData, type BenchCase, type CaseData, type CaseName } from './cases.js';
 import type { BenchOptions } from './args.js';
 import type { Engine } from './engines/engine.js';
 import {
@@ -33,6 +33,7 @@ import { runPsi, type PsiResult } from './psi.js';
 import { runResnetPsi, type ResnetPsiResult } from './resnet-psi.js';
 import { runCnnPsi, type CnnPsiResult } from './cnn-psi.js';
 import { measure, type TimingOptions } from './timing.js';
+import { MEMORY_STEPS, mib, peakMemory, type PeakMemory } from './memory.js';
 import { relativeError, type Log } from './log.js';
 import {
   BLOCK_STEPS,
@@ -52,6 +53,8 @@ export interface Row {
   median_ms: number | null;
   iterations: number;
   note?: string;
+  /** Measured in a child process of the row's own (memory.ts); absent when not measured. */
+  memory?: PeakMemory;
 }
 
 /** How far an engine's dropout-off result is from core-wasm's. */
@@ -142,6 +145,29 @@ export async function benchCase(
   return { rows, agreement, reference, reference64 };
 }
 
+/**
+ * Gives each timed row of `bench` (benchCase's, one per engine that applies, in `list`'s order)
+ * its peak memory, from a child process per row: the rows share this process, whose resident
+ * size mixes them.
+ */
+async function addPeakMemory(
+  rows: Row[],
+  bench: BenchCase,
+  list: readonly Engine[],
+  parallelThreads: number,
+  log: Log,
+): Promise<void> {
+  const applying = list.flatMap((e, i) => (!e.appliesTo || e.appliesTo(bench) ? [i] : []));
+  for (const [k, engine] of applying.entries()) {
+    const row = rows[k];
+    if (row.median_ms === null) continue;
+    row.memory = await peakMemory({ bench, engine, parallelThreads, steps: MEMORY_STEPS });
+    log(
+      `  ${bench.name} / ${row.engine} (${row.threads}t): peak RSS ${mib(row.memory.peakBytes)} MiB`,
+    );
+  }
+}
+
 /** The in-process engines, core-wasm first (it is the reference). */
 export function engines(opts: Pick<BenchOptions, 'parallelThreads'>): Engine[] {
   const list: Engine[] = [coreWasm, coreWasmPlain, coreWasmF64];
@@ -188,6 +214,7 @@ export async function runBench(opts: BenchOptions, log: Log): Promise<BenchResul
     const d = await makeCaseData(c);
     data.push(d);
     const r = await benchCase(d, list, opts.timing, log);
+    if (opts.memory) await addPeakMemory(r.rows, c, list, opts.parallelThreads, log);
     result.rows.push(...r.rows);
     result.agreement.push(...r.agreement);
     references.set(c.name, { f32: r.reference, f64: r.reference64 });
@@ -372,7 +399,6 @@ export function extraRows(
  */
 function activationMemoryNote(name: string, spec: NetworkSpec, batch: number): string {
   const c = compileNetwork(spec);
-  const mib = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
   const unshared = c.layers.reduce((s, l) => s + 2 * l.outSize, 0) * batch * 4;
-  return `${name} memory, core-wasm f32 at batch ${batch}: activations and their gradients ${mib(peakActivationBytes(c, 'f32', batch))} at peak (liveness-planned; every output and gradient kept apart would take ${mib(unshared)}), the whole engine ${mib(engineMemoryBytes(c, 'f32', batch))}; PyTorch's is not measured`;
+  return `${name} memory planned by core-wasm, f32 at batch ${batch}: activations and their gradients ${mib(peakActivationBytes(c, 'f32', batch))} MiB at peak (liveness-planned; every output and gradient kept apart would take ${mib(unshared)} MiB), the whole engine ${mib(engineMemoryBytes(c, 'f32', batch))} MiB; every engine's measured peak: the cases table's peak RSS`;
 }

@@ -59,6 +59,8 @@ describe('npm run bench -- --json', () => {
   it('prints only rows for every case and engine', async () => {
     const out = await runCli([
       '--json',
+      // The peak-memory children (test/memory.test.ts) would double the run.
+      '--no-memory',
       '--batch',
       '8',
       '--warmup',
@@ -270,6 +272,8 @@ describe('pieces', () => {
     expect(p.selections).toEqual(['pacgen-mlp', 'train-adam']);
     expect(p.psi).toEqual({ ...PSI_DEFAULT, probes: 3 });
     expect(() => parseArgs(['--full', '--quick'])).toThrow(/contradict/);
+    expect(parseArgs([]).memory).toBe(true);
+    expect(parseArgs(['--no-memory']).memory).toBe(false);
     expect(parseArgs([]).resnetPsi).toEqual(RESNET_PSI_DEFAULT);
     expect(RESNET_PSI_DEFAULT).toMatchObject({ probes: 20, images: 1000 });
     expect(parseArgs(['--quick']).resnetPsi).toEqual(RESNET_PSI_QUICK);

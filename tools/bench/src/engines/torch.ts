@@ -1,5 +1,6 @@
-// PyTorch rows: the cases run in a Python child process (torch_bench.py) per thread count, on
-// the same weights and batch, which are handed over as binary files next to a JSON manifest.
+// PyTorch rows: the cases run in a Python child process (torch_bench.py) per case and thread
+// count, on the same weights and batch, which are handed over as binary files next to a JSON
+// manifest; each child also reports its peak memory.
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseData, CaseName } from '../cases.js';
 import type { GemmShape } from '../gemm.js';
+import type { PeakMemory } from '../memory.js';
 import type { TimingOptions } from '../timing.js';
 
 /** Debian's python3-torch installs for the system interpreter, not a pyenv one on PATH. */
@@ -48,6 +50,8 @@ export interface TorchCaseRow {
    * against core-wasm f64 when it ran.
    */
   rel_err: number;
+  /** The child's peak memory (one child per case: an HVP case's three rows share it). */
+  memory: PeakMemory;
 }
 
 export interface TorchGemmRow {
@@ -67,8 +71,10 @@ interface ChildOutput {
   threads: number;
   /** The BLAS library torch's matmuls really call (see torch_bench.py). */
   blas: string;
-  cases: Omit<TorchCaseRow, 'threads'>[];
+  cases: Omit<TorchCaseRow, 'threads' | 'memory'>[];
   gemm: Omit<TorchGemmRow, 'threads'>[];
+  /** ru_maxrss at the end, and the resident size once torch was imported, bytes. */
+  memory: { peak_bytes: number; start_bytes: number };
 }
 
 const SCRIPT = fileURLToPath(new URL('../../src/engines/torch_bench.py', import.meta.url));
@@ -94,9 +100,33 @@ function runChild(python: string, args: string[], threads: number): Promise<stri
   });
 }
 
+/** Runs one manifest in a Python child; a note (the reason) when PyTorch is missing or fails. */
+async function childOutput(
+  python: string,
+  manifest: string,
+  threads: number,
+): Promise<ChildOutput | { note: string }> {
+  let text: string;
+  try {
+    text = await runChild(python, [SCRIPT, manifest], threads);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return { note: `no Python at ${python}; ${TORCH_INSTALL_HINT}` };
+    return { note: `PyTorch run failed: ${err.message}` };
+  }
+  const out = JSON.parse(text) as ChildOutput;
+  if (out.unavailable !== undefined) {
+    return {
+      note: `PyTorch not importable by ${python} (${out.unavailable}); ${TORCH_INSTALL_HINT}`,
+    };
+  }
+  return out;
+}
+
 /**
- * Runs the cases (and GEMM shapes) in PyTorch once per thread count. `references` holds
- * core-wasm's dropout-off results per case, which the child compares its own against.
+ * Runs the cases (and GEMM shapes) in PyTorch once per thread count, a child process per case.
+ * `references` holds core-wasm's dropout-off results per case, which the child compares its own
+ * against.
  * Never throws for a missing Python or torch: the outcome carries a note instead.
  */
 export async function runTorch(
@@ -142,39 +172,26 @@ export async function runTorch(
       min_iterations: t.minIterations,
     });
     const result: TorchOutcome = { ok: true, version: '', blas: '', cases: [], gemm: [] };
+    // A child per case (and one for the GEMM shapes): a process's peak resident size covers
+    // everything it ran, so only then does it measure the case's rows.
+    const runs: { cases: typeof cases; gemm: readonly GemmShape[] }[] = cases.map((c) => ({
+      cases: [c],
+      gemm: [],
+    }));
+    if (gemm.length > 0) runs.push({ cases: [], gemm });
     for (const threads of opts.threads) {
-      const manifest = join(dir, `manifest-${threads}.json`);
-      await writeFile(
-        manifest,
-        JSON.stringify({
-          threads,
-          timing: snake(opts.timing),
-          gemmTiming: snake(opts.gemmTiming),
-          cases,
-          gemm,
-        }),
-      );
-      let text: string;
-      try {
-        text = await runChild(opts.python, [SCRIPT, manifest], threads);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'ENOENT') {
-          return { ok: false, note: `no Python at ${opts.python}; ${TORCH_INSTALL_HINT}` };
-        }
-        return { ok: false, note: `PyTorch run failed: ${err.message}` };
+      for (const [i, run] of runs.entries()) {
+        const manifest = join(dir, `manifest-${threads}-${i}.json`);
+        const common = { threads, timing: snake(opts.timing), gemmTiming: snake(opts.gemmTiming) };
+        await writeFile(manifest, JSON.stringify({ ...common, ...run }));
+        const out = await childOutput(opts.python, manifest, threads);
+        if ('note' in out) return { ok: false, note: out.note };
+        result.version = out.torch;
+        result.blas = out.blas;
+        const memory = { peakBytes: out.memory.peak_bytes, startBytes: out.memory.start_bytes };
+        result.cases.push(...out.cases.map((c) => ({ ...c, threads: out.threads, memory })));
+        result.gemm.push(...out.gemm.map((g) => ({ ...g, threads: out.threads })));
       }
-      const out = JSON.parse(text) as ChildOutput;
-      if (out.unavailable !== undefined) {
-        return {
-          ok: false,
-          note: `PyTorch not importable by ${opts.python} (${out.unavailable}); ${TORCH_INSTALL_HINT}`,
-        };
-      }
-      result.version = out.torch;
-      result.blas = out.blas;
-      result.cases.push(...out.cases.map((c) => ({ ...c, threads: out.threads })));
-      result.gemm.push(...out.gemm.map((g) => ({ ...g, threads: out.threads })));
     }
     return result;
   } finally {

@@ -14,6 +14,8 @@ gradient with its graph, differentiated again along v) in float32 ('pytorch-hvp'
 """
 
 import json
+import os
+import resource
 import statistics
 import sys
 import time
@@ -289,6 +291,19 @@ def run_gemm(g, timing):
     return {"name": g["name"], "median_ms": median_ms, "iterations": iterations}
 
 
+def resident_bytes():
+    """This process's resident set size now (not the peak), from /proc/self/statm."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_resident_bytes():
+    """The peak resident set size so far: ru_maxrss, which Linux gives in KiB. torch 1.13 keeps
+    no statistics of its CPU allocations (max_memory_allocated is CUDA's), so the process's
+    peak is the figure there is: it includes the interpreter and torch's libraries."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def blas_library():
     """Which BLAS this torch really calls for its dense matmuls. Debian's torch links the
     generic libblas.so.3, which the alternatives system points at the reference BLAS unless an
@@ -311,6 +326,7 @@ def blas_library():
 
 
 def main():
+    start = resident_bytes()  # torch imported, nothing of the case loaded yet
     with open(sys.argv[1]) as f:
         manifest = json.load(f)
     torch.set_num_threads(manifest["threads"])
@@ -325,6 +341,7 @@ def main():
                 "blas": blas_library(),
                 "cases": cases,
                 "gemm": gemm,
+                "memory": {"peak_bytes": peak_resident_bytes(), "start_bytes": start},
             }
         )
     )
