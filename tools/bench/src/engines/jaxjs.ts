@@ -1,15 +1,14 @@
-// jax-js rows (@jax-js/jax, its wasm device, in this process): the MLP cases as a jitted
-// jax-js function of the weights, differentiated by jax-js's grad (the HVP: grad at w ± t·v,
-// the same central difference the other engines time), and the 512³ matrix multiply. jax-js
-// runs in Node 20 when only its wasm device is started: init() with no argument also probes
-// WebGPU through `navigator`, which Node 20 does not define.
+// jax-js rows (@jax-js/jax, its wasm device, in this process): the MLP and CNN cases as a jitted
+// jax-js function of the weights (jaxjs-network.ts), differentiated by jax-js's grad (the HVP:
+// grad at w ± t·v, the same central difference the other engines time), and the 512³ matrix
+// multiply. jax-js runs in Node 20 when only its wasm device is started: init() with no
+// argument also probes WebGPU through `navigator`, which Node 20 does not define.
 
-import { grad, init, jit, nn, numpy as np } from '@jax-js/jax';
+import { grad, init, jit, nn, numpy as np, random } from '@jax-js/jax';
 import type { TensorInfo } from '@pacgen/core-wasm';
 import type { CaseData } from '../cases.js';
 import type { Engine, Runner } from './engine.js';
-
-type Weights = np.Array[];
+import { jaxJsLoss, jaxJsUnsupported, type Weights } from './jaxjs-network.js';
 
 let started: Promise<unknown> | null = null;
 
@@ -17,33 +16,6 @@ let started: Promise<unknown> | null = null;
 function start(): Promise<unknown> {
   started ??= init('wasm');
   return started;
-}
-
-/** Why a case has no jax-js row, or null when it has one. */
-function unsupported(data: CaseData): string | null {
-  const kinds = new Set(data.bench.spec.layers.map((l) => l.type));
-  if ([...kinds].some((k) => k !== 'dense')) {
-    return 'not written for jax-js yet: the bench builds only dense networks in jax-js (its conv, pooling and batch-norm layers would each need the layout mapping the tfjs rows have)';
-  }
-  return null;
-}
-
-/** Mean softmax cross-entropy of a dense ReLU network (the spec's activations) at w. */
-function mlpLoss(data: CaseData, x: np.Array, onehot: np.Array) {
-  const layers = data.bench.spec.layers;
-  return (w: Weights): np.Array => {
-    let h = x.ref;
-    layers.forEach((l, i) => {
-      if (l.type !== 'dense') throw new Error('dense layers only');
-      h = np.matmul(h, w[2 * i]).add(w[2 * i + 1]);
-      if (l.activation === 'relu') h = nn.relu(h);
-    });
-    const logp = nn.logSoftmax(h, -1);
-    return logp
-      .mul(onehot.ref)
-      .sum()
-      .mul(-1 / data.bench.batch);
-  };
 }
 
 function tensorsOf(a: Float32Array, tensors: readonly TensorInfo[]): Weights {
@@ -58,17 +30,28 @@ async function flat(parts: Weights, tensors: readonly TensorInfo[], n: number) {
   return out;
 }
 
-/** The jax-js engine: gradients by jit(grad(loss)); HVPs by two of them at w ± t·v. */
+/**
+ * The jax-js engine: gradients by jit(grad(loss)); HVPs by two of them at w ± t·v. Timed in the
+ * case's mode (training-mode dropout draws a fresh mask per gradient, from a new key); the
+ * agreement result with dropout off.
+ */
 export const jaxJsEngine: Engine = {
   name: 'jax-js-wasm',
   async prepare(data: CaseData): Promise<Runner | string> {
-    const why = unsupported(data);
+    const { bench, compiled } = data;
+    const why = jaxJsUnsupported(bench.spec);
     if (why) return why;
     await start();
-    const { bench, compiled } = data;
-    const x = np.array(data.x, { shape: [bench.batch, compiled.inputSize] });
+    // pacgen's NHWC images become NCHW here, once: the batch is data, not part of the timed pass.
+    const image = compiled.inputShape.length === 3;
+    const [H, W, C] = compiled.inputShape;
+    const nhwc = np.array(data.x, {
+      shape: image ? [bench.batch, H, W, C] : [bench.batch, compiled.inputSize],
+    });
+    const x = image ? nhwc.transpose([0, 3, 1, 2]) : nhwc;
     const onehot = nn.oneHot(np.array(data.y, { dtype: np.int32 }), compiled.outputSize);
-    const g = jit(grad(mlpLoss(data, x, onehot)));
+    const g = jit(grad(jaxJsLoss(bench.spec, compiled, x, onehot, false)));
+    const gTrain = jit(grad(jaxJsLoss(bench.spec, compiled, x, onehot, true)));
     const w = tensorsOf(data.params, compiled.tensors);
     const t = data.step;
     const wp = tensorsOf(
@@ -79,15 +62,23 @@ export const jaxJsEngine: Engine = {
       data.params.map((p, i) => p - t * data.v[i]),
       compiled.tensors,
     );
-    const once = async (): Promise<Weights> => {
-      if (bench.kind === 'grad') return g(w.map((a) => a.ref));
+    let seed = 0;
+    const once = async (training: boolean): Promise<Weights> => {
+      if (bench.kind === 'grad') {
+        return training
+          ? gTrain(
+              w.map((a) => a.ref),
+              random.key(++seed),
+            )
+          : g(w.map((a) => a.ref));
+      }
       const gp = g(wp.map((a) => a.ref));
       const gm = g(wm.map((a) => a.ref));
       return gp.map((a, i) => a.sub(gm[i]).mul(1 / (2 * t)));
     };
     // The step waits for the values: jax-js dispatches lazily.
     const step = async () => {
-      for (const a of await once()) {
+      for (const a of await once(bench.trainingDropout)) {
         await a.blockUntilReady();
         a.dispose();
       }
@@ -95,7 +86,7 @@ export const jaxJsEngine: Engine = {
     return {
       threads: 1,
       step,
-      result: async () => flat(await once(), compiled.tensors, compiled.numParams),
+      result: async () => flat(await once(false), compiled.tensors, compiled.numParams),
       dispose: () => {
         for (const a of [...w, ...wp, ...wm, x, onehot]) a.dispose();
       },
