@@ -99,13 +99,13 @@ export function formatCertificate(
 /** The prior: its mean (the initialisation, or learned from it on part of the data). */
 function priorLines(r: CertificateReport, start: string): [string, string][] {
   const p = r.learnedPrior;
-  const distance = `‖w − w_P‖ = ${fmt(r.prior.distance)}`;
-  if (!p) return [['prior', `N(w₀, λI), w₀ = ${start}; ${distance.replace('w_P', 'w₀')}`]];
+  const distance = fmt(r.prior.distance);
+  if (!p) return [['prior', `N(w₀, λI), w₀ = ${start}; ‖w − w₀‖ = ${distance}`]];
   const last = p.history[p.history.length - 1];
   return [
     [
       'prior',
-      `N(w_P, λI), w_P learned on the first ${int(p.samples)} training samples (the bound counts the other ${int(r.n)}); ${distance}`,
+      `N(w_P, λI), w_P learned on the first ${int(p.samples)} training samples (the bound counts the other ${int(r.n)}); ‖w − w_P‖ = ${distance}`,
     ],
     [
       'learned prior',

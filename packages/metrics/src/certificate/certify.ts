@@ -23,6 +23,8 @@ import {
   PRIOR_START_STEP,
   type CertificateReport,
   type CertifyOptions,
+  type CertifySettings,
+  type LearnedPriorSettings,
   type PosteriorCertificate,
   type PosteriorKind,
   STREAM,
@@ -120,7 +122,7 @@ export async function certify(
 /** What the stages of one certify call share, and what they add to the report. */
 interface Run {
   obj: CertificateObjective;
-  s: Settings;
+  s: CertifySettings;
   n: number;
   m: number;
   w: Float64Array;
@@ -139,9 +141,7 @@ interface Run {
   timed<T>(step: string, stage: () => Promise<T>): Promise<T>;
 }
 
-type Settings = ReturnType<typeof checkCertifyOptions>;
-
-function startRun(obj: CertificateObjective, w: Float64Array, s: Settings): Run {
+function startRun(obj: CertificateObjective, w: Float64Array, s: CertifySettings): Run {
   const deltaMc = s.delta * s.monteCarloShare;
   const timings: Run['timings'] = [];
   return {
@@ -177,7 +177,7 @@ function startRun(obj: CertificateObjective, w: Float64Array, s: Settings): Run 
 async function learnPrior(
   run: Run,
   all: CertificateObjective,
-  settings: NonNullable<ReturnType<typeof checkLearnedPrior>>,
+  settings: LearnedPriorSettings,
 ): Promise<NonNullable<Run['learnedPrior']>> {
   const { s } = run;
   const { k, epochs, batchSize, learningRate, momentum } = settings;

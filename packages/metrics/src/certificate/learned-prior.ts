@@ -5,7 +5,8 @@
 // and the PAC-Bayes-kl bound holds with n − k in place of n. The posterior may depend on
 // anything, the k samples included. docs/method.md §9.
 
-import { PacgenError, Random } from '@pacgen/core-wasm';
+import { PacgenError } from '@pacgen/core-wasm';
+import { shuffledIndices } from '../data/shuffle.js';
 import { sgd } from '../optim/aliases.js';
 import { mixSeed } from '../optim/seeds.js';
 import { applyUpdates } from '../optim/transform.js';
@@ -68,12 +69,10 @@ export async function learnPriorMean(
   const tx = sgd({ learningRate: options.learningRate, momentum: options.momentum });
   const mean = Float64Array.from(start);
   let state = tx.init(mean);
-  const order = new Int32Array(k);
   const history: PriorEpoch[] = [];
   let step = 0;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    for (let i = 0; i < k; i++) order[i] = i;
-    new Random(mixSeed(options.seed, epoch)).shuffle(order);
+    const order = shuffledIndices(k, mixSeed(options.seed, epoch));
     let loss = 0;
     let errors = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {

@@ -7,18 +7,16 @@ import type { CertificateObjective } from './objective.js';
 import { pacBayesKlBound } from './pac-bayes-kl.js';
 import { sampleConvergenceBound } from './sample-convergence.js';
 import {
-  checkCertifyOptions,
   STREAM,
+  type CertifySettings,
   type PosteriorCertificate,
   type PosteriorKind,
 } from './settings.js';
 import { minMeanMax, summarizeVector } from '../summary.js';
 import { samplesPerDraw, stochasticError } from './stochastic-error.js';
 
-type Settings = ReturnType<typeof checkCertifyOptions>;
-
-export /** A posterior ready to be certified. */
-interface Candidate {
+/** A posterior ready to be certified. */
+export interface Candidate {
   kind: PosteriorKind;
   mean: Float64Array;
   sigma: Float64Array;
@@ -47,7 +45,7 @@ export async function certifyPosterior(
     deltaPb: number;
     deltaMc: number;
     block: number;
-    s: Settings;
+    s: CertifySettings;
   },
 ): Promise<PosteriorCertificate> {
   const { s } = ctx;

@@ -278,11 +278,16 @@ function requireInt(name: string, x: number, min: number): number {
  * without one. Checked before any evaluation (PacgenError). `n`: all the training samples.
  */
 export function checkLearnedPrior(options: CertifyOptions, n: number) {
-  if (!options.learnedPrior) return null;
-  const s = { ...LEARNED_PRIOR_DEFAULTS };
-  for (const [key, value] of Object.entries(options.learnedPrior)) {
-    if (value !== undefined) s[key as keyof typeof s] = value;
-  }
+  const lp = options.learnedPrior;
+  if (!lp) return null;
+  const d = LEARNED_PRIOR_DEFAULTS;
+  const s = {
+    fraction: lp.fraction ?? d.fraction,
+    epochs: lp.epochs ?? d.epochs,
+    batchSize: lp.batchSize ?? d.batchSize,
+    learningRate: lp.learningRate ?? d.learningRate,
+    momentum: lp.momentum ?? d.momentum,
+  };
   if (!(s.fraction > 0 && s.fraction < 1)) {
     throw new PacgenError(`learnedPrior.fraction must be in (0, 1), got ${s.fraction}`);
   }
@@ -305,6 +310,9 @@ export function checkLearnedPrior(options: CertifyOptions, n: number) {
   }
   return { ...s, k };
 }
+
+/** The learned prior's checked settings and k (checkLearnedPrior). */
+export type LearnedPriorSettings = NonNullable<ReturnType<typeof checkLearnedPrior>>;
 
 /** The options with defaults filled in, checked before any evaluation (PacgenError). */
 export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObjective) {
@@ -411,3 +419,6 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
     onProgress: options.onProgress,
   };
 }
+
+/** certify's options with defaults filled in (checkCertifyOptions). */
+export type CertifySettings = ReturnType<typeof checkCertifyOptions>;

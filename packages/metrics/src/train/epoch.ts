@@ -2,7 +2,8 @@
 // minibatch with dropout on (its mask seeded per step, the same for every gradient of a step),
 // stopping at the first non-finite loss or parameter (the last finite parameters are kept).
 
-import { Random, type Network } from '@pacgen/core-wasm';
+import { type Network } from '@pacgen/core-wasm';
+import { shuffledIndices } from '../data/shuffle.js';
 import { mixSeed } from '../optim/seeds.js';
 import type { GradientOracle, Optimizer } from '../optim/types.js';
 import type { RunState } from './run-state.js';
@@ -32,9 +33,7 @@ export async function runEpoch(
   // Beyond this the engine's copy of the parameters overflows.
   const maxParam = net.precision === 'f32' ? 3.4028234663852886e38 : Number.MAX_VALUE;
   const e = run.epoch + 1;
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  new Random(mixSeed(seed, 0x5a1f, e)).shuffle(perm);
+  const perm = shuffledIndices(n, mixSeed(seed, 0x5a1f, e));
   let lossSum = 0;
   let accSum = 0;
   let done = 0;
