@@ -9,11 +9,11 @@
 
 import { createHash } from 'node:crypto';
 import type { GridJob, GridRunner } from '@pacgen/metrics/experiments';
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Context } from '../context.js';
-import { CliError } from '../errors.js';
 import { QUEUE_NAME, type QueueConnection } from './connection.js';
 import { pickJobArgs } from './job-payload.js';
+import { waitForJob } from './job-wait.js';
 
 /** The job's id: SHA-256 of its payload as canonical JSON (keys sorted), hex. Cost: O(size). */
 export function payloadJobId(payload: unknown): string {
@@ -54,9 +54,6 @@ export interface QueueRunner<P, R> {
 
 /** Finished jobs stay on the queue: their results serve a resubmitted grid. */
 const KEEP = { removeOnFail: false, removeOnComplete: false } as const;
-
-/** How often a waiting submitter polls a job's state besides listening to events (ms). */
-const POLL_MS = 1000;
 
 /**
  * Connects to the queue of `connection` and returns the runner of a grid of `kind` with the
@@ -133,45 +130,4 @@ export async function queueGridRunner<P, R, A>(
       await queue.close();
     },
   };
-}
-
-/**
- * Waits until the job `id` has finished: its result text, or a CliError when it failed or is
- * gone. Wakes on the queue's completed and failed events, and polls the state every POLL_MS.
- */
-async function waitForJob(
-  queue: Queue,
-  events: QueueEvents,
-  id: string,
-  name: string,
-): Promise<string> {
-  for (;;) {
-    const j: Job | undefined = await queue.getJob(id);
-    if (!j) throw new CliError(`job ${name} is no longer on the queue: rerun the command`);
-    const state = await j.getState();
-    if (state === 'completed') {
-      if (typeof j.returnvalue !== 'string') throw new CliError(`job ${name}: no result text`);
-      return j.returnvalue;
-    }
-    if (state === 'failed') {
-      const reason = (j.failedReason ?? '').split('\n')[0];
-      throw new CliError(`job ${name} failed on a worker: ${reason}`, {
-        hint: 'see pacgen queue status; rerunning the command retries it',
-      });
-    }
-    await new Promise<void>((wake) => {
-      const done = ({ jobId }: { jobId: string }) => {
-        if (jobId === id) finish();
-      };
-      const timer = setTimeout(() => finish(), POLL_MS);
-      const finish = () => {
-        clearTimeout(timer);
-        events.off('completed', done);
-        events.off('failed', done);
-        wake();
-      };
-      events.on('completed', done);
-      events.on('failed', done);
-    });
-  }
 }
