@@ -1,4 +1,4 @@
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Queue, QueueEvents, Worker, type QueueOptions } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { waitForJob } from '../src/queue/job-wait.js';
 import { queueTestFolder, startRedis } from './queue-helpers.js';
@@ -27,14 +27,21 @@ class RacingQueue extends Queue {
   }
 }
 
+/** A queue of `QueueClass` on a fresh redis-server, its events, and a manual worker. */
+async function onRedis<Q extends Queue>(QueueClass: new (name: string, opts: QueueOptions) => Q) {
+  const { port } = await startRedis(dir);
+  const connection = { host: '127.0.0.1', port };
+  const queue = new QueueClass('runs', { connection });
+  const events = new QueueEvents('runs', { connection });
+  await events.waitUntilReady();
+  const worker = new Worker('runs', null, { connection, autorun: false });
+  const close = () => Promise.all([worker.close(), events.close(), queue.close()]);
+  return { queue, events, worker, close };
+}
+
 describe('waitForJob', () => {
   it('returns the result of a job that finishes between the reads of one poll', async () => {
-    const { port } = await startRedis(dir);
-    const connection = { host: '127.0.0.1', port };
-    const queue = new RacingQueue('race', { connection });
-    const events = new QueueEvents('race', { connection });
-    await events.waitUntilReady();
-    const worker = new Worker('race', null, { connection, autorun: false });
+    const { queue, events, worker, close } = await onRedis(RacingQueue);
     await queue.add('run', { n: 1 }, { jobId: 'j1' });
     const job = await worker.getNextJob('token');
     expect(await queue.getJobState('j1')).toBe('active');
@@ -43,16 +50,11 @@ describe('waitForJob', () => {
     };
     expect(await waitForJob(queue, events, 'j1', 'run-1')).toBe('{"loss":0.5}');
     expect(queue.after).toBeNull(); // the race did happen
-    await Promise.all([worker.close(), events.close(), queue.close()]);
+    await close();
   });
 
   it('says the job failed with the first line of its reason, or that it is gone', async () => {
-    const { port } = await startRedis(dir);
-    const connection = { host: '127.0.0.1', port };
-    const queue = new Queue('gone', { connection });
-    const events = new QueueEvents('gone', { connection });
-    await events.waitUntilReady();
-    const worker = new Worker('gone', null, { connection, autorun: false });
+    const { queue, events, worker, close } = await onRedis(Queue);
     await queue.add('run', {}, { jobId: 'bad' });
     const job = await worker.getNextJob('token');
     await job?.moveToFailed(new Error('NaN loss at epoch 2\n  at train'), 'token', false);
@@ -62,6 +64,6 @@ describe('waitForJob', () => {
     await expect(waitForJob(queue, events, 'missing', 'run-x')).rejects.toThrow(
       'job run-x is no longer on the queue: rerun the command',
     );
-    await Promise.all([worker.close(), events.close(), queue.close()]);
+    await close();
   });
 });
