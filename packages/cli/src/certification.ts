@@ -11,6 +11,7 @@ import {
   type CertifyOptions,
   type OptimizeStart,
   type PosteriorKind,
+  type PosteriorSchedule,
 } from '@pacgen/metrics';
 import { type Dataset } from '@pacgen/metrics/data';
 import { PRESET_NAMES } from '@pacgen/metrics/models';
@@ -79,6 +80,7 @@ export interface CertifyArgs {
   'batch-size': number;
   lr?: number;
   'sigma-lr': number;
+  schedule: PosteriorSchedule;
   passes: number;
   draws: number;
   'test-passes': number;
@@ -109,6 +111,7 @@ export function certifyOptions(a: CertifyArgs): CertifyOptions {
       batchSize: a['batch-size'],
       learningRate: a.lr,
       sigmaLearningRate: a['sigma-lr'],
+      schedule: a.schedule,
     },
     monteCarlo: {
       passes: a.passes,

@@ -123,6 +123,7 @@ function optimizationLine(r: CertificateReport): [string, string][] {
     o.start === 'prior'
       ? `from the prior (mean ${r.learnedPrior ? 'w_P' : 'w₀'}, σ = √λ = ${fmt(o.priorSigma, 2)})`
       : `from the ${LABEL[o.start]} posterior with its mean shrunk towards w₀ by α = ${o.shrink}`;
+  const decay = o.schedule === 'cosine' ? ', both cosine-decayed to 0 over the run' : '';
   const steps =
     o.momentum === null
       ? `${int(o.steps)} Adam steps of ${fmt(o.learningRate, 2)} (mean) and`
@@ -130,7 +131,7 @@ function optimizationLine(r: CertificateReport): [string, string][] {
   return [
     [
       'optimization',
-      `${from}, ${steps} ${fmt(o.sigmaLearningRate, 2)} (ln σ, ln λ); estimated bound after each epoch ${epochs}`,
+      `${from}, ${steps} ${fmt(o.sigmaLearningRate, 2)} (ln σ, ln λ)${decay}; estimated bound after each epoch ${epochs}`,
     ],
   ];
 }

@@ -102,10 +102,11 @@ describe('pacgen certify', () => {
 
   it('trains the optimized posterior from the prior with --optimize-from prior', async () => {
     const args = ['certify', 'model', ...QUICK, '--posteriors', 'optimized'];
-    const r = await pacgen([...args, '--optimize-from', 'prior', '--prior-sigma', '0.05'], dir);
+    const fromPrior = ['--optimize-from', 'prior', '--prior-sigma', '0.05', '--schedule', 'cosine'];
+    const r = await pacgen([...args, ...fromPrior], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(
-      /optimization: +from the prior \(mean w₀, σ = √λ = 0\.050?\), 3 SGD steps of 0\.010? with momentum 0\.9 \(mean\) and Adam steps of 0\.010? \(ln σ, ln λ\); estimated bound after each epoch 0\.\d{3}$/m,
+      /optimization: +from the prior \(mean w₀, σ = √λ = 0\.050?\), 3 SGD steps of 0\.010? with momentum 0\.9 \(mean\) and Adam steps of 0\.010? \(ln σ, ln λ\), both cosine-decayed to 0 over the run; estimated bound after each epoch 0\.\d{3}$/m,
     );
     const j = await pacgen(
       [...args, '--optimize-from', 'prior', '--momentum', '0.5', '--json'],
@@ -120,6 +121,7 @@ describe('pacgen certify', () => {
       priorSigma: 0.03,
       momentum: 0.5,
       learningRate: 0.01,
+      schedule: 'constant',
       steps: 3,
     });
     const c = doc.certificates[0];
@@ -187,6 +189,7 @@ describe('pacgen certify', () => {
       /--posteriors: 'gaussian' is not one of sigma-star, isotropic, optimized/,
     ],
     [['--optimize-from', 'init'], /--optimize-from: 'init' is not one of trained, prior/],
+    [['--schedule', 'step'], /--schedule: 'step' is not one of constant, cosine/],
     [['--momentum', '1'], /--momentum must be < 1/],
     [['--prior-sigma', '0'], /--prior-sigma must be > 0/],
     [['--prior-data', '1'], /--prior-data must be < 1/],

@@ -259,6 +259,43 @@ describe('the optimized posterior started from the prior (optimize.start = prior
     }
   });
 
+  it('a cosine schedule takes the full first step and half the second of two (cos π/2), in w and ln σ', async () => {
+    // Full-batch steps, one an epoch: both runs agree after step 1 (cosine starts at the full
+    // step) and take step 2 from the same state with the same draw, so its cosine step is
+    // exactly ½(1 + cos(π/2)) = ½ of the constant one, for the SGD mean and Adam's ln σ alike.
+    const n = obj.numTrainSamples;
+    const m = obj.numParams;
+    const sd = 0.03;
+    const run = (epochs: number, schedule: 'constant' | 'cosine') =>
+      optimizePosterior(obj, {
+        mean: prior,
+        sigma: new Float64Array(m).fill(sd),
+        lambda: sd * sd,
+        priorMean: prior,
+        priorVariances: [sd * sd],
+        delta: 0.04,
+        epochs,
+        batchSize: n,
+        learningRate: 0.05,
+        meanMomentum: 0.9,
+        schedule,
+        seed: 7,
+      });
+    const one = await run(1, 'constant');
+    const constant = await run(2, 'constant');
+    const cosine = await run(2, 'cosine');
+    expect((await run(1, 'cosine')).mean).toEqual(one.mean);
+    let moved = 0;
+    for (let i = 0; i < m; i++) {
+      const full = constant.mean[i] - one.mean[i];
+      moved = Math.max(moved, Math.abs(full));
+      expect(cosine.mean[i] - one.mean[i]).toBeCloseTo(0.5 * full, 12);
+      const fullLog = Math.log(constant.sigma[i]) - Math.log(one.sigma[i]);
+      expect(Math.log(cosine.sigma[i]) - Math.log(one.sigma[i])).toBeCloseTo(0.5 * fullLog, 12);
+    }
+    expect(moved).toBeGreaterThan(1e-4);
+  });
+
   it('keeps the weights of an input that is always 0 at w₀ with σ² near λ: they cost almost no KL', async () => {
     // The blobs with a third input fixed at 0 (as MNIST's blank border pixels): its kernel row
     // gets no gradient, so SGD leaves its mean at w₀ and ln σ follows λ (here λ grows 3.6-fold

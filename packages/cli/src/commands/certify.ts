@@ -7,6 +7,7 @@ import {
   LEARNED_PRIOR_DEFAULTS,
   OPTIMIZE_STARTS,
   POSTERIOR_KINDS,
+  POSTERIOR_SCHEDULES,
   PRIOR_START_SIGMA,
 } from '@pacgen/metrics';
 import { defineCommand } from '../command.js';
@@ -87,6 +88,11 @@ function certifyFlags(): Record<string, Options> {
       default: 1e-2,
       gt: 0,
     }),
+    schedule: choice(
+      'the optimized posterior’s steps over its run: constant, or cosine-decayed to 0 at the last step',
+      POSTERIOR_SCHEDULES,
+      'constant',
+    ),
     passes: integer('Monte Carlo passes over the training samples per posterior', {
       default: 1,
       min: 1,

@@ -328,6 +328,7 @@ async function optimizeFrom(
       learningRate,
       meanMomentum: momentum ?? undefined,
       sigmaLearningRate: s.optimize.sigmaLearningRate,
+      schedule: s.optimize.schedule,
       seed: s.seed * 8 + STREAM.optimize,
       onProgress: s.onProgress && ((d, t) => s.onProgress?.('optimize', d, t)),
     }),
@@ -347,6 +348,7 @@ async function optimizeFrom(
     learningRate,
     momentum,
     sigmaLearningRate: s.optimize.sigmaLearningRate,
+    schedule: s.optimize.schedule,
   };
 }
 

@@ -46,6 +46,8 @@ export {
 } from './learned-prior.js';
 export {
   optimizePosterior,
+  POSTERIOR_SCHEDULES,
+  type PosteriorSchedule,
   type OptimizationEpoch,
   type OptimizedPosterior,
   type OptimizePosteriorOptions,

@@ -15,7 +15,8 @@
 
 import { shuffledIndices } from '../data/shuffle.js';
 import { adam, sgd } from '../optim/aliases.js';
-import type { GradientTransformation } from '../optim/types.js';
+import { cosineDecaySchedule } from '../optim/schedules.js';
+import type { GradientTransformation, ScalarOrSchedule } from '../optim/types.js';
 import { mixSeed } from '../optim/seeds.js';
 import {
   bestPriorVariance,
@@ -57,6 +58,13 @@ export interface OptimizePosteriorOptions {
   meanMomentum?: number;
   /** Adam step of ln σ and ln λ (default 1e-2). */
   sigmaLearningRate?: number;
+  /**
+   * How both steps change over the run: 'constant' (default), or 'cosine', decayed to 0 at the
+   * last step (Loshchilov & Hutter). With a constant step the noise of each minibatch and
+   * weight draw keeps the variables wandering once the gradient's pull is as small as that
+   * noise, which the KL pays for; a decaying step lets them settle.
+   */
+  schedule?: PosteriorSchedule;
   seed: number;
   /** Called after each step with (steps done, steps planned). */
   onProgress?: (done: number, total: number) => void;
@@ -86,6 +94,10 @@ export interface OptimizedPosterior {
   gradientEvaluations: number;
 }
 
+/** The step schedules of the optimized posterior. */
+export const POSTERIOR_SCHEDULES = ['constant', 'cosine'] as const;
+export type PosteriorSchedule = (typeof POSTERIOR_SCHEDULES)[number];
+
 /** Decay of the running averages of the error and the loss, and how close to 0 or 1 q may come. */
 const Q_AVERAGE = 0.98;
 const Q_CLAMP = 1e-4;
@@ -105,7 +117,7 @@ export async function optimizePosterior(
   const batchSize = Math.min(options.batchSize ?? 100, n);
   const stepsPerEpoch = Math.ceil(n / batchSize);
   const gridSize = options.priorVariances.length;
-  const st = startState(obj.numParams, options);
+  const st = startState(obj.numParams, options, epochs * stepsPerEpoch);
   const confidence = Math.log((2 * Math.sqrt(n) * gridSize) / options.delta);
   const history: OptimizationEpoch[] = [];
   let step = 0;
@@ -159,14 +171,20 @@ interface PosteriorState {
   noise: Float64Array;
 }
 
-function startState(m: number, options: OptimizePosteriorOptions): PosteriorState {
+function startState(
+  m: number,
+  options: OptimizePosteriorOptions,
+  totalSteps: number,
+): PosteriorState {
   const mean = Float64Array.from(options.mean);
-  const learningRate = options.learningRate ?? 1e-3;
+  const step = (value: number): ScalarOrSchedule =>
+    options.schedule === 'cosine' ? cosineDecaySchedule({ value, steps: totalSteps }) : value;
+  const learningRate = step(options.learningRate ?? 1e-3);
   const meanOpt =
     options.meanMomentum === undefined
       ? adam({ learningRate })
       : sgd({ learningRate, momentum: options.meanMomentum });
-  const scaleOpt = adam({ learningRate: options.sigmaLearningRate ?? 1e-2 });
+  const scaleOpt = adam({ learningRate: step(options.sigmaLearningRate ?? 1e-2) });
   return {
     mean,
     logSigma: Float64Array.from(options.sigma, Math.log),

@@ -5,7 +5,11 @@ import { checkConfidence, checkPositive } from '../checks.js';
 import type { Summary } from '../summary.js';
 import type { CertificateObjective } from './objective.js';
 import type { PriorEpoch } from './learned-prior.js';
-import type { OptimizationEpoch } from './optimize-posterior.js';
+import {
+  POSTERIOR_SCHEDULES,
+  type OptimizationEpoch,
+  type PosteriorSchedule,
+} from './optimize-posterior.js';
 import { DEFAULT_PRIOR_GRID, priorVariances, type PriorVarianceGrid } from './prior.js';
 import { geometricScales, type ScalePoint, type ShrinkPoint } from './scale-search.js';
 
@@ -133,6 +137,8 @@ export interface CertifyOptions {
     batchSize?: number;
     learningRate?: number;
     sigmaLearningRate?: number;
+    /** How both steps change over the run (default 'constant'; see optimizePosterior). */
+    schedule?: PosteriorSchedule;
   };
   /**
    * The Monte Carlo errors of each certificate: `passes` over the n training samples (default 1)
@@ -251,6 +257,8 @@ export interface CertificateReport {
     learningRate: number;
     momentum: number | null;
     sigmaLearningRate: number;
+    /** How both steps changed over the run: constant, or cosine-decayed to 0. */
+    schedule: PosteriorSchedule;
   } | null;
   /** PACGen's σ* behind the σ* shape: samples, probes, Ψ*, η, curvature fraction. */
   sigmaStar: {
@@ -369,6 +377,10 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
   if (!OPTIMIZE_STARTS.includes(start)) {
     throw new PacgenError(`optimize.start must be one of ${OPTIMIZE_STARTS.join(', ')}`);
   }
+  const schedule = op.schedule ?? 'constant';
+  if (!POSTERIOR_SCHEDULES.includes(schedule)) {
+    throw new PacgenError(`optimize.schedule must be one of ${POSTERIOR_SCHEDULES.join(', ')}`);
+  }
   const fromPrior = start === 'prior';
   const momentum = op.momentum ?? (fromPrior ? PRIOR_START_MOMENTUM : null);
   if (momentum !== null && !(momentum >= 0 && momentum < 1)) {
@@ -385,6 +397,7 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
     /** Null: MEAN_STEP_PER_SIGMA times the starting posterior's mean σ, or PRIOR_START_STEP. */
     learningRate: op.learningRate ?? null,
     sigmaLearningRate: op.sigmaLearningRate ?? 1e-2,
+    schedule,
   };
   if (optimize.learningRate !== null) {
     checkPositive('optimize.learningRate', optimize.learningRate);
