@@ -16,6 +16,14 @@ export function checkFinite(name: string, value: number): number {
   return value;
 }
 
+/** One of a fixed set of names (an option such as a schedule or a start). */
+export function checkChoice<T extends string>(name: string, value: T, choices: readonly T[]): T {
+  if (!choices.includes(value)) {
+    throw new PacgenError(`${name} must be one of ${choices.join(', ')}`);
+  }
+  return value;
+}
+
 /** A finite number > 0. */
 export function checkPositive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0)) {

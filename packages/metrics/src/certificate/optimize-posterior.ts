@@ -13,6 +13,7 @@
 // five times too much against KL: on the 784-600-10 MLP three epochs of it raised KL from
 // 7,523 to 9,200 nats for an eighth less error, and the bound rose.
 
+import { checkChoice } from '../checks.js';
 import { shuffledIndices } from '../data/shuffle.js';
 import { adam, sgd } from '../optim/aliases.js';
 import { cosineDecaySchedule } from '../optim/schedules.js';
@@ -177,8 +178,9 @@ function startState(
   totalSteps: number,
 ): PosteriorState {
   const mean = Float64Array.from(options.mean);
+  const schedule = checkChoice('schedule', options.schedule ?? 'constant', POSTERIOR_SCHEDULES);
   const step = (value: number): ScalarOrSchedule =>
-    options.schedule === 'cosine' ? cosineDecaySchedule({ value, steps: totalSteps }) : value;
+    schedule === 'cosine' ? cosineDecaySchedule({ value, steps: totalSteps }) : value;
   const learningRate = step(options.learningRate ?? 1e-3);
   const meanOpt =
     options.meanMomentum === undefined

@@ -1,7 +1,7 @@
 // The settings of `certify` with their defaults and checks, and the report it returns.
 
 import { PacgenError } from '@pacgen/core-wasm';
-import { checkConfidence, checkPositive } from '../checks.js';
+import { checkChoice, checkConfidence, checkPositive } from '../checks.js';
 import type { Summary } from '../summary.js';
 import type { CertificateObjective } from './objective.js';
 import type { PriorEpoch } from './learned-prior.js';
@@ -373,14 +373,8 @@ export function checkCertifyOptions(options: CertifyOptions, obj: CertificateObj
   if (shrinks.some((x) => !(x > 0 && x <= 1))) {
     throw new PacgenError(`optimize.shrinks must be in (0, 1], got ${shrinks.join(', ')}`);
   }
-  const start = op.start ?? 'trained';
-  if (!OPTIMIZE_STARTS.includes(start)) {
-    throw new PacgenError(`optimize.start must be one of ${OPTIMIZE_STARTS.join(', ')}`);
-  }
-  const schedule = op.schedule ?? 'constant';
-  if (!POSTERIOR_SCHEDULES.includes(schedule)) {
-    throw new PacgenError(`optimize.schedule must be one of ${POSTERIOR_SCHEDULES.join(', ')}`);
-  }
+  const start = checkChoice('optimize.start', op.start ?? 'trained', OPTIMIZE_STARTS);
+  const schedule = checkChoice('optimize.schedule', op.schedule ?? 'constant', POSTERIOR_SCHEDULES);
   const fromPrior = start === 'prior';
   const momentum = op.momentum ?? (fromPrior ? PRIOR_START_MOMENTUM : null);
   if (momentum !== null && !(momentum >= 0 && momentum < 1)) {
